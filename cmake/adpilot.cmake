@@ -1,0 +1,105 @@
+# Shared build conventions: warnings, sanitizers, dependency lookup and helpers.
+include(GNUInstallDirs)
+
+add_compile_options(-Wall -Wextra)
+# GCC 12 reports false -Wrestrict positives inside libstdc++'s string code (GCC bug 105329).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  add_compile_options(-Wno-restrict)
+endif()
+if(ADPILOT_SANITIZE)
+  add_compile_options(-fsanitize=${ADPILOT_SANITIZE} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${ADPILOT_SANITIZE})
+endif()
+
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(Eigen3 REQUIRED NO_MODULE)
+find_package(nlohmann_json REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(toml11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(simdjson QUIET)
+find_package(NLopt QUIET)
+find_package(SQLite3 QUIET)
+
+# Debian's xgboost CMake package references files it does not ship: find the
+# header and library directly and wrap them in an imported target.
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY xgboost REQUIRED)
+add_library(adpilot_xgboost INTERFACE IMPORTED)
+target_include_directories(adpilot_xgboost INTERFACE ${XGBOOST_INCLUDE_DIR})
+target_link_libraries(adpilot_xgboost INTERFACE ${XGBOOST_LIBRARY})
+
+if(ADPILOT_WITH_TORCH)
+  find_package(Torch QUIET)
+  if(NOT Torch_FOUND)
+    message(WARNING "libtorch not found: deep models, BERT and DQN are disabled")
+    set(ADPILOT_WITH_TORCH OFF)
+  endif()
+endif()
+
+# adpilot_stage(NAME [DIRS ...] DEPS ...): one OBJECT library per pipeline stage.
+# Stages self-register models/readers/strategies in static initialisers, so
+# their objects are always linked in full: executables list the stages they
+# need (adpilot_link_stages) or link the one `adpilot` shared library.
+function(adpilot_stage name)
+  cmake_parse_arguments(S "" "" "DEPS;DIRS" ${ARGN})
+  if(NOT S_DIRS)
+    set(S_DIRS ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  set(srcs "")
+  foreach(d ${S_DIRS})
+    file(GLOB_RECURSE more CONFIGURE_DEPENDS ${d}/*.cc)
+    list(APPEND srcs ${more})
+  endforeach()
+  if(NOT srcs)
+    # A stage whose first sources have not landed yet still yields a library.
+    set(empty ${CMAKE_CURRENT_BINARY_DIR}/adpilot_${name}_empty.cc)
+    file(WRITE ${empty} "")
+    set(srcs ${empty})
+  endif()
+  add_library(adpilot_${name} OBJECT ${srcs})
+  set_property(GLOBAL APPEND PROPERTY ADPILOT_STAGES adpilot_${name})
+  target_include_directories(adpilot_${name}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(adpilot_${name} PUBLIC ${S_DEPS})
+  set_target_properties(adpilot_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+# Links the objects of the named stages (each must be listed: object files do
+# not travel through other object libraries).
+function(adpilot_link_stages target)
+  foreach(stage ${ARGN})
+    target_link_libraries(${target} PRIVATE adpilot_${stage})
+  endforeach()
+endfunction()
+
+# adpilot_test(NAME STAGES...): one gtest binary per folder of tests/.
+function(adpilot_test name)
+  cmake_parse_arguments(T "" "" "STAGES;LABELS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(test_${name} ${srcs})
+  target_include_directories(test_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  adpilot_link_stages(test_${name} ${T_STAGES})
+  target_link_libraries(test_${name} PRIVATE GTest::gtest GTest::gtest_main Threads::Threads)
+  target_compile_definitions(test_${name} PRIVATE
+    ADPILOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    ADPILOT_BINARY_DIR="${PROJECT_BINARY_DIR}"
+    ADPILOT_CLI_PATH="$<TARGET_FILE:adpilot_cli>")
+  set(labels ${name})
+  if(T_LABELS)
+    list(APPEND labels ${T_LABELS})
+  endif()
+  gtest_discover_tests(test_${name}
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+    PROPERTIES LABELS "${labels}"
+    DISCOVERY_TIMEOUT 60)
+  add_dependencies(test_${name} adpilot_cli)
+endfunction()

@@ -1,0 +1,40 @@
+// The explicit context every long-running component receives: thread count,
+// seed, logger and progress sink. There are no hidden globals, so any result is
+// reproducible from the seed and the inputs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace adpilot {
+
+class ProgressSink;
+
+struct Context {
+  // Worker threads for parallel work (>= 1).
+  int threads = 1;
+  // Root seed; components derive their own streams with Rng(stream).
+  uint64_t seed = 42;
+  // Where library code logs (stderr in the CLI). Never null: defaults to a silent logger.
+  std::shared_ptr<spdlog::logger> logger;
+  // Receives progress of long work; null means no progress reporting.
+  std::shared_ptr<ProgressSink> progress;
+
+  Context();
+
+  // A deterministic generator for a named stream of this run, so that adding a
+  // random draw in one component does not shift the draws of another.
+  std::mt19937_64 Rng(const std::string& stream) const;
+  uint64_t SubSeed(const std::string& stream) const;
+
+  spdlog::logger& log() const { return *logger; }
+
+  // A quiet single-threaded context for tests and library users.
+  static Context Default() { return Context(); }
+};
+
+}  // namespace adpilot

@@ -1,0 +1,50 @@
+// Offline metrics for probabilistic predictions. All take optional per-row
+// weights (empty = all 1). Inputs with a NaN prediction are an error, never a NaN result.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "adpilot/registry.h"
+
+namespace adpilot {
+
+// Exact ROC AUC, tie-aware (tied scores count 1/2), O(n log n). Returns NaN
+// only when one class is absent (AUC undefined); callers report that in words.
+double Auc(const std::vector<float>& pred, const std::vector<float>& label,
+           const std::vector<float>& weight = {});
+// Mean binary cross-entropy, predictions clipped to [1e-15, 1 - 1e-15].
+double LogLoss(const std::vector<float>& pred, const std::vector<float>& label,
+               const std::vector<float>& weight = {});
+// Logloss divided by the entropy of the base rate (He et al. 2014): < 1 beats the prior.
+double NormalizedEntropy(const std::vector<float>& pred, const std::vector<float>& label,
+                         const std::vector<float>& weight = {});
+// Σ pred / Σ label (1 = calibrated on average).
+double CalibrationRatio(const std::vector<float>& pred, const std::vector<float>& label,
+                        const std::vector<float>& weight = {});
+double Rmse(const std::vector<float>& pred, const std::vector<float>& label,
+            const std::vector<float>& weight = {});
+
+struct ReliabilityBin {
+  double lo, hi;        // prediction range
+  double weight;        // rows (weighted) in the bin
+  double mean_pred;     // average prediction
+  double mean_label;    // observed rate
+};
+// Equal-width bins over [0, 1]; empty bins are omitted.
+std::vector<ReliabilityBin> ReliabilityBins(const std::vector<float>& pred,
+                                            const std::vector<float>& label, int bins = 10,
+                                            const std::vector<float>& weight = {});
+
+// Metrics by name ("auc", "logloss", "ne", "calibration", "rmse"), for reports and early stopping.
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  virtual double Eval(const std::vector<float>& pred, const std::vector<float>& label,
+                      const std::vector<float>& weight) const = 0;
+  virtual bool higher_is_better() const = 0;
+};
+using MetricRegistry = Registry<Metric>;
+
+}  // namespace adpilot

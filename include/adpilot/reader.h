@@ -1,0 +1,46 @@
+// Streaming readers for ad-log formats, created by name from a registry
+// (criteo, avazu, libsvm, libffm, vw, ipinyou, rlb, csv). A reader yields one
+// RawRecord at a time in constant memory; malformed rows go to its BadRowLog.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adpilot/bad_rows.h"
+#include "adpilot/record.h"
+#include "adpilot/registry.h"
+
+namespace adpilot {
+
+struct ReaderOptions {
+  std::string format = "criteo";
+  std::string schema_path;        // TOML schema, required by "csv"
+  OnError on_error = OnError::kSkip;
+  size_t max_reported = 10;       // bad rows kept verbatim for the report
+  std::string pseudonymize_key;   // non-empty: user ids are replaced by a keyed hash
+  size_t max_line_bytes = 16u << 20;
+};
+
+// Not thread-safe: one reader per thread.
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // Fills `rec` with the next good row; false at end of input. Bad rows are
+  // reported to bad_rows() and skipped (or throw kBadInput under kFail).
+  virtual bool Next(RawRecord& rec) = 0;
+  virtual const Schema& schema() const = 0;
+  virtual const BadRowLog& bad_rows() const = 0;
+  // Progress: input bytes consumed and total (0 if unknown).
+  virtual uint64_t bytes_read() const = 0;
+  virtual uint64_t total_bytes() const = 0;
+};
+
+using ReaderRegistry = Registry<RecordReader, const std::string&, const ReaderOptions&>;
+
+// Opens `path` with the reader named by opts.format.
+std::unique_ptr<RecordReader> OpenReader(const std::string& path, const ReaderOptions& opts);
+
+// Guesses a format from a file name and its first line ("" when unsure).
+std::string GuessFormat(const std::string& path);
+
+}  // namespace adpilot

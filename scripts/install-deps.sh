@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package adpilot's build, tests and benchmarks need.
+# Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libeigen3-dev libtorch-dev libxgboost-dev libnlopt-cxx-dev
+  libcli11-dev libtoml11-dev nlohmann-json3-dev libsimdjson-dev
+  libspdlog-dev libfmt-dev libxxhash-dev zlib1g-dev
+  libboost-dev libsqlite3-dev libhnswlib-dev
+)
+# Peers and reference values for tests and benchmarks only; never a runtime dependency.
+TEST_PKGS=(
+  python3 python3-numpy python3-sklearn python3-scipy python3-xgboost
+  python3-statsmodels python3-torch
+)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,86 @@
+#include "cli/cli.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "adpilot/progress.h"
+#include "adpilot/registry.h"
+
+namespace adpilot::cli {
+
+Context MakeContext(const Globals& g) {
+  Context ctx;
+  ctx.threads = std::max(1, g.threads);
+  ctx.seed = g.seed;
+  if (g.quiet) {
+    ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::null_sink_mt>());
+  } else {
+    ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    ctx.logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
+    ctx.logger->set_level(g.verbose ? spdlog::level::debug : spdlog::level::info);
+    ctx.progress = ::isatty(STDERR_FILENO) ? MakeTerminalProgressSink() : MakeLogProgressSink(ctx);
+  }
+  return ctx;
+}
+
+BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag) : set_(set) {
+  if (with_config_flag)
+    cmd->add_option("--config", config_, "TOML config file (" +
+                    (set.section().empty() ? std::string("top level") : "table [" + set.section() + "]") +
+                    "); flags override it")->check(CLI::ExistingFile);
+  for (auto& e : set.entries()) {
+    std::string flag = e.key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::string help = e.help + " (default: " + (e.default_text.empty() ? "\"\"" : e.default_text) + ")";
+    CLI::Option* opt;
+    if (std::holds_alternative<bool*>(e.target)) {
+      opt = cmd->add_flag("--" + flag + "{true}", values_[e.key], help);
+      opt->expected(0, 1);
+    } else {
+      opt = cmd->add_option("--" + flag, values_[e.key], help);
+    }
+    flags_[e.key] = opt;
+  }
+}
+
+void BoundOptions::Resolve() {
+  if (!config_.empty()) set_.LoadTomlFile(config_);
+  for (auto& [key, opt] : flags_) {
+    if (opt->count() > 0) {
+      std::string flag = key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      set_.SetFromString(key, values_[key], "--" + flag);
+    }
+  }
+  set_.Validate();
+}
+
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+namespace {
+std::vector<std::pair<int, Installer>>& MutableCommands() {
+  static std::vector<std::pair<int, Installer>> cmds;
+  return cmds;
+}
+}  // namespace
+
+bool RegisterCommand(int order, Installer installer) {
+  MutableCommands().emplace_back(order, std::move(installer));
+  return true;
+}
+
+const std::vector<std::pair<int, Installer>>& Commands() {
+  auto& c = MutableCommands();
+  std::stable_sort(c.begin(), c.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  return c;
+}
+
+}  // namespace adpilot::cli

@@ -1,0 +1,234 @@
+#include "adpilot/options.h"
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <toml.hpp>
+
+#include "adpilot/error.h"
+
+namespace adpilot {
+
+namespace {
+
+template <class... Ts>
+struct Overload : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overload(Ts...) -> Overload<Ts...>;
+
+const char* TypeName(const OptionSet::Target& t) {
+  return std::visit(Overload{[](bool*) { return "bool"; }, [](int*) { return "int"; },
+                             [](int64_t*) { return "int"; }, [](uint64_t*) { return "uint"; },
+                             [](double*) { return "float"; }, [](std::string*) { return "string"; },
+                             [](std::vector<std::string>*) { return "list"; }},
+                    t);
+}
+
+template <typename T>
+T ParseInt(const std::string& s, const std::string& key, const std::string& origin) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size())
+    Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a valid integer", origin, key, s);
+  return v;
+}
+
+double ParseDouble(const std::string& s, const std::string& key, const std::string& origin) {
+  // Accept fractions such as 1/32, which budget ratios are written as.
+  auto slash = s.find('/');
+  if (slash != std::string::npos) {
+    double a = ParseDouble(s.substr(0, slash), key, origin);
+    double b = ParseDouble(s.substr(slash + 1), key, origin);
+    if (b == 0) Throw(ErrorCode::kInvalidArgument, "{}: option '{}': division by zero in '{}'", origin, key, s);
+    return a / b;
+  }
+  try {
+    size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument("x");
+    return v;
+  } catch (const std::exception&) {
+    Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
+  }
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+OptionSet& OptionSet::Range(double lo, double hi) {
+  entries_.back().lo = lo;
+  entries_.back().hi = hi;
+  return *this;
+}
+
+OptionSet& OptionSet::Min(double lo) {
+  entries_.back().lo = lo;
+  return *this;
+}
+
+OptionSet& OptionSet::Choices(std::vector<std::string> choices) {
+  entries_.back().choices = std::move(choices);
+  return *this;
+}
+
+OptionSet::Entry* OptionSet::Find(const std::string& key) {
+  for (auto& e : entries_)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+std::string OptionSet::ValueText(const Entry& e) {
+  return std::visit(
+      Overload{[](bool* v) { return std::string(*v ? "true" : "false"); },
+               [](int* v) { return std::to_string(*v); },
+               [](int64_t* v) { return std::to_string(*v); },
+               [](uint64_t* v) { return std::to_string(*v); },
+               [](double* v) { return fmt::format("{}", *v); },
+               [](std::string* v) { return *v; },
+               [](std::vector<std::string>* v) { return fmt::format("{}", fmt::join(*v, ",")); }},
+      e.target);
+}
+
+void OptionSet::SetFromString(const std::string& key, const std::string& value,
+                              const std::string& origin) {
+  Entry* e = Find(key);
+  if (!e) {
+    std::string valid;
+    for (auto& x : entries_) valid += (valid.empty() ? "" : ", ") + x.key;
+    Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'{}; valid keys: {}", origin,
+          section_.empty() ? "" : section_ + ".", key, valid);
+  }
+  std::visit(Overload{[&](bool* v) {
+                        if (value == "true" || value == "1" || value.empty()) *v = true;
+                        else if (value == "false" || value == "0") *v = false;
+                        else Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not true/false", origin, key, value);
+                      },
+                      [&](int* v) { *v = ParseInt<int>(value, key, origin); },
+                      [&](int64_t* v) { *v = ParseInt<int64_t>(value, key, origin); },
+                      [&](uint64_t* v) { *v = ParseInt<uint64_t>(value, key, origin); },
+                      [&](double* v) { *v = ParseDouble(value, key, origin); },
+                      [&](std::string* v) { *v = value; },
+                      [&](std::vector<std::string>* v) { *v = SplitList(value); }},
+             e->target);
+  // Check this one option now so the error names where the bad value came from.
+  OptionSet one(section_);
+  one.entries_.push_back(*e);
+  try {
+    one.Validate();
+  } catch (const Error& err) {
+    Throw(ErrorCode::kInvalidArgument, "{}: {}", origin, err.what());
+  }
+}
+
+void OptionSet::LoadTomlFile(const std::string& path) {
+  toml::value root;
+  try {
+    root = toml::parse(path);
+  } catch (const std::exception& ex) {
+    std::ifstream probe(path);
+    if (!probe) Throw(ErrorCode::kNotFound, "{}: cannot open config file", path);
+    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, ex.what());
+  }
+  const toml::value* table = &root;
+  if (!section_.empty()) {
+    if (!root.is_table() || !root.contains(section_)) return;
+    table = &root.at(section_);
+  }
+  if (!table->is_table())
+    Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be a table", path, section_);
+  for (const auto& [k, v] : table->as_table()) {
+    std::string origin = fmt::format("{} [{}]", path, section_.empty() ? "top level" : section_);
+    std::string text;
+    if (v.is_table() && section_.empty()) continue;  // other sections belong to other sets
+    if (v.is_boolean()) text = v.as_boolean() ? "true" : "false";
+    else if (v.is_integer()) text = std::to_string(v.as_integer());
+    else if (v.is_floating()) text = fmt::format("{}", v.as_floating());
+    else if (v.is_string()) text = v.as_string();
+    else if (v.is_array()) {
+      for (const auto& item : v.as_array()) {
+        if (!text.empty()) text += ",";
+        text += item.is_string() ? std::string(item.as_string()) : toml::format(item);
+      }
+    } else {
+      Throw(ErrorCode::kInvalidArgument, "{}: key '{}' has an unsupported type", origin, k);
+    }
+    SetFromString(k, text, origin);
+  }
+}
+
+void OptionSet::Validate() const {
+  for (const auto& e : entries_) {
+    std::optional<double> num = std::visit(
+        Overload{[](int* v) -> std::optional<double> { return double(*v); },
+                 [](int64_t* v) -> std::optional<double> { return double(*v); },
+                 [](uint64_t* v) -> std::optional<double> { return double(*v); },
+                 [](double* v) -> std::optional<double> { return *v; },
+                 [](auto*) -> std::optional<double> { return std::nullopt; }},
+        e.target);
+    if (num && ((e.lo && *num < *e.lo) || (e.hi && *num > *e.hi)))
+      Throw(ErrorCode::kInvalidArgument, "option '{}' = {} is outside [{}, {}]", e.key, *num,
+            e.lo ? fmt::format("{}", *e.lo) : "-inf", e.hi ? fmt::format("{}", *e.hi) : "inf");
+    if (!e.choices.empty()) {
+      std::string v = ValueText(e);
+      bool ok = false;
+      for (auto& c : e.choices) ok = ok || c == v;
+      if (!ok)
+        Throw(ErrorCode::kInvalidArgument, "option '{}' = '{}' is not one of: {}", e.key, v,
+              fmt::join(e.choices, ", "));
+    }
+  }
+}
+
+nlohmann::json OptionSet::ToJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& e : entries_) {
+    std::visit(Overload{[&](auto* v) { j[e.key] = *v; }}, e.target);
+  }
+  return j;
+}
+
+void OptionSet::FromJson(const nlohmann::json& j, const std::string& origin) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    Entry* e = Find(it.key());
+    if (!e) Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'", origin, it.key());
+    try {
+      std::visit(Overload{[&](auto* v) { *v = it.value().get<std::remove_pointer_t<decltype(v)>>(); }},
+                 e->target);
+    } catch (const nlohmann::json::exception&) {
+      Throw(ErrorCode::kInvalidArgument, "{}: key '{}' has the wrong type (want {})", origin,
+            it.key(), TypeName(e->target));
+    }
+  }
+}
+
+std::string OptionSet::HelpText() const {
+  std::string out;
+  for (const auto& e : entries_) {
+    std::string flag = e.key;
+    for (auto& c : flag) if (c == '_') c = '-';
+    out += fmt::format("  --{:<22} {:<6} {} (default: {})", flag, TypeName(e.target), e.help,
+                       e.default_text.empty() ? "\"\"" : e.default_text);
+    if (e.lo || e.hi)
+      out += fmt::format(" [{}, {}]", e.lo ? fmt::format("{}", *e.lo) : "-inf",
+                         e.hi ? fmt::format("{}", *e.hi) : "inf");
+    if (!e.choices.empty()) out += fmt::format(" {{{}}}", fmt::join(e.choices, "|"));
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace adpilot

@@ -1,0 +1,101 @@
+#include "adpilot/features.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+#include "adpilot/options.h"
+
+namespace adpilot {
+
+void FeatureConfig::Describe(OptionSet& o) {
+  o.Add("bits", &bits, "hash buckets per model = 2^bits").Range(1, 30);
+  o.Add("numeric", &numeric, "numeric transform").Choices({"log", "raw", "bin"});
+  o.Add("cross", &crosses, "pair crosses by field name, e.g. C1xC2,C3xC4");
+  o.Add("missing_token", &missing_token, "hash a missing value as its own token");
+  o.Add("hash_seed", &hash_seed, "seed of the feature hash");
+}
+
+uint64_t FeatureConfig::Digest() const {
+  std::string s = fmt::format("{}|{}|{}|{}|{}", bits, numeric, fmt::join(crosses, ","),
+                              missing_token, hash_seed);
+  return Hash64(s);
+}
+
+FeatureHasher::FeatureHasher(FeatureConfig config, Schema schema)
+    : config_(std::move(config)), schema_(std::move(schema)) {
+  if (config_.bits < 1 || config_.bits > 30)
+    Throw(ErrorCode::kInvalidArgument, "bits must be in [1, 30], got {}", config_.bits);
+  mask_ = uint32_t((uint64_t(1) << config_.bits) - 1);
+  if (config_.numeric == "log") numeric_mode_ = 0;
+  else if (config_.numeric == "raw") numeric_mode_ = 1;
+  else if (config_.numeric == "bin") numeric_mode_ = 2;
+  else Throw(ErrorCode::kInvalidArgument, "numeric transform must be log, raw or bin, got '{}'", config_.numeric);
+  field_names_ = schema_.fields;
+  for (const auto& c : config_.crosses) {
+    auto x = c.find('x');
+    int a = -1, b = -1;
+    // Field names may themselves contain 'x': try every split point.
+    for (size_t p = c.find('x'); p != std::string::npos; p = c.find('x', p + 1)) {
+      int fa = schema_.FieldIndex(c.substr(0, p)), fb = schema_.FieldIndex(c.substr(p + 1));
+      if (fa >= 0 && fb >= 0) { a = fa; b = fb; break; }
+    }
+    if (x == std::string::npos || a < 0)
+      Throw(ErrorCode::kInvalidArgument, "cross '{}': expected FIELDxFIELD with fields from: {}", c,
+            fmt::join(schema_.fields, ", "));
+    crosses_.push_back({a, b});
+    field_names_.push_back(c);
+  }
+  for (size_t i = 0; i < field_names_.size(); ++i)
+    field_seed_.push_back(Hash64(field_names_[i], config_.hash_seed));
+}
+
+void FeatureHasher::Hash(const RawRecord& rec, Example& ex) const {
+  ex.label = float(rec.label);
+  ex.weight = float(rec.weight);
+  ex.market_price = float(rec.market_price);
+  ex.pctr = float(rec.pctr);
+  ex.conversion = float(rec.conversion);
+  ex.user_id.assign(rec.user_id);
+  ex.features.clear();
+  // Full 64-bit hash per field, kept for crosses (0 = field absent).
+  thread_local std::vector<uint64_t> full;
+  full.assign(schema_.fields.size(), 0);
+  for (const RawFeature& f : rec.features) {
+    uint64_t seed = field_seed_[f.field];
+    uint64_t h;
+    float value = 1.0f;
+    if (f.missing) {
+      if (!config_.missing_token) continue;
+      h = Hash64("\x01missing", seed);
+    } else if (f.numeric) {
+      double x = f.value;
+      if (numeric_mode_ == 1) {
+        h = seed;
+        value = float(x);
+      } else {
+        int64_t bucket;
+        if (numeric_mode_ == 0 && x > 2) bucket = int64_t(std::floor(std::log(x) * std::log(x)));
+        else bucket = int64_t(std::floor(x));
+        if (numeric_mode_ == 0 && x > 2) bucket += 1000000;  // keep log buckets apart from small ints
+        h = HashCombine(seed, uint64_t(bucket));
+      }
+    } else {
+      h = Hash64(f.token, seed);
+      value = float(f.value);
+    }
+    if (f.field < full.size()) full[f.field] = h;
+    ex.features.push_back(Feature{f.field, uint32_t(h) & mask_, value});
+  }
+  for (size_t c = 0; c < crosses_.size(); ++c) {
+    uint64_t ha = full[crosses_[c].first], hb = full[crosses_[c].second];
+    if (!ha || !hb) continue;
+    uint32_t field = uint32_t(schema_.fields.size() + c);
+    uint64_t h = HashCombine(HashCombine(ha, hb), field_seed_[field]);
+    ex.features.push_back(Feature{field, uint32_t(h) & mask_, 1.0f});
+  }
+}
+
+}  // namespace adpilot
