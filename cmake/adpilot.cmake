@@ -1,6 +1,13 @@
 # Shared build conventions: warnings, sanitizers, dependency lookup and helpers.
 include(GNUInstallDirs)
 
+# ccache makes rebuilds across build folders (and CI on a warm machine) cheap.
+find_program(ADPILOT_CCACHE ccache)
+if(ADPILOT_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_C_COMPILER_LAUNCHER ${ADPILOT_CCACHE})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${ADPILOT_CCACHE})
+endif()
+
 add_compile_options(-Wall -Wextra)
 # GCC 12 reports false -Wrestrict positives inside libstdc++'s string code (GCC bug 105329).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

@@ -4,17 +4,23 @@
 set -euo pipefail
 
 BUILD_PKGS=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libtorch-dev libxgboost-dev libnlopt-cxx-dev
   libcli11-dev libtoml11-dev nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libxxhash-dev zlib1g-dev
   libboost-dev libsqlite3-dev libhnswlib-dev
+  # serve: replicas share campaign budgets through Redis (hiredis client; the
+  # server is started by the tests themselves).
+  libhiredis-dev redis-server
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(
   python3 python3-numpy python3-sklearn python3-scipy python3-xgboost
   python3-statsmodels python3-torch
+  chromium fonts-dejavu-core
+  # serve benchmark: wrk drives the bidder, nginx serves the static-204 baseline.
+  wrk nginx-light
 )
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
@@ -25,13 +31,21 @@ for p in "${want[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+# npm installs the report's chart libraries; any Node.js that brings npm will do.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Chart libraries inlined into report.html: pinned in web/package-lock.json.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$ROOT/web/node_modules/vega-embed/build/vega-embed.min.js" ]; then
+  echo "install-deps: npm ci (report chart libraries)" >&2
+  (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi

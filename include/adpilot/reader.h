@@ -19,6 +19,12 @@ struct ReaderOptions {
   size_t max_reported = 10;       // bad rows kept verbatim for the report
   std::string pseudonymize_key;   // non-empty: user ids are replaced by a keyed hash
   size_t max_line_bytes = 16u << 20;
+  // Header line of CSV-like formats (avazu, csv): "auto" detects it from the
+  // first line, "yes"/"no" force it.
+  std::string header = "auto";
+  // Stable digest of every option that changes what a reader yields (format,
+  // schema file content, header, pseudonymisation key), for caches.
+  uint64_t Digest() const;
 };
 
 // Not thread-safe: one reader per thread.

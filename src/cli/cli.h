@@ -15,6 +15,7 @@
 
 #include "adpilot/context.h"
 #include "adpilot/options.h"
+#include "adpilot/registry.h"  // for ADP_CONCAT
 
 namespace adpilot::cli {
 

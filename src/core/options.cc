@@ -109,7 +109,7 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
   if (!e) {
     std::string valid;
     for (auto& x : entries_) valid += (valid.empty() ? "" : ", ") + x.key;
-    Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'{}; valid keys: {}", origin,
+    Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}{}'; valid keys: {}", origin,
           section_.empty() ? "" : section_ + ".", key, valid);
   }
   std::visit(Overload{[&](bool* v) {

@@ -77,7 +77,7 @@ class LineReader : public RecordReader {
       rec.line = src_.line_number();
       RowError err;
       if (ParseLine(line, rec, err)) {
-        if (!rec.user_id.empty() && !opts_.pseudonymize_key.empty()) {
+        if (!rec.user_id.empty() && !opts_.pseudonymize_key.empty() && !pseudonymizes_itself_) {
           user_buf_ = Pseudonymize(rec.user_id, opts_.pseudonymize_key);
           rec.user_id = user_buf_;
         }
@@ -110,6 +110,8 @@ class LineReader : public RecordReader {
   ReaderOptions opts_;
   Schema schema_;
   std::string user_buf_;
+  // Set by readers that pseudonymise ids themselves (ids that are also features).
+  bool pseudonymizes_itself_ = false;
 };
 
 }  // namespace adpilot::data

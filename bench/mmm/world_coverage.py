@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Calibration of `adpilot mmm` on generated worlds (`adpilot gen world`): over
+N seeds, is each channel's true ROAS (truth.json) inside the fitted 90%
+interval, and how much of the oracle's KPI does `mmm allocate` reach under the
+TRUE steady-state response curves? The model family per channel follows the
+world (Weibull-PDF adstock, 13 lags, where the world uses Weibull; geometric,
+8 lags, otherwise): this checks the sampler's calibration, not model choice.
+usage: world_coverage.py ADPILOT [--seeds 20] [--first 1] [--draws 500] [--warmup 500] [--threads 2] [--keep DIR]"""
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr)
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}")
+    return r.stdout
+
+
+def true_response(truth, split):
+    tot = 0.0
+    for name, x in split.items():
+        c = truth["per_channel"][name]
+        a = x ** c["gamma"]
+        tot += c["beta"] * a / (a + c["K"] ** c["gamma"]) if x > 0 else 0.0
+    return tot
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("adpilot")
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first", type=int, default=1)
+    ap.add_argument("--draws", type=int, default=500)
+    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--keep", default="")
+    a = ap.parse_args()
+    root = a.keep or tempfile.mkdtemp(prefix="mmm_cov_")
+    inside = total = 0
+    ratios, rows = [], []
+    t_all = time.time()
+    for seed in range(a.first, a.first + a.seeds):
+        d = os.path.join(root, f"w{seed}")
+        run([a.adpilot, "--quiet", "--seed", str(seed), "gen", "world", "--out", d, "--auctions", "2000",
+             "--users", "200", "--experiment-units", "200", "--journeys", "200"])
+        truth = json.load(open(os.path.join(d, "truth.json")))["mmm"]
+        chans = list(truth["per_channel"].keys())
+        cfg = os.path.join(d, "mmm.toml")
+        with open(cfg, "w") as f:
+            f.write(f"draws = {a.draws}\nwarmup = {a.warmup}\n")
+            for c in chans:
+                w = truth["per_channel"][c]["adstock"]["kind"] == "weibull"
+                f.write(f'[channel.{c}]\nadstock = "{"weibull_pdf" if w else "geometric"}"\nmax_lag = {13 if w else 8}\n')
+        model = os.path.join(d, "m.mmm")
+        t0 = time.time()
+        fit = json.loads(run([a.adpilot, "--quiet", "--threads", str(a.threads), "--seed", str(seed), "mmm", "fit",
+                              "--data", os.path.join(d, "channels.csv"), "--date-col", "date", "--kpi-col", "kpi",
+                              "--channels", ",".join(chans), "--controls", "price_index,competitor_spend,promo",
+                              "--config", cfg, "--holdout", "0", "--out", model, "--json"]))
+        fit_s = time.time() - t0
+        for ch in fit["channels"]:
+            tr = truth["per_channel"][ch["name"]]["roas"]
+            ok = ch["roas_low"] <= tr <= ch["roas_high"]
+            inside += ok
+            total += 1
+            rows.append({"seed": seed, "channel": ch["name"], "true_roas": tr, "roas": ch["roas"],
+                         "low": ch["roas_low"], "high": ch["roas_high"], "inside": ok})
+        oracle = truth["oracle"]
+        al = json.loads(run([a.adpilot, "--quiet", "mmm", "allocate", "--model", model, "--budget",
+                             str(oracle["budget"]), "--periods", "52", "--json"]))
+        got = true_response(truth, al["allocation"])
+        best = true_response(truth, oracle["split"])
+        cur = true_response(truth, {c: truth["per_channel"][c]["mean_spend"] for c in chans})
+        ratios.append(got / best)
+        print(json.dumps({"seed": seed, "fit_seconds": round(fit_s, 2), "rhat_max": fit["rhat_max"],
+                          "divergences": fit["divergences"], "r2": fit["r2"],
+                          "inside": sum(r["inside"] for r in rows if r["seed"] == seed), "channels": len(chans),
+                          "alloc_vs_oracle": got / best, "current_vs_oracle": cur / best}), flush=True)
+    summary = {"seeds": a.seeds, "coverage_90": inside / total, "channel_fits": total,
+               "alloc_vs_oracle_mean": sum(ratios) / len(ratios), "alloc_vs_oracle_min": min(ratios),
+               "seconds": time.time() - t_all}
+    print(json.dumps(summary))
+    if not a.keep:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+// Budget allocation across channels (from a fitted MMM) and across campaigns
+// (from auction response estimates). Both maximise expected KPI for a budget;
+// at the optimum, marginal ROAS is equal across channels not at a bound.
+#pragma once
+
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace adpilot {
+struct Context;
+}
+
+namespace adpilot::mmm {
+
+struct MmmModel;
+
+// Separable response of the KPI to spend per period, channel by channel.
+// Value is expected incremental KPI per period (posterior mean over draws).
+class ResponseModel {
+ public:
+  virtual ~ResponseModel() = default;
+  virtual int channels() const = 0;
+  virtual std::string name(int c) const = 0;
+  // Expected KPI per period of channel c at spend s per period; *deriv = d/ds when non-null.
+  virtual double Value(int c, double s, double* deriv = nullptr) const = 0;
+  // The same under one posterior draw (for intervals); draws() == 0 when there are none.
+  virtual int draws() const { return 0; }
+  virtual double DrawValue(int /*d*/, int /*c*/, double /*s*/) const { return 0; }
+};
+
+// Multi-period response of a fitted MMM: spend s per period held for `periods`
+// periods right after the data, counting carry-over from the data's last weeks
+// and the adstock tail after the horizon, averaged per period.
+std::unique_ptr<ResponseModel> MakeMmmResponse(const MmmModel& m, int periods, int max_draws);
+
+struct Bound {
+  double lo = 0, hi = std::numeric_limits<double>::infinity();
+  bool relative = false;  // lo/hi are multiples of the current spend
+};
+
+struct AllocateOptions {
+  double budget = 0;        // total spend per period; 0 = the current total
+  int periods = 0;          // 0 = long enough for carry-over to settle (2 x longest adstock window)
+  std::map<std::string, Bound> bounds;
+  std::vector<std::string> locked;  // held at the current spend
+  int current_rows = 13;    // the current split is the mean of the data's last rows
+  int max_draws = 400;      // posterior draws used by the objective
+  double target_roas = 0;   // > 0: largest budget whose expected ROAS stays >= target
+  double target_kpi = 0;    // > 0: smallest budget whose expected KPI reaches target
+};
+
+struct Allocation {
+  std::vector<std::string> channels;
+  std::vector<double> spend, current, lo, hi, marginal_roas, kpi;
+  std::vector<bool> at_bound;
+  double budget = 0;
+  double expected_kpi = 0, current_kpi = 0;  // incremental media KPI per period
+  double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
+  int periods = 0;
+  double seconds = 0;
+  std::string method;
+};
+
+// Maximises sum_c Value(c, s_c) s.t. sum s_c = budget, lo <= s <= hi.
+// Exact for concave curves; otherwise the best of several local solutions.
+Allocation OptimizeSplit(const ResponseModel& r, double budget, const std::vector<double>& lo,
+                         const std::vector<double>& hi, const std::vector<double>& current);
+
+Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx);
+void to_json(nlohmann::json& j, const Allocation& a);
+
+// Parses "a=lo:hi,b=0.5x:2x" (x = relative to current spend; empty side = no bound).
+std::map<std::string, Bound> ParseBounds(const std::string& text);
+
+// Campaign split inside a channel. Campaign k buys from `auctions` auctions with
+// a winning-price curve w(b) = b / (c + b) (second price), pCTR, pCVR and value
+// per conversion. Expected KPI and spend at bid b:
+//   kpi(b) = auctions * w(b) * pctr * pcvr * value
+//   spend(b) = auctions * c * (ln((c + b) / c) - b / (c + b))
+// Then d kpi / d spend = pctr * pcvr * value / b, so the optimum bids
+// b_k = pctr_k * pcvr_k * value_k / lambda with lambda set by the budget.
+struct Campaign {
+  std::string name;
+  double auctions = 0, pctr = 0, pcvr = 1, value = 1, win_c = 1;
+};
+struct CampaignSplit {
+  std::vector<std::string> names;
+  std::vector<double> spend, bid, kpi, marginal_roas;
+  double lambda = 0, total_kpi = 0, budget = 0;
+};
+std::vector<Campaign> LoadCampaignsCsv(const std::string& path);  // name,auctions,pctr,pcvr,value,win_c
+CampaignSplit SplitCampaigns(const std::vector<Campaign>& campaigns, double budget);
+void to_json(nlohmann::json& j, const CampaignSplit& s);
+
+}  // namespace adpilot::mmm

@@ -1,0 +1,54 @@
+// Daily campaign budgets that cannot be overspent however many threads or
+// replicas bid: a bid first reserves its maximum cost (Reserve), the win notice
+// turns the reservation into spend at the clearing price (Settle, never more
+// than was reserved), and a loss or a timeout gives it back (Release). The
+// check spent + reserved + amount <= budget and the increment are one atomic
+// step: a CAS in one process, a Lua script in Redis for several replicas.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace adpilot {
+
+struct Context;
+
+struct BudgetState {
+  std::string campaign;
+  int64_t budget = 0, spent = 0, reserved = 0;  // micro-units of the account currency
+  bool available = true;                         // false while the shared store is unreachable
+};
+
+class BudgetLedger {
+ public:
+  virtual ~BudgetLedger() = default;
+  // Sets (or changes, on reload) a campaign's daily budget.
+  virtual void SetBudget(const std::string& campaign, int64_t budget_micros) = 0;
+  // Reserves `micros` for `day` (days since the epoch, UTC). False when it would
+  // exceed the budget or when the store cannot confirm it (bid nothing then).
+  virtual bool Reserve(const std::string& campaign, int32_t day, int64_t micros) = 0;
+  // Converts a reservation into spend of min(actual, reserved); the rest is freed.
+  virtual void Settle(const std::string& campaign, int32_t day, int64_t reserved,
+                      int64_t actual) = 0;
+  virtual void Release(const std::string& campaign, int32_t day, int64_t reserved) = 0;
+  virtual BudgetState State(const std::string& campaign, int32_t day) = 0;
+  // Settlements waiting for the shared store to come back (0 for the local ledger).
+  virtual size_t pending() const { return 0; }
+};
+
+// One process: atomics per campaign and day.
+std::unique_ptr<BudgetLedger> MakeLocalLedger();
+
+// Shared through Redis at "host:port" (keys "<prefix>:<campaign>:<day>").
+// Settlements that fail while Redis is down are queued and replayed when it
+// returns; reservations fail meanwhile, so the bidder stops bidding.
+// Throws kUnsupported when built without hiredis.
+std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string& prefix,
+                                              int timeout_ms, const Context& ctx);
+
+// Days since 1970-01-01 UTC for a Unix time in seconds.
+inline int32_t UtcDay(int64_t unix_seconds) { return int32_t(unix_seconds / 86400); }
+
+}  // namespace adpilot

@@ -1,0 +1,173 @@
+// User profiles from text: read users' texts, turn each user into one vector
+// (a BERT encoder or a TF-IDF baseline), then segments (k-means++), lookalike
+// audiences (HNSW) and keyword ranking on top of those vectors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "adpilot/bad_rows.h"
+
+namespace adpilot {
+
+struct Context;
+class BertEncoder;
+
+// ---- Input --------------------------------------------------------------
+
+struct UserTextOptions {
+  // "lines": one text per line, each its own user (id = line number);
+  // "tsv": user_id<TAB>text, a user's lines pooled; "jsonl": one object per
+  // user; "auto": by extension (.jsonl/.json, .tsv, else lines).
+  std::string format = "auto";
+  std::string id_field = "user_id";
+  // A string, an array of strings, or an array of objects with a "text" member.
+  std::string text_field = "texts";
+  std::string truth_field;   // optional numeric array per user (true interest mixture)
+  std::string label_field;   // optional string (e.g. dominant_topic) or array of strings per user
+};
+
+struct UserTexts {
+  std::vector<std::string> ids;
+  std::vector<std::vector<std::string>> texts;     // per user; may be empty
+  std::vector<std::vector<float>> truth;           // per user when truth_field is set
+  std::vector<std::vector<std::string>> labels;    // per user when label_field is set
+  size_t num_texts() const;
+};
+
+// Streams the file; malformed rows and texts with invalid UTF-8 go to `bad`
+// ("file:line: field: reason") and are skipped. Users with no text are kept
+// (their vector is all zeros, see docs/profile.md).
+UserTexts ReadUserTexts(const std::string& path, const UserTextOptions& opts, BadRowLog& bad,
+                        const Context& ctx);
+
+// ---- Vectors ------------------------------------------------------------
+
+// Row-major n x dim matrix of float32.
+struct Matrix {
+  size_t rows = 0, dim = 0;
+  std::vector<float> data;
+  float* row(size_t i) { return data.data() + i * dim; }
+  const float* row(size_t i) const { return data.data() + i * dim; }
+};
+
+void NormalizeRows(Matrix& m);  // L2; zero rows stay zero
+float Dot(const float* a, const float* b, size_t dim);
+
+class TextEmbedder {
+ public:
+  virtual ~TextEmbedder() = default;
+  virtual std::string name() const = 0;
+  virtual size_t dim() const = 0;
+  // One vector per text.
+  virtual Matrix EmbedTexts(const std::vector<std::string>& texts, const Context& ctx) const = 0;
+  // One vector per user: the mean of the user's text vectors (BERT) or the
+  // vector of the user's concatenated texts (TF-IDF). No text -> zero vector.
+  virtual Matrix EmbedUsers(const UserTexts& users, const Context& ctx) const;
+};
+
+// Wraps a loaded BERT encoder; texts are embedded in chunks with progress.
+std::unique_ptr<TextEmbedder> MakeBertEmbedder(std::shared_ptr<BertEncoder> encoder);
+
+// Bag-of-words baseline: lower-cased words (the BERT basic tokenizer) with
+// smoothed idf = ln((1+n)/(1+df))+1, sublinear tf, L2-normalised; the
+// vocabulary is the `max_features` words of highest document frequency that
+// occur in at least `min_df` documents and at most `max_df_share` of them.
+std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents, size_t max_features,
+                                       size_t min_df, double max_df_share, const Context& ctx);
+// One document per user (texts joined by newlines).
+std::vector<std::string> UserDocuments(const UserTexts& users);
+
+// ---- Segments -----------------------------------------------------------
+
+struct KMeansResult {
+  int k = 0;
+  std::vector<int> assignment;      // per row
+  std::vector<float> centroids;     // k x dim
+  std::vector<size_t> sizes;
+  double inertia = 0;               // sum of squared distances to the centroid
+  int iterations = 0;
+};
+
+// k-means++ seeding (ctx.Rng("kmeans")), Lloyd iterations with the assignment
+// step on ctx.threads threads, until no row moves or max_iter.
+KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx);
+// Mean silhouette over at most `sample` rows (Euclidean).
+double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, size_t sample, const Context& ctx);
+
+struct SegmentTerm {
+  std::string term;
+  double score;       // p(term|segment) * ln(p(term|segment) / p(term))
+  double share;       // share of the segment's users whose texts contain it
+};
+// The most characteristic words of each segment (document frequency over
+// users, lift against all users), `top` per segment.
+std::vector<std::vector<SegmentTerm>> SegmentTerms(const UserTexts& users, const std::vector<int>& assignment,
+                                                   int k, size_t top, size_t min_users = 3);
+
+// Normalised mutual information (arithmetic mean normalisation, as sklearn's default).
+double Nmi(const std::vector<int>& a, const std::vector<int>& b);
+
+// ---- Lookalikes ---------------------------------------------------------
+
+struct LookalikeResult {
+  std::vector<size_t> users;       // row indices, best first, seeds excluded
+  std::vector<float> scores;       // cosine to the closest seed
+  double recall = 0;               // |ANN top-N ∩ exact top-N| / N
+  double ann_seconds = 0, exact_seconds = 0;
+};
+
+// Users most similar to any seed (cosine; rows are normalised internally):
+// HNSW (hnswlib, M=16, ef_construction=200, ef = max(ef_search, per-seed k))
+// and an exact scan for the recall figure.
+LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, size_t n, int ef_search,
+                          const Context& ctx);
+
+// Mean over `queries` sampled users of |top-k by vector cosine ∩ top-k by
+// truth cosine| / k (the user itself excluded from both).
+double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k,
+                          size_t queries, const Context& ctx);
+
+// Leave-one-out k-nearest-neighbour prediction of each label from the other
+// users' labels (cosine-weighted votes), AUC over all (user, label) pairs.
+double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
+                   const Context& ctx);
+
+// The evidence figures for one set of user vectors: NMI of k-means segments
+// (k = distinct first labels, or `k` when > 0) against the users' first label,
+// precision@`neighbours` against true-interest neighbours (when truth is
+// present) and kNN label AUC over all labels (25 voters, n/5 on panels under
+// 125 users, at least 5; when labels are present); -1 when not computed.
+struct ProfileEval {
+  int k = 0;
+  double nmi = -1, precision = -1, knn_auc = -1;
+  double seconds = 0;
+};
+ProfileEval EvaluateProfiles(const Matrix& x, const UserTexts& users, int k, size_t neighbours, size_t queries,
+                             const Context& ctx);
+void to_json(nlohmann::json& j, const ProfileEval& e);
+
+// ---- Keywords -----------------------------------------------------------
+
+struct KeywordScore {
+  std::string keyword;
+  double similarity = 0;   // cosine(keyword, campaign description)
+  size_t reach = 0;        // users whose texts contain the keyword
+  double response = 0;     // mean response of the reached users
+  double score = 0;        // similarity + response, the ranking key
+};
+
+// Ranks candidate keywords for a campaign. `response` per user (empty: each
+// user's cosine to the campaign description).
+std::vector<KeywordScore> RankKeywords(const TextEmbedder& embedder, const std::string& campaign,
+                                       const std::vector<std::string>& candidates, const UserTexts& users,
+                                       const Matrix& profiles, const std::vector<double>& response,
+                                       const Context& ctx);
+// Frequent words of the users' texts (document frequency, top n) as default candidates.
+std::vector<std::string> CandidateKeywords(const UserTexts& users, size_t n);
+
+}  // namespace adpilot

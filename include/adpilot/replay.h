@@ -1,0 +1,87 @@
+// Auction replay: drives a Bidder through a logged stream in order. A bid wins
+// when it reaches the logged market price (bid >= price, as in the RLB and
+// make-ipinyou-data scripts); the winner pays the market price (second price)
+// or its own bid (first price). Budgets follow one of two protocols:
+//  - rlb:  episodes of T auctions, each with B = CPM * T * c0 / 1000 (CPM from
+//          training); a final partial episode of n < T auctions gets B * n / T;
+//  - ortb: one period over the whole log with B = c0 * total cost of the log.
+// Invariant (checked on every win): spend never exceeds the budget, also at the
+// last auction; a bid above the remaining budget is capped to it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "adpilot/auction_log.h"
+#include "adpilot/bidding.h"
+
+namespace adpilot {
+
+struct ReplayConfig {
+  std::string protocol = "rlb";  // "rlb" | "ortb"
+  double budget_ratio = 1.0 / 32;  // c0
+  int64_t episode = 1000;          // T (rlb protocol)
+  AuctionType auction = AuctionType::kSecondPrice;
+  double max_bid = 300;
+  // Budget of one full period; <= 0: derived from the protocol.
+  double budget_override = 0;
+  bool traces = true;  // keep per-episode and per-hour traces
+};
+
+struct PeriodTrace {
+  uint64_t auctions = 0, bids = 0, impressions = 0, clicks = 0;
+  double spend = 0, budget = 0;
+};
+
+struct ReplayResult {
+  std::string strategy;
+  uint64_t auctions = 0, bids = 0, impressions = 0, clicks = 0, conversions = 0;
+  double spend = 0, budget = 0;
+  uint64_t episodes = 0;
+  double seconds = 0;
+  std::vector<PeriodTrace> episode_trace;  // one per budget period
+  std::vector<PeriodTrace> hour_trace;     // 24 entries when the log has hours
+  double win_rate() const { return auctions ? double(impressions) / double(auctions) : 0; }
+  double cpm() const { return impressions ? 1000.0 * spend / double(impressions) : 0; }
+  double ecpc() const { return clicks ? spend / double(clicks) : 0; }
+};
+
+// Budget of one full period under `cfg` for this log and training stats.
+double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const CampaignStats& train);
+
+// The environment a bidder is created with for this replay setting.
+BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,
+                        const CampaignStats& train, uint64_t seed);
+
+// Replays `log` with `bidder` (already fitted). Deterministic for a given bidder state.
+ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg,
+                    const CampaignStats& train);
+
+void to_json(nlohmann::json& j, const ReplayResult& r);
+
+// Hindsight optimum: the most clicks any bidder could win on `log` under the
+// same budget periods (second price, a 0/1 knapsack per period over the won
+// auctions' prices, solved exactly by DP over integer prices). Expected clicks
+// (sum of pCTR) instead of realised clicks when `use_pctr`.
+double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
+                              const CampaignStats& train, bool use_pctr);
+
+}  // namespace adpilot
+
+namespace adpilot {
+
+struct Context;
+
+// Creates strategy `name` for this setting, fits it on `tune` (training or
+// validation auctions, never the test log; null = no fitting, defaults from
+// `train`) and replays `test`.
+ReplayResult RunStrategy(const std::string& name, const AuctionLog& test, const AuctionLog* tune,
+                         const CampaignStats& train, const ReplayConfig& cfg, const Context& ctx);
+
+// Every registered strategy name, in a stable order.
+std::vector<std::string> StrategyNames();
+
+}  // namespace adpilot

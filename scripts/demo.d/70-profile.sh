@@ -1,0 +1,15 @@
+# Profile: pretrain a small BERT on the world's user texts (no downloaded
+# weights), segment the users with it and show each segment's terms next to
+# the true dominant topic of its users.
+WORLD="$DEMO_DIR/world"
+if [ ! -f "$WORLD/users.jsonl" ]; then
+  "$ADPILOT" --quiet gen world --out "$WORLD" --seed 42 >/dev/null
+fi
+MODEL="$DEMO_DIR/profile/encoder"
+mkdir -p "$DEMO_DIR/profile"
+"$ADPILOT" --quiet --threads 2 profile pretrain --text "$WORLD/users.jsonl" --out "$MODEL" \
+  --steps 400 --max-seconds 45
+"$ADPILOT" --quiet --threads 2 profile segment --model "$MODEL" --users "$WORLD/users.jsonl" \
+  --k 8 --label-field dominant_topic --top-terms 6 --out "$DEMO_DIR/profile/segments.tsv"
+"$ADPILOT" --quiet --threads 2 profile embed --model "$MODEL" --input "$WORLD/users.jsonl" \
+  --out "$DEMO_DIR/profile/users.prof"

@@ -1,0 +1,75 @@
+// adpilot run CONFIG --out RUN_DIR: the main job, end to end, with a report.
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/error.h"
+#include "cli/cli.h"
+#include "cli/run_pipeline.h"
+#include "cli/run_report.h"
+
+namespace adpilot::cli {
+namespace {
+
+void InstallRun(CLI::App& app, Globals& g) {
+  struct Args {
+    std::string config, out = "run";
+    bool force = false, json = false, no_report = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto* run = app.add_subcommand("run", "run a whole pipeline from a TOML config and write report.html");
+  run->add_option("config", a->config, "pipeline config (see examples/demo.toml)")->required();
+  run->add_option("--out", a->out, "run directory (created; steps whose inputs did not change are reused)");
+  run->add_flag("--force", a->force, "rerun every step even when its inputs did not change");
+  run->add_flag("--no-report", a->no_report, "skip report.html");
+  run->add_flag("--json", a->json, "print the summary as one JSON object on stdout");
+  run->callback([a, &g] {
+    namespace fs = std::filesystem;
+    fs::create_directories(a->out);
+    Pipeline p = LoadPipeline(a->config, a->out);
+    std::string exe = fs::read_symlink("/proc/self/exe").string();
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<StepResult> results;
+    std::string failure;
+    try {
+      results = RunPipeline(p, exe, a->out, a->force, g.quiet);
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json summary{{"title", p.title}, {"config", a->config}, {"run_dir", fs::absolute(a->out).string()},
+                           {"seconds", seconds}, {"ok", failure.empty()}};
+    auto steps = nlohmann::json::array();
+    for (const auto& r : results)
+      steps.push_back({{"name", r.name}, {"stage", r.stage}, {"status", r.status},
+                       {"seconds", r.seconds}, {"error", r.error}});
+    summary["steps"] = steps;
+    std::string report = (fs::path(a->out) / "report.html").string();
+    if (failure.empty() && !a->no_report) {
+      size_t charts = WriteRunReport(p, results, a->out, report);
+      summary["report"] = fs::absolute(report).string();
+      summary["charts"] = charts;
+    }
+    if (!failure.empty()) summary["error"] = failure;
+    WriteFileAtomic((fs::path(a->out) / "summary.json").string(), summary.dump(2));
+    if (a->json) {
+      PrintJson(summary);
+    } else {
+      fmt::print("\n{}\n", p.title);
+      for (const auto& r : results)
+        fmt::print("  {:<26} {:<9} {:>7.1f}s{}\n", r.name, r.status, r.seconds,
+                   r.error.empty() ? "" : "  " + r.error);
+      fmt::print("  total {:.1f}s\n", seconds);
+      if (summary.contains("report")) fmt::print("\nreport:  {}\n", summary["report"].get<std::string>());
+      fmt::print("summary: {}\n", fs::absolute(fs::path(a->out) / "summary.json").string());
+    }
+    if (!failure.empty()) throw Error(ErrorCode::kInternal, failure);
+  });
+}
+
+ADPILOT_CLI_COMMAND(90, InstallRun);
+
+}  // namespace
+}  // namespace adpilot::cli

@@ -1,0 +1,189 @@
+#include "cli/run_pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+
+namespace adpilot::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Expand(std::string s, const std::map<std::string, std::string>& vars,
+                   const std::string& origin) {
+  for (size_t pos = s.find('{'); pos != std::string::npos; pos = s.find('{', pos)) {
+    size_t end = s.find('}', pos);
+    if (end == std::string::npos) break;
+    std::string key = s.substr(pos + 1, end - pos - 1);
+    auto it = vars.find(key);
+    if (it == vars.end())
+      Throw(ErrorCode::kInvalidArgument, "{}: unknown placeholder {{{}}}", origin, key);
+    s.replace(pos, end - pos + 1, it->second);
+    pos += it->second.size();
+  }
+  return s;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// Content hash of a file, streamed; directories hash their regular files in name order.
+uint64_t HashPath(const fs::path& p) {
+  uint64_t h = Hash64(p.filename().string());
+  if (fs::is_directory(p)) {
+    std::vector<fs::path> files;
+    for (auto& e : fs::recursive_directory_iterator(p))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) h = HashCombine(h, HashPath(f));
+    return h;
+  }
+  std::ifstream in(p, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    std::streamsize n = in.gcount();
+    if (n > 0) h = HashCombine(h, Hash64(buf.data(), size_t(n)));
+  }
+  return h;
+}
+
+}  // namespace
+
+Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
+  Pipeline p;
+  p.config_path = path;
+  toml::value root;
+  try {
+    root = toml::parse(path);
+  } catch (const std::exception& e) {
+    if (!fs::exists(path)) Throw(ErrorCode::kNotFound, "{}: no such config file", path);
+    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, e.what());
+  }
+  p.vars["run"] = fs::absolute(run_dir).lexically_normal().string();
+  p.vars["config_dir"] = fs::absolute(path).parent_path().lexically_normal().string();
+  fs::path shared = fs::absolute(path).parent_path() / ".." / ".." / "shared" / "data";
+  if (!fs::exists(shared)) shared = fs::current_path() / ".." / "shared" / "data";
+  p.vars["shared"] = fs::exists(shared) ? fs::canonical(shared).string() : "";
+  for (const auto& [k, v] : root.as_table()) {
+    if (k == "title") {
+      p.title = v.as_string();
+    } else if (k == "vars") {
+      for (const auto& [vk, vv] : v.as_table())
+        p.vars[vk] = Expand(vv.is_string() ? std::string(vv.as_string()) : toml::format(vv), p.vars,
+                            fmt::format("{} [vars] {}", path, vk));
+    } else if (k == "step") {
+      if (!v.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'step' must be an array of tables ([[step]])", path);
+      for (const auto& s : v.as_array()) {
+        PipelineStep st;
+        std::string origin = fmt::format("{} [[step]] #{}", path, p.steps.size() + 1);
+        for (const auto& [sk, sv] : s.as_table()) {
+          if (sk == "name") st.name = sv.as_string();
+          else if (sk == "stage") st.stage = sv.as_string();
+          else if (sk == "json") st.json = sv.as_boolean();
+          else if (sk == "optional") st.optional = sv.as_boolean();
+          else if (sk == "args") {
+            for (const auto& a : sv.as_array()) st.args.push_back(Expand(a.as_string(), p.vars, origin));
+          } else {
+            Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'; valid: name, stage, args, json, optional", origin, sk);
+          }
+        }
+        if (st.name.empty() || st.args.empty())
+          Throw(ErrorCode::kInvalidArgument, "{}: a step needs 'name' and 'args'", origin);
+        for (const auto& other : p.steps)
+          if (other.name == st.name) Throw(ErrorCode::kInvalidArgument, "{}: duplicate step name '{}'", origin, st.name);
+        p.steps.push_back(std::move(st));
+      }
+    } else {
+      Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'; valid: title, vars, step", path, k);
+    }
+  }
+  if (p.steps.empty()) Throw(ErrorCode::kInvalidArgument, "{}: no [[step]] defined", path);
+  return p;
+}
+
+std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
+                                    const std::string& run_dir, bool force, bool quiet) {
+  fs::create_directories(fs::path(run_dir) / "steps");
+  std::vector<StepResult> results;
+  uint64_t exe_hash = HashPath(exe);
+  for (const auto& st : p.steps) {
+    StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
+    // The key covers the binary, the arguments and every existing input named in them.
+    uint64_t key = exe_hash;
+    std::string cmd = ShellQuote(exe);
+    if (quiet) cmd += " --quiet";
+    for (const auto& a : st.args) {
+      key = HashCombine(key, Hash64(a));
+      cmd += " " + ShellQuote(a);
+      std::error_code ec;
+      if (a.size() < 4096 && fs::exists(a, ec) && !ec) {
+        bool is_output = false;
+        // Files this step writes (after --out) are outputs, not inputs.
+        auto it = std::find(st.args.begin(), st.args.end(), a);
+        if (it != st.args.begin()) {
+          const std::string& flag = *(it - 1);
+          is_output = flag.rfind("--", 0) == 0 && flag.find("out") != std::string::npos;
+        }
+        if (!is_output) key = HashCombine(key, HashPath(a));
+      }
+    }
+    if (st.json) cmd += " --json";
+    std::string key_text = fmt::format("{:016x}", key);
+    fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
+    fs::path key_path = fs::path(run_dir) / "steps" / (st.name + ".key");
+    if (!force && fs::exists(key_path) && fs::exists(json_path) && ReadFile(key_path.string()) == key_text) {
+      r.status = "cached";
+      std::string text = ReadFile(json_path.string());
+      if (!text.empty()) r.output = nlohmann::json::parse(text, nullptr, false);
+      results.push_back(std::move(r));
+      continue;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    std::string out;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (!pipe) Throw(ErrorCode::kIOError, "cannot start step '{}'", st.name);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    int status = pclose(pipe);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code != 0) {
+      r.status = "failed";
+      r.error = fmt::format("exit code {}", code);
+      std::remove(key_path.string().c_str());
+      results.push_back(r);
+      if (!st.optional)
+        Throw(ErrorCode::kInternal, "step '{}' failed ({}): {}", st.name, r.error, cmd);
+      continue;
+    }
+    if (st.json) {
+      r.output = nlohmann::json::parse(out, nullptr, false);
+      if (r.output.is_discarded())
+        Throw(ErrorCode::kInternal, "step '{}' printed no valid JSON object", st.name);
+    }
+    WriteFileAtomic(json_path.string(), st.json ? r.output.dump(2) : "");
+    WriteFileAtomic(key_path.string(), key_text);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace adpilot::cli

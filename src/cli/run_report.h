@@ -1,0 +1,17 @@
+// Turns the results of `adpilot run` into RUN_DIR/report.html: one section per
+// stage, charts drawn from the steps' JSON outputs and the CSV files they wrote,
+// each with a takeaway sentence computed from the numbers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/run_pipeline.h"
+
+namespace adpilot::cli {
+
+// Returns the number of charts written.
+size_t WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
+                      const std::string& run_dir, const std::string& path);
+
+}  // namespace adpilot::cli

@@ -1,0 +1,249 @@
+// Hashed-dataset cache (format in docs/formats.d/10-data.md): a JSON header
+// that keys the cache to its source and configuration, then checksummed blocks
+// of encoded Examples, then a footer. Staleness means "rebuild"; damage means
+// kCorruption, since an atomic write never leaves a torn cache behind.
+#include "adpilot/cache.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+#include "data/cache_codec.h"
+
+namespace adpilot {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SourceKey {
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+SourceKey KeyOf(const std::string& path) {
+  std::error_code ec;
+  SourceKey k;
+  k.path = fs::absolute(path, ec).lexically_normal().string();
+  k.size = fs::file_size(path, ec);
+  auto t = fs::last_write_time(path, ec);
+  k.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return k;
+}
+
+std::string CachePathFor(const std::string& cache_dir, const SourceKey& key) {
+  std::string stem = fs::path(key.path).filename().string();
+  return (fs::path(cache_dir) / fmt::format("{}.{:016x}.adpcache", stem, Hash64(key.path))).string();
+}
+
+class HashedDatasetImpl : public HashedDataset {
+ public:
+  HashedDatasetImpl(std::string path, ReaderOptions opts, FeatureConfig features,
+                    const Context& ctx, std::string cache_dir)
+      : path_(std::move(path)), opts_(std::move(opts)), features_(std::move(features)),
+        ctx_(ctx), cache_dir_(std::move(cache_dir)) {
+    key_ = KeyOf(path_);
+    if (!fs::exists(path_)) Throw(ErrorCode::kNotFound, "{}: no such file", path_);
+    reader_digest_ = opts_.Digest();
+    if (!cache_dir_.empty()) {
+      fs::create_directories(cache_dir_);
+      cache_path_ = CachePathFor(cache_dir_, key_);
+      if (TryOpenCache()) return;
+    }
+    StartParse();
+  }
+
+  bool Next(Example& ex) override {
+    if (cache_) return NextFromCache(ex);
+    RawRecord& rec = rec_;
+    if (!reader_->Next(rec)) {
+      FinishParsePass();
+      return false;
+    }
+    hasher_->Hash(rec, ex);
+    ++pass_rows_;
+    if (writer_) Encode(ex);
+    return true;
+  }
+
+  void Rewind() override {
+    if (cache_) {
+      std::fseek(cache_, long(data_offset_), SEEK_SET);
+      block_.clear();
+      block_left_ = 0;
+      block_pos_ = 0;
+      return;
+    }
+    if (!cache_path_.empty() && fs::exists(cache_path_) && TryOpenCache()) return;
+    StartParse();
+  }
+
+  const FeatureHasher& hasher() const override { return *hasher_; }
+  uint64_t rows() const override { return rows_; }
+  uint64_t bad_rows() const override { return bad_rows_; }
+  bool from_cache() const override { return cache_ != nullptr; }
+  const std::string& cache_path() const override { return cache_path_; }
+
+  ~HashedDatasetImpl() override {
+    if (cache_) std::fclose(cache_);
+  }
+
+ private:
+  nlohmann::json HeaderJson() const {
+    nlohmann::json h;
+    h["source_path"] = key_.path;
+    h["source_size"] = key_.size;
+    h["source_mtime_ns"] = key_.mtime_ns;
+    h["reader_digest"] = fmt::format("{:016x}", reader_digest_);
+    h["feature_digest"] = fmt::format("{:016x}", hasher_->StateDigest());
+    h["config_digest"] = fmt::format("{:016x}", features_.Digest());
+    h["format"] = opts_.format;
+    h["hasher"] = hasher_->StateToJson();
+    return h;
+  }
+
+  // True when a valid cache for this source and config is open. A stale cache
+  // returns false (it will be rebuilt); a damaged one throws kCorruption.
+  bool TryOpenCache() {
+    if (!fs::exists(cache_path_)) return false;
+    FILE* f = std::fopen(cache_path_.c_str(), "rb");
+    if (!f) return false;
+    nlohmann::json h;
+    uint64_t rows = 0, bad = 0;
+    size_t data_offset = 0;
+    try {
+      data::ReadCacheFrame(f, cache_path_, h, data_offset, rows, bad);
+    } catch (...) {
+      std::fclose(f);
+      throw;
+    }
+    bool fresh = h.value("source_path", "") == key_.path && h.value("source_size", uint64_t(0)) == key_.size &&
+                 h.value("source_mtime_ns", int64_t(0)) == key_.mtime_ns &&
+                 h.value("reader_digest", "") == fmt::format("{:016x}", reader_digest_) &&
+                 h.value("config_digest", "") == fmt::format("{:016x}", features_.Digest());
+    if (!fresh) {
+      std::fclose(f);
+      ctx_.log().info("{}: stale cache for {}; rebuilding", cache_path_, path_);
+      return false;
+    }
+    Schema schema;
+    const auto& hs = h.at("hasher");
+    auto names = hs.at("fields").get<std::vector<std::string>>();
+    auto kinds = hs.at("kinds").get<std::vector<int>>();
+    for (size_t i = 0; i < names.size(); ++i) schema.Add(names[i], FieldKind(kinds.at(i)));
+    hasher_ = std::make_unique<FeatureHasher>(features_, schema);
+    hasher_->StateFromJson(hs);
+    if (h.value("feature_digest", "") != fmt::format("{:016x}", hasher_->StateDigest())) {
+      std::fclose(f);
+      Throw(ErrorCode::kCorruption, "{}: feature state does not match its digest; delete the cache", cache_path_);
+    }
+    reader_.reset();
+    writer_.reset();
+    if (cache_) std::fclose(cache_);
+    cache_ = f;
+    data_offset_ = data_offset;
+    rows_ = rows;
+    bad_rows_ = bad;
+    std::fseek(cache_, long(data_offset_), SEEK_SET);
+    block_.clear();
+    block_left_ = block_pos_ = 0;
+    return true;
+  }
+
+  void StartParse() {
+    reader_ = OpenReader(path_, opts_);
+    if (!hasher_) {
+      hasher_ = std::make_unique<FeatureHasher>(features_, reader_->schema());
+      if (hasher_->needs_fit()) {
+        auto sample = OpenReader(path_, opts_);
+        hasher_->FitQuantileEdges(*sample);
+      }
+    }
+    pass_rows_ = 0;
+    writer_.reset();
+    if (!cache_path_.empty()) {
+      static std::atomic<uint64_t> counter{0};
+      // A unique staging name: two datasets of one process may build the same cache.
+      staging_ = fmt::format("{}.{}.{}", cache_path_, std::hash<std::thread::id>()(std::this_thread::get_id()),
+                             counter++);
+      writer_ = std::make_unique<AtomicFileWriter>(staging_);
+      std::string hj = HeaderJson().dump();
+      data::WriteCacheHeader(*writer_, hj);
+      block_.clear();
+      block_count_ = 0;
+    }
+  }
+
+  void Encode(const Example& ex) {
+    data::EncodeExample(ex, block_);
+    if (++block_count_ >= data::kBlockExamples || block_.size() >= data::kBlockBytes) FlushBlock();
+  }
+
+  void FlushBlock() {
+    if (!block_count_) return;
+    data::WriteBlock(*writer_, block_, uint32_t(block_count_));
+    block_.clear();
+    block_count_ = 0;
+  }
+
+  void FinishParsePass() {
+    rows_ = pass_rows_;
+    bad_rows_ = reader_->bad_rows().count();
+    if (!writer_) return;
+    FlushBlock();
+    data::WriteCacheFooter(*writer_, rows_, bad_rows_);
+    writer_->Commit();
+    writer_.reset();
+    std::error_code ec;
+    fs::rename(staging_, cache_path_, ec);
+    if (ec) Throw(ErrorCode::kIOError, "{}: cannot install cache: {}", cache_path_, ec.message());
+    ctx_.log().info("{}: cached {} rows of {}", cache_path_, rows_, path_);
+  }
+
+  bool NextFromCache(Example& ex) {
+    if (block_pos_ >= block_.size() || block_left_ == 0) {
+      if (!data::ReadBlock(cache_, cache_path_, block_, block_left_)) return false;
+      block_pos_ = 0;
+    }
+    data::DecodeExample(block_, block_pos_, ex, cache_path_);
+    --block_left_;
+    return true;
+  }
+
+  std::string path_;
+  ReaderOptions opts_;
+  FeatureConfig features_;
+  Context ctx_;
+  std::string cache_dir_, cache_path_, staging_;
+  SourceKey key_;
+  uint64_t reader_digest_ = 0;
+  std::unique_ptr<FeatureHasher> hasher_;
+  std::unique_ptr<RecordReader> reader_;
+  RawRecord rec_;
+  std::unique_ptr<AtomicFileWriter> writer_;
+  std::string block_;
+  uint64_t block_count_ = 0;
+  FILE* cache_ = nullptr;
+  size_t data_offset_ = 0, block_pos_ = 0;
+  uint32_t block_left_ = 0;
+  uint64_t rows_ = 0, bad_rows_ = 0, pass_rows_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<HashedDataset> OpenHashedDataset(const std::string& path, const ReaderOptions& opts,
+                                                 const FeatureConfig& features, const Context& ctx,
+                                                 const std::string& cache_dir) {
+  return std::make_unique<HashedDatasetImpl>(path, opts, features, ctx, cache_dir);
+}
+
+}  // namespace adpilot

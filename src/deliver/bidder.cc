@@ -1,0 +1,162 @@
+// Bidder base, creation by name, policy files and the tuning helpers.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/bidding.h"
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+#include "adpilot/replay.h"
+#include "deliver/tuning.h"
+
+namespace adpilot {
+
+AuctionType ParseAuctionType(const std::string& s) {
+  if (s == "second") return AuctionType::kSecondPrice;
+  if (s == "first") return AuctionType::kFirstPrice;
+  Throw(ErrorCode::kInvalidArgument, "unknown auction type '{}'; valid: first, second", s);
+}
+
+const char* AuctionTypeName(AuctionType t) {
+  return t == AuctionType::kFirstPrice ? "first" : "second";
+}
+
+void Bidder::Fit(const AuctionLog&, const Context&) {}
+
+double Bidder::Cap(double b, const AuctionContext& a) const {
+  if (!(b > 0)) return 0;  // also maps NaN to "no bid"
+  return std::min({b, env_.max_bid, std::max(0.0, a.remaining_budget)});
+}
+
+// The recommendation of docs/bidding.md: rlb wins the low-budget settings where
+// it matters most and is never far behind elsewhere.
+std::string BestStrategy() { return "rlb"; }
+
+std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env) {
+  std::string n = name == "best" ? BestStrategy() : name;
+  auto b = BidderRegistry::Get().Create("bidding strategy", n, env);
+  b->name_ = n;
+  return b;
+}
+
+namespace {
+
+constexpr char kMagic[8] = {'A', 'P', 'B', 'I', 'D', 'P', 'O', 'L'};
+constexpr uint32_t kVersion = 1;
+
+nlohmann::json EnvToJson(const BidderEnv& e) {
+  return {{"avg_ctr", e.stats.avg_ctr}, {"cpm", e.stats.cpm}, {"cpc", e.stats.cpc},
+          {"price_counts", e.stats.price_counts}, {"auction", AuctionTypeName(e.auction)},
+          {"max_bid", e.max_bid}, {"episode_auctions", e.episode_auctions},
+          {"episode_budget", e.episode_budget}, {"click_value", e.click_value}, {"seed", e.seed}};
+}
+
+BidderEnv EnvFromJson(const nlohmann::json& j) {
+  BidderEnv e;
+  e.stats.avg_ctr = j.at("avg_ctr").get<double>();
+  e.stats.cpm = j.at("cpm").get<double>();
+  e.stats.cpc = j.at("cpc").get<double>();
+  e.stats.price_counts = j.at("price_counts").get<std::vector<double>>();
+  e.auction = ParseAuctionType(j.at("auction").get<std::string>());
+  e.max_bid = j.at("max_bid").get<double>();
+  e.episode_auctions = j.at("episode_auctions").get<int64_t>();
+  e.episode_budget = j.at("episode_budget").get<double>();
+  e.click_value = j.at("click_value").get<double>();
+  e.seed = j.at("seed").get<uint64_t>();
+  return e;
+}
+
+}  // namespace
+
+void SavePolicy(const Bidder& b, const std::string& path) {
+  nlohmann::json j = {{"strategy", b.name()}, {"env", EnvToJson(b.env())}, {"params", b.Params()}};
+  std::string body = j.dump();
+  uint64_t n = body.size(), sum = Hash64(body);
+  AtomicFileWriter w(path);
+  w.Write(kMagic, sizeof kMagic);
+  w.WritePod(kVersion);
+  w.WritePod(n);
+  w.Write(body);
+  w.WritePod(sum);
+  w.Commit();
+}
+
+std::unique_ptr<Bidder> LoadPolicy(const std::string& path) {
+  std::string bytes = ReadFile(path);
+  const size_t head = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
+  if (bytes.size() < head || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    Throw(ErrorCode::kCorruption, "{}: not an adpilot bidding policy (bad magic)", path);
+  uint32_t version;
+  uint64_t n, sum;
+  std::memcpy(&version, bytes.data() + sizeof kMagic, sizeof version);
+  if (version > kVersion)
+    Throw(ErrorCode::kCorruption, "{}: policy format version {} is newer than this build's {}",
+          path, version, kVersion);
+  std::memcpy(&n, bytes.data() + sizeof kMagic + sizeof version, sizeof n);
+  if (bytes.size() != head + n + sizeof sum)
+    Throw(ErrorCode::kCorruption, "{}: truncated or padded policy file ({} bytes, expected {})",
+          path, bytes.size(), head + n + sizeof sum);
+  std::string_view body(bytes.data() + head, n);
+  std::memcpy(&sum, bytes.data() + head + n, sizeof sum);
+  if (Hash64(body) != sum) Throw(ErrorCode::kCorruption, "{}: policy checksum mismatch", path);
+  try {
+    auto j = nlohmann::json::parse(body);
+    auto b = MakeBidder(j.at("strategy").get<std::string>(), EnvFromJson(j.at("env")));
+    b->SetParams(j.at("params"));
+    return b;
+  } catch (const nlohmann::json::exception& e) {
+    Throw(ErrorCode::kCorruption, "{}: bad policy content: {}", path, e.what());
+  }
+}
+
+namespace deliver {
+
+double TrainClicks(const AuctionLog& train, Bidder& b) {
+  ReplayConfig cfg;
+  cfg.episode = b.env().episode_auctions;
+  cfg.budget_override = b.env().episode_budget;
+  cfg.auction = b.env().auction;
+  cfg.max_bid = b.env().max_bid;
+  cfg.traces = false;
+  return double(Replay(train, b, cfg, b.env().stats).clicks);
+}
+
+double GridSearch(const AuctionLog& train, Bidder& b, const std::vector<double>& grid,
+                  const std::function<void(double)>& set) {
+  double best = grid.front(), best_clicks = -1;
+  for (double v : grid) {
+    set(v);
+    double c = TrainClicks(train, b);
+    if (c > best_clicks) best_clicks = c, best = v;
+  }
+  set(best);
+  return best;
+}
+
+double WinProb(const std::vector<double>& counts, double x) {
+  double tot = 0, win = 0;
+  for (size_t p = 0; p < counts.size(); ++p) {
+    tot += counts[p];
+    if (double(p) <= x) win += counts[p];
+  }
+  return tot > 0 ? win / tot : 0;
+}
+
+double ExpectedSpend(const std::vector<double>& counts, double x) {
+  double tot = 0, s = 0;
+  for (size_t p = 0; p < counts.size(); ++p) {
+    tot += counts[p];
+    if (double(p) <= x) s += counts[p] * double(p);
+  }
+  return tot > 0 ? s / tot : 0;
+}
+
+std::vector<double> GeomGrid(double lo, double hi, int n) {
+  std::vector<double> g;
+  for (int i = 0; i < n; ++i) g.push_back(lo * std::pow(hi / lo, n > 1 ? double(i) / (n - 1) : 0));
+  return g;
+}
+
+}  // namespace deliver
+}  // namespace adpilot

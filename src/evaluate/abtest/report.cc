@@ -1,0 +1,234 @@
+// Verdict in words, JSON and text rendering of an A/B report, and the
+// per-variant aggregates input.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "evaluate/abtest/internal.h"
+#include "adpilot/error.h"
+
+namespace adpilot::abtest {
+namespace {
+
+// The p-value the decision uses: always-valid under sequential testing.
+double DecisionP(const MetricResult& r, bool sequential) { return sequential ? r.always_valid_p : r.p_value; }
+
+std::string Pct(double x) { return std::isfinite(x) ? fmt::format("{:+.2f}%", 100 * x) : "n/a"; }
+
+std::string Effect(const MetricResult& r) {
+  if (std::isfinite(r.lift))
+    return fmt::format("{} {} (95% CI {} to {})", r.metric, Pct(r.lift), Pct(r.ci_low), Pct(r.ci_high));
+  return fmt::format("{} {:+.6g} (control is 0, so no relative lift)", r.metric, r.diff);
+}
+
+nlohmann::json Num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+void FinishReport(AbReport& rep, double alpha, bool sequential) {
+  std::vector<double> p;
+  for (const auto& r : rep.results) p.push_back(DecisionP(r, sequential));
+  std::vector<double> adj = BenjaminiHochberg(p);
+  for (size_t i = 0; i < rep.results.size(); ++i) rep.results[i].p_value_bh = adj[i];
+  // The first metric is the decision metric; the others are guardrails.
+  const std::string primary = rep.results.front().metric;
+  auto decision_p = [&](const MetricResult& r) { return rep.results.size() > 1 ? r.p_value_bh : DecisionP(r, sequential); };
+  std::vector<const MetricResult*> prim, harms;
+  for (const auto& r : rep.results) {
+    if (r.metric == primary) prim.push_back(&r);
+    else if (decision_p(r) < alpha && r.diff < 0) harms.push_back(&r);
+  }
+  std::string pname = sequential ? "always-valid p" : (rep.results.size() > 1 ? "BH-adjusted p" : "p");
+  if (rep.srm_flag) {
+    std::string split;
+    for (const auto& v : rep.variants) split += fmt::format("{}{}={}", split.empty() ? "" : ", ", v.name, v.n);
+    rep.verdict = "stop";
+    rep.reason = fmt::format(
+        "sample ratio mismatch: the split ({}) is far from the planned one (chi-square p = {:.3g}); assignment or "
+        "logging is broken, so the comparison cannot be trusted. Fix the split and restart the test.",
+        split, rep.srm_p_value);
+    return;
+  }
+  const MetricResult* best = nullptr;
+  bool any_worse = false;
+  for (const auto* r : prim) {
+    if (decision_p(*r) >= alpha) continue;
+    if (r->diff > 0 && (!best || r->diff > best->diff)) best = r;
+    if (r->diff < 0) any_worse = true;
+  }
+  std::string guard;
+  for (const auto* h : harms) guard += fmt::format(" Warning: {} is significantly worse for {}: {}.", h->metric, h->variant, Effect(*h));
+  if (best) {
+    rep.verdict = harms.empty() ? "ship" : "keep running";
+    rep.reason = fmt::format("{} beats the control on {} ({} = {:.3g}).{}", best->variant, Effect(*best), pname,
+                             decision_p(*best), guard);
+    if (!harms.empty()) rep.reason += " Resolve the guardrail regression before shipping.";
+    return;
+  }
+  if (any_worse) {
+    const MetricResult* w = *std::min_element(prim.begin(), prim.end(), [](auto a, auto b) { return a->diff < b->diff; });
+    rep.verdict = "stop";
+    rep.reason = fmt::format("{} is worse than the control on {} ({} = {:.3g}); do not ship it.{}", w->variant,
+                             Effect(*w), pname, decision_p(*w), guard);
+    return;
+  }
+  // Nothing significant: is the observed effect within reach of more traffic?
+  double remaining = 0;
+  bool reachable = true;
+  uint64_t total = 0;
+  for (const auto& v : rep.variants) total += v.n;
+  std::string detail;
+  for (const auto* r : prim) {
+    double n_now = 0;
+    for (const auto& v : rep.variants)
+      if (v.name == r->variant) n_now = double(v.n);
+    double n_ctrl = double(rep.variants.front().n);
+    if (r->needed_per_arm <= 0) {
+      reachable = false;
+    } else {
+      remaining += std::max(0.0, r->needed_per_arm - n_now) + std::max(0.0, r->needed_per_arm - n_ctrl) / double(prim.size());
+    }
+    detail += fmt::format(" {}: {} ({} = {:.3g}); detectable now: {:+.4g} absolute.", r->variant, Effect(*r), pname,
+                          decision_p(*r), r->mde);
+  }
+  if (reachable && remaining <= 3.0 * double(total)) {
+    rep.verdict = "keep running";
+    rep.remaining_units = std::ceil(remaining);
+    rep.reason = fmt::format(
+        "no significant difference yet; about {:.0f} more units (all arms) would detect the observed effect with "
+        "the planned power.{}{}",
+        rep.remaining_units, detail,
+        sequential ? " Always-valid p-values: you may look again at any time."
+                   : " Fixed-horizon test: read it again only once that sample is in, or use --sequential to peek.");
+  } else {
+    rep.verdict = "stop";
+    rep.reason = fmt::format(
+        "no significant difference, and the observed effect is too small to detect without more than 4x the "
+        "traffic; the interval bounds the effect, so there is little to gain by waiting.{}{}",
+        detail, guard);
+  }
+}
+
+nlohmann::json ToJson(const AbReport& r) {
+  nlohmann::json j;
+  j["variants"] = nlohmann::json::array();
+  for (size_t i = 0; i < r.variants.size(); ++i) {
+    const auto& v = r.variants[i];
+    nlohmann::json e{{"name", v.name}, {"n", v.n}, {"mean", Num(v.mean)}, {"mean_ci_low", Num(v.mean_ci.lo)},
+                     {"mean_ci_high", Num(v.mean_ci.hi)}, {"control", i == 0}};
+    // The first metric's comparison for each treatment sits on the variant itself.
+    for (const auto& m : r.results) {
+      if (m.variant != v.name || m.metric != r.results.front().metric) continue;
+      e["lift"] = Num(m.lift);
+      e["ci_low"] = Num(m.ci_low);
+      e["ci_high"] = Num(m.ci_high);
+      e["p_value"] = Num(m.p_value);
+      e["diff"] = Num(m.diff);
+      if (!std::isnan(m.always_valid_p)) e["always_valid_p"] = Num(m.always_valid_p);
+      break;
+    }
+    j["variants"].push_back(e);
+  }
+  j["results"] = nlohmann::json::array();
+  for (const auto& m : r.results) {
+    j["results"].push_back({{"metric", m.metric}, {"kind", m.kind}, {"variant", m.variant}, {"test", m.test},
+                            {"control_mean", Num(m.control_mean)}, {"treatment_mean", Num(m.treatment_mean)},
+                            {"diff", Num(m.diff)}, {"diff_ci_low", Num(m.diff_ci_low)},
+                            {"diff_ci_high", Num(m.diff_ci_high)}, {"lift", Num(m.lift)}, {"ci_low", Num(m.ci_low)},
+                            {"ci_high", Num(m.ci_high)}, {"p_value", Num(m.p_value)},
+                            {"p_value_bh", Num(m.p_value_bh)}, {"always_valid_p", Num(m.always_valid_p)},
+                            {"variance_reduction", Num(m.variance_reduction)}, {"mde", Num(m.mde)},
+                            {"needed_per_arm", Num(m.needed_per_arm)}});
+  }
+  j["srm_p_value"] = Num(r.srm_p_value);
+  j["srm_chi2"] = Num(r.srm_chi2);
+  j["srm_flag"] = r.srm_flag;
+  j["verdict"] = r.verdict;
+  j["reason"] = r.reason;
+  j["remaining_units"] = Num(r.remaining_units);
+  return j;
+}
+
+std::string FormatReport(const AbReport& r) {
+  std::string s = fmt::format("{:<16} {:>10} {:>12} {:>24}\n", "variant", "n", "mean", "95% CI");
+  for (const auto& v : r.variants)
+    s += fmt::format("{:<16} {:>10} {:>12.6g} {:>11.6g} .. {:<11.6g}\n", v.name, v.n, v.mean, v.mean_ci.lo, v.mean_ci.hi);
+  s += "\n";
+  for (const auto& m : r.results) {
+    s += fmt::format("{} vs control, {} ({}, {}): lift {} [{} .. {}], p = {:.4g}", m.variant, m.metric, m.kind,
+                     m.test, Pct(m.lift), Pct(m.ci_low), Pct(m.ci_high), m.p_value);
+    if (r.results.size() > 1) s += fmt::format(", BH p = {:.4g}", m.p_value_bh);
+    if (!std::isnan(m.always_valid_p)) s += fmt::format(", always-valid p = {:.4g}", m.always_valid_p);
+    if (m.variance_reduction != 0) s += fmt::format(", CUPED variance reduction {:.1f}%", 100 * m.variance_reduction);
+    s += "\n";
+  }
+  s += fmt::format("\nsample ratio check: chi2 = {:.3f}, p = {:.4g}{}\n", r.srm_chi2, r.srm_p_value,
+                   r.srm_flag ? "  << MISMATCH" : "");
+  s += fmt::format("verdict: {}\n  {}\n", r.verdict, r.reason);
+  return s;
+}
+
+AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o) {
+  size_t vcol = t.Col(o.variant_col, "--variant-col"), ncol = t.Col(o.n_col, "--n-col");
+  size_t mcol = t.Col(o.metric_col, "--metric");
+  bool means = !o.sum_sq_col.empty();
+  size_t sqcol = means ? t.Col(o.sum_sq_col, "--sum-sq-col") : 0;
+  std::vector<size_t> order;
+  for (size_t r = 0; r < t.num_rows(); ++r)
+    if (t.Cell(r, vcol) == o.control) order.insert(order.begin(), r);
+    else order.push_back(r);
+  if (order.empty() || t.Cell(order[0], vcol) != o.control) {
+    std::vector<std::string> names = t.Distinct(vcol);
+    Throw(ErrorCode::kInvalidArgument, "--control: value '{}' not found in column '{}'; values are: {}", o.control,
+          o.variant_col, fmt::join(names, ", "));
+  }
+  if (order.size() < 2)
+    Throw(ErrorCode::kBadInput, "{}: a single variant '{}': an A/B test needs a control and a treatment", t.path, o.control);
+  AbReport rep;
+  std::vector<double> counts;
+  std::vector<MeanStats> stats;
+  bool all_zero = true;
+  for (size_t r : order) {
+    auto n = t.Number(r, ncol), x = t.Number(r, mcol);
+    if (!n || !x) Throw(ErrorCode::kBadInput, "{}: empty '{}' or '{}'", t.Where(r), o.n_col, o.metric_col);
+    if (*n <= 0)
+      Throw(ErrorCode::kBadInput, "{}: variant '{}' has no units ({} = {})", t.Where(r), t.Cell(r, vcol), o.n_col, *n);
+    MeanStats s{*n, *x / *n, 0};
+    if (means) {
+      auto sq = t.Number(r, sqcol);
+      if (!sq) Throw(ErrorCode::kBadInput, "{}: empty '{}'", t.Where(r), o.sum_sq_col);
+      s.var = *n > 1 ? std::max(0.0, (*sq - *x * *x / *n) / (*n - 1)) : 0;
+    } else if (*x < 0 || *x > *n) {
+      Throw(ErrorCode::kBadInput, "{}: column '{}': {} successes out of {} units", t.Where(r), o.metric_col, *x, *n);
+    }
+    if (*x != 0) all_zero = false;
+    counts.push_back(*n);
+    stats.push_back(s);
+    VariantSummary v{t.Cell(r, vcol), uint64_t(*n), s.mean, {}};
+    v.mean_ci = means ? Interval{s.mean - 1.96 * std::sqrt(s.var / s.n), s.mean + 1.96 * std::sqrt(s.var / s.n)}
+                      : WilsonInterval(*x, *n);
+    rep.variants.push_back(v);
+  }
+  if (all_zero) Throw(ErrorCode::kBadInput, "--metric '{}' is 0 for every variant: nothing to compare", o.metric_col);
+  std::vector<double> shares = o.split.empty() ? std::vector<double>(counts.size(), 1.0) : o.split;
+  if (shares.size() != counts.size())
+    Throw(ErrorCode::kInvalidArgument, "--split: {} shares given for {} variants", shares.size(), counts.size());
+  TestResult srm = SrmTest(counts, shares);
+  rep.srm_p_value = srm.p_value;
+  rep.srm_chi2 = srm.stat;
+  rep.srm_flag = srm.p_value < o.srm_alpha;
+  for (size_t i = 1; i < stats.size(); ++i) {
+    MetricResult m = means ? CompareMeans(rep.variants[i].name, stats[i], stats[0], o.alpha, o.power)
+                           : CompareProportions(rep.variants[i].name, stats[i].mean * stats[i].n, stats[i].n,
+                                                stats[0].mean * stats[0].n, stats[0].n, o.alpha, o.power);
+    m.metric = o.metric_col;
+    rep.results.push_back(m);
+  }
+  FinishReport(rep, o.alpha, false);
+  return rep;
+}
+
+}  // namespace adpilot::abtest

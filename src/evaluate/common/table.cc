@@ -1,0 +1,164 @@
+// CSV tables for the evaluation commands (include/adpilot/table.h).
+#include "adpilot/table.h"
+
+#include <charconv>
+#include <cmath>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "adpilot/error.h"
+#include "adpilot/line_source.h"
+
+namespace adpilot {
+namespace {
+
+// True while a quote opened in `s` is still open at its end.
+bool QuoteOpen(std::string_view s) {
+  bool open = false;
+  for (char c : s)
+    if (c == '"') open = !open;
+  return open;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+}  // namespace
+
+std::vector<std::string> SplitCsvRecord(std::string_view line, char delim) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          cur += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+      was_quoted = true;
+    } else if (c == delim) {
+      out.push_back(was_quoted ? cur : Trim(cur));
+      cur.clear();
+      was_quoted = false;
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(was_quoted ? cur : Trim(cur));
+  return out;
+}
+
+Table ReadCsvTable(const std::string& path, const CsvOptions& opts) {
+  LineSource src(path);
+  Table t;
+  t.path = path;
+  char delim = opts.delimiter;
+  std::string record;
+  uint64_t record_line = 0;
+  for (;;) {
+    auto st = src.Next();
+    if (st == LineSource::Status::kEnd) break;
+    if (st == LineSource::Status::kTooLong)
+      Throw(ErrorCode::kBadInput, "{}:{}: line longer than the line limit", path, src.line_number());
+    if (record.empty()) {
+      record_line = src.line_number();
+      record = std::string(src.line());
+    } else {
+      record += '\n';
+      record += src.line();
+    }
+    if (QuoteOpen(record)) continue;  // a quoted field spans lines
+    if (record.empty() || record.find_first_not_of(" \t") == std::string::npos) {
+      record.clear();
+      continue;
+    }
+    if (t.columns.empty()) {
+      if (!delim)
+        delim = (record.find('\t') != std::string::npos && record.find(',') == std::string::npos) ? '\t' : ',';
+      t.columns = SplitCsvRecord(record, delim);
+      std::unordered_set<std::string> seen;
+      for (const auto& c : t.columns) {
+        if (c.empty()) Throw(ErrorCode::kBadInput, "{}:{}: empty column name in header", path, record_line);
+        if (!seen.insert(c).second)
+          Throw(ErrorCode::kBadInput, "{}:{}: column '{}' appears twice in header", path, record_line, c);
+      }
+    } else {
+      auto cells = SplitCsvRecord(record, delim);
+      if (cells.size() != t.columns.size())
+        Throw(ErrorCode::kBadInput, "{}:{}: expected {} fields (as in the header), got {}", path,
+              record_line, t.columns.size(), cells.size());
+      t.rows.push_back(std::move(cells));
+      t.lines.push_back(record_line);
+    }
+    record.clear();
+  }
+  if (!record.empty())
+    Throw(ErrorCode::kBadInput, "{}:{}: unterminated quoted field", path, record_line);
+  if (t.columns.empty()) Throw(ErrorCode::kBadInput, "{}: empty file (no header row)", path);
+  return t;
+}
+
+bool Table::Has(std::string_view column) const {
+  for (const auto& c : columns)
+    if (c == column) return true;
+  return false;
+}
+
+size_t Table::Col(std::string_view column, std::string_view flag) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == column) return i;
+  std::string have;
+  for (const auto& c : columns) have += (have.empty() ? "" : ", ") + c;
+  Throw(ErrorCode::kInvalidArgument, "{}column '{}' not found in {}; columns are: {}",
+        flag.empty() ? "" : fmt::format("{}: ", flag), column, path, have);
+}
+
+std::string Table::Where(size_t row) const {
+  return fmt::format("{}:{}", path, row < lines.size() ? lines[row] : 0);
+}
+
+std::optional<double> Table::Number(size_t row, size_t col) const {
+  std::string_view s = rows[row][col];
+  if (s.empty()) return std::nullopt;
+  std::string_view v = s;
+  if (v.front() == '+') v.remove_prefix(1);
+  double out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || !std::isfinite(out))
+    Throw(ErrorCode::kBadInput, "{}: column '{}': expected a finite number, got '{}'", Where(row),
+          columns[col], s.substr(0, 40));
+  return out;
+}
+
+std::vector<double> Table::NumericColumn(size_t col) const {
+  std::vector<double> out(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    auto v = Number(r, col);
+    if (!v) Throw(ErrorCode::kBadInput, "{}: column '{}': empty value", Where(r), columns[col]);
+    out[r] = *v;
+  }
+  return out;
+}
+
+std::vector<std::string> Table::Distinct(size_t col) const {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (const auto& r : rows)
+    if (seen.insert(r[col]).second) out.push_back(r[col]);
+  return out;
+}
+
+}  // namespace adpilot

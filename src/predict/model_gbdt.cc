@@ -1,0 +1,352 @@
+// `gbdt`: gradient-boosted trees through xgboost's C API, trained on adpilot's
+// hashed features (numeric = raw gives one column per numeric field carrying
+// its value, so trees see raw numbers next to one-hot categoricals). Boosting
+// rounds early-stop on the validation logloss; explanations are xgboost's
+// TreeSHAP contributions summed per field.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include <xgboost/c_api.h>
+
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/options.h"
+#include "predict/model_util.h"
+
+namespace adpilot::predict {
+namespace {
+
+void Check(int rc, const char* what) {
+  if (rc != 0) Throw(ErrorCode::kInternal, "xgboost {}: {}", what, XGBGetLastError());
+}
+
+// CSR copy of examples for xgboost; duplicate buckets within a row (hash
+// collisions) are merged by summing their values, as one-hot semantics want.
+// Columns are the hashed buckets seen in training, numbered in order of first
+// appearance (append-only, so warm starts keep old column ids): xgboost's
+// cost grows with the column count, and 2^bits mostly empty columns made
+// histogram building dominate.
+class Columns {
+ public:
+  // Column of `bucket`, or -1 when training never saw it (no tree splits on it).
+  int64_t Find(uint32_t bucket) const {
+    auto it = index_.find(bucket);
+    return it == index_.end() ? -1 : int64_t(it->second);
+  }
+  uint32_t FindOrAdd(uint32_t bucket) {
+    auto [it, added] = index_.try_emplace(bucket, uint32_t(buckets_.size()));
+    if (added) buckets_.push_back(bucket);
+    return it->second;
+  }
+  size_t size() const { return buckets_.size(); }
+  uint32_t bucket(size_t col) const { return buckets_[col]; }
+  const std::vector<uint32_t>& buckets() const { return buckets_; }
+  void Assign(std::vector<uint32_t> b) {
+    buckets_.clear();
+    index_.clear();
+    for (uint32_t x : b) FindOrAdd(x);
+  }
+
+ private:
+  std::vector<uint32_t> buckets_;
+  std::unordered_map<uint32_t, uint32_t> index_;
+};
+
+struct Csr {
+  std::vector<size_t> indptr{0};
+  std::vector<unsigned> indices;
+  std::vector<float> values, labels, weights;
+  // grow = true (training): unseen buckets get new columns; false: they are dropped.
+  void Add(const Example& ex, Columns& cols, bool grow) {
+    size_t start = indices.size();
+    for (const Feature& f : ex.features) {
+      int64_t c = grow ? int64_t(cols.FindOrAdd(f.index)) : cols.Find(f.index);
+      if (c < 0) continue;
+      indices.push_back(unsigned(c));
+      values.push_back(f.value);
+    }
+    // Sort this row by column, then merge equal columns.
+    std::vector<std::pair<unsigned, float>> row;
+    for (size_t i = start; i < indices.size(); ++i) row.push_back({indices[i], values[i]});
+    std::sort(row.begin(), row.end());
+    indices.resize(start);
+    values.resize(start);
+    for (const auto& [c, v] : row) {
+      if (indices.size() > start && indices.back() == c) values.back() += v;
+      else {
+        indices.push_back(c);
+        values.push_back(v);
+      }
+    }
+    indptr.push_back(indices.size());
+    labels.push_back(ex.label);
+    weights.push_back(ex.weight);
+  }
+  size_t rows() const { return indptr.size() - 1; }
+};
+
+class DMatrix {
+ public:
+  DMatrix(const Csr& c, size_t ncol, bool with_labels) {
+    Check(XGDMatrixCreateFromCSREx(c.indptr.data(), c.indices.data(), c.values.data(), c.indptr.size(),
+                                   c.values.size(), ncol, &h_),
+          "create DMatrix");
+    if (with_labels) {
+      Check(XGDMatrixSetFloatInfo(h_, "label", c.labels.data(), c.labels.size()), "set labels");
+      Check(XGDMatrixSetFloatInfo(h_, "weight", c.weights.data(), c.weights.size()), "set weights");
+    }
+  }
+  ~DMatrix() { XGDMatrixFree(h_); }
+  DMatrix(const DMatrix&) = delete;
+  DMatrix& operator=(const DMatrix&) = delete;
+  DMatrixHandle h() const { return h_; }
+
+ private:
+  DMatrixHandle h_ = nullptr;
+};
+
+Csr ReadAll(ExampleSource& src, Columns& cols, bool grow) {
+  Csr c;
+  src.Rewind();
+  std::vector<Example> batch;
+  while (size_t n = src.Next(batch, 65536))
+    for (size_t i = 0; i < n; ++i) c.Add(batch[i], cols, grow);
+  return c;
+}
+
+class GbdtModel : public Model {
+ public:
+  ~GbdtModel() override {
+    if (booster_) XGBoosterFree(booster_);
+  }
+  std::string name() const override { return "gbdt"; }
+  void Describe(OptionSet& o) override {
+    o.Add("rounds", &rounds_, "maximum boosting rounds").Range(1, 100000);
+    o.Add("early_stop", &early_stop_, "rounds without a better valid logloss before stopping").Min(1);
+    o.Add("eta", &eta_, "shrinkage per round").Range(1e-6, 1);
+    o.Add("max_depth", &max_depth_, "maximum tree depth").Range(1, 32);
+    o.Add("min_child_weight", &min_child_weight_, "minimum hessian per leaf").Min(0);
+    o.Add("subsample", &subsample_, "row sampling per tree").Range(0.01, 1);
+    o.Add("colsample", &colsample_, "column sampling per tree").Range(0.01, 1);
+    o.Add("lambda", &lambda_, "L2 on leaf weights").Min(0);
+    o.Add("tree_method", &tree_method_, "xgboost tree method").Choices({"hist", "approx", "exact"});
+  }
+  void Init(const Context&) override {
+    if (booster_) XGBoosterFree(booster_);
+    booster_ = nullptr;
+    state_.clear();
+  }
+
+  double Margin(const Example& ex) const override {
+    Csr c;
+    c.Add(ex, const_cast<Columns&>(cols_), false);
+    double out = 0;
+    MarginCsr(c, &out, 1);
+    return out;
+  }
+
+  void MarginBatch(std::span<const Example> ex, std::span<double> out, const Context&) const override {
+    Csr c;
+    for (const auto& e : ex) c.Add(e, const_cast<Columns&>(cols_), false);
+    MarginCsr(c, out.data(), out.size());
+  }
+
+  Explanation Explain(const Example& ex) const override {
+    Csr c;
+    c.Add(ex, const_cast<Columns&>(cols_), false);
+    size_t ncol = Ncol();
+    std::vector<double> per(hasher().num_fields() + 1, 0.0);
+    double bias = 0;
+    std::lock_guard lock(mu_);
+    Ready();
+    DMatrix d(c, ncol, false);
+    bst_ulong const* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* res = nullptr;
+    Check(XGBoosterPredictFromDMatrix(booster_, d.h(), PredictConfig(2).c_str(), &shape, &dim, &res),
+          "predict contributions");
+    // Columns of this example map to their fields; contributions of absent
+    // columns (trees route missing values too) go to one "(absent features)" entry.
+    std::vector<int> field_of;
+    std::vector<std::pair<unsigned, uint32_t>> cols;
+    for (const Feature& f : ex.features) cols.push_back({f.index, f.field});
+    std::sort(cols.begin(), cols.end());
+    for (size_t j = 0; j < ncol; ++j) {
+      double v = res[j];
+      if (v == 0) continue;
+      unsigned b = cols_.bucket(j);
+      auto it = std::lower_bound(cols.begin(), cols.end(), std::make_pair(b, uint32_t(0)));
+      if (it != cols.end() && it->first == b) per[it->second] += v;
+      else per.back() += v;
+    }
+    bias = res[ncol];
+    auto e = MakeExplanation(*this, bias, std::move(per));
+    for (auto& f : e.fields)
+      if (f.field == uint32_t(hasher().num_fields())) f.name = "(absent features)";
+    return e;
+  }
+
+  std::span<float> Parameters() override { return {}; }
+
+ protected:
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
+                      const Context& ctx) override {
+    if (cfg.online) Throw(ErrorCode::kInvalidArgument, "gbdt trains on the whole data set; --online is for lr, fm, ffm");
+    TrainReport r;
+    Columns cols = cols_;
+    Csr tc = ReadAll(train, cols, true);
+    r.train_rows = tc.rows();
+    size_t ncol = std::max<size_t>(cols.size(), 1);
+    DMatrix dtrain(tc, ncol, true);
+    std::unique_ptr<Csr> vc;
+    std::unique_ptr<DMatrix> dvalid;
+    if (valid) {
+      vc = std::make_unique<Csr>(ReadAll(*valid, cols, false));
+      dvalid = std::make_unique<DMatrix>(*vc, ncol, true);
+    }
+    std::lock_guard lock(mu_);
+    std::vector<DMatrixHandle> cache{dtrain.h()};
+    if (dvalid) cache.push_back(dvalid->h());
+    BoosterHandle b = nullptr;
+    Check(XGBoosterCreate(cache.data(), cache.size(), &b), "create booster");
+    std::unique_ptr<void, void (*)(void*)> guard(b, [](void* p) { XGBoosterFree(p); });
+    auto set = [&](const char* k, const std::string& v) { Check(XGBoosterSetParam(b, k, v.c_str()), k); };
+    set("objective", "binary:logistic");
+    set("eval_metric", "logloss");
+    set("eta", std::to_string(eta_));
+    set("max_depth", std::to_string(max_depth_));
+    set("min_child_weight", std::to_string(min_child_weight_));
+    set("subsample", std::to_string(subsample_));
+    set("colsample_bytree", std::to_string(colsample_));
+    set("lambda", std::to_string(lambda_));
+    set("tree_method", tree_method_);
+    set("nthread", std::to_string(ctx.threads));
+    set("seed", std::to_string(ctx.SubSeed("gbdt") & 0x7fffffff));
+    set("verbosity", "0");
+    int start = 0;
+    if (!state_.empty()) {  // warm start: continue boosting from the loaded trees
+      Check(XGBoosterLoadModelFromBuffer(b, state_.data(), state_.size()), "load model for warm start");
+      Check(XGBoosterBoostedRounds(b, &start), "rounds");
+    }
+    double best = 1e300;
+    int best_round = start, since = 0;
+    const char* names[] = {"valid"};
+    for (int it = start; it < start + rounds_; ++it) {
+      Check(XGBoosterUpdateOneIter(b, it, dtrain.h()), "boost");
+      r.examples_seen += r.train_rows;
+      if (!dvalid) {
+        best_round = it + 1;
+        continue;
+      }
+      DMatrixHandle vh = dvalid->h();
+      const char* msg = nullptr;
+      Check(XGBoosterEvalOneIter(b, it, &vh, names, 1, &msg), "evaluate");
+      std::string s(msg);
+      auto pos = s.find("valid-logloss:");
+      double ll = pos == std::string::npos ? NAN : std::stod(s.substr(pos + 14));
+      EpochReport er;
+      er.epoch = it + 1;
+      er.valid_logloss = ll;
+      r.epochs.push_back(er);
+      if (ll < best) {
+        best = ll;
+        best_round = it + 1;
+        since = 0;
+      } else if (++since >= early_stop_) {
+        r.stopped_early = true;
+        break;
+      }
+    }
+    r.epochs_run = int(r.epochs.size());
+    r.best_epoch = best_round;
+    // Keep only the trees up to the best round.
+    BoosterHandle sliced = nullptr;
+    Check(XGBoosterSlice(b, 0, best_round, 1, &sliced), "slice to the best round");
+    std::unique_ptr<void, void (*)(void*)> g2(sliced, [](void* p) { XGBoosterFree(p); });
+    state_ = SaveBuffer(sliced);
+    cols_ = std::move(cols);
+    if (booster_) XGBoosterFree(booster_);
+    booster_ = nullptr;
+    ctx.log().info("gbdt: {} rounds kept (best valid logloss {:.5f})", best_round, best);
+    return r;
+  }
+
+  // State: uint64 column count, the bucket of each column (uint32), then the xgboost model.
+  std::string SaveState() const override {
+    std::string out;
+    uint64_t n = cols_.size();
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(reinterpret_cast<const char*>(cols_.buckets().data()), n * sizeof(uint32_t));
+    return out + state_;
+  }
+  void LoadState(std::string_view bytes) override {
+    uint64_t n = 0;
+    if (bytes.size() < sizeof n) Throw(ErrorCode::kCorruption, "gbdt state: too short");
+    std::memcpy(&n, bytes.data(), sizeof n);
+    if (n > (bytes.size() - sizeof n) / sizeof(uint32_t))
+      Throw(ErrorCode::kCorruption, "gbdt state: {} columns do not fit in {} bytes", n, bytes.size());
+    std::vector<uint32_t> b(n);
+    std::memcpy(b.data(), bytes.data() + sizeof n, n * sizeof(uint32_t));
+    cols_.Assign(std::move(b));
+    bytes.remove_prefix(sizeof n + n * sizeof(uint32_t));
+    state_.assign(bytes);
+    std::lock_guard lock(mu_);
+    if (booster_) XGBoosterFree(booster_);
+    booster_ = nullptr;
+    try {
+      Ready();
+    } catch (const Error& e) {
+      Throw(ErrorCode::kCorruption, "gbdt state: {}", e.what());
+    }
+  }
+
+ private:
+  size_t Ncol() const { return std::max<size_t>(cols_.size(), 1); }
+  static std::string PredictConfig(int type) {
+    return "{\"type\": " + std::to_string(type) +
+           ", \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}";
+  }
+  static std::string SaveBuffer(BoosterHandle b) {
+    bst_ulong len = 0;
+    const char* p = nullptr;
+    Check(XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &p), "save model");
+    return std::string(p, len);
+  }
+  // Builds the booster from state_ on first use. REQUIRES: mu_ held.
+  void Ready() const {
+    if (booster_) return;
+    if (state_.empty()) Throw(ErrorCode::kInvalidArgument, "gbdt model is not trained");
+    Check(XGBoosterCreate(nullptr, 0, &booster_), "create booster");
+    Check(XGBoosterLoadModelFromBuffer(booster_, state_.data(), state_.size()), "load model");
+    Check(XGBoosterSetParam(booster_, "nthread", "1"), "nthread");
+  }
+  void MarginCsr(const Csr& c, double* out, size_t n) const {
+    ADP_CHECK(c.rows() == n);
+    if (n == 0) return;
+    std::lock_guard lock(mu_);
+    Ready();
+    DMatrix d(c, Ncol(), false);
+    bst_ulong const* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* res = nullptr;
+    Check(XGBoosterPredictFromDMatrix(booster_, d.h(), PredictConfig(1).c_str(), &shape, &dim, &res),
+          "predict");
+    for (size_t i = 0; i < n; ++i) out[i] = res[i];
+  }
+
+  int rounds_ = 300, early_stop_ = 20, max_depth_ = 6;
+  double eta_ = 0.1, min_child_weight_ = 1, subsample_ = 0.9, colsample_ = 0.8, lambda_ = 1;
+  std::string tree_method_ = "hist";
+  Columns cols_;
+  std::string state_;  // xgboost UBJSON model: the learned state
+  mutable std::mutex mu_;
+  mutable BoosterHandle booster_ = nullptr;
+};
+
+ADPILOT_REGISTER(ModelRegistry, "gbdt", "gradient-boosted trees (xgboost C API), TreeSHAP explanations",
+                 []() -> std::unique_ptr<Model> { return std::make_unique<GbdtModel>(); });
+
+}  // namespace
+}  // namespace adpilot::predict

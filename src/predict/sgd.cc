@@ -1,0 +1,157 @@
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <limits>
+
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/metrics.h"
+#include "adpilot/parallel.h"
+#include "adpilot/progress.h"
+#include "predict/model_util.h"
+
+namespace adpilot::predict {
+
+void ScoreSource(const Model& m, ExampleSource& src, const Context& ctx, std::vector<float>& pred,
+                 std::vector<float>& label, std::vector<float>& weight, bool raw) {
+  pred.clear();
+  label.clear();
+  weight.clear();
+  src.Rewind();
+  std::vector<Example> batch;
+  std::vector<double> margin;
+  while (size_t n = src.Next(batch, 65536)) {
+    margin.resize(n);
+    m.MarginBatch(std::span<const Example>(batch.data(), n), margin, ctx);
+    const Calibrator& cal = m.calibrator();
+    bool apply = !raw && cal.kind() != Calibrator::Kind::kNone;
+    for (size_t i = 0; i < n; ++i) {
+      double p = Sigmoid(margin[i]);
+      pred.push_back(float(apply ? cal.Apply(p) : p));
+      label.push_back(batch[i].label);
+      weight.push_back(batch[i].weight);
+    }
+  }
+  // All-ones weights are dropped so metrics take their unweighted fast path.
+  if (std::all_of(weight.begin(), weight.end(), [](float w) { return w == 1.0f; })) weight.clear();
+}
+
+TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
+                              const Context& ctx) {
+  TrainReport r;
+  int epochs = cfg.online ? 1 : cfg.epochs;
+  int threads = std::max(1, ctx.threads);
+  size_t chunk = size_t(std::max(1, cfg.batch)) * size_t(threads);
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<float> snapshot;
+  int bad = 0;
+  std::vector<Example> cur, next;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    train.Rewind();
+    Progress prog(ctx, fmt::format("{} epoch {}", name(), epoch), train.rows_hint(), "rows");
+    std::vector<double> loss(threads, 0.0);
+    uint64_t rows = 0;
+    size_t n = train.Next(cur, chunk);
+    while (n > 0) {
+      // Parse the next batch while this one trains: the reader is single-threaded.
+      auto fut = std::async(std::launch::async, [&] { return train.Next(next, chunk); });
+      try {
+        ParallelFor(threads, n, [&](size_t b, size_t e, int t) {
+          double l = 0;
+          for (size_t i = b; i < e; ++i) l += Step(cur[i]);
+          loss[t] += l;
+        });
+      } catch (...) {
+        fut.wait();
+        throw;
+      }
+      rows += n;
+      prog.Add(n);
+      n = fut.get();
+      std::swap(cur, next);
+    }
+    prog.Finish();
+    if (epoch == 1) r.train_rows = rows;
+    r.examples_seen += rows;
+    EpochReport er;
+    er.epoch = epoch;
+    double tl = 0;
+    for (double l : loss) tl += l;
+    er.train_logloss = rows ? tl / double(rows) : NAN;
+    r.epochs_run = epoch;
+    r.best_epoch = epoch;
+    if (valid && !cfg.online) {
+      std::vector<float> p, y, w;
+      ScoreSource(*this, *valid, ctx, p, y, w, true);
+      er.valid_logloss = LogLoss(p, y, w);
+      er.valid_auc = Auc(p, y, w);
+    }
+    er.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.2f}s)",
+                   name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds);
+    r.epochs.push_back(er);
+    if (!valid || cfg.online) continue;
+    if (er.valid_logloss < best) {
+      best = er.valid_logloss;
+      bad = 0;
+      if (epoch < epochs) {
+        auto p = Parameters();
+        snapshot.assign(p.begin(), p.end());
+      } else {
+        snapshot.clear();
+      }
+    } else if (++bad >= cfg.patience) {
+      r.stopped_early = true;
+      break;
+    }
+  }
+  // Roll back to the epoch with the best validation loss.
+  if (valid && !cfg.online && !snapshot.empty() && r.epochs.back().valid_logloss > best) {
+    auto p = Parameters();
+    std::copy(snapshot.begin(), snapshot.end(), p.begin());
+    for (const auto& e : r.epochs)
+      if (e.valid_logloss == best) r.best_epoch = e.epoch;
+  }
+  return r;
+}
+
+std::string SaveFloats(const std::vector<float>& v) {
+  std::string out;
+  uint64_t n = v.size();
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  return out;
+}
+
+void LoadFloats(std::string_view bytes, std::vector<float>& v, size_t expected, const char* what) {
+  uint64_t n = 0;
+  if (bytes.size() < sizeof n)
+    Throw(ErrorCode::kCorruption, "{} state: {} bytes, too short for its header", what, bytes.size());
+  std::memcpy(&n, bytes.data(), sizeof n);
+  if (n != expected || bytes.size() != sizeof n + n * sizeof(float))
+    Throw(ErrorCode::kCorruption, "{} state: {} parameters in {} bytes, the config implies {}", what, n,
+          bytes.size(), expected);
+  v.resize(n);
+  std::memcpy(v.data(), bytes.data() + sizeof n, n * sizeof(float));
+}
+
+Explanation MakeExplanation(const Model& m, double bias, std::vector<double> per_field) {
+  Explanation ex;
+  ex.bias = bias;
+  ex.margin = bias;
+  const auto& names = m.hasher().field_names();
+  for (size_t f = 0; f < per_field.size(); ++f) {
+    if (per_field[f] == 0) continue;
+    ex.margin += per_field[f];
+    ex.fields.push_back({uint32_t(f), f < names.size() ? names[f] : "(other)", per_field[f]});
+  }
+  std::sort(ex.fields.begin(), ex.fields.end(),
+            [](const auto& a, const auto& b) { return std::abs(a.value) > std::abs(b.value); });
+  double p = Sigmoid(ex.margin);
+  ex.probability = m.calibrator().kind() == Calibrator::Kind::kNone ? p : m.calibrator().Apply(p);
+  return ex;
+}
+
+}  // namespace adpilot::predict

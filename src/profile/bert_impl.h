@@ -1,0 +1,54 @@
+// libtorch internals of the BERT encoder, shared by the two translation units
+// that include torch (bert.cc: loading and inference; bert_pretrain.cc:
+// masked-LM training). Nothing else may include this header.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/native/quantized/PackedParams.h>
+
+#include "adpilot/bert.h"
+
+namespace adpilot::bert {
+
+struct LayerWeights {
+  at::Tensor q_w, q_b, k_w, k_b, v_w, v_b, ao_w, ao_b, ln1_w, ln1_b, i_w, i_b, o_w, o_b, ln2_w, ln2_b;
+  // int8 prepacked query, key, value, attention output, intermediate, output; empty = float32.
+  std::vector<c10::intrusive_ptr<LinearPackedParamsBase>> packed;
+};
+
+struct Weights {
+  at::Tensor word, pos, type, ln_w, ln_b;
+  std::vector<LayerWeights> layers;
+};
+
+// Hugging Face BertModel parameter names (no "bert." prefix) with the slot
+// that holds each and its expected shape.
+struct Slot {
+  std::string name;
+  at::Tensor* tensor;
+  std::vector<int64_t> shape;
+};
+std::vector<Slot> Slots(const BertConfig& c, Weights& w);
+
+// Last hidden states [B, L, H] for ids [B, L] (int64) and mask [B, L] (float, 1 = token).
+at::Tensor Forward(const BertConfig& c, const Weights& w, const at::Tensor& ids, const at::Tensor& mask);
+
+// Mean over unmasked tokens (sentence-transformers) or the [CLS] vector; optional L2.
+at::Tensor Pool(const at::Tensor& hidden, const at::Tensor& mask, bool cls, bool normalize);
+
+// Pads id sequences into ids [B, L] and mask [B, L].
+std::pair<at::Tensor, at::Tensor> PadBatch(const std::vector<const std::vector<int32_t>*>& seqs, int32_t pad);
+
+at::Tensor Activation(const BertConfig& c, const at::Tensor& x);
+
+// Replaces the float linear layers by int8 dynamically quantised ones
+// (symmetric per-tensor weights; activations quantised per call). Throws
+// kUnsupported when this libtorch has no quantised engine.
+void QuantizeLinears(Weights& w);
+void DropQuantization(Weights& w);
+
+}  // namespace adpilot::bert

@@ -1,0 +1,370 @@
+// Channel budget allocation: SLSQP (NLopt) on the separable expected response,
+// started from the current and the equal split; KKT (equal marginal ROAS off
+// the bounds) holds at the answer and is reported.
+#include "adpilot/allocator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <nlopt.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/mmm.h"
+#include "schedule/diagnostics.h"
+#include "schedule/mmm_density.h"
+
+namespace adpilot::mmm {
+namespace {
+
+class MmmResponse : public ResponseModel {
+ public:
+  MmmResponse(const MmmModel& m, int periods, int max_draws) : m_(m), N_(periods) {
+    const int C = NumChannels(m), D = int(m.draws.rows()), n = m.data.rows();
+    const int S = std::max(1, std::min(D, max_draws));
+    ch_.resize(C);
+    MmmDensity dens(m);
+    for (int c = 0; c < C; ++c) {
+      const ChannelSpec& spec = m.options.channel_specs[c];
+      Chan& ch = ch_[c];
+      ch.sat = ParseSaturation(spec.saturation);
+      ch.P = N_ + spec.max_lag - 1;
+      ch.x_scale = m.x_scale[c];
+      for (int s = 0; s < S; ++s) {
+        int d = int(int64_t(s) * D / S);
+        ChannelParams p = dens.Natural(m.draws.row(d).transpose(), c);
+        std::vector<double> w;
+        AdstockWeights(ParseAdstock(spec.adstock), p.adstock, spec.max_lag, true, w);
+        const int L = int(w.size());
+        Draw dr;
+        dr.beta = p.beta * m.y_scale;
+        dr.sat[0] = p.saturation[0];
+        dr.sat[1] = p.saturation[1];
+        for (int per = 0; per < ch.P; ++per) {
+          double W = 0, H = 0;
+          for (int l = 0; l < L; ++l) {
+            int src = per - l;  // future period whose spend reaches `per` at lag l
+            if (src >= 0 && src < N_) W += w[l];
+            else if (src < 0 && n + src >= 0) H += w[l] * m.data.spend(n + src, c) / ch.x_scale;
+          }
+          dr.W.push_back(W / ch.x_scale);
+          dr.H.push_back(H);
+          dr.base += Saturate(ch.sat, H, dr.sat);
+        }
+        ch.draws.push_back(std::move(dr));
+      }
+    }
+  }
+
+  int channels() const override { return int(ch_.size()); }
+  std::string name(int c) const override { return m_.data.channels[c]; }
+  int draws() const override { return int(ch_[0].draws.size()); }
+
+  double DrawValue(int d, int c, double s) const override { return Eval(ch_[c], ch_[c].draws[d], s, nullptr); }
+
+  double Value(int c, double s, double* deriv) const override {
+    const Chan& ch = ch_[c];
+    double v = 0, g = 0;
+    for (const Draw& dr : ch.draws) {
+      double gd = 0;
+      v += Eval(ch, dr, s, deriv ? &gd : nullptr);
+      g += gd;
+    }
+    const double D = double(ch.draws.size());
+    if (deriv) *deriv = g / D;
+    return v / D;
+  }
+
+ private:
+  struct Draw {
+    double beta = 0, sat[2] = {0, 0}, base = 0;  // base: response to history alone
+    std::vector<double> W, H;
+  };
+  struct Chan {
+    SaturationKind sat;
+    int P = 0;
+    double x_scale = 1;
+    std::vector<Draw> draws;
+  };
+  // Incremental KPI per period caused by spend s per period over the horizon.
+  double Eval(const Chan& ch, const Draw& dr, double s, double* deriv) const {
+    double v = 0, g = 0;
+    for (int p = 0; p < ch.P; ++p) {
+      double dsda;
+      v += Saturate(ch.sat, dr.W[p] * s + dr.H[p], dr.sat, deriv ? &dsda : nullptr);
+      if (deriv) g += dsda * dr.W[p];
+    }
+    if (deriv) *deriv = dr.beta * g / N_;
+    return dr.beta * (v - dr.base) / N_;
+  }
+
+  const MmmModel& m_;
+  int N_;
+  std::vector<Chan> ch_;
+};
+
+// Euclidean-style projection: shift every channel by the same amount, clipped to its bounds.
+std::vector<double> Project(const std::vector<double>& s0, double B, const std::vector<double>& lo,
+                            const std::vector<double>& hi) {
+  auto total = [&](double nu) {
+    double t = 0;
+    for (size_t c = 0; c < s0.size(); ++c) t += std::clamp(s0[c] + nu, lo[c], hi[c]);
+    return t;
+  };
+  double a = -B - 1, b = B + 1;
+  for (double v : s0) a = std::min(a, -std::fabs(v) - B - 1), b = std::max(b, std::fabs(v) + B + 1);
+  for (int it = 0; it < 200; ++it) {
+    double mid = 0.5 * (a + b);
+    (total(mid) < B ? a : b) = mid;
+  }
+  std::vector<double> s(s0.size());
+  for (size_t c = 0; c < s0.size(); ++c) s[c] = std::clamp(s0[c] + 0.5 * (a + b), lo[c], hi[c]);
+  return s;
+}
+
+struct NloptData {
+  const ResponseModel* r;
+  double budget, scale;
+};
+
+double Objective(unsigned n, const double* x, double* grad, void* data) {
+  auto* d = static_cast<NloptData*>(data);
+  double f = 0;
+  for (unsigned c = 0; c < n; ++c) {
+    double g = 0;
+    f += d->r->Value(int(c), std::max(0.0, x[c]) * d->budget, grad ? &g : nullptr);
+    if (grad) grad[c] = g * d->budget / d->scale;
+  }
+  return f / d->scale;
+}
+
+double SumConstraint(unsigned n, const double* x, double* grad, void*) {
+  double s = -1;
+  for (unsigned c = 0; c < n; ++c) {
+    s += x[c];
+    if (grad) grad[c] = 1;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<ResponseModel> MakeMmmResponse(const MmmModel& m, int periods, int max_draws) {
+  return std::make_unique<MmmResponse>(m, periods, max_draws);
+}
+
+Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<double>& lo, const std::vector<double>& hi,
+                         const std::vector<double>& current) {
+  const int C = r.channels();
+  double sum_lo = 0, sum_hi = 0;
+  for (int c = 0; c < C; ++c) {
+    if (lo[c] > hi[c]) Throw(ErrorCode::kInvalidArgument, "channel '{}': lower bound {} above upper bound {}", r.name(c), lo[c], hi[c]);
+    sum_lo += lo[c];
+    sum_hi += hi[c];
+  }
+  if (!(B > 0)) Throw(ErrorCode::kInvalidArgument, "budget must be positive, got {}", B);
+  if (sum_lo > B * (1 + 1e-12) || sum_hi < B * (1 - 1e-12))
+    Throw(ErrorCode::kInvalidArgument, "budget {} is outside what the bounds allow [{}, {}]", B, sum_lo, sum_hi);
+  Allocation best;
+  double best_f = -INFINITY;
+  std::vector<std::vector<double>> starts{current, std::vector<double>(C, B / C)};
+  NloptData data{&r, B, 1.0};
+  {
+    double f0 = 0;
+    for (int c = 0; c < C; ++c) f0 += std::fabs(r.Value(c, B / C));
+    data.scale = f0 > 0 ? f0 : 1.0;
+  }
+  std::vector<double> xlo(C), xhi(C);
+  for (int c = 0; c < C; ++c) {
+    xlo[c] = lo[c] / B;
+    xhi[c] = std::isfinite(hi[c]) ? hi[c] / B : 1.0 + 1e-9;
+    xhi[c] = std::min(xhi[c], 1.0 + 1e-9);
+  }
+  for (const auto& s0 : starts) {
+    std::vector<double> s = Project(s0, B, lo, hi), x(C);
+    for (int c = 0; c < C; ++c) x[c] = std::clamp(s[c] / B, xlo[c], xhi[c]);
+    nlopt_opt opt = nlopt_create(NLOPT_LD_SLSQP, unsigned(C));
+    nlopt_set_lower_bounds(opt, xlo.data());
+    nlopt_set_upper_bounds(opt, xhi.data());
+    nlopt_set_max_objective(opt, Objective, &data);
+    nlopt_add_equality_constraint(opt, SumConstraint, nullptr, 1e-12);
+    nlopt_set_xtol_rel(opt, 1e-12);
+    nlopt_set_ftol_rel(opt, 1e-15);
+    nlopt_set_maxeval(opt, 500);
+    double f = 0;
+    nlopt_result res = nlopt_optimize(opt, x.data(), &f);
+    nlopt_destroy(opt);
+    // SLSQP may stop on roundoff after converging; only a failure without a usable point counts.
+    if (res < 0 && res != NLOPT_ROUNDOFF_LIMITED && res != NLOPT_FORCED_STOP) continue;
+    for (int c = 0; c < C; ++c) s[c] = x[c] * B;
+    s = Project(s, B, lo, hi);  // exact feasibility after the solver's tolerance
+    double val = 0;
+    for (int c = 0; c < C; ++c) val += r.Value(c, s[c]);
+    if (val > best_f) {
+      best_f = val;
+      best.spend = s;
+    }
+  }
+  if (best.spend.empty()) Throw(ErrorCode::kInternal, "the allocator found no feasible solution");
+  best.budget = B;
+  best.lo = lo;
+  best.hi = hi;
+  best.current = current;
+  best.method = "slsqp";
+  for (int c = 0; c < C; ++c) {
+    best.channels.push_back(r.name(c));
+    double d = 0;
+    best.kpi.push_back(r.Value(c, best.spend[c], &d));
+    best.marginal_roas.push_back(d);
+    double tol = 1e-7 * B;
+    best.at_bound.push_back(best.spend[c] <= lo[c] + tol || best.spend[c] >= hi[c] - tol);
+  }
+  best.expected_kpi = best_f;
+  for (int c = 0; c < C; ++c) best.current_kpi += r.Value(c, current[c]);
+  if (r.draws() > 0) {
+    std::vector<double> up;
+    for (int d = 0; d < r.draws(); ++d) {
+      double u = 0;
+      for (int c = 0; c < C; ++c) u += r.DrawValue(d, c, best.spend[c]) - r.DrawValue(d, c, current[c]);
+      up.push_back(u);
+    }
+    best.uplift_low = Quantile(up, 0.05);
+    best.uplift_high = Quantile(up, 0.95);
+  }
+  best.uplift = best.expected_kpi - best.current_kpi;
+  return best;
+}
+
+std::map<std::string, Bound> ParseBounds(const std::string& text) {
+  std::map<std::string, Bound> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? text.size() : comma + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('='), colon = item.find(':');
+    if (eq == std::string::npos || colon == std::string::npos || colon < eq)
+      Throw(ErrorCode::kInvalidArgument, "bound '{}': want channel=lo:hi (e.g. tv=1000:5000 or tv=0.5x:2x)", item);
+    std::string name = item.substr(0, eq), lo = item.substr(eq + 1, colon - eq - 1), hi = item.substr(colon + 1);
+    Bound b;
+    bool rel_lo = !lo.empty() && lo.back() == 'x', rel_hi = !hi.empty() && hi.back() == 'x';
+    if ((rel_lo && !hi.empty() && !rel_hi) || (rel_hi && !lo.empty() && !rel_lo))
+      Throw(ErrorCode::kInvalidArgument, "bound '{}': both sides relative (x) or both absolute", item);
+    b.relative = rel_lo || rel_hi;
+    auto num = [&](std::string s, double dflt) {
+      if (s.empty()) return dflt;
+      if (s.back() == 'x') s.pop_back();
+      char* end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
+        Throw(ErrorCode::kInvalidArgument, "bound '{}': '{}' is not a non-negative number", item, s);
+      return v;
+    };
+    b.lo = num(lo, 0);
+    b.hi = num(hi, INFINITY);
+    out[name] = b;
+  }
+  return out;
+}
+
+Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx) {
+  auto t0 = std::chrono::steady_clock::now();
+  const int C = NumChannels(m), n = m.data.rows();
+  int max_lag = 1;
+  for (const auto& s : m.options.channel_specs) max_lag = std::max(max_lag, s.max_lag);
+  const int periods = o.periods > 0 ? o.periods : std::max(4, 2 * max_lag);
+  auto resp = MakeMmmResponse(m, periods, o.max_draws);
+  std::vector<double> cur(C, 0.0);
+  const int k = std::max(1, std::min(o.current_rows, n));
+  double cur_total = 0;
+  for (int c = 0; c < C; ++c) {
+    cur[c] = m.data.spend.col(c).tail(k).mean();
+    cur_total += cur[c];
+  }
+  auto bounds_for = [&](double B, std::vector<double>& scaled, std::vector<double>& lo, std::vector<double>& hi) {
+    scaled.resize(C);
+    for (int c = 0; c < C; ++c) scaled[c] = cur_total > 0 ? cur[c] * B / cur_total : B / C;
+    lo.assign(C, 0.0);
+    hi.assign(C, INFINITY);
+    for (const auto& [name, b] : o.bounds) {
+      auto it = std::find(m.data.channels.begin(), m.data.channels.end(), name);
+      if (it == m.data.channels.end())
+        Throw(ErrorCode::kInvalidArgument, "--bounds: unknown channel '{}'; channels: {}", name, fmt::join(m.data.channels, ", "));
+      int c = int(it - m.data.channels.begin());
+      lo[c] = b.relative ? b.lo * scaled[c] : b.lo;
+      hi[c] = b.relative ? b.hi * scaled[c] : b.hi;
+    }
+    for (const auto& name : o.locked) {
+      auto it = std::find(m.data.channels.begin(), m.data.channels.end(), name);
+      if (it == m.data.channels.end())
+        Throw(ErrorCode::kInvalidArgument, "--lock: unknown channel '{}'; channels: {}", name, fmt::join(m.data.channels, ", "));
+      int c = int(it - m.data.channels.begin());
+      lo[c] = hi[c] = scaled[c];
+    }
+  };
+  auto solve = [&](double B) {
+    std::vector<double> scaled, lo, hi;
+    bounds_for(B, scaled, lo, hi);
+    return OptimizeSplit(*resp, B, lo, hi, scaled);
+  };
+  Allocation a;
+  if (o.target_roas > 0 || o.target_kpi > 0) {
+    // Optimal expected KPI grows with budget and its ROAS falls (concave curves): bisect the budget.
+    double lo_b = std::max(1e-9, cur_total) * 1e-3, hi_b = std::max(1e-9, cur_total) * 10;
+    auto ok = [&](const Allocation& x) {
+      return o.target_roas > 0 ? x.expected_kpi / x.budget >= o.target_roas : x.expected_kpi >= o.target_kpi;
+    };
+    if (o.target_kpi > 0 && !ok(solve(hi_b)))
+      Throw(ErrorCode::kInvalidArgument, "target KPI {} is not reached even at 10x the current spend", o.target_kpi);
+    if (o.target_roas > 0 && !ok(solve(lo_b)))
+      Throw(ErrorCode::kInvalidArgument, "target ROAS {} is above the best ROAS any budget reaches", o.target_roas);
+    for (int it = 0; it < 40; ++it) {
+      double mid = std::sqrt(lo_b * hi_b);
+      bool good = ok(solve(mid));
+      if (o.target_roas > 0) (good ? lo_b : hi_b) = mid;
+      else (good ? hi_b : lo_b) = mid;
+    }
+    a = solve(o.target_roas > 0 ? lo_b : hi_b);
+  } else {
+    a = solve(o.budget > 0 ? o.budget : cur_total);
+  }
+  a.periods = periods;
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ctx.log().info("allocated {:.6g} per period over {} periods: expected KPI {:.6g} vs {:.6g} now", a.budget, periods,
+                 a.expected_kpi, a.current_kpi);
+  return a;
+}
+
+void to_json(nlohmann::json& j, const Allocation& a) {
+  nlohmann::json alloc = nlohmann::json::object(), cur = nlohmann::json::object(), mr = nlohmann::json::object(),
+                 chans = nlohmann::json::array();
+  for (size_t c = 0; c < a.channels.size(); ++c) {
+    alloc[a.channels[c]] = a.spend[c];
+    cur[a.channels[c]] = a.current[c];
+    mr[a.channels[c]] = a.marginal_roas[c];
+    chans.push_back({{"name", a.channels[c]}, {"spend", a.spend[c]}, {"current", a.current[c]}, {"kpi", a.kpi[c]},
+                     {"marginal_roas", a.marginal_roas[c]}, {"at_bound", bool(a.at_bound[c])},
+                     {"lo", std::isfinite(a.lo[c]) ? nlohmann::json(a.lo[c]) : nlohmann::json(nullptr)},
+                     {"hi", std::isfinite(a.hi[c]) ? nlohmann::json(a.hi[c]) : nlohmann::json(nullptr)}});
+  }
+  j = {{"allocation", alloc},
+       {"current_allocation", cur},
+       {"marginal_roas", mr},
+       {"channels", chans},
+       {"budget", a.budget},
+       {"periods", a.periods},
+       {"expected_kpi", a.expected_kpi},
+       {"current_kpi", a.current_kpi},
+       {"uplift", a.uplift},
+       {"uplift_low", a.uplift_low},
+       {"uplift_high", a.uplift_high},
+       {"expected_roas", a.budget > 0 ? a.expected_kpi / a.budget : 0.0},
+       {"method", a.method},
+       {"seconds", a.seconds}};
+}
+
+}  // namespace adpilot::mmm

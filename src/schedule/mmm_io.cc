@@ -1,0 +1,145 @@
+// Model file: "ADPMMM\0\0", u32 version, u64 JSON length, JSON (options, data,
+// names, scales), u64 rows, u64 cols, row-major doubles (posterior draws),
+// u64 xxhash64 of every preceding byte. Written atomically.
+#include <cmath>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+#include "adpilot/mmm.h"
+#include "adpilot/options.h"
+
+namespace adpilot::mmm {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'D', 'P', 'M', 'M', 'M', 0, 0};
+constexpr uint32_t kVersion = 1;
+
+template <typename T>
+void Put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <typename T>
+T Get(const std::string& in, size_t& pos, const std::string& path) {
+  if (pos + sizeof(T) > in.size()) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
+  T v;
+  std::memcpy(&v, in.data() + pos, sizeof(T));
+  pos += sizeof(T);
+  return v;
+}
+
+}  // namespace
+
+void SaveMmmModel(const MmmModel& m, const std::string& path) {
+  MmmOptions opts = m.options;
+  OptionSet set;
+  opts.Describe(set);
+  nlohmann::json j;
+  j["options"] = set.ToJson();
+  nlohmann::json specs = nlohmann::json::array();
+  for (const auto& s : m.options.channel_specs)
+    specs.push_back({{"name", s.name}, {"adstock", s.adstock}, {"saturation", s.saturation}, {"max_lag", s.max_lag}});
+  j["channel_specs"] = specs;
+  const MmmData& d = m.data;
+  j["data"] = {{"file", d.file}, {"dates", d.dates}, {"channels", d.channels}, {"controls", d.controls},
+               {"repairs", d.repairs}};
+  nlohmann::json kpi = nlohmann::json::array();
+  for (double v : d.kpi) kpi.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+  j["data"]["kpi"] = kpi;
+  std::vector<std::vector<double>> spend(d.channels.size()), control(d.controls.size());
+  for (size_t c = 0; c < d.channels.size(); ++c) spend[c].assign(d.spend.col(c).data(), d.spend.col(c).data() + d.rows());
+  for (size_t c = 0; c < d.controls.size(); ++c)
+    control[c].assign(d.control.col(c).data(), d.control.col(c).data() + d.rows());
+  j["data"]["spend"] = spend;
+  j["data"]["control"] = control;
+  nlohmann::json lifts = nlohmann::json::array();
+  for (const auto& l : m.lifts) lifts.push_back({l.channel, l.start, l.end, l.lift, l.se});
+  j["lifts"] = lifts;
+  j["train_rows"] = m.train_rows;
+  j["y_scale"] = m.y_scale;
+  j["x_scale"] = m.x_scale;
+  j["control_mean"] = m.control_mean;
+  j["control_sd"] = m.control_sd;
+  j["chains"] = m.chains;
+  j["param_names"] = m.param_names;
+  j["seed"] = m.seed;
+  std::string js = j.dump();
+  std::string out(kMagic, 8);
+  Put(out, kVersion);
+  Put(out, uint64_t(js.size()));
+  out += js;
+  Put(out, uint64_t(m.draws.rows()));
+  Put(out, uint64_t(m.draws.cols()));
+  for (int64_t r = 0; r < m.draws.rows(); ++r)
+    for (int64_t c = 0; c < m.draws.cols(); ++c) Put(out, m.draws(r, c));
+  Put(out, Hash64(out.data(), out.size()));
+  WriteFileAtomic(path, out);
+}
+
+MmmModel LoadMmmModel(const std::string& path) {
+  std::string in = ReadFile(path);
+  if (in.size() < 8 + 4 + 8 + 8 || std::memcmp(in.data(), kMagic, 8) != 0)
+    Throw(ErrorCode::kCorruption, "{}: not an adpilot MMM model file (bad magic)", path);
+  size_t pos = 8;
+  uint32_t version = Get<uint32_t>(in, pos, path);
+  if (version > kVersion)
+    Throw(ErrorCode::kCorruption, "{}: model file version {} is newer than this adpilot reads ({})", path, version, kVersion);
+  uint64_t stored;
+  std::memcpy(&stored, in.data() + in.size() - 8, 8);
+  if (Hash64(in.data(), in.size() - 8) != stored)
+    Throw(ErrorCode::kCorruption, "{}: checksum mismatch: the model file is truncated or corrupt", path);
+  uint64_t jlen = Get<uint64_t>(in, pos, path);
+  if (pos + jlen > in.size() - 8) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
+  MmmModel m;
+  try {
+    nlohmann::json j = nlohmann::json::parse(in.substr(pos, jlen));
+    pos += jlen;
+    OptionSet set;
+    m.options.Describe(set);
+    set.FromJson(j.at("options"), path);
+    for (const auto& s : j.at("channel_specs"))
+      m.options.channel_specs.push_back(ChannelSpec{s.at("name"), s.at("adstock"), s.at("saturation"), s.at("max_lag")});
+    const auto& d = j.at("data");
+    m.data.file = d.at("file");
+    m.data.dates = d.at("dates").get<std::vector<std::string>>();
+    m.data.channels = d.at("channels").get<std::vector<std::string>>();
+    m.data.controls = d.at("controls").get<std::vector<std::string>>();
+    m.data.repairs = d.at("repairs").get<std::vector<std::string>>();
+    for (const auto& v : d.at("kpi")) m.data.kpi.push_back(v.is_null() ? std::nan("") : v.get<double>());
+    const int n = int(m.data.dates.size());
+    auto spend = d.at("spend").get<std::vector<std::vector<double>>>();
+    auto control = d.at("control").get<std::vector<std::vector<double>>>();
+    m.data.spend.resize(n, spend.size());
+    m.data.control.resize(n, control.size());
+    for (size_t c = 0; c < spend.size(); ++c)
+      for (int t = 0; t < n; ++t) m.data.spend(t, c) = spend[c].at(t);
+    for (size_t c = 0; c < control.size(); ++c)
+      for (int t = 0; t < n; ++t) m.data.control(t, c) = control[c].at(t);
+    for (const auto& l : j.at("lifts")) m.lifts.push_back(LiftTest{l[0], l[1], l[2], l[3], l[4]});
+    m.train_rows = j.at("train_rows");
+    m.y_scale = j.at("y_scale");
+    m.x_scale = j.at("x_scale").get<std::vector<double>>();
+    m.control_mean = j.at("control_mean").get<std::vector<double>>();
+    m.control_sd = j.at("control_sd").get<std::vector<double>>();
+    m.chains = j.at("chains");
+    m.param_names = j.at("param_names").get<std::vector<std::string>>();
+    m.seed = j.at("seed");
+  } catch (const nlohmann::json::exception& e) {
+    Throw(ErrorCode::kCorruption, "{}: bad model header: {}", path, e.what());
+  }
+  uint64_t rows = Get<uint64_t>(in, pos, path), cols = Get<uint64_t>(in, pos, path);
+  if (cols != m.param_names.size() || rows * cols * 8 + pos + 8 != in.size())
+    Throw(ErrorCode::kCorruption, "{}: draw block has the wrong size", path);
+  m.draws.resize(int64_t(rows), int64_t(cols));
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t c = 0; c < cols; ++c) m.draws(int64_t(r), int64_t(c)) = Get<double>(in, pos, path);
+  if (m.data.spend.cols() != int64_t(m.x_scale.size()) || m.options.channel_specs.size() != m.x_scale.size())
+    Throw(ErrorCode::kCorruption, "{}: inconsistent channel count", path);
+  return m;
+}
+
+}  // namespace adpilot::mmm

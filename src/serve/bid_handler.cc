@@ -1,0 +1,197 @@
+// POST /openrtb2/bid: parse, match campaigns, score once per impression, price
+// with the campaign's strategy, reserve the bid's maximum cost, answer.
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "serve/serve_core.h"
+
+namespace adpilot {
+
+using namespace serve;
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+struct Candidate {
+  int campaign, creative;
+  double price;  // CPM, account currency
+};
+
+}  // namespace
+
+HttpReply ServeCore::HandleBid(std::string_view body) {
+  auto t0 = std::chrono::steady_clock::now();
+  HttpReply reply;
+  NoBid worst = NoBid::kBadRequest;
+  auto finish = [&](HttpReply r, NoBid reason) {
+    if (r.status != 200) metrics_.nobids[int(reason)].fetch_add(1, std::memory_order_relaxed);
+    metrics_.ObserveLatency(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return r;
+  };
+
+  thread_local openrtb::BidRequest req;
+  std::string error;
+  if (!openrtb::ParseBidRequest(body, req, error)) {
+    LogEvent(fmt::format("{}\trequest\t-\t-\t-\t-\t-\t-\tbad_request: {}", std::time(nullptr), error));
+    HttpReply r;
+    r.status = 400;
+    r.body = "{\"error\":";
+    openrtb::AppendJsonString(r.body, error);
+    r.body += "}";
+    return finish(std::move(r), NoBid::kBadRequest);
+  }
+  auto st = state();
+  worst = NoBid::kCurrency;
+  // Response currency: the first the exchange allows that the config has a rate for.
+  std::string cur = "USD";
+  double rate = 0;
+  if (req.cur.empty()) {
+    auto it = st->currency.find("USD");
+    rate = it == st->currency.end() ? 0 : it->second;
+  } else {
+    for (const auto& c : req.cur) {
+      auto it = st->currency.find(c);
+      if (it != st->currency.end()) {
+        cur = c;
+        rate = it->second;
+        break;
+      }
+    }
+  }
+  const int64_t now_s = std::time(nullptr);
+  const int32_t day = UtcDay(now_s);
+  const double day_left = 1.0 - double(now_s % 86400) / 86400.0;
+  std::vector<openrtb::Bid> bids;
+  std::string req_log;
+  if (rate > 0) {
+    worst = NoBid::kNoCampaigns;
+    thread_local RawRecord rec;
+    thread_local std::vector<std::string> storage;
+    thread_local std::vector<Candidate> cands;
+    for (const auto& imp : req.imp) {
+      cands.clear();
+      double pctr = -1;
+      std::string row;
+      auto floor_rate = st->currency.find(imp.bidfloorcur);
+      if (floor_rate == st->currency.end()) {
+        worst = std::max(worst, NoBid::kCurrency);
+        continue;
+      }
+      const double floor_acct = imp.bidfloor / floor_rate->second;
+      for (size_t ci = 0; ci < st->campaigns.size(); ++ci) {
+        const Campaign& c = st->campaigns[ci];
+        int creative = -1;
+        std::string why = MatchCampaign(c, req, imp, creative);
+        if (!why.empty()) {
+          worst = std::max(worst, NoBidFromName(why));
+          continue;
+        }
+        BudgetState bs = ledger_->State(c.id, day);
+        if (!bs.available) {
+          worst = std::max(worst, NoBid::kBudgetStore);
+          continue;
+        }
+        double committed = double(bs.spent + bs.reserved) / double(bs.budget > 0 ? bs.budget : 1);
+        // Even pacing: spend may not run ahead of the day's clock by more than the slack.
+        if (c.pacing == "even" && committed > (1.0 - day_left) + c.pacing_slack) {
+          worst = std::max(worst, NoBid::kPacing);
+          continue;
+        }
+        if (pctr < 0) {
+          st->fmap.Map(req, imp, now_s, rec, storage);
+          try {
+            pctr = st->scorer->Predict(rec);
+          } catch (const std::exception& ex) {
+            ctx_.log().warn("scoring failed for request {}: {}", req.id, ex.what());
+            pctr = -2;
+          }
+          if (!(pctr >= 0 && pctr <= 1)) {
+            worst = std::max(worst, NoBid::kModelError);
+            break;
+          }
+          if (train_) row = TrainingRow(st->fmap.schema(), rec);
+        }
+        double remaining = double(bs.budget - bs.spent - bs.reserved) / double(kMicrosPerUnit);
+        double value = st->strategies[ci]->Bid(pctr, remaining, day_left, floor_acct, day);
+        if (!(value > 0)) {
+          worst = std::max(worst, NoBid::kStrategy);
+          continue;
+        }
+        double price = std::min(req.at == 1 ? value * c.shade : value, c.max_cpm);
+        if (price < floor_acct || price <= 0) {
+          worst = std::max(worst, NoBid::kBelowFloor);
+          continue;
+        }
+        cands.push_back({int(ci), creative, price});
+      }
+      if (cands.empty()) continue;
+      std::sort(cands.begin(), cands.end(), [](auto& a, auto& b) { return a.price > b.price; });
+      for (const auto& cand : cands) {
+        const Campaign& c = st->campaigns[cand.campaign];
+        double out_price = cand.price * rate;
+        // Same currency as the floor: never let rounding put the price under it.
+        if (imp.bidfloorcur == cur) out_price = std::max(out_price, imp.bidfloor);
+        // The most this impression can cost: its own price (first price) or less.
+        int64_t micros = int64_t(std::ceil(out_price / rate * 1000.0 - 1e-9));
+        if (!ledger_->Reserve(c.id, day, micros)) {
+          worst = std::max(worst, ledger_->State(c.id, day).available ? NoBid::kBudget : NoBid::kBudgetStore);
+          continue;
+        }
+        std::string bid_id = fmt::format("{}-{}", replica_, next_bid_.fetch_add(1, std::memory_order_relaxed));
+        Reservation res;
+        res.state = st;
+        res.campaign = cand.campaign;
+        res.day = day;
+        res.micros = micros;
+        res.rate = rate;
+        res.pctr = pctr;
+        res.row = row;
+        res.expires_ms = NowMs() + int64_t(cfg_.server.reservation_ttl_s) * 1000;
+        reservations_.Put(bid_id, std::move(res));
+        openrtb::Bid b;
+        b.id = bid_id;
+        b.impid = imp.id;
+        b.price = out_price;
+        b.crid = c.creatives[cand.creative].id;
+        b.cid = c.id;
+        b.w = c.creatives[cand.creative].w;
+        b.h = c.creatives[cand.creative].h;
+        b.adomain = c.adomain;
+        b.cat = c.cat;
+        b.nurl = fmt::format("{}/v1/win?bid={}&price=${{AUCTION_PRICE}}", public_url_, bid_id);
+        b.lurl = fmt::format("{}/v1/loss?bid={}&reason=${{AUCTION_LOSS}}", public_url_, bid_id);
+        b.adm = c.creatives[cand.creative].adm;
+        ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?bid={}", public_url_, bid_id));
+        LogEvent(fmt::format("{}\tbid\t{}\t{}\t{}\t{}\t{}\t{:.6g}\t{}", now_s, req.id, bid_id, c.id, imp.id,
+                             out_price, pctr, cur));
+        bids.push_back(std::move(b));
+        break;
+      }
+    }
+  }
+  if (bids.empty()) {
+    LogEvent(fmt::format("{}\trequest\t{}\t-\t-\t-\t-\t-\tnobid: {}", now_s, req.id, NoBidName(worst)));
+    HttpReply r;
+    r.status = 204;
+    r.body.clear();
+    return finish(std::move(r), worst);
+  }
+  LogEvent(fmt::format("{}\trequest\t{}\t-\t-\t-\t-\t-\tbids: {}", now_s, req.id, bids.size()));
+  metrics_.bid_responses.fetch_add(1, std::memory_order_relaxed);
+  metrics_.bids.fetch_add(bids.size(), std::memory_order_relaxed);
+  reply.body = openrtb::WriteBidResponse(req.id, bids.front().id, cur, cfg_.server.seat, bids);
+  return finish(std::move(reply), worst);
+}
+
+}  // namespace adpilot

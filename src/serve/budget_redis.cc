@@ -1,0 +1,240 @@
+// Budgets shared by several replicas through Redis. Each operation is one Lua
+// script, so the check and the update are atomic across replicas. A Redis that
+// cannot be reached makes Reserve fail (the bidder then bids nothing) and queues
+// Settle/Release locally until it returns: the reservation held in Redis already
+// covers the spend, so the budget holds through the outage.
+#include "adpilot/budget_ledger.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+
+#ifdef ADPILOT_WITH_HIREDIS
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <sys/time.h>
+#endif
+
+namespace adpilot {
+
+#ifdef ADPILOT_WITH_HIREDIS
+namespace {
+
+constexpr const char* kReserve = R"(
+local b = tonumber(ARGV[2])
+local s = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
+local r = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+local amt = tonumber(ARGV[1])
+if s + r + amt > b then return 0 end
+redis.call('HSET', KEYS[1], 'budget', b)
+redis.call('HINCRBY', KEYS[1], 'reserved', amt)
+redis.call('EXPIRE', KEYS[1], 259200)
+return 1)";
+
+// The clearing price is clamped to the reservation here too, so a replayed
+// settlement can never push spend past what was reserved.
+constexpr const char* kSettle = R"(
+local res = tonumber(ARGV[1])
+local act = math.max(0, math.min(tonumber(ARGV[2]), res))
+redis.call('HINCRBY', KEYS[1], 'reserved', -res)
+redis.call('HINCRBY', KEYS[1], 'spent', act)
+return act)";
+
+struct Op {
+  std::string key;
+  int64_t reserved, actual;  // actual < 0: a release
+};
+
+class RedisLedger : public BudgetLedger {
+ public:
+  RedisLedger(const std::string& address, std::string prefix, int timeout_ms, const Context& ctx)
+      : prefix_(std::move(prefix)), timeout_ms_(timeout_ms), log_(ctx.logger) {
+    auto colon = address.rfind(':');
+    if (colon == std::string::npos)
+      Throw(ErrorCode::kInvalidArgument, "redis address '{}': expected host:port", address);
+    host_ = address.substr(0, colon);
+    port_ = std::atoi(address.c_str() + colon + 1);
+    if (port_ <= 0 || port_ > 65535)
+      Throw(ErrorCode::kInvalidArgument, "redis address '{}': bad port", address);
+  }
+  ~RedisLedger() override {
+    for (auto* c : idle_) redisFree(c);
+  }
+
+  void SetBudget(const std::string& campaign, int64_t budget) override {
+    std::lock_guard lock(mu_);
+    budgets_[campaign] = budget;
+  }
+
+  bool Reserve(const std::string& campaign, int32_t day, int64_t micros) override {
+    int64_t budget = Budget(campaign);
+    if (budget < 0 || micros < 0) return false;
+    if (!FlushPending()) return false;
+    std::string key = Key(campaign, day);
+    // Every replica passes the budget of its config; the key records it for
+    // inspection (redis-cli HGETALL).
+    long long r = 0;
+    if (!Eval(kReserve, key, std::to_string(micros), std::to_string(budget), &r)) return false;
+    return r == 1;
+  }
+
+  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual) override {
+    Apply(Op{Key(campaign, day), reserved, std::max<int64_t>(0, actual)});
+  }
+  void Release(const std::string& campaign, int32_t day, int64_t reserved) override {
+    Apply(Op{Key(campaign, day), reserved, 0});
+  }
+
+  BudgetState State(const std::string& campaign, int32_t day) override {
+    BudgetState s;
+    s.campaign = campaign;
+    s.budget = std::max<int64_t>(0, Budget(campaign));
+    redisContext* c = Acquire();
+    if (!c) {
+      s.available = false;
+      return s;
+    }
+    std::string key = Key(campaign, day);
+    auto* rep = static_cast<redisReply*>(redisCommand(c, "HMGET %s spent reserved", key.c_str()));
+    bool ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2;
+    if (ok) {
+      auto num = [](redisReply* e) { return e->type == REDIS_REPLY_STRING ? std::atoll(e->str) : 0LL; };
+      s.spent = num(rep->element[0]);
+      s.reserved = num(rep->element[1]);
+    }
+    if (rep) freeReplyObject(rep);
+    Return(c, ok);
+    s.available = ok;
+    return s;
+  }
+
+  size_t pending() const override {
+    std::lock_guard lock(mu_);
+    return pending_.size();
+  }
+
+ private:
+  std::string Key(const std::string& campaign, int32_t day) const {
+    return prefix_ + ":" + campaign + ":" + std::to_string(day);
+  }
+  int64_t Budget(const std::string& campaign) {
+    std::lock_guard lock(mu_);
+    auto it = budgets_.find(campaign);
+    return it == budgets_.end() ? -1 : it->second;
+  }
+
+  void Apply(Op op) {
+    if (!FlushPending() || !Run(op)) {
+      std::lock_guard lock(mu_);
+      pending_.push_back(std::move(op));
+    }
+  }
+
+  bool Run(const Op& op) {
+    long long r = 0;
+    return Eval(kSettle, op.key, std::to_string(op.reserved), std::to_string(op.actual), &r);
+  }
+
+  // Replays queued settlements in order; false while Redis is still away.
+  bool FlushPending() {
+    for (;;) {
+      Op op;
+      {
+        std::lock_guard lock(mu_);
+        if (pending_.empty()) return true;
+        op = pending_.front();
+        pending_.pop_front();
+      }
+      if (!Run(op)) {
+        std::lock_guard lock(mu_);
+        pending_.push_front(std::move(op));
+        return false;
+      }
+    }
+  }
+
+  bool Eval(const char* script, const std::string& key, const std::string& a1,
+            const std::string& a2, long long* out) {
+    redisContext* c = Acquire();
+    if (!c) return false;
+    const char* argv[] = {"EVAL", script, "1", key.c_str(), a1.c_str(), a2.c_str()};
+    size_t lens[] = {4, strlen(script), 1, key.size(), a1.size(), a2.size()};
+    auto* rep = static_cast<redisReply*>(redisCommandArgv(c, 6, argv, lens));
+    bool ok = rep && rep->type == REDIS_REPLY_INTEGER;
+    if (ok) *out = rep->integer;
+    if (rep && rep->type == REDIS_REPLY_ERROR) log_->warn("redis: {}", rep->str);
+    if (rep) freeReplyObject(rep);
+    Return(c, ok);
+    return ok;
+  }
+
+  // A pooled connection, or null while Redis is unreachable (reconnects are
+  // tried at most every 100 ms so an outage does not stall every request).
+  redisContext* Acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto* c = idle_.back();
+        idle_.pop_back();
+        return c;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (now < retry_after_) return nullptr;
+      retry_after_ = now + std::chrono::milliseconds(100);
+    }
+    timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
+    redisContext* c = redisConnectWithTimeout(host_.c_str(), port_, tv);
+    if (!c || c->err) {
+      if (c) redisFree(c);
+      if (!down_.exchange(true)) log_->warn("redis {}:{} unreachable: not bidding until it returns", host_, port_);
+      return nullptr;
+    }
+    redisSetTimeout(c, tv);
+    if (down_.exchange(false)) log_->info("redis {}:{} reachable again", host_, port_);
+    std::lock_guard lock(mu_);
+    retry_after_ = {};
+    return c;
+  }
+
+  void Return(redisContext* c, bool ok) {
+    if (!ok && c->err) {
+      redisFree(c);  // a broken connection is never reused
+      return;
+    }
+    std::lock_guard lock(mu_);
+    idle_.push_back(c);
+  }
+
+  std::string prefix_, host_;
+  int port_ = 0, timeout_ms_;
+  std::shared_ptr<spdlog::logger> log_;
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> budgets_;
+  std::vector<redisContext*> idle_;
+  std::deque<Op> pending_;
+  std::chrono::steady_clock::time_point retry_after_{};
+  std::atomic<bool> down_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string& prefix,
+                                              int timeout_ms, const Context& ctx) {
+  return std::make_unique<RedisLedger>(address, prefix, timeout_ms, ctx);
+}
+
+#else
+
+std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string&, int,
+                                              const Context&) {
+  Throw(ErrorCode::kUnsupported, "redis budget store '{}' requested, but adpilot was built without hiredis",
+        address);
+}
+
+#endif
+
+}  // namespace adpilot

@@ -1,0 +1,43 @@
+// Append-only line logs that rotate by size. Lines are buffered per log and
+// written with one write() per flush (at least every 200 ms, and on Close), so
+// a crash loses at most the last flush interval and can tear only the last
+// line, which the readers count as one bad row. Closed files are fsynced.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace adpilot::serve {
+
+class RotatingLog {
+ public:
+  // Files are "<dir>/<stem>-<UTC yyyymmddThhmmss>-<seq>.<ext>".
+  RotatingLog(std::string dir, std::string stem, std::string ext, int64_t rotate_bytes);
+  ~RotatingLog();
+  RotatingLog(const RotatingLog&) = delete;
+  RotatingLog& operator=(const RotatingLog&) = delete;
+
+  // Appends one line (the '\n' is added). Thread-safe.
+  void Append(std::string_view line);
+  // Writes buffered lines; fsyncs when `sync`.
+  void Flush(bool sync = false);
+  void Close();
+  // Path of the file being written ("" before the first line).
+  std::string current_path();
+
+ private:
+  void OpenNext();
+  void WriteLocked(bool sync);
+  std::string dir_, stem_, ext_;
+  int64_t rotate_bytes_;
+  std::mutex mu_;
+  std::string buf_;
+  int fd_ = -1;
+  int64_t written_ = 0;
+  uint64_t seq_ = 0;
+  std::string path_;
+};
+
+}  // namespace adpilot::serve

@@ -1,0 +1,209 @@
+// ServeCore: routing, state (build, reload), logs and the timeout sweeper.
+// The bid path is in bid_handler.cc, notices in notice_handler.cc, the rest in
+// info_handler.cc.
+#include "serve/serve_core.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "adpilot/error.h"
+
+namespace adpilot {
+
+using namespace serve;
+
+ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
+                     std::unique_ptr<BudgetLedger> ledger)
+    : cfg_(std::move(cfg)), ctx_(ctx), factory_(std::move(factory)), ledger_(std::move(ledger)) {
+  if (!factory_) factory_ = LoadModelScorer;
+  if (!ledger_) {
+    ledger_ = cfg_.server.redis.empty()
+                  ? MakeLocalLedger()
+                  : MakeRedisLedger(cfg_.server.redis, cfg_.server.redis_prefix, cfg_.server.redis_timeout_ms, ctx_);
+  }
+  replica_ = cfg_.server.replica_id.empty() ? fmt::format("r{}", ::getpid()) : cfg_.server.replica_id;
+  public_url_ = cfg_.server.public_url.empty()
+                    ? fmt::format("http://{}:{}", cfg_.server.host, cfg_.server.port)
+                    : cfg_.server.public_url;
+  state_ = BuildState(cfg_);
+  if (!cfg_.server.log_dir.empty()) {
+    const auto& d = cfg_.server.log_dir;
+    int64_t rot = cfg_.server.log_rotate_bytes;
+    events_ = std::make_unique<RotatingLog>(d, "events-" + replica_, "tsv", rot);
+    train_ = std::make_unique<RotatingLog>(d, "train-" + replica_, state_->scorer->format() == "criteo" ? "criteo.tsv" : "tsv", rot);
+    rlb_ = std::make_unique<RotatingLog>(d, "auctions-" + replica_, "rlb", rot);
+  }
+  sweeper_ = std::thread([this] { SweepLoop(); });
+}
+
+ServeCore::~ServeCore() { Shutdown(); }
+
+std::shared_ptr<ServingState> ServeCore::BuildState(const ServeConfig& cfg) {
+  auto st = std::make_shared<ServingState>();
+  if (cfg.server.model.empty())
+    Throw(ErrorCode::kInvalidArgument, "{}: [server] model: a model file is required", cfg.path);
+  st->scorer = factory_(cfg.server.model);
+  ADP_CHECK(st->scorer != nullptr);
+  st->fmap = FeatureMap(cfg.features, st->scorer->schema(), cfg.path);
+  st->campaigns = cfg.campaigns;
+  st->currency = cfg.currency;
+  for (const auto& c : st->campaigns) {
+    st->strategies.push_back(std::make_unique<CampaignStrategy>(c, ctx_));
+    ledger_->SetBudget(c.id, int64_t(std::llround(c.daily_budget * double(kMicrosPerUnit))));
+  }
+  return st;
+}
+
+std::shared_ptr<ServingState> ServeCore::state() const {
+  std::lock_guard lock(state_mu_);
+  return state_;
+}
+
+bool ServeCore::Reload(std::string* error) {
+  std::lock_guard reload(reload_mu_);
+  try {
+    ServeConfig next = cfg_;
+    if (!cfg_.path.empty()) LoadServeTables(cfg_.path, next);
+    auto st = BuildState(next);
+    {
+      std::lock_guard lock(state_mu_);
+      state_ = std::move(st);
+    }
+    // cfg_ itself stays as started: workers read its [server] options unlocked.
+    metrics_.reloads_ok.fetch_add(1);
+    auto now = state();
+    ctx_.log().info("reloaded: model {}, {} campaigns", now->scorer->version(), now->campaigns.size());
+    return true;
+  } catch (const std::exception& ex) {
+    metrics_.reloads_failed.fetch_add(1);
+    ctx_.log().error("reload failed, still serving the previous model: {}", ex.what());
+    if (error) *error = ex.what();
+    return false;
+  }
+}
+
+namespace {
+
+std::string_view PathOf(std::string_view target, std::string_view& query) {
+  auto q = target.find('?');
+  query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  return target.substr(0, q);
+}
+
+HttpReply ErrorReply(int status, std::string_view msg) {
+  HttpReply r;
+  r.status = status;
+  r.body = "{\"error\":";
+  openrtb::AppendJsonString(r.body, msg);
+  r.body += "}";
+  return r;
+}
+
+}  // namespace
+
+HttpReply ServeCore::Handle(std::string_view method, std::string_view target, std::string_view body,
+                            std::string_view authorization) {
+  std::string_view query;
+  std::string_view path = PathOf(target, query);
+  HttpReply r;
+  Endpoint ep = Endpoint::kOther;
+  bool get = method == "GET", post = method == "POST";
+  try {
+    if (path == "/openrtb2/bid") {
+      ep = Endpoint::kBid;
+      r = post ? HandleBid(body) : ErrorReply(405, "use POST");
+    } else if (path == "/v1/win" || path == "/v1/loss" || path == "/v1/click") {
+      ep = path == "/v1/win" ? Endpoint::kWin : path == "/v1/loss" ? Endpoint::kLoss : Endpoint::kClick;
+      r = get || post ? HandleNotice(ep, query) : ErrorReply(405, "use GET or POST");
+    } else if (path == "/v1/score") {
+      ep = Endpoint::kScore;
+      r = post ? HandleScore(body) : ErrorReply(405, "use POST");
+    } else if (path == "/healthz") {
+      ep = Endpoint::kHealth;
+      r = HandleHealth();
+    } else if (path == "/metrics") {
+      ep = Endpoint::kMetrics;
+      r = HandleMetrics();
+    } else if (path == "/admin/reload") {
+      ep = Endpoint::kReload;
+      r = post ? HandleReload(authorization) : ErrorReply(405, "use POST");
+    } else {
+      r = ErrorReply(404, "no such endpoint");
+    }
+  } catch (const std::exception& ex) {
+    // A bug or an unexpected failure answers 500 and keeps the server up.
+    ctx_.log().error("{} {}: {}", method, path, ex.what());
+    r = ErrorReply(500, "internal error");
+  }
+  metrics_.requests[int(ep)].fetch_add(1, std::memory_order_relaxed);
+  metrics_.CountResponse(r.status);
+  return r;
+}
+
+HttpReply ServeCore::HandleReload(std::string_view authorization) {
+  const std::string& token = cfg_.server.admin_token;
+  if (token.empty()) return ErrorReply(403, "admin endpoints are disabled (no admin_token in the config)");
+  std::string want = "Bearer " + token;
+  // Constant-time comparison: the token is a secret.
+  bool ok = authorization.size() == want.size();
+  unsigned diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) diff |= unsigned(ok ? authorization[i] ^ want[i] : 1);
+  if (!ok || diff) return ErrorReply(401, "bad or missing bearer token");
+  std::string err;
+  if (!Reload(&err)) return ErrorReply(500, "reload failed, previous model still serving: " + err);
+  HttpReply r;
+  r.body = fmt::format("{{\"status\":\"reloaded\",\"model_version\":\"{}\",\"campaigns\":{}}}",
+                       state()->scorer->version(), state()->campaigns.size());
+  return r;
+}
+
+void ServeCore::LogEvent(std::string_view line) {
+  if (events_) events_->Append(line);
+}
+
+void ServeCore::SweepLoop() {
+  std::unique_lock lock(sweep_mu_);
+  int ticks = 0;
+  while (!stop_) {
+    sweep_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    if (stop_) break;
+    lock.unlock();
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch()).count();
+    Sweep(now);
+    // Flushed every 200 ms, fsynced every second.
+    bool sync = ++ticks % 5 == 0;
+    for (auto* l : {events_.get(), train_.get(), rlb_.get()})
+      if (l) l->Flush(sync);
+    lock.lock();
+  }
+}
+
+void ServeCore::Sweep(int64_t now_ms) {
+  for (auto& res : reservations_.TakeExpired(now_ms)) {
+    const Campaign& c = res.state->campaigns[res.campaign];
+    ledger_->Release(c.id, res.day, res.micros);
+    metrics_.expired.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (auto& imp : impressions_.TakeExpired(now_ms)) FinishImpression(imp, false);
+}
+
+void ServeCore::Shutdown() {
+  {
+    std::lock_guard lock(sweep_mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  sweep_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  // Impressions still waiting for a click are written as not clicked; their
+  // reservations stay in the ledger (Redis) for wins that arrive after a restart.
+  for (auto& imp : impressions_.TakeExpired(-1)) FinishImpression(imp, false);
+  for (auto* l : {events_.get(), train_.get(), rlb_.get()})
+    if (l) l->Close();
+}
+
+}  // namespace adpilot

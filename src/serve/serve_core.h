@@ -1,0 +1,156 @@
+// The server's logic without the network: bid decisions, notices, scoring,
+// metrics, reload, and the reservation/impression tables with their timeouts.
+// Everything here is thread-safe; the HTTP layer calls Handle() from its workers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "adpilot/server.h"
+#include "serve/event_log.h"
+#include "serve/feature_map.h"
+#include "serve/serve_metrics.h"
+#include "serve/strategy.h"
+
+namespace adpilot {
+
+namespace serve {
+
+// What is served, swapped whole by a reload.
+struct ServingState {
+  std::shared_ptr<PctrScorer> scorer;
+  FeatureMap fmap;
+  std::vector<Campaign> campaigns;
+  std::vector<std::unique_ptr<CampaignStrategy>> strategies;
+  std::map<std::string, double> currency;
+};
+
+struct Reservation {
+  std::shared_ptr<ServingState> state;  // keeps the strategy alive across a reload
+  int campaign = 0;
+  int32_t day = 0;
+  int64_t micros = 0;
+  double rate = 1;                      // response-currency units per account unit
+  double pctr = 0;
+  std::string row;                      // training row (label 0)
+  int64_t expires_ms = 0;
+};
+
+struct Impression {
+  std::string campaign, row;
+  double pctr = 0, price_cpm = 0;       // clearing CPM in account currency
+  int64_t expires_ms = 0;
+};
+
+// A hash map split in shards so that notices and bids rarely share a lock.
+template <typename V>
+class ShardedMap {
+ public:
+  void Put(const std::string& k, V v) {
+    auto& s = shard(k);
+    std::lock_guard lock(s.mu);
+    s.map[k] = std::move(v);
+  }
+  bool Take(const std::string& k, V& out) {
+    auto& s = shard(k);
+    std::lock_guard lock(s.mu);
+    auto it = s.map.find(k);
+    if (it == s.map.end()) return false;
+    out = std::move(it->second);
+    s.map.erase(it);
+    return true;
+  }
+  // Removes and returns entries with expires_ms <= now (all when now < 0).
+  std::vector<V> TakeExpired(int64_t now) {
+    std::vector<V> out;
+    for (auto& s : shards_) {
+      std::lock_guard lock(s.mu);
+      for (auto it = s.map.begin(); it != s.map.end();) {
+        if (now < 0 || it->second.expires_ms <= now) {
+          out.push_back(std::move(it->second));
+          it = s.map.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    return out;
+  }
+  size_t size() {
+    size_t n = 0;
+    for (auto& s : shards_) {
+      std::lock_guard lock(s.mu);
+      n += s.map.size();
+    }
+    return n;
+  }
+
+ private:
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, V> map;
+  };
+  Shard& shard(const std::string& k) { return shards_[std::hash<std::string>()(k) % shards_.size()]; }
+  std::array<Shard, 16> shards_;
+};
+
+}  // namespace serve
+
+class ServeCore {
+ public:
+  ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger);
+  ~ServeCore();
+
+  HttpReply Handle(std::string_view method, std::string_view target, std::string_view body,
+                   std::string_view authorization);
+  bool Reload(std::string* error);
+  // Writes out pending impressions and flushes the logs.
+  void Shutdown();
+  void set_public_url(std::string url) { public_url_ = std::move(url); }
+  const ServeConfig& config() const { return cfg_; }
+  BudgetLedger& ledger() { return *ledger_; }
+  serve::Metrics& metrics() { return metrics_; }
+
+ private:
+  std::shared_ptr<serve::ServingState> BuildState(const ServeConfig& cfg);
+  std::shared_ptr<serve::ServingState> state() const;
+  HttpReply HandleBid(std::string_view body);
+  HttpReply HandleNotice(serve::Endpoint kind, std::string_view query);
+  HttpReply HandleScore(std::string_view body);
+  HttpReply HandleMetrics();
+  HttpReply HandleHealth();
+  HttpReply HandleReload(std::string_view authorization);
+  void SweepLoop();
+  void Sweep(int64_t now_ms);
+  void FinishImpression(serve::Impression& imp, bool clicked);
+  void LogEvent(std::string_view line);
+
+  ServeConfig cfg_;
+  Context ctx_;
+  ScorerFactory factory_;
+  std::unique_ptr<BudgetLedger> ledger_;
+  serve::Metrics metrics_;
+  std::string public_url_, replica_;
+  std::atomic<uint64_t> next_bid_{0};
+
+  mutable std::mutex state_mu_;  // guards the pointer only; readers copy it
+  std::shared_ptr<serve::ServingState> state_;
+  std::mutex reload_mu_;
+
+  serve::ShardedMap<serve::Reservation> reservations_;
+  serve::ShardedMap<serve::Impression> impressions_;
+  std::unique_ptr<serve::RotatingLog> events_, train_, rlb_;
+
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool stop_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace adpilot
