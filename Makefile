@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo tour clean
 
 all: build
 
@@ -22,8 +22,9 @@ test: build
 demo: build
 	@bash scripts/demo.sh $(BUILD)/adpilot
 
-bench: build
-	@bash scripts/bench.sh $(BUILD)
+tour: build
+	@bash scripts/tour.sh $(BUILD)/adpilot
+
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,7 @@
 // embeddings/s (random weights, seq len 128, batch 32) in adpilot's libtorch
 // forward next to the same forward in python3-torch eager, in one run.
 //
-// usage: bench_profile [--threads N] [--batches B] [--skip-python]
+// usage: bench_profile [--threads N] [--batches B] [--skip-python] [--skip-bert]
 // Prints one JSON object; docs/benchmarks.d/70-profile.md has the figures.
 #include <chrono>
 #include <cstdio>
@@ -55,11 +55,12 @@ std::vector<std::string> Sentences(size_t n) {
 
 int main(int argc, char** argv) {
   int threads = 2, batches = 3;
-  bool python = true;
+  bool python = true, bert = true;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--batches") && i + 1 < argc) batches = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--skip-python")) python = false;
+    else if (!std::strcmp(argv[i], "--skip-bert")) bert = false;
   }
   nlohmann::json out;
   std::string vocab_dir = SharedData() + "/bert/bert-base-uncased";
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
                         {"threads", 1}};
   } else {
     out["tokenizer"] = "skipped: ../shared/data/bert/bert-base-uncased/vocab.txt not found";
+  }
+  if (!bert) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
   }
   if (!adpilot::BertAvailable()) {
     out["bert"] = "skipped: built without libtorch";

@@ -1,18 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: runs the main job on built-in data. Each stage adds one step in
-# scripts/demo.d/NN-<stage>.sh (run in name order) with these variables set:
-#   ADPILOT   path to the adpilot binary
-#   DEMO_DIR  the run directory (printed at the end)
+# `make demo`: the main job on built-in data. Runs `adpilot run examples/demo.toml`
+# into a run directory (default ./demo-run) and prints it; report.html and
+# summary.json are there. A rerun reuses every step whose inputs did not change.
 set -euo pipefail
 ADPILOT="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DEMO_DIR="${DEMO_DIR:-$ROOT/demo-run}"
-mkdir -p "$DEMO_DIR"
-export ADPILOT DEMO_DIR ROOT
-for step in "$ROOT"/scripts/demo.d/*.sh; do
-  [ -e "$step" ] || continue
-  echo "== $(basename "$step" .sh)"
-  bash "$step"
-done
+RUN_DIR="${DEMO_DIR:-$ROOT/demo-run}"
+"$ADPILOT" run "$ROOT/examples/demo.toml" --out "$RUN_DIR"
 echo
-echo "demo run directory: $DEMO_DIR"
+echo "run directory: $RUN_DIR"

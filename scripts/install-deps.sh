@@ -9,7 +9,7 @@ BUILD_PKGS=(
   libeigen3-dev libtorch-dev libxgboost-dev libnlopt-cxx-dev
   libcli11-dev libtoml11-dev nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libxxhash-dev zlib1g-dev
-  libboost-dev libsqlite3-dev libhnswlib-dev
+  libboost-dev libsqlite3-dev libhnswlib-dev libicu-dev
   # serve: replicas share campaign budgets through Redis (hiredis client; the
   # server is started by the tests themselves).
   libhiredis-dev redis-server

@@ -3,7 +3,7 @@
 posterior): KPI = intercept + trend + Fourier season + sum beta * hill(adstock).
 Same transforms as adpilot: normalised geometric adstock with max lag L, Hill
 on spend / mean spend. Prints one JSON line: seconds, r2, roas per channel.
-usage: scipy_reference.py CSV [--max-lag 8] [--fourier 2] [--date date] [--kpi kpi]"""
+usage: scipy_reference.py CSV [--max-lag 8] [--fourier 2] [--date date] [--kpi kpi] [--channels a,b] [--controls x,y]"""
 import argparse, json, sys, time
 
 import numpy as np
@@ -23,12 +23,15 @@ def main():
     ap.add_argument("--fourier", type=int, default=2)
     ap.add_argument("--kpi", default="kpi")
     ap.add_argument("--date", default="date")
+    ap.add_argument("--channels", default="", help="comma-separated spend columns (default: all but date and KPI)")
+    ap.add_argument("--controls", default="", help="comma-separated control columns (standardised, linear)")
     a = ap.parse_args()
     t0 = time.perf_counter()
     import csv
     with open(a.csv) as f:
         rows = list(csv.DictReader(f))
-    chans = [k for k in rows[0] if k not in (a.kpi, a.date)]
+    chans = a.channels.split(",") if a.channels else [k for k in rows[0] if k not in (a.kpi, a.date)]
+    ctrls = [c for c in a.controls.split(",") if c]
     y = np.array([float(r[a.kpi]) for r in rows])
     X = np.array([[float(r[c]) for c in chans] for r in rows])
     n, C = X.shape
@@ -38,6 +41,9 @@ def main():
     cols = [np.ones(n), t / (n - 1)]
     for k in range(1, a.fourier + 1):
         cols += [np.sin(2 * np.pi * k * t / 52.18), np.cos(2 * np.pi * k * t / 52.18)]
+    for c in ctrls:
+        z = np.array([float(r[c]) for r in rows])
+        cols.append((z - z.mean()) / z.std())
     B = np.column_stack(cols)
     P = B.shape[1]
 

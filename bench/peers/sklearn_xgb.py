@@ -15,15 +15,28 @@ import json
 import time
 
 import numpy as np
+import scipy.sparse as sp
 import xgboost as xgb
-from sklearn.datasets import load_svmlight_file
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
 
 def load(path, n_features):
-    x, y = load_svmlight_file(path, n_features=n_features, zero_based=True)
-    return x.tocsr(), (y > 0.5).astype(np.float32)
+    # adpilot writes features in field order, not index order, and hash
+    # collisions can repeat an index: build the CSR by hand (duplicates summed).
+    rows, cols, vals, ys = [], [], [], []
+    with open(path) as f:
+        for r, line in enumerate(f):
+            parts = line.split()
+            ys.append(float(parts[0]))
+            for t in parts[1:]:
+                i, v = t.split(":")
+                rows.append(r)
+                cols.append(int(i))
+                vals.append(float(v))
+    x = sp.csr_matrix((vals, (rows, cols)), shape=(len(ys), n_features), dtype=np.float64)
+    x.sum_duplicates()
+    return x, (np.array(ys) > 0.5).astype(np.float32)
 
 
 def summary(runs, key):
@@ -45,6 +58,10 @@ def main():
     xtr, ytr = load(a.train, n)
     xva, yva = load(a.valid, n)
     xte, yte = load(a.test, n)
+    # Keep the hashed columns seen in training (as adpilot's gbdt does): the
+    # same model either way, without 2^bits mostly empty columns.
+    keep = np.flatnonzero(xtr.getnnz(axis=0) > 0)
+    xtr, xva, xte = xtr[:, keep], xva[:, keep], xte[:, keep]
     seeds = [int(s) for s in a.seeds.split(",")]
     out = {"train_rows": xtr.shape[0], "valid_rows": xva.shape[0], "test_rows": xte.shape[0]}
 

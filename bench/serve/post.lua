@@ -1,16 +1,15 @@
 -- wrk script: POSTs one bid request body (BODY_FILE) on every request. With
--- WRK_RATE set, each connection waits WRK_CONNS*1000/WRK_RATE ms before each
--- request, so the whole run offers about WRK_RATE requests/s (wrk's latency
--- clock starts when the request is sent, after the wait).
+-- WRK_WAIT_MS set, each connection waits that long after a response before
+-- its next request (wrk's delay(); its latency clock starts at the send), so
+-- the offered rate is connections / (wait + latency): run_wrk.sh calibrates
+-- the wait for a target rate.
 local f = assert(io.open(os.getenv("BODY_FILE"), "r"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
-local rate = tonumber(os.getenv("WRK_RATE") or "0")
-local conns = tonumber(os.getenv("WRK_CONNS") or "1")
-if rate > 0 then
-  local wait = conns * 1000 / rate
+local wait = tonumber(os.getenv("WRK_WAIT_MS") or "0")
+if wait > 0 then
   function delay()
     return wait
   end

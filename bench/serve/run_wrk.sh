@@ -27,7 +27,8 @@ sed -e "s|^model = .*|model = \"$MODEL\"|" -e "s|^log_dir = .*|log_dir = \"\"|" 
     -e "s|^daily_budget = .*|daily_budget = 1000000000.0|" -e "s|^pacing = .*|pacing = \"none\"|" \
     "$ROOT/examples/serve.toml" > "$WORK/serve.toml"
 "$ADPILOT" --quiet serve --config "$WORK/serve.toml" --port "$APORT" --threads 2 &
-PIDS+=($!)
+APID=$!
+PIDS+=($APID)
 
 mkdir -p "$WORK/nginx"
 cat > "$WORK/nginx/nginx.conf" <<NGX
@@ -48,7 +49,8 @@ http {
 }
 NGX
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-PIDS+=($!)
+NPID=$!
+PIDS+=($NPID)
 
 for i in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$APORT/healthz" && curl -s -o /dev/null "http://127.0.0.1:$NPORT/" && break
@@ -58,22 +60,46 @@ code=$(curl -s -o "$WORK/resp.json" -w '%{http_code}' -H 'Content-Type: applicat
 echo "adpilot answers the request with HTTP $code: $(head -c 300 "$WORK/resp.json")"
 [ "$code" = 200 ] || { echo "expected a bid (200) on the bench request" >&2; exit 1; }
 
-export BODY_FILE="$BODY" WRK_CONNS="$CONNS"
-run() {  # name url rate
-  local out rps
-  out=$(WRK_RATE="$3" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/bench/serve/post.lua" "$2" 2>&1)
+export BODY_FILE="$BODY"
+# CPU seconds (user + system) used so far by a process and its children
+# (nginx workers): on a shared machine, requests per server CPU-second is the
+# per-core cost, independent of how much CPU the other tenants took.
+cpu() {
+  local t=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  /usr/bin/python3 -c "print($t / $(getconf CLK_TCK))"
+}
+run() {  # name url wait_ms seconds -> prints req/s and mean latency (ms) on stdout
+  local out rps p50 p99 avg pid c0 c1 n
+  case "$1" in adpilot*) pid=$APID ;; *) pid=$NPID ;; esac
+  c0=$(cpu "$pid")
+  out=$(WRK_WAIT_MS="$3" wrk -t1 -c"$CONNS" -d"$4s" --latency -s "$ROOT/bench/serve/post.lua" "$2" 2>&1)
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  local p50 p99
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  echo "$1 rate=${3:-peak} req/s=$rps p50=$p50 p99=$p99 $(echo "$out" | grep -o 'requests=.*')" >&2
-  echo "$rps"
+  avg=$(echo "$out" | awk '$1=="Latency" && $2 ~ /^[0-9]/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v; exit}')
+  c1=$(cpu "$pid")
+  n=$(echo "$out" | grep -o 'requests=[0-9]*' | cut -d= -f2)
+  echo "$1 wait=${3}ms req/s=$rps p50=$p50 p99=$p99 server_cpu_s=$(/usr/bin/python3 -c "print(round($c1-$c0,2))") req_per_server_cpu_s=$(/usr/bin/python3 -c "print(round($n/max(1e-9,$c1-$c0)))") $(echo "$out" | grep -o 'requests=.*')" >&2
+  echo "$rps $avg"
 }
-echo "== $(nproc) cores, wrk -t1 -c$CONNS -d${SECS}s; adpilot 2 threads, nginx 2 workers"
-A_PEAK=$(run adpilot "http://127.0.0.1:$APORT/openrtb2/bid" 0)
-N_PEAK=$(run nginx "http://127.0.0.1:$NPORT/" 0)
-A_HALF=$(/usr/bin/python3 -c "print(int(float('$A_PEAK')/2))")
-N_HALF=$(/usr/bin/python3 -c "print(int(float('$N_PEAK')/2))")
-run adpilot-half "http://127.0.0.1:$APORT/openrtb2/bid" "$A_HALF" >/dev/null
-run nginx-half "http://127.0.0.1:$NPORT/" "$N_HALF" >/dev/null
+# Wait per request that offers `target` req/s over CONNS connections:
+# rate = CONNS / (wait + latency); the latency is measured in a 3 s probe.
+half() {  # name url peak
+  local target probe w1 w2
+  target=$(/usr/bin/python3 -c "print(float('$3')/2)")
+  w1=$(/usr/bin/python3 -c "print(round($CONNS*1000/$target, 3))")
+  probe=$(run "$1-probe" "$2" "$w1" 3)
+  w2=$(/usr/bin/python3 -c "r,l='$probe'.split(); lat=$CONNS*1000/float(r)-$w1; print(round(max(0.001,$CONNS*1000/$target-lat),3))")
+  echo "$1: target $target req/s" >&2
+  run "$1" "$2" "$w2" "$SECS" >/dev/null
+}
+echo "== $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t1 -c$CONNS -d${SECS}s; adpilot 2 threads, nginx 2 workers"
+A_PEAK=$(run adpilot "http://127.0.0.1:$APORT/openrtb2/bid" 0 "$SECS" | cut -d' ' -f1)
+N_PEAK=$(run nginx "http://127.0.0.1:$NPORT/" 0 "$SECS" | cut -d' ' -f1)
+half adpilot-half "http://127.0.0.1:$APORT/openrtb2/bid" "$A_PEAK"
+half nginx-half "http://127.0.0.1:$NPORT/" "$N_PEAK"
 curl -s "http://127.0.0.1:$APORT/metrics" | grep -E '^adpilot_(bids_total|nobids_total\{reason="(bad_request|budget)"\}|bid_latency_seconds_(sum|count))' >&2
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

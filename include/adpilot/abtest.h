@@ -1,6 +1,6 @@
 // A/B test readouts: the statistics (checked against scipy/statsmodels in
 // tests/evaluate) and the experiment analysis behind `adpilot abtest`.
-// Formulas: /work/shared/references.md "Experiments, uplift, attribution" and docs/abtest.md.
+// Formulas and their scipy/statsmodels counterparts: docs/abtest.md.
 #pragma once
 
 #include <cstdint>

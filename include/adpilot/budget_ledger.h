@@ -26,13 +26,18 @@ class BudgetLedger {
   virtual ~BudgetLedger() = default;
   // Sets (or changes, on reload) a campaign's daily budget.
   virtual void SetBudget(const std::string& campaign, int64_t budget_micros) = 0;
-  // Reserves `micros` for `day` (days since the epoch, UTC). False when it would
-  // exceed the budget or when the store cannot confirm it (bid nothing then).
-  virtual bool Reserve(const std::string& campaign, int32_t day, int64_t micros) = 0;
-  // Converts a reservation into spend of min(actual, reserved); the rest is freed.
-  virtual void Settle(const std::string& campaign, int32_t day, int64_t reserved,
-                      int64_t actual) = 0;
-  virtual void Release(const std::string& campaign, int32_t day, int64_t reserved) = 0;
+  // Reserves `micros` for `day` (days since the epoch, UTC) under a unique
+  // `token` (the bid id). False when it would exceed the budget or when the
+  // store cannot confirm it (bid nothing then).
+  virtual bool Reserve(const std::string& campaign, int32_t day, int64_t micros,
+                       const std::string& token) = 0;
+  // Converts a reservation into spend of min(actual, reserved); the rest is
+  // freed. Settle and Release are idempotent per token: a replayed or repeated
+  // call finds no reservation and changes nothing.
+  virtual void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual,
+                      const std::string& token) = 0;
+  virtual void Release(const std::string& campaign, int32_t day, int64_t reserved,
+                       const std::string& token) = 0;
   virtual BudgetState State(const std::string& campaign, int32_t day) = 0;
   // Settlements waiting for the shared store to come back (0 for the local ledger).
   virtual size_t pending() const { return 0; }

@@ -56,6 +56,10 @@ struct Matrix {
 };
 
 void NormalizeRows(Matrix& m);  // L2; zero rows stay zero
+// Subtracts the mean of the non-zero rows from them. Mean-pooled BERT vectors
+// share a large common direction (anisotropy) that swamps cosine similarity;
+// segments, lookalikes and the evaluation compare centred, normalised vectors.
+void CenterRows(Matrix& m);
 float Dot(const float* a, const float* b, size_t dim);
 
 class TextEmbedder {

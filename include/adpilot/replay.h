@@ -81,6 +81,11 @@ struct Context;
 ReplayResult RunStrategy(const std::string& name, const AuctionLog& test, const AuctionLog* tune,
                          const CampaignStats& train, const ReplayConfig& cfg, const Context& ctx);
 
+// A full bid log read with the `format` reader (e.g. "ipinyou": click,
+// payprice, timestamp) scored by the adpilot model at `model_path` for pCTR.
+AuctionLog LoadScoredLog(const std::string& path, const std::string& format,
+                         const std::string& model_path, const Context& ctx);
+
 // Every registered strategy name, in a stable order.
 std::vector<std::string> StrategyNames();
 

@@ -25,6 +25,12 @@ class Report {
   void AddKeyFigure(const std::string& label, const std::string& value, const std::string& note = "");
 
   size_t chart_count() const { return charts_; }
+  // Charts plus tables.
+  size_t item_count() const { return items_; }
+  struct KeyFigure {
+    std::string label, value, note;
+  };
+  const std::vector<KeyFigure>& key_figures() const { return key_figures_; }
 
   // Writes the HTML atomically. `assets_dir` holds vega.min.js, vega-lite.min.js
   // and vega-embed.min.js; throws kNotFound naming the missing file.
@@ -35,7 +41,9 @@ class Report {
   std::string body_;
   std::string figures_;
   std::vector<nlohmann::json> specs_;
+  std::vector<KeyFigure> key_figures_;
   size_t charts_ = 0;
+  size_t items_ = 0;
 };
 
 std::string HtmlEscape(const std::string& s);

@@ -95,10 +95,10 @@ void InstallPlan(CLI::App* ab) {
       return;
     }
     if (a->n > 0)
-      fmt::print("with {} control and {} treatment units, power to detect {} -> {} is {:.3f} (alpha {})\n", a->n,
+      fmt::print("with {} control and {} treatment units, power to detect {:.6g} -> {:.6g} is {:.3f} (alpha {})\n", a->n,
                  a->n * a->ratio, base, target, j["power"].get<double>(), a->alpha);
     else
-      fmt::print("to detect {} -> {} with power {} at alpha {}: {} control + {} treatment units ({} in all)\n", base,
+      fmt::print("to detect {:.6g} -> {:.6g} with power {} at alpha {}: {} control + {} treatment units ({} in all)\n", base,
                  target, a->power, a->alpha, j["n_control"].get<double>(), j["n_treatment"].get<double>(),
                  j["n_total"].get<double>());
   });

@@ -133,6 +133,14 @@ void InstallAttribute(CLI::App& app, Globals& g) {
       for (const auto& m : models)
         fmt::print(" {:>10.3f}", per_model[m]["error_vs_incremental"]["share_error"].get<double>());
       fmt::print("\n");
+      if (!shap.empty()) {
+        fmt::print("{:<12}", "MAE vs shap");
+        for (const auto& m : models)
+          fmt::print(" {:>10.1f}", per_model[m]["error_vs_shapley_truth"]["mae"].get<double>());
+        fmt::print("\n");
+      }
+      fmt::print("(MAE: mean absolute error per channel, conversions; share err: half the L1 distance of the\n"
+                 " channel shares from the true incremental shares; MAE vs shap: against the true Shapley split)\n");
     }
   });
 }

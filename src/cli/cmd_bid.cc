@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 struct BidArgs {
   std::string log, format = "rlb", strategy = "lin", budget_ratio = "1/32", train, tune_log;
-  std::string protocol = "rlb", auction = "second", policy, out;
+  std::string protocol = "rlb", auction = "second", policy, out, model;
   std::string strategies, budget_ratios = "1/32,1/16,1/8,1/4,1/2";
   int64_t episode = 1000;
   double tune_split = 0, budget = 0, max_bid = 300;
@@ -64,13 +64,12 @@ struct Inputs {
 };
 
 Inputs LoadInputs(const BidArgs& a, const Context& ctx) {
-  if (a.format == "ipinyou")
-    Throw(ErrorCode::kUnsupported, "--format ipinyou needs pCTRs from an adpilot model; "
-          "score the log and write it as 'click price pctr' (--format rlb) for now");
   Inputs in;
-  if (!a.log.empty()) in.test = LoadAuctionLog(a.log, a.format);
+  const bool scored = a.format != "rlb" && a.format != "world";
+  if (!a.log.empty())
+    in.test = scored ? LoadScoredLog(a.log, a.format, a.model, ctx) : LoadAuctionLog(a.log, a.format);
   if (!a.tune_log.empty()) {
-    in.tune = LoadAuctionLog(a.tune_log, "rlb");
+    in.tune = scored ? LoadScoredLog(a.tune_log, a.format, a.model, ctx) : LoadAuctionLog(a.tune_log, "rlb");
     in.tune_source = a.tune_log;
   }
   if (!a.train.empty()) {
@@ -90,7 +89,7 @@ Inputs LoadInputs(const BidArgs& a, const Context& ctx) {
         }
       }
     } else {
-      AuctionLog t = LoadAuctionLog(a.train, "rlb");
+      AuctionLog t = scored ? LoadScoredLog(a.train, a.format, a.model, ctx) : LoadAuctionLog(a.train, "rlb");
       in.train = t.Stats();
       if (in.tune.size() == 0) in.tune = std::move(t), in.tune_source = a.train;
     }
@@ -129,7 +128,8 @@ ReplayConfig MakeConfig(const BidArgs& a, double ratio) {
 void AddCommon(CLI::App* c, BidArgs& a, bool log_required = true) {
   auto* log = c->add_option("--log", a.log, "auction log to replay (test stream)");
   if (log_required) log->required();
-  c->add_option("--format", a.format, "log format: rlb (both layouts), world (auctions.rlb), ipinyou");
+  c->add_option("--format", a.format, "log format: rlb (both layouts), world (auctions.rlb), or a reader (ipinyou) with --model");
+  c->add_option("--model", a.model, "adpilot model scoring pCTR for --format ipinyou (and other full logs)");
   c->add_option("--budget-ratio", a.budget_ratio, "c0: budget as a share of CPM x T / 1000 (rlb) or of the log's cost (ortb)");
   c->add_option("--episode", a.episode, "T: auctions per budget episode (rlb protocol)");
   c->add_option("--train", a.train, "training stats: <camp>.train-info.txt, info.json, or a training auction log");

@@ -28,7 +28,7 @@ void InstallGen(CLI::App& app, Globals& g) {
       "docs/formats.md. Knobs below default to the small scale; --scale sets the sizes, "
       "then --config and flags override");
   world->add_option("--out", a->out, "output directory (created if needed)")->required();
-  world->add_option("--scale", a->scale, "sizes: small (200k auctions, seconds), medium (2.5M), large (100M)")
+  world->add_option("--scale", a->scale, "sizes: small (200k auctions, seconds), medium (2.5M), large (100M) (default: small)")
       ->check(CLI::IsMember({"small", "medium", "large"}));
   world->add_flag("--json", a->json, "print a JSON summary on stdout");
   a->cfg.Describe(a->opts);

@@ -202,7 +202,8 @@ void InstallSegment(CLI::App* profile, Globals& g) {
     WarnBad(ctx, bad);
     std::string name;
     Matrix m = Profiles(*s, users, ctx, name);
-    NormalizeRows(m);  // cosine geometry: k-means on unit vectors
+    CenterRows(m);  // cosine geometry on centred vectors: k-means on unit vectors
+    NormalizeRows(m);
     nlohmann::json tried = nlohmann::json::array();
     KMeansResult best;
     if (a->k > 0) {

@@ -48,9 +48,12 @@ void InstallRun(CLI::App& app, Globals& g) {
     summary["steps"] = steps;
     std::string report = (fs::path(a->out) / "report.html").string();
     if (failure.empty() && !a->no_report) {
-      size_t charts = WriteRunReport(p, results, a->out, report);
+      RunReportSummary rs = WriteRunReport(p, results, a->out, report);
       summary["report"] = fs::absolute(report).string();
-      summary["charts"] = charts;
+      summary["charts"] = rs.charts;
+      nlohmann::json figures = nlohmann::json::object();
+      for (const auto& [label, value] : rs.key_figures) figures[label] = value;
+      summary["key_figures"] = figures;
     }
     if (!failure.empty()) summary["error"] = failure;
     WriteFileAtomic((fs::path(a->out) / "summary.json").string(), summary.dump(2));
@@ -62,6 +65,11 @@ void InstallRun(CLI::App& app, Globals& g) {
         fmt::print("  {:<26} {:<9} {:>7.1f}s{}\n", r.name, r.status, r.seconds,
                    r.error.empty() ? "" : "  " + r.error);
       fmt::print("  total {:.1f}s\n", seconds);
+      if (summary.contains("key_figures")) {
+        fmt::print("\n");
+        for (auto it = summary["key_figures"].begin(); it != summary["key_figures"].end(); ++it)
+          fmt::print("  {:<24} {}\n", it.key(), it.value().get<std::string>());
+      }
       if (summary.contains("report")) fmt::print("\nreport:  {}\n", summary["report"].get<std::string>());
       fmt::print("summary: {}\n", fs::absolute(fs::path(a->out) / "summary.json").string());
     }

@@ -25,6 +25,10 @@ std::string Expand(std::string s, const std::map<std::string, std::string>& vars
     size_t end = s.find('}', pos);
     if (end == std::string::npos) break;
     std::string key = s.substr(pos + 1, end - pos - 1);
+    if (!key.empty() && key[0] == '@') {  // resolved when the step runs
+      pos = end + 1;
+      continue;
+    }
     auto it = vars.find(key);
     if (it == vars.end())
       Throw(ErrorCode::kInvalidArgument, "{}: unknown placeholder {{{}}}", origin, key);
@@ -64,6 +68,54 @@ uint64_t HashPath(const fs::path& p) {
   return h;
 }
 
+// {@json:FILE:a.b.c} -> the value at a.b.c in the JSON file FILE (written by
+// an earlier step), {@step:NAME:a.b.c} -> the value in step NAME's JSON output.
+std::string ExpandRuntime(std::string s, const std::vector<StepResult>& done, const std::string& origin) {
+  for (size_t pos = s.find("{@"); pos != std::string::npos; pos = s.find("{@", pos)) {
+    size_t end = s.find('}', pos);
+    if (end == std::string::npos) break;
+    std::string ref = s.substr(pos + 2, end - pos - 2);
+    size_t c1 = ref.find(':'), c2 = ref.rfind(':');
+    if (c1 == std::string::npos || c2 == c1)
+      Throw(ErrorCode::kInvalidArgument, "{}: placeholder {{@{}}} must be {{@json:FILE:path}} or {{@step:NAME:path}}", origin, ref);
+    std::string kind = ref.substr(0, c1), src = ref.substr(c1 + 1, c2 - c1 - 1), path = ref.substr(c2 + 1);
+    nlohmann::json doc;
+    if (kind == "json") {
+      doc = nlohmann::json::parse(ReadFile(src), nullptr, false);
+      if (doc.is_discarded()) Throw(ErrorCode::kBadInput, "{}: {} is not valid JSON", origin, src);
+    } else if (kind == "step") {
+      for (const auto& r : done)
+        if (r.name == src) doc = r.output;
+      if (doc.is_null()) Throw(ErrorCode::kInvalidArgument, "{}: no earlier step named '{}' with JSON output", origin, src);
+    } else {
+      Throw(ErrorCode::kInvalidArgument, "{}: placeholder kind '{}' is not json or step", origin, kind);
+    }
+    const nlohmann::json* v = &doc;
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t dot = path.find('.', start);
+      std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (!v->is_object() || !v->contains(part))
+        Throw(ErrorCode::kInvalidArgument, "{}: '{}' not found in {}", origin, path, src);
+      v = &(*v)[part];
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    std::string text = v->is_string() ? v->get<std::string>() : v->dump();
+    s.replace(pos, end - pos + 1, text);
+    pos += text.size();
+  }
+  return s;
+}
+
+// Flags whose value a step writes: excluded from the cache key, and their
+// folders are created before the step runs.
+bool IsOutputFlag(const std::string& flag) {
+  if (flag.rfind("--", 0) != 0) return false;
+  return flag.find("out") != std::string::npos || flag == "--curve" || flag == "--csv-dir" ||
+         flag == "--cache-dir" || flag == "--log-dir";
+}
+
 }  // namespace
 
 Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
@@ -81,7 +133,13 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
   fs::path shared = fs::absolute(path).parent_path() / ".." / ".." / "shared" / "data";
   if (!fs::exists(shared)) shared = fs::current_path() / ".." / "shared" / "data";
   p.vars["shared"] = fs::exists(shared) ? fs::canonical(shared).string() : "";
-  for (const auto& [k, v] : root.as_table()) {
+  // [vars] first: steps refer to them whatever the order in the file.
+  std::vector<std::pair<std::string, toml::value>> entries(root.as_table().begin(), root.as_table().end());
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    auto rank = [](const std::string& k) { return k == "vars" ? 0 : (k == "step" ? 2 : 1); };
+    return rank(a.first) < rank(b.first);
+  });
+  for (const auto& [k, v] : entries) {
     if (k == "title") {
       p.title = v.as_string();
     } else if (k == "vars") {
@@ -123,8 +181,9 @@ std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
   fs::create_directories(fs::path(run_dir) / "steps");
   std::vector<StepResult> results;
   uint64_t exe_hash = HashPath(exe);
-  for (const auto& st : p.steps) {
+  for (PipelineStep st : p.steps) {
     StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
+    for (auto& a : st.args) a = ExpandRuntime(a, results, fmt::format("step '{}'", st.name));
     // The key covers the binary, the arguments and every existing input named in them.
     uint64_t key = exe_hash;
     std::string cmd = ShellQuote(exe);
@@ -139,12 +198,21 @@ std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
         auto it = std::find(st.args.begin(), st.args.end(), a);
         if (it != st.args.begin()) {
           const std::string& flag = *(it - 1);
-          is_output = flag.rfind("--", 0) == 0 && flag.find("out") != std::string::npos;
+          is_output = IsOutputFlag(flag);
         }
         if (!is_output) key = HashCombine(key, HashPath(a));
       }
     }
     if (st.json) cmd += " --json";
+    // Outputs may live in folders of the run directory that do not exist yet.
+    for (size_t i = 1; i < st.args.size(); ++i) {
+      const std::string& flag = st.args[i - 1];
+      if (IsOutputFlag(flag)) {
+        fs::path target(st.args[i]);
+        std::error_code ec;
+        fs::create_directories(flag.find("dir") != std::string::npos ? target : target.parent_path(), ec);
+      }
+    }
     std::string key_text = fmt::format("{:016x}", key);
     fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
     fs::path key_path = fs::path(run_dir) / "steps" / (st.name + ".key");

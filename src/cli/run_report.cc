@@ -47,7 +47,7 @@ void AddScalarTable(Report& r, const StepResult& s) {
 
 }  // namespace
 
-size_t WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
+RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
                       const std::string& run_dir, const std::string& path) {
   std::string assets = FindReportAssets();
   if (assets.empty())
@@ -64,9 +64,9 @@ size_t WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
       if (s.stage == stage && s.output.is_object()) steps.push_back(&s);
     if (steps.empty()) continue;
     report.AddSection(StageTitle(stage));
-    size_t before = report.chart_count();
+    size_t before = report.item_count();
     AddStageCharts(report, stage, steps, cc);
-    if (report.chart_count() == before)
+    if (report.item_count() == before)
       for (const auto* s : steps) AddScalarTable(report, *s);
   }
   std::vector<std::vector<std::string>> rows;
@@ -78,7 +78,11 @@ size_t WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
   report.AddTable("Steps", {"step", "stage", "status", "seconds"}, rows,
                   fmt::format("{} steps, {:.1f} s of work in this run.", results.size(), total));
   report.Write(path, assets);
-  return report.chart_count();
+  RunReportSummary out;
+  out.charts = report.chart_count();
+  for (const auto& k : report.key_figures())
+    out.key_figures.push_back({k.label, k.note.empty() ? k.value : k.value + "  (" + k.note + ")"});
+  return out;
 }
 
 }  // namespace adpilot::cli

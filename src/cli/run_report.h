@@ -10,8 +10,12 @@
 
 namespace adpilot::cli {
 
-// Returns the number of charts written.
-size_t WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
-                      const std::string& run_dir, const std::string& path);
+struct RunReportSummary {
+  size_t charts = 0;
+  std::vector<std::pair<std::string, std::string>> key_figures;  // label, value (+ note)
+};
+
+RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
+                                const std::string& run_dir, const std::string& path);
 
 }  // namespace adpilot::cli

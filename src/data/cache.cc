@@ -17,6 +17,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/progress.h"
 #include "data/cache_codec.h"
 
 namespace adpilot {
@@ -71,6 +72,7 @@ class HashedDatasetImpl : public HashedDataset {
     }
     hasher_->Hash(rec, ex);
     ++pass_rows_;
+    progress_->Set(reader_->bytes_read());
     if (writer_) Encode(ex);
     return true;
   }
@@ -169,6 +171,8 @@ class HashedDatasetImpl : public HashedDataset {
       }
     }
     pass_rows_ = 0;
+    progress_.reset();
+    progress_ = std::make_unique<Progress>(ctx_, "hash " + path_, reader_->total_bytes(), "bytes");
     writer_.reset();
     if (!cache_path_.empty()) {
       static std::atomic<uint64_t> counter{0};
@@ -198,6 +202,7 @@ class HashedDatasetImpl : public HashedDataset {
   void FinishParsePass() {
     rows_ = pass_rows_;
     bad_rows_ = reader_->bad_rows().count();
+    progress_->Finish();
     if (!writer_) return;
     FlushBlock();
     data::WriteCacheFooter(*writer_, rows_, bad_rows_);
@@ -230,6 +235,7 @@ class HashedDatasetImpl : public HashedDataset {
   std::unique_ptr<RecordReader> reader_;
   RawRecord rec_;
   std::unique_ptr<AtomicFileWriter> writer_;
+  std::unique_ptr<Progress> progress_;
   std::string block_;
   uint64_t block_count_ = 0;
   FILE* cache_ = nullptr;

@@ -111,6 +111,7 @@ AuctionModel::AuctionModel(const WorldConfig& cfg, const Population& pop, const 
     if (card >= kHashedFrom) {
       f.hashed = true;
       f.salt = Hash64(f.name, 0x5eedULL);
+      while ((int64_t(1) << f.octaves) <= card) ++f.octaves;
     } else {
       f.tokens.resize(size_t(card));
       for (int v = 0; v < card; ++v) f.tokens[size_t(v)] = HexToken(f.name, std::to_string(v));
@@ -271,9 +272,12 @@ void AuctionModel::Draw(Random& rng, int64_t index, int& hour_hint, Auction& a) 
   c[kExchange] = int32_t(cat_[kExchange].dist.Draw(rng));
   for (int i = kNoise0; i < kCategorical; ++i) {
     const CatField& f = cat_[size_t(i)];
-    if (f.hashed) {  // log-uniform: P(v) ~ 1/(v+1)
-      double v = std::exp(rng.Uniform() * std::log(double(f.cardinality) + 1)) - 1;
-      c[i] = int32_t(std::min<int64_t>(int64_t(v), f.cardinality - 1));
+    if (f.hashed) {
+      // Log-uniform by octaves: an octave [2^k, 2^(k+1)) uniformly, then a
+      // value inside it, so P(v) ~ 1/(v+1) without a table or an exp.
+      uint64_t lo = uint64_t(1) << rng.Below(uint64_t(f.octaves));
+      uint64_t v = lo - 1 + rng.Below(lo);
+      c[i] = int32_t(v < uint64_t(f.cardinality) ? v : rng.Below(uint64_t(f.cardinality)));
     } else {
       c[i] = int32_t(f.dist.Draw(rng));
     }

@@ -33,6 +33,7 @@ struct CatField {
   // every row): values are log-uniform (Zipf with s = 1) and tokens are hashed.
   bool hashed = false;
   int64_t cardinality = 0;
+  int octaves = 0;  // smallest k with 2^k > cardinality
   uint64_t salt = 0;
   std::array<char, 8> Token(int32_t v) const {
     if (!hashed) return tokens[size_t(v)];

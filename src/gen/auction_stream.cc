@@ -41,6 +41,26 @@ class Cursor {
     auto r = std::to_chars(p_ + pos_, p_ + pos_ + 32, v, std::chars_format::general, precision);
     pos_ = size_t(r.ptr - p_);
   }
+  // A probability with 6 significant digits in plain decimal ("0.00123457"):
+  // a few integer steps instead of a general-purpose float printer.
+  void Probability(double v) {
+    if (!(v >= 1e-12 && v < 1)) return Double(v);
+    int zeros = 0;
+    double s = v;
+    while (s < 0.1) s *= 10, ++zeros;
+    uint64_t m = uint64_t(std::llround(s * 1e6));
+    if (m >= 1000000) {  // rounded up to the next power of ten
+      if (zeros == 0) return Put('1');
+      m = 100000, --zeros;
+    }
+    int digits = 6;
+    while (m % 10 == 0) m /= 10, --digits;
+    Put('0'), Put('.');
+    for (int i = 0; i < zeros; ++i) Put('0');
+    char d[6];
+    for (int i = digits - 1; i >= 0; --i, m /= 10) d[i] = char('0' + m % 10);
+    Put(d, size_t(digits));
+  }
   void Fixed2(double v) {
     auto r = std::to_chars(p_ + pos_, p_ + pos_ + 32, v, std::chars_format::fixed, 2);
     pos_ = size_t(r.ptr - p_);
@@ -116,7 +136,7 @@ void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin,
     rlb.Put(' ');
     rlb.UInt(uint64_t(a.price));
     rlb.Put(' ');
-    rlb.Double(a.pctr);
+    rlb.Probability(a.pctr);
     rlb.Put('\n');
 
     meta.Reserve(256);
@@ -138,7 +158,7 @@ void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin,
     meta.Put('\t');
     if (a.conversion) meta.Fixed2(a.conversion_value); else meta.Put('0');
     meta.Put('\t');
-    meta.Double(a.pcvr);
+    meta.Probability(a.pcvr);
     meta.Put('\n');
 
     st.rows += 1;

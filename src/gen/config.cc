@@ -20,7 +20,7 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("texts_min", &texts_min, "fewest texts per user").Range(1, 100);
   o.Add("texts_max", &texts_max, "most texts per user").Range(1, 100);
   o.Add("ctr", &ctr, "target mean click-through rate of the auctions").Range(1e-4, 0.3);
-  o.Add("interaction_strength", &interaction_strength, "scale of the pairwise field interactions in the true click model (0 = none: LR is then the true model family)").Range(0, 5);
+  o.Add("interaction_strength", &interaction_strength, "scale of the field-aware pairwise interactions in the true click model (0 = none)").Range(0, 5);
   o.Add("interest_strength", &interest_strength, "weight of user interest x ad topic in the true click model").Range(0, 5);
   o.Add("targeting", &targeting, "probability an ad is picked from the user's interests rather than at random").Range(0, 1);
   o.Add("competitiveness", &competitiveness, "market price level multiplier (more bidders = higher prices)").Range(0.05, 20);

@@ -164,7 +164,7 @@ class FfmModel : public SgdModel {
   }
 
   int k_ = 4;
-  double eta_ = 0.2, l2_ = 2e-5, l2_linear_ = 1e-6, init_ = 1.0;
+  double eta_ = 0.05, l2_ = 2e-5, l2_linear_ = 1e-6, init_ = 1.0;
   bool linear_ = true, norm_ = true;
   size_t dim_ = 0, fields_ = 0, pair_off_ = 0, size_ = 0;
   std::vector<float> state_;

@@ -13,6 +13,7 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/parallel.h"
 #include "adpilot/safetensors.h"
 
 #ifdef ADPILOT_WITH_TORCH
@@ -68,6 +69,8 @@ std::vector<Slot> Slots(const BertConfig& c, Weights& w) {
   }
   return s;
 }
+
+bool SmallModel(const BertConfig& c) { return c.hidden_size < 256; }
 
 at::Tensor Activation(const BertConfig& c, const at::Tensor& x) {
   if (c.hidden_act == "gelu") return at::gelu(x);
@@ -250,39 +253,46 @@ class TorchBertEncoder : public BertEncoder {
 
   std::vector<std::vector<float>> EmbedIds(const std::vector<std::vector<int32_t>>& ids,
                                            const Context& ctx) const override {
-    c10::InferenceMode guard;
-    at::set_num_threads(std::max(1, ctx.threads));
     // Length-sorted batches keep padding small; results go back in input order.
     std::vector<size_t> order(ids.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
     std::vector<std::vector<float>> out(ids.size());
-    bool cls = Cls();
     size_t bs = size_t(std::max(1, opts_.batch_size));
-    std::vector<std::vector<int32_t>> clipped;
-    for (size_t start = 0; start < order.size(); start += bs) {
-      size_t end = std::min(order.size(), start + bs);
-      std::vector<const std::vector<int32_t>*> batch;
-      clipped.assign(end - start, {});
-      for (size_t i = start; i < end; ++i) {
-        const auto& s = ids[order[i]];
-        if (int(s.size()) > MaxLen()) {  // keep [SEP] last when clipping pre-tokenised input
-          clipped[i - start].assign(s.begin(), s.begin() + MaxLen() - 1);
-          clipped[i - start].push_back(s.back());
-          batch.push_back(&clipped[i - start]);
-        } else {
-          batch.push_back(&s);
+    size_t batches = (order.size() + bs - 1) / bs;
+    int threads = std::max(1, ctx.threads);
+    // Small models: whole batches in parallel, one intra-op thread each (OpenMP
+    // synchronisation costs more than a small matrix product). Large models:
+    // batches in turn, each matrix product on all threads.
+    bool across = bert::SmallModel(config_) && threads > 1 && batches > 1;
+    at::set_num_threads(across ? 1 : threads);
+    ParallelFor(across ? threads : 1, batches, [&](size_t b0, size_t b1, int) {
+      c10::InferenceMode guard;
+      std::vector<std::vector<int32_t>> clipped;
+      for (size_t bi = b0; bi < b1; ++bi) {
+        size_t start = bi * bs, end = std::min(order.size(), start + bs);
+        std::vector<const std::vector<int32_t>*> batch;
+        clipped.assign(end - start, {});
+        for (size_t i = start; i < end; ++i) {
+          const auto& s = ids[order[i]];
+          if (int(s.size()) > MaxLen()) {  // keep [SEP] last when clipping pre-tokenised input
+            clipped[i - start].assign(s.begin(), s.begin() + MaxLen() - 1);
+            clipped[i - start].push_back(s.back());
+            batch.push_back(&clipped[i - start]);
+          } else {
+            batch.push_back(&s);
+          }
+        }
+        auto [t_ids, mask] = bert::PadBatch(batch, tok_.pad_id());
+        CheckIds(t_ids);
+        at::Tensor v = bert::Pool(bert::Forward(config_, w_, t_ids, mask), mask, Cls(), Normalize()).contiguous();
+        const float* p = v.data_ptr<float>();
+        for (size_t i = start; i < end; ++i) {
+          const float* row = p + (i - start) * size_t(dim());
+          out[order[i]].assign(row, row + dim());
         }
       }
-      auto [t_ids, mask] = bert::PadBatch(batch, tok_.pad_id());
-      CheckIds(t_ids);
-      at::Tensor v = bert::Pool(bert::Forward(config_, w_, t_ids, mask), mask, cls, Normalize()).contiguous();
-      const float* p = v.data_ptr<float>();
-      for (size_t i = start; i < end; ++i) {
-        const float* row = p + (i - start) * size_t(dim());
-        out[order[i]].assign(row, row + dim());
-      }
-    }
+    });
     return out;
   }
 

@@ -45,6 +45,10 @@ std::pair<at::Tensor, at::Tensor> PadBatch(const std::vector<const std::vector<i
 
 at::Tensor Activation(const BertConfig& c, const at::Tensor& x);
 
+// Below this size one intra-op thread is faster than several (synchronisation
+// dominates); parallelism then comes from independent batches.
+bool SmallModel(const BertConfig& c);
+
 // Replaces the float linear layers by int8 dynamically quantised ones
 // (symmetric per-tensor weights; activations quantised per call). Throws
 // kUnsupported when this libtorch has no quantised engine.

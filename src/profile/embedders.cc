@@ -29,6 +29,23 @@ void NormalizeRows(Matrix& m) {
   }
 }
 
+void CenterRows(Matrix& m) {
+  std::vector<double> mean(m.dim, 0.0);
+  size_t n = 0;
+  for (size_t i = 0; i < m.rows; ++i) {
+    const float* r = m.row(i);
+    if (Dot(r, r, m.dim) == 0) continue;  // users with no text stay zero
+    ++n;
+    for (size_t j = 0; j < m.dim; ++j) mean[j] += r[j];
+  }
+  if (!n) return;
+  for (size_t i = 0; i < m.rows; ++i) {
+    float* r = m.row(i);
+    if (Dot(r, r, m.dim) == 0) continue;
+    for (size_t j = 0; j < m.dim; ++j) r[j] -= float(mean[j] / double(n));
+  }
+}
+
 Matrix TextEmbedder::EmbedUsers(const UserTexts& users, const Context& ctx) const {
   std::vector<std::string> flat;
   flat.reserve(users.num_texts());

@@ -15,6 +15,7 @@ ProfileEval EvaluateProfiles(const Matrix& x, const UserTexts& users, int k, siz
   auto t0 = std::chrono::steady_clock::now();
   ProfileEval e;
   Matrix m = x;
+  CenterRows(m);
   NormalizeRows(m);
   // NMI needs one label per user; the kNN AUC takes any number, none included.
   bool labelled = !users.labels.empty();

@@ -17,8 +17,10 @@
 namespace adpilot {
 namespace {
 
+// Lookalikes compare centred, normalised vectors (see CenterRows).
 Matrix Normalized(const Matrix& x) {
   Matrix m = x;
+  CenterRows(m);
   NormalizeRows(m);
   return m;
 }

@@ -144,11 +144,11 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         if (imp.bidfloorcur == cur) out_price = std::max(out_price, imp.bidfloor);
         // The most this impression can cost: its own price (first price) or less.
         int64_t micros = int64_t(std::ceil(out_price / rate * 1000.0 - 1e-9));
-        if (!ledger_->Reserve(c.id, day, micros)) {
+        std::string bid_id = fmt::format("{}-{}", replica_, next_bid_.fetch_add(1, std::memory_order_relaxed));
+        if (!ledger_->Reserve(c.id, day, micros, bid_id)) {
           worst = std::max(worst, ledger_->State(c.id, day).available ? NoBid::kBudget : NoBid::kBudgetStore);
           continue;
         }
-        std::string bid_id = fmt::format("{}-{}", replica_, next_bid_.fetch_add(1, std::memory_order_relaxed));
         Reservation res;
         res.state = st;
         res.campaign = cand.campaign;

@@ -24,7 +24,8 @@ class LocalLedger : public BudgetLedger {
     budgets_[campaign] = budget;
   }
 
-  bool Reserve(const std::string& campaign, int32_t day, int64_t micros) override {
+  // Tokens are not needed here: in one process every call is exactly once.
+  bool Reserve(const std::string& campaign, int32_t day, int64_t micros, const std::string&) override {
     int64_t budget;
     Account* a = Find(campaign, day, &budget);
     if (!a || micros < 0) return false;
@@ -35,7 +36,8 @@ class LocalLedger : public BudgetLedger {
     return true;
   }
 
-  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual) override {
+  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual,
+              const std::string&) override {
     Account* a = Find(campaign, day, nullptr);
     if (!a) return;
     actual = std::clamp<int64_t>(actual, 0, reserved);
@@ -43,7 +45,7 @@ class LocalLedger : public BudgetLedger {
     a->committed.fetch_sub(reserved - actual, std::memory_order_acq_rel);
   }
 
-  void Release(const std::string& campaign, int32_t day, int64_t reserved) override {
+  void Release(const std::string& campaign, int32_t day, int64_t reserved, const std::string&) override {
     Account* a = Find(campaign, day, nullptr);
     if (a) a->committed.fetch_sub(reserved, std::memory_order_acq_rel);
   }

@@ -24,29 +24,35 @@ namespace adpilot {
 #ifdef ADPILOT_WITH_HIREDIS
 namespace {
 
+// Each reservation is also a field "r:<token>" of the day's hash, so that a
+// call whose reply was lost (timeout) can be replayed safely: Reserve is a
+// no-op for a token already held, Settle/Release act only while it is held.
 constexpr const char* kReserve = R"(
+if redis.call('HEXISTS', KEYS[1], 'r:' .. ARGV[3]) == 1 then return 1 end
 local b = tonumber(ARGV[2])
 local s = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
 local r = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
 local amt = tonumber(ARGV[1])
 if s + r + amt > b then return 0 end
-redis.call('HSET', KEYS[1], 'budget', b)
+redis.call('HSET', KEYS[1], 'budget', b, 'r:' .. ARGV[3], amt)
 redis.call('HINCRBY', KEYS[1], 'reserved', amt)
 redis.call('EXPIRE', KEYS[1], 259200)
 return 1)";
 
-// The clearing price is clamped to the reservation here too, so a replayed
-// settlement can never push spend past what was reserved.
+// The clearing price is clamped to the reservation, so spend never passes
+// what was reserved; -1 = no such reservation (already settled or released).
 constexpr const char* kSettle = R"(
-local res = tonumber(ARGV[1])
+local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
+if res < 0 then return -1 end
 local act = math.max(0, math.min(tonumber(ARGV[2]), res))
+redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'reserved', -res)
 redis.call('HINCRBY', KEYS[1], 'spent', act)
 return act)";
 
 struct Op {
-  std::string key;
-  int64_t reserved, actual;  // actual < 0: a release
+  std::string key, token;
+  int64_t actual;  // 0 for a release
 };
 
 class RedisLedger : public BudgetLedger {
@@ -70,7 +76,7 @@ class RedisLedger : public BudgetLedger {
     budgets_[campaign] = budget;
   }
 
-  bool Reserve(const std::string& campaign, int32_t day, int64_t micros) override {
+  bool Reserve(const std::string& campaign, int32_t day, int64_t micros, const std::string& token) override {
     int64_t budget = Budget(campaign);
     if (budget < 0 || micros < 0) return false;
     if (!FlushPending()) return false;
@@ -78,21 +84,28 @@ class RedisLedger : public BudgetLedger {
     // Every replica passes the budget of its config; the key records it for
     // inspection (redis-cli HGETALL).
     long long r = 0;
-    if (!Eval(kReserve, key, std::to_string(micros), std::to_string(budget), &r)) return false;
+    if (!Eval(kReserve, key, {std::to_string(micros), std::to_string(budget), token}, &r)) {
+      // No reply: the script may still have run. Releasing the token (queued
+      // until Redis answers) frees such a reservation and is a no-op otherwise.
+      std::lock_guard lock(mu_);
+      pending_.push_back(Op{key, token, 0});
+      return false;
+    }
     return r == 1;
   }
 
-  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual) override {
-    Apply(Op{Key(campaign, day), reserved, std::max<int64_t>(0, actual)});
+  void Settle(const std::string& campaign, int32_t day, int64_t, int64_t actual, const std::string& token) override {
+    Apply(Op{Key(campaign, day), token, std::max<int64_t>(0, actual)});
   }
-  void Release(const std::string& campaign, int32_t day, int64_t reserved) override {
-    Apply(Op{Key(campaign, day), reserved, 0});
+  void Release(const std::string& campaign, int32_t day, int64_t, const std::string& token) override {
+    Apply(Op{Key(campaign, day), token, 0});
   }
 
   BudgetState State(const std::string& campaign, int32_t day) override {
     BudgetState s;
     s.campaign = campaign;
     s.budget = std::max<int64_t>(0, Budget(campaign));
+    FlushPending();  // so that what is reported includes settlements queued earlier
     redisContext* c = Acquire();
     if (!c) {
       s.available = false;
@@ -136,7 +149,7 @@ class RedisLedger : public BudgetLedger {
 
   bool Run(const Op& op) {
     long long r = 0;
-    return Eval(kSettle, op.key, std::to_string(op.reserved), std::to_string(op.actual), &r);
+    return Eval(kSettle, op.key, {op.token, std::to_string(op.actual)}, &r);
   }
 
   // Replays queued settlements in order; false while Redis is still away.
@@ -157,13 +170,16 @@ class RedisLedger : public BudgetLedger {
     }
   }
 
-  bool Eval(const char* script, const std::string& key, const std::string& a1,
-            const std::string& a2, long long* out) {
+  bool Eval(const char* script, const std::string& key, const std::vector<std::string>& args, long long* out) {
     redisContext* c = Acquire();
     if (!c) return false;
-    const char* argv[] = {"EVAL", script, "1", key.c_str(), a1.c_str(), a2.c_str()};
-    size_t lens[] = {4, strlen(script), 1, key.size(), a1.size(), a2.size()};
-    auto* rep = static_cast<redisReply*>(redisCommandArgv(c, 6, argv, lens));
+    std::vector<const char*> argv = {"EVAL", script, "1", key.c_str()};
+    std::vector<size_t> lens = {4, strlen(script), 1, key.size()};
+    for (const auto& a : args) {
+      argv.push_back(a.c_str());
+      lens.push_back(a.size());
+    }
+    auto* rep = static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data()));
     bool ok = rep && rep->type == REDIS_REPLY_INTEGER;
     if (ok) *out = rep->integer;
     if (rep && rep->type == REDIS_REPLY_ERROR) log_->warn("redis: {}", rep->str);

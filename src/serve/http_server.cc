@@ -4,7 +4,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <condition_variable>
 #include <optional>
@@ -127,11 +126,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One io_context per worker thread (concurrency hint 1: no scheduler locking),
+// connections dealt round-robin; the acceptor lives on the first.
 struct Server::Net {
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> retry;
   std::vector<std::thread> threads;
+  size_t next = 0;
   int port = 0;
   bool started = false, stopped = false;
   std::mutex mu;
@@ -157,7 +160,11 @@ void Server::Start() {
   auto addr = asio::ip::make_address(o.host, ec);
   if (ec) Throw(ErrorCode::kInvalidArgument, "[server] host '{}': not an IP address", o.host);
   tcp::endpoint ep(addr, uint16_t(o.port));
-  net_->acceptor.emplace(net_->ioc);
+  for (int i = 0; i < o.threads; ++i) {
+    net_->iocs.push_back(std::make_unique<asio::io_context>(1));
+    net_->guards.push_back(asio::make_work_guard(*net_->iocs.back()));
+  }
+  net_->acceptor.emplace(*net_->iocs[0]);
   net_->acceptor->open(ep.protocol(), ec);
   if (!ec) net_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) net_->acceptor->bind(ep, ec);
@@ -165,16 +172,17 @@ void Server::Start() {
   if (ec) Throw(ErrorCode::kIOError, "cannot listen on {}:{}: {}", o.host, o.port, ec.message());
   net_->port = net_->acceptor->local_endpoint().port();
   if (o.public_url.empty()) core_->set_public_url("http://" + o.host + ":" + std::to_string(net_->port));
-  net_->retry.emplace(net_->ioc);
+  net_->retry.emplace(*net_->iocs[0]);
   Accept(net_.get(), core_.get(), &o);
   net_->started = true;
-  for (int i = 0; i < o.threads; ++i) net_->threads.emplace_back([this] { net_->ioc.run(); });
+  for (auto& ioc : net_->iocs) net_->threads.emplace_back([io = ioc.get()] { io->run(); });
   ctx_.log().info("serving on http://{}:{} with {} threads", o.host, net_->port, o.threads);
 }
 
 namespace {
 void Accept(Server::Net* net, ServeCore* core, const ServerOptions* opts) {
-  net->acceptor->async_accept(asio::make_strand(net->ioc), [net, core, opts](beast::error_code ec, tcp::socket s) {
+  asio::io_context& peer = *net->iocs[net->next++ % net->iocs.size()];
+  net->acceptor->async_accept(peer, [net, core, opts](beast::error_code ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted || !net->acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors or similar: wait a little instead of spinning.
@@ -195,12 +203,11 @@ void Server::Stop() {
   if (!net_ || net_->stopped) return;
   net_->stopped = true;
   if (net_->started) {
-    asio::post(net_->ioc, [n = net_.get()] {
-      beast::error_code ec;
-      n->acceptor->close(ec);
-    });
-    net_->ioc.stop();
+    for (auto& g : net_->guards) g.reset();
+    for (auto& ioc : net_->iocs) ioc->stop();
     for (auto& t : net_->threads) t.join();
+    beast::error_code ec;
+    net_->acceptor->close(ec);
   }
   core_->Shutdown();
   {

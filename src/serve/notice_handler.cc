@@ -88,7 +88,7 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
   const Campaign& c = res.state->campaigns[res.campaign];
   CampaignStrategy& strat = *res.state->strategies[res.campaign];
   if (kind == Endpoint::kLoss) {
-    ledger_->Release(c.id, res.day, res.micros);
+    ledger_->Release(c.id, res.day, res.micros, bid);
     strat.Observe(false, 0, res.pctr);
     metrics_.losses.fetch_add(1, std::memory_order_relaxed);
     LogEvent(fmt::format("{}\tloss\t-\t{}\t{}\t-\t-\t{:.6g}\t{}", now_s, bid, c.id, res.pctr,
@@ -103,7 +103,7 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
   bool price_ok = ec == std::errc() && p == ptext.data() + ptext.size() && std::isfinite(price) && price >= 0;
   int64_t actual = price_ok ? int64_t(std::llround(price / res.rate * 1000.0)) : res.micros;
   if (actual > res.micros) actual = res.micros;  // a clearing price above our bid is the exchange's error
-  ledger_->Settle(c.id, res.day, res.micros, actual);
+  ledger_->Settle(c.id, res.day, res.micros, actual, bid);
   double cpm_acct = double(actual) / 1000.0;
   strat.Observe(true, cpm_acct, res.pctr);
   metrics_.wins.fetch_add(1, std::memory_order_relaxed);

@@ -183,9 +183,9 @@ void ServeCore::SweepLoop() {
 }
 
 void ServeCore::Sweep(int64_t now_ms) {
-  for (auto& res : reservations_.TakeExpired(now_ms)) {
+  for (auto& [id, res] : reservations_.TakeExpiredWithKeys(now_ms)) {
     const Campaign& c = res.state->campaigns[res.campaign];
-    ledger_->Release(c.id, res.day, res.micros);
+    ledger_->Release(c.id, res.day, res.micros, id);
     metrics_.expired.fetch_add(1, std::memory_order_relaxed);
   }
   for (auto& imp : impressions_.TakeExpired(now_ms)) FinishImpression(imp, false);

@@ -67,19 +67,24 @@ class ShardedMap {
     return true;
   }
   // Removes and returns entries with expires_ms <= now (all when now < 0).
-  std::vector<V> TakeExpired(int64_t now) {
-    std::vector<V> out;
+  std::vector<std::pair<std::string, V>> TakeExpiredWithKeys(int64_t now) {
+    std::vector<std::pair<std::string, V>> out;
     for (auto& s : shards_) {
       std::lock_guard lock(s.mu);
       for (auto it = s.map.begin(); it != s.map.end();) {
         if (now < 0 || it->second.expires_ms <= now) {
-          out.push_back(std::move(it->second));
+          out.emplace_back(it->first, std::move(it->second));
           it = s.map.erase(it);
         } else {
           ++it;
         }
       }
     }
+    return out;
+  }
+  std::vector<V> TakeExpired(int64_t now) {
+    std::vector<V> out;
+    for (auto& kv : TakeExpiredWithKeys(now)) out.push_back(std::move(kv.second));
     return out;
   }
   size_t size() {

@@ -8,6 +8,16 @@
 namespace adpilot {
 namespace {
 
+// The worlds under test-tmp/gen-<pid> are shared by several tests: remove them once all have run.
+class RemoveGenTmp : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::filesystem::remove_all(testing::GenTmpRoot());
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kRemoveGenTmp =
+    ::testing::AddGlobalTestEnvironment(new RemoveGenTmp);
+
 const char* kFiles[] = {"users.jsonl", "auctions.tsv", "auctions.rlb", "auctions.meta.tsv", "channels.csv",
                         "experiment.csv", "uplift_truth.csv", "journeys.csv", "truth.json"};
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "adpilot/context.h"
@@ -15,8 +17,13 @@
 
 namespace adpilot::testing {
 
+// Per process: ctest runs each test case as its own process, several at once.
+inline std::filesystem::path GenTmpRoot() {
+  return std::filesystem::path(ADPILOT_BINARY_DIR) / "test-tmp" / ("gen-" + std::to_string(::getpid()));
+}
+
 inline std::string GenTmp(const std::string& name) {
-  auto p = std::filesystem::path(ADPILOT_BINARY_DIR) / "test-tmp" / "gen" / name;
+  auto p = GenTmpRoot() / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p.string();
@@ -31,7 +38,7 @@ struct SmallWorld {
     static SmallWorld w = [] {
       SmallWorld s;
       s.dir = GenTmp("small");
-      s.cfg.auctions = 150000;
+      s.cfg.auctions = 100000;
       Context ctx;
       ctx.seed = 7;
       ctx.threads = 2;

@@ -2,6 +2,8 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 
 #include "adpilot/budget_ledger.h"
@@ -26,12 +28,13 @@ int64_t Hammer(std::vector<BudgetLedger*> ledgers, int threads_per_ledger, int o
         std::mt19937_64 rng(l * 100 + t);
         for (int i = 0; i < ops; ++i) {
           int64_t amt = 1000 + int64_t(rng() % 5000);
-          if (!ledgers[l]->Reserve("c", day, amt)) continue;
+          std::string token = fmt::format("{}-{}-{}", l, t, i);
+          if (!ledgers[l]->Reserve("c", day, amt, token)) continue;
           if (rng() % 4 == 0) {
-            ledgers[l]->Release("c", day, amt);
+            ledgers[l]->Release("c", day, amt, token);
           } else {
             int64_t actual = int64_t(rng() % uint64_t(amt + 1));
-            ledgers[l]->Settle("c", day, amt, actual);
+            ledgers[l]->Settle("c", day, amt, actual, token);
             settled += actual;
           }
         }
@@ -51,19 +54,19 @@ TEST(LocalLedger, NeverExceedsTheBudgetUnderConcurrency) {
   EXPECT_LE(s.spent, budget);
   EXPECT_GT(s.spent, budget * 9 / 10);  // and the budget did get used
   // Another day is a fresh budget; an unknown campaign never reserves.
-  EXPECT_TRUE(ledger->Reserve("c", 101, budget));
-  EXPECT_FALSE(ledger->Reserve("c", 101, 1));
-  EXPECT_FALSE(ledger->Reserve("nope", 100, 1));
+  EXPECT_TRUE(ledger->Reserve("c", 101, budget, "a"));
+  EXPECT_FALSE(ledger->Reserve("c", 101, 1, "b"));
+  EXPECT_FALSE(ledger->Reserve("nope", 100, 1, "c"));
 }
 
 TEST(LocalLedger, SettleNeverChargesMoreThanReserved) {
   auto ledger = MakeLocalLedger();
   ledger->SetBudget("c", 1000);
-  ASSERT_TRUE(ledger->Reserve("c", 1, 600));
-  ledger->Settle("c", 1, 600, 5000);
+  ASSERT_TRUE(ledger->Reserve("c", 1, 600, "a"));
+  ledger->Settle("c", 1, 600, 5000, "a");
   EXPECT_EQ(ledger->State("c", 1).spent, 600);
-  EXPECT_FALSE(ledger->Reserve("c", 1, 401));
-  EXPECT_TRUE(ledger->Reserve("c", 1, 400));
+  EXPECT_FALSE(ledger->Reserve("c", 1, 401, "b"));
+  EXPECT_TRUE(ledger->Reserve("c", 1, 400, "c"));
 }
 
 class RedisLedgerTest : public ::testing::Test {
@@ -100,26 +103,29 @@ TEST_F(RedisLedgerTest, TwoReplicasShareOneBudget) {
 TEST_F(RedisLedgerTest, OutageStopsReservationsAndReplaysSettlements) {
   auto l = MakeRedisLedger(redis_->address(), "t2", 100, ctx_);
   l->SetBudget("c", 10'000);
-  ASSERT_TRUE(l->Reserve("c", 1, 4'000));
-  ASSERT_TRUE(l->Reserve("c", 1, 4'000));
+  ASSERT_TRUE(l->Reserve("c", 1, 4'000, "w"));
+  ASSERT_TRUE(l->Reserve("c", 1, 4'000, "l"));
+  EXPECT_TRUE(l->Reserve("c", 1, 1'000, "w"));  // a replayed reservation holds nothing more
+  EXPECT_EQ(l->State("c", 1).reserved, 8'000);
   redis_->Kill(SIGKILL);  // gone mid-flight, its append-only file stays
-  EXPECT_FALSE(l->Reserve("c", 1, 1));  // cannot confirm: no bid
-  l->Settle("c", 1, 4'000, 3'000);      // the win arrives during the outage
-  l->Release("c", 1, 4'000);
-  EXPECT_EQ(l->pending(), 2u);
+  EXPECT_FALSE(l->Reserve("c", 1, 1, "x"));  // cannot confirm: no bid
+  l->Settle("c", 1, 4'000, 3'000, "w");      // the win arrives during the outage
+  l->Release("c", 1, 4'000, "l");
+  l->Release("c", 1, 4'000, "l");            // a repeated notice
+  EXPECT_EQ(l->pending(), 4u);
   EXPECT_FALSE(l->State("c", 1).available);
   // Back on the same port with its append-only file: the reservations held
   // through the outage are still there, and the queued settlements replay.
   ASSERT_TRUE(redis_->Start());
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the reconnect back-off
-  EXPECT_TRUE(l->Reserve("c", 1, 1'000));  // replays the queue first
+  EXPECT_TRUE(l->Reserve("c", 1, 1'000, "y"));  // replays the queue first
   EXPECT_EQ(l->pending(), 0u);
   BudgetState s = l->State("c", 1);
   EXPECT_TRUE(s.available);
   EXPECT_EQ(s.spent, 3'000);
   EXPECT_EQ(s.reserved, 1'000);
-  EXPECT_FALSE(l->Reserve("c", 1, 6'001));
-  EXPECT_TRUE(l->Reserve("c", 1, 6'000));
+  EXPECT_FALSE(l->Reserve("c", 1, 6'001, "z1"));
+  EXPECT_TRUE(l->Reserve("c", 1, 6'000, "z2"));
 }
 
 }  // namespace

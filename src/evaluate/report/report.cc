@@ -100,6 +100,7 @@ void Report::AddChart(const std::string& title, nlohmann::json spec, const std::
                        HtmlEscape(title), specs_.size(), HtmlEscape(takeaway));
   specs_.push_back(std::move(spec));
   ++charts_;
+  ++items_;
 }
 
 void Report::AddTable(const std::string& title, const std::vector<std::string>& columns,
@@ -114,11 +115,13 @@ void Report::AddTable(const std::string& title, const std::vector<std::string>& 
   }
   t += fmt::format("</table><p class=\"takeaway\">{}</p></div>", HtmlEscape(takeaway));
   body_ += t;
+  ++items_;
 }
 
 void Report::AddText(const std::string& text) { body_ += "<p>" + HtmlEscape(text) + "</p>"; }
 
 void Report::AddKeyFigure(const std::string& label, const std::string& value, const std::string& note) {
+  key_figures_.push_back({label, value, note});
   figures_ += fmt::format("<div class=\"figure\"><div class=\"v\">{}</div><div class=\"l\">{}</div><div class=\"n\">{}</div></div>",
                           HtmlEscape(value), HtmlEscape(label), HtmlEscape(note));
 }

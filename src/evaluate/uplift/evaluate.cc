@@ -150,6 +150,12 @@ Recommendation Recommend(const UpliftData& data, const std::vector<double>& scor
       100 * r.share, r.incremental_per_1000, outcome, r.everyone_per_1000);
   if (!r.traits.empty())
     r.text += fmt::format(" The segment differs from the rest in: {} (segment vs rest).", fmt::join(r.traits, "; "));
+  if (r.share >= 1) {
+    // Everyone gains, but contacts may cost: say where each contact is worth most.
+    double top = rate_diff(size_t(std::llround(0.2 * N)));
+    if (std::isfinite(top) && top > everyone)
+      r.text += fmt::format(" If contacts are costly, the top 20% yield the most per contact: {:+.1f} per 1,000.", 1000 * top);
+  }
   return r;
 }
 
