@@ -120,6 +120,8 @@ struct MetricResult {
   double variance_reduction = 0;     // CUPED, when a covariate was given
   double mde = 0;                    // absolute difference detectable now at the chosen power
   double needed_per_arm = 0;         // units per arm to detect the observed difference (0 = n/a)
+  // Under --sequential: (units seen, always-valid p) at up to ~60 evenly spaced looks, for plots.
+  std::vector<std::pair<double, double>> sequential_path;
 };
 
 struct VariantSummary {

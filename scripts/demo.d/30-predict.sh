@@ -14,7 +14,7 @@ head -n "$NTR" "$W/auctions.tsv" > "$P/train.tsv"
 head -n $((NTR + NVA)) "$W/auctions.tsv" | tail -n "$NVA" > "$P/valid.tsv"
 tail -n "$NTE" "$W/auctions.tsv" > "$P/test.tsv"
 echo "auctions: $NTR train, $NVA valid, $NTE test"
-for spec in "lr --bits 20" "ffm --bits 16 --k 4"; do
+for spec in "lr --bits 20 --epochs 3" "ffm --bits 16 --k 4 --epochs 2"; do
   set -- $spec
   m=$1; shift
   "$ADPILOT" --quiet --threads 2 train --model "$m" "$@" --data "$P/train.tsv" --format criteo \

@@ -13,3 +13,6 @@ mkdir -p "$DEMO_DIR/profile"
   --k 8 --label-field dominant_topic --top-terms 6 --out "$DEMO_DIR/profile/segments.tsv"
 "$ADPILOT" --quiet --threads 2 profile embed --model "$MODEL" --input "$WORLD/users.jsonl" \
   --out "$DEMO_DIR/profile/users.prof"
+echo "-- the same segmentation with the TF-IDF baseline, for comparison"
+"$ADPILOT" --quiet --threads 2 profile segment --encoder tfidf --users "$WORLD/users.jsonl" \
+  --k 8 --label-field dominant_topic --top-terms 6

@@ -34,7 +34,7 @@ void InstallRun(CLI::App& app, Globals& g) {
     std::vector<StepResult> results;
     std::string failure;
     try {
-      results = RunPipeline(p, exe, a->out, a->force, g.quiet);
+      RunPipeline(p, exe, a->out, a->force, g.quiet, results);
     } catch (const Error& e) {
       failure = e.what();
     }

@@ -225,7 +225,10 @@ void ScheduleCharts(Report& r, const std::vector<const StepResult*>& steps, cons
       json vals = json::array();
       const json* world_truth = nullptr;
       (void)world_truth;
-      json current = o.contains("current") && o["current"].is_object() ? o["current"] : json::object();
+      json current = json::object();
+      if (o.contains("channels") && o["channels"].is_array())
+        for (const auto& c : o["channels"])
+          if (c.contains("name") && c.contains("current") && c["current"].is_number()) current[c["name"].get<std::string>()] = c["current"];
       for (auto it = o["allocation"].begin(); it != o["allocation"].end(); ++it) {
         double rec = it.value().is_number() ? it.value().get<double>()
                                             : (it.value().is_array() && !it.value().empty() ? it.value()[0].get<double>() : 0);
@@ -352,11 +355,13 @@ void EvaluateCharts(Report& r, const std::vector<const StepResult*>& steps, cons
       }
       r.AddKeyFigure("uplift Qini", fmt::format("{:.4f}", Num(o, "qini")), fmt::format("PEHE {:.3f}", Num(o, "pehe")));
     }
-    if (o.contains("models") && o["models"].is_object()) {
+    if ((o.contains("models") && o["models"].is_object()) || (o.contains("model") && o.contains("channels") && o.contains("journeys"))) {
       json vals = json::array();
       std::string best;
       double best_err = 1e300;
-      for (auto it = o["models"].begin(); it != o["models"].end(); ++it) {
+      // One model's output has the same shape as one entry of "models".
+      json models = o.contains("models") ? o["models"] : json{{o["model"].get<std::string>(), o}};
+      for (auto it = models.begin(); it != models.end(); ++it) {
         const json& m = it.value();
         if (!m.contains("channels")) continue;
         for (auto c = m["channels"].begin(); c != m["channels"].end(); ++c)

@@ -176,10 +176,9 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
   return p;
 }
 
-std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
-                                    const std::string& run_dir, bool force, bool quiet) {
+void RunPipeline(const Pipeline& p, const std::string& exe, const std::string& run_dir, bool force,
+                 bool quiet, std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
-  std::vector<StepResult> results;
   uint64_t exe_hash = HashPath(exe);
   for (PipelineStep st : p.steps) {
     StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
@@ -251,7 +250,6 @@ std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
     WriteFileAtomic(key_path.string(), key_text);
     results.push_back(std::move(r));
   }
-  return results;
 }
 
 }  // namespace adpilot::cli

@@ -40,8 +40,9 @@ struct StepResult {
 };
 
 // Runs the steps with `exe` (this adpilot binary). Writes RUN_DIR/steps/NAME.json
-// and NAME.key. Returns every step's result; throws when a required step fails.
-std::vector<StepResult> RunPipeline(const Pipeline& p, const std::string& exe,
-                                    const std::string& run_dir, bool force, bool quiet);
+// and NAME.key. Appends each step's result to `results` as it finishes, then
+// throws when a required step fails (the results so far stay for the summary).
+void RunPipeline(const Pipeline& p, const std::string& exe, const std::string& run_dir, bool force,
+                 bool quiet, std::vector<StepResult>& results);
 
 }  // namespace adpilot::cli

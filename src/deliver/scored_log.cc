@@ -1,6 +1,8 @@
 // Full bid logs (e.g. iPinYou make-ipinyou-data `*.log.txt`) turned into an
 // auction log: the market price and click from the reader, the pCTR from an
 // adpilot model (the predict stage's LoadModel), the hour from the timestamp.
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "adpilot/context.h"

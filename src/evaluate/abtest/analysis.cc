@@ -59,9 +59,11 @@ bool AllBinary(const std::vector<double>& v) {
 
 // Running always-valid p-value: looks after every unit in `order`.
 double SequentialP(const std::vector<double>& y, const std::vector<int>& arm, const std::vector<size_t>& order,
-                   int t_arm, int c_arm, double tau2) {
+                   int t_arm, int c_arm, double tau2, std::vector<std::pair<double, double>>* path = nullptr) {
   double n[2] = {0, 0}, s[2] = {0, 0}, ss[2] = {0, 0}, p = 1;
+  size_t seen = 0, every = std::max<size_t>(1, order.size() / 60);
   for (size_t i : order) {
+    if (path && ++seen % every == 0 && n[0] >= 10 && n[1] >= 10) path->push_back({n[0] + n[1], p});
     int a = arm[i] == t_arm ? 0 : arm[i] == c_arm ? 1 : -1;
     if (a < 0) continue;
     n[a] += 1;
@@ -72,6 +74,7 @@ double SequentialP(const std::vector<double>& y, const std::vector<int>& arm, co
     for (int k = 0; k < 2; ++k) v += std::max(0.0, (ss[k] - s[k] * s[k] / n[k]) / (n[k] - 1)) / n[k];
     p = std::min(p, MsprtInversePValue(s[0] / n[0] - s[1] / n[1], v, tau2));
   }
+  if (path) path->push_back({n[0] + n[1], p});
   return p;
 }
 
@@ -183,7 +186,7 @@ AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ct
           ctx.log().warn("--sequential: mSPRT is applied to means and proportions; ratio '{}' keeps fixed p", mc.name);
           res.always_valid_p = res.p_value;
         } else {
-          res.always_valid_p = SequentialP(yy, arm, order, int(ti), 0, tau * tau);
+          res.always_valid_p = SequentialP(yy, arm, order, int(ti), 0, tau * tau, &res.sequential_path);
         }
       }
       rep.results.push_back(res);

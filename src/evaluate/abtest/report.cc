@@ -142,6 +142,11 @@ nlohmann::json ToJson(const AbReport& r) {
                             {"p_value_bh", Num(m.p_value_bh)}, {"always_valid_p", Num(m.always_valid_p)},
                             {"variance_reduction", Num(m.variance_reduction)}, {"mde", Num(m.mde)},
                             {"needed_per_arm", Num(m.needed_per_arm)}});
+    if (!m.sequential_path.empty()) {
+      auto path = nlohmann::json::array();
+      for (const auto& [n, p] : m.sequential_path) path.push_back({{"n", n}, {"p", Num(p)}});
+      j["results"].back()["sequential_path"] = path;
+    }
   }
   j["srm_p_value"] = Num(r.srm_p_value);
   j["srm_chi2"] = Num(r.srm_chi2);

@@ -1,0 +1,117 @@
+// adpilot run: a small pipeline end to end, its step cache, and its report
+// rendered in a real browser.
+#include <fstream>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "common/browser.h"
+#include "common/test_util.h"
+
+namespace adpilot {
+namespace {
+
+std::string Config(const std::string& attribution_model) {
+  return R"(title = "test run"
+[vars]
+world = "{run}/world"
+[[step]]
+name = "world"
+stage = "gen"
+args = ["--seed", "3", "gen", "world", "--out", "{world}", "--auctions", "5000", "--users", "300",
+        "--experiment-units", "2000", "--journeys", "2000"]
+[[step]]
+name = "stats"
+stage = "data"
+args = ["data", "stats", "{world}/auctions.tsv", "--format", "criteo"]
+[[step]]
+name = "abtest"
+stage = "evaluate"
+args = ["abtest", "--data", "{world}/experiment.csv", "--variant-col", "variant", "--control", "control",
+        "--metric", "converted"]
+[[step]]
+name = "attribution"
+stage = "evaluate"
+args = ["attribute", "--journeys", "{world}/journeys.csv", "--model", ")" + attribution_model + R"(",
+        "--truth", "{world}/truth.json"]
+)";
+}
+
+nlohmann::json Summary(const testing::TempDir& tmp) {
+  return nlohmann::json::parse(ReadFile(tmp.File("run/summary.json")));
+}
+
+std::map<std::string, std::string> Statuses(const nlohmann::json& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& st : s["steps"]) out[st["name"]] = st["status"];
+  return out;
+}
+
+TEST(Run, RerunReusesUnchangedStepsOnly) {
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"), Config("linear"));
+  auto r1 = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --json");
+  ASSERT_EQ(r1.exit_code, 0) << r1.out;
+  auto s1 = Summary(tmp);
+  EXPECT_TRUE(s1["ok"].get<bool>());
+  for (const auto& [name, status] : Statuses(s1)) EXPECT_EQ(status, "ran") << name;
+  EXPECT_TRUE(std::filesystem::exists(tmp.File("run/report.html")));
+  EXPECT_GE(s1["charts"].get<int>(), 4);
+
+  auto r2 = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --json");
+  ASSERT_EQ(r2.exit_code, 0);
+  for (const auto& [name, status] : Statuses(Summary(tmp))) EXPECT_EQ(status, "cached") << name;
+
+  // Only the changed step runs again.
+  WriteFileAtomic(tmp.File("p.toml"), Config("shapley"));
+  auto r3 = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --json");
+  ASSERT_EQ(r3.exit_code, 0);
+  auto st = Statuses(Summary(tmp));
+  EXPECT_EQ(st["world"], "cached");
+  EXPECT_EQ(st["stats"], "cached");
+  EXPECT_EQ(st["abtest"], "cached");
+  EXPECT_EQ(st["attribution"], "ran");
+}
+
+TEST(Run, ReportRendersInHeadlessChromium) {
+  if (testing::ChromiumPath().empty()) GTEST_SKIP() << "chromium not installed (Debian package chromium)";
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"), Config("position"));
+  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  int charts = Summary(tmp)["charts"].get<int>();
+  std::string html = tmp.File("run/report.html");
+  std::string dom = testing::DumpDom(html, tmp.File("profile"), tmp.File("chromium.log"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex("id=\"status\"[^>]*"))) << dom.substr(0, 1000);
+  EXPECT_NE(m.str().find("data-errors=\"0\""), std::string::npos) << m.str();
+  EXPECT_NE(m.str().find("data-rendered=\"" + std::to_string(charts) + "\""), std::string::npos) << m.str();
+  // Keep a screenshot beside the test output for people to look at.
+  std::string png = std::string(ADPILOT_BINARY_DIR) + "/test-report.png";
+  EXPECT_TRUE(testing::Screenshot(html, png, tmp.File("profile2")));
+}
+
+TEST(Run, BadConfigNamesTheKey) {
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"), "title = \"x\"\n[[step]]\nname = \"a\"\nargz = [\"data\"]\n");
+  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"),
+                           tmp.File("err.txt"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(ReadFile(tmp.File("err.txt")).find("argz"), std::string::npos);
+}
+
+TEST(Run, FailingStepStopsTheRunWithExitOne) {
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"),
+                  "[[step]]\nname = \"bad\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"/nonexistent.tsv\"]\n");
+  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"));
+  EXPECT_EQ(r.exit_code, 1);
+  auto s = Summary(tmp);
+  EXPECT_FALSE(s["ok"].get<bool>());
+  EXPECT_EQ(s["steps"][0]["status"], "failed");
+}
+
+}  // namespace
+}  // namespace adpilot
