@@ -37,6 +37,14 @@ std::vector<ReliabilityBin> ReliabilityBins(const std::vector<float>& pred,
                                             const std::vector<float>& label, int bins = 10,
                                             const std::vector<float>& weight = {});
 
+struct RocPoint {
+  double fpr, tpr, threshold;
+};
+// ROC curve thinned to at most `max_points` points (always keeping (0,0) and
+// (1,1)), tie-aware: tied scores form one step. Empty when a class is absent.
+std::vector<RocPoint> RocCurve(const std::vector<float>& pred, const std::vector<float>& label,
+                               size_t max_points = 101, const std::vector<float>& weight = {});
+
 // Metrics by name ("auc", "logloss", "ne", "calibration", "rmse"), for reports and early stopping.
 class Metric {
  public:

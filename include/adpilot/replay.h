@@ -44,6 +44,8 @@ struct ReplayResult {
   double seconds = 0;
   std::vector<PeriodTrace> episode_trace;  // one per budget period
   std::vector<PeriodTrace> hour_trace;     // 24 entries when the log has hours
+  // With traces: (pCTR, bid) of about 400 evenly spaced auctions, for plots.
+  std::vector<std::pair<float, float>> bid_samples;
   double win_rate() const { return auctions ? double(impressions) / double(auctions) : 0; }
   double cpm() const { return impressions ? 1000.0 * spend / double(impressions) : 0; }
   double ecpc() const { return clicks ? spend / double(clicks) : 0; }

@@ -198,6 +198,7 @@ void Compare(const BidArgs& a, Globals& g) {
     nlohmann::json row = j.r;
     row.erase("episode_trace");
     row.erase("hour_trace");
+    row.erase("bid_samples");
     row["budget_ratio"] = j.ratio;
     row["hindsight_optimal_clicks"] = opt;
     rows.push_back(row);

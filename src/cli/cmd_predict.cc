@@ -125,6 +125,9 @@ void InstallPredict(CLI::App& app, Globals& g) {
       bins.push_back({{"lo", b.lo}, {"hi", b.hi}, {"rows", b.weight}, {"mean_pred", b.mean_pred},
                       {"mean_label", b.mean_label}});
     j["reliability"] = bins;
+    nlohmann::json roc = nlohmann::json::array();
+    for (const auto& pt : RocCurve(p, y, 101)) roc.push_back({{"fpr", pt.fpr}, {"tpr", pt.tpr}});
+    j["roc"] = roc;
     j["seconds"] = s;
     j["rows_per_s"] = s > 0 ? double(p.size()) / s : 0.0;
     if (e->json) {

@@ -115,7 +115,7 @@ void DataCharts(Report& r, const std::vector<const StepResult*>& steps) {
 
 void PredictCharts(Report& r, const std::vector<const StepResult*>& steps, const ChartContext& cc) {
   std::vector<std::vector<std::string>> rows;
-  json bars = json::array(), calib = json::array();
+  json bars = json::array(), calib = json::array(), roc = json::array();
   std::string best;
   double best_auc = -1, worst_auc = 2;
   for (const auto* s : steps) {
@@ -129,6 +129,8 @@ void PredictCharts(Report& r, const std::vector<const StepResult*>& steps, const
     bars.push_back({{"model", model}, {"auc", auc}});
     if (auc > best_auc) { best_auc = auc; best = model; }
     worst_auc = std::min(worst_auc, auc);
+    if (o.contains("roc"))
+      for (const auto& pt : o["roc"]) roc.push_back({{"model", model}, {"fpr", Num(pt, "fpr")}, {"tpr", Num(pt, "tpr")}});
     if (o.contains("reliability"))
       for (const auto& b : o["reliability"])
         calib.push_back({{"model", model}, {"predicted", Num(b, "mean_pred")}, {"observed", Num(b, "mean_label")}});
@@ -151,6 +153,14 @@ void PredictCharts(Report& r, const std::vector<const StepResult*>& steps, const
                  ? fmt::format("The best model closes {:.0f}% of the gap between a coin flip (0.5) and the true model.",
                                100 * (best_auc - 0.5) / std::max(1e-9, truth - 0.5))
                  : fmt::format("{} ranks clicks best.", best));
+  if (!roc.empty()) {
+    json spec = Lines(roc, "fpr", "tpr", "model", "false-positive rate", "true-positive rate");
+    spec["width"] = 320;
+    spec["height"] = 300;
+    spec["encoding"]["order"] = {{"field", "fpr"}, {"type", "quantitative"}};
+    r.AddChart("ROC curves (test split)", spec,
+               fmt::format("The higher the curve, the better the ranking of clicks: {} leads with AUC {:.4f}.", best, best_auc));
+  }
   if (!calib.empty()) {
     json spec = {{"data", {{"values", calib}}},
                  {"width", 380},
@@ -301,6 +311,25 @@ void DeliverCharts(Report& r, const std::vector<const StepResult*>& steps) {
     }
     names.push_back(o.value("strategy", s->name));
   }
+  json samples = json::array();
+  for (const auto* s : steps) {
+    const json& o = s->output;
+    if (!o.contains("bid_samples") || !o["bid_samples"].is_array()) continue;
+    for (const auto& b : o["bid_samples"])
+      samples.push_back({{"strategy", o.value("strategy", s->name)}, {"pctr", Num(b, "pctr")}, {"bid", Num(b, "bid")}});
+  }
+  if (!samples.empty()) {
+    json spec = {{"data", {{"values", samples}}},
+                 {"width", 420},
+                 {"height", 280},
+                 {"mark", {{"type", "point"}, {"opacity", 0.6}, {"tooltip", true}}},
+                 {"encoding", {{"x", Enc("pctr", "quantitative", "pCTR")},
+                               {"y", Enc("bid", "quantitative", "bid")},
+                               {"color", Enc("strategy", "nominal", "strategy")}}}};
+    r.AddChart("Bid vs pCTR", spec,
+               "lin bids in proportion to pCTR; budget-aware strategies bend the line, bidding less on cheap-looking "
+               "auctions when budget is short and more when it is plentiful.");
+  }
   if (!pacing.empty()) {
     pacing.push_back({{"strategy", "even pacing"}, {"hour", 0}, {"spend_share", 1.0 / 24}});
     pacing.push_back({{"strategy", "even pacing"}, {"hour", 23}, {"spend_share", 1.0}});
@@ -410,10 +439,12 @@ void ProfileCharts(Report& r, const std::vector<const StepResult*>& steps) {
       vals.push_back({{"segment", id}, {"users", size}});
       rows.push_back({id, fmt::format("{:.0f}", size), terms, label});
     }
-    r.AddChart("Segment sizes", Bar(vals, "segment", "users", "segment", "users"),
+    std::string enc = o.value("encoder", s->name);
+    r.AddChart(fmt::format("Segment sizes ({} encoder)", enc), Bar(vals, "segment", "users", "segment", "users"),
                fmt::format("{} segments of users from their own words{}.", vals.size(),
                            std::isfinite(Num(o, "nmi")) ? fmt::format("; agreement with the true topics NMI = {:.2f}", Num(o, "nmi")) : ""));
-    r.AddTable("What each segment talks about", {"segment", "users", "top terms", "true majority topic"}, rows,
+    r.AddTable(fmt::format("What each segment talks about ({} encoder)", enc),
+               {"segment", "users", "top terms", "true majority topic"}, rows,
                "Segment terms come from the users' texts; the last column is the ground truth the encoder never saw.");
   }
 }

@@ -78,6 +78,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   const bool hours = cfg.traces && !log.hour.empty();
   const bool conv = !log.conversion.empty();
   if (hours) r.hour_trace.resize(24);
+  const size_t sample_every = std::max<size_t>(1, log.click.size() / 400);
   const uint8_t* click = log.click.data();
   const float* price = log.price.data();
   const float* pctr = log.pctr.data();
@@ -101,6 +102,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
       // The replay enforces the cap itself: a strategy cannot overspend.
       if (!(b > 0)) b = 0;
       b = std::min({b, left, cfg.max_bid});
+      if (cfg.traces && i % sample_every == 0) r.bid_samples.push_back({a.pctr, float(b)});
       const bool won = b > 0 && b >= price[i];
       const double pay = won ? (first ? b : double(price[i])) : 0;
       if (won) {
@@ -147,6 +149,11 @@ void to_json(nlohmann::json& j, const ReplayResult& r) {
        {"win_rate", r.win_rate()}, {"cpm", r.cpm()}, {"ecpc", r.ecpc()}, {"seconds", r.seconds}};
   if (!r.episode_trace.empty()) j["episode_trace"] = TraceJson(r.episode_trace);
   if (!r.hour_trace.empty()) j["hour_trace"] = TraceJson(r.hour_trace);
+  if (!r.bid_samples.empty()) {
+    auto samples = nlohmann::json::array();
+    for (const auto& [p, b] : r.bid_samples) samples.push_back({{"pctr", p}, {"bid", b}});
+    j["bid_samples"] = samples;
+  }
 }
 
 double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,

@@ -91,8 +91,11 @@ TEST(Readers, AvazuPseudonymizesDeviceIds) {
   ASSERT_TRUE(r->Next(rec));
   EXPECT_EQ(rec.user_id, Pseudonymize("a99f214a", "secret"));
   int dev = r->schema().FieldIndex("device_ip");
-  for (auto& f : rec.features)
-    if (int(f.field) == dev) EXPECT_EQ(f.token, Pseudonymize("96809ac8", "secret"));
+  for (auto& f : rec.features) {
+    if (int(f.field) == dev) {
+      EXPECT_EQ(f.token, Pseudonymize("96809ac8", "secret"));
+    }
+  }
 }
 
 TEST(Readers, LibSvmAndLibFfm) {

@@ -112,3 +112,30 @@ TEST(Metrics, RegistryCreatesByName) {
 
 }  // namespace
 }  // namespace adpilot
+
+namespace adpilot {
+namespace {
+
+// The ROC curve's trapezoid area equals the tie-aware AUC, and the curve runs
+// from (0,0) to (1,1) without going back.
+TEST(RocCurve, AreaMatchesAucAndIsMonotone) {
+  std::vector<float> p = {0.9f, 0.8f, 0.8f, 0.6f, 0.55f, 0.4f, 0.3f, 0.3f, 0.2f, 0.1f};
+  std::vector<float> y = {1, 1, 0, 1, 0, 1, 0, 0, 1, 0};
+  auto roc = RocCurve(p, y, 1000);
+  ASSERT_GE(roc.size(), 3u);
+  EXPECT_DOUBLE_EQ(roc.front().fpr, 0);
+  EXPECT_DOUBLE_EQ(roc.back().tpr, 1);
+  EXPECT_DOUBLE_EQ(roc.back().fpr, 1);
+  double area = 0;
+  for (size_t i = 1; i < roc.size(); ++i) {
+    EXPECT_GE(roc[i].fpr, roc[i - 1].fpr);
+    EXPECT_GE(roc[i].tpr, roc[i - 1].tpr);
+    area += (roc[i].fpr - roc[i - 1].fpr) * (roc[i].tpr + roc[i - 1].tpr) / 2;
+  }
+  EXPECT_NEAR(area, Auc(p, y), 1e-12);
+  EXPECT_TRUE(RocCurve(p, std::vector<float>(p.size(), 0.f)).empty());
+  EXPECT_EQ(RocCurve(p, y, 4).size(), 4u);
+}
+
+}  // namespace
+}  // namespace adpilot

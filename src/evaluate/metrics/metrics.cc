@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "adpilot/error.h"
@@ -50,6 +51,32 @@ double Auc(const std::vector<float>& pred, const std::vector<float>& label,
   }
   if (pos_total == 0 || neg_total == 0) return std::nan("");
   return area / (pos_total * neg_total);
+}
+
+std::vector<RocPoint> RocCurve(const std::vector<float>& pred, const std::vector<float>& label,
+                               size_t max_points, const std::vector<float>& weight) {
+  CheckInputs(pred, label, weight);
+  std::vector<size_t> idx(pred.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return pred[a] > pred[b]; });
+  double pos = 0, neg = 0;
+  for (size_t i = 0; i < pred.size(); ++i) (label[i] > 0.5 ? pos : neg) += W(weight, i);
+  if (pos == 0 || neg == 0) return {};
+  std::vector<RocPoint> full{{0, 0, std::numeric_limits<double>::infinity()}};
+  double tp = 0, fp = 0;
+  for (size_t i = 0; i < idx.size();) {
+    size_t j = i;
+    while (j < idx.size() && pred[idx[j]] == pred[idx[i]]) {
+      (label[idx[j]] > 0.5 ? tp : fp) += W(weight, idx[j]);
+      ++j;
+    }
+    full.push_back({fp / neg, tp / pos, double(pred[idx[i]])});
+    i = j;
+  }
+  if (max_points < 2 || full.size() <= max_points) return full;
+  std::vector<RocPoint> out;
+  for (size_t k = 0; k < max_points; ++k) out.push_back(full[k * (full.size() - 1) / (max_points - 1)]);
+  return out;
 }
 
 double LogLoss(const std::vector<float>& pred, const std::vector<float>& label,
