@@ -363,9 +363,18 @@ void EvaluateCharts(Report& r, const std::vector<const StepResult*>& steps, cons
         json path = json::array();
         for (const auto& p : res["sequential_path"])
           path.push_back({{"units", Num(p, "n")}, {"p", Num(p, "p")}});
-        r.AddChart(fmt::format("Always-valid p-value path ({})", res.value("metric", "")),
-                   Lines(path, "units", "p", "p", "units observed", "always-valid p-value"),
-                   "The mSPRT p-value only falls as evidence accumulates, so peeking at any point keeps the error rate.");
+        json spec = Lines(path, "units", "p", "p", "units observed", "always-valid p-value (log)");
+        spec["encoding"].erase("color");
+        spec["encoding"]["y"]["scale"] = {{"type", "log"}};
+        spec["layer"] = json::array(
+            {{{"mark", {{"type", "line"}, {"tooltip", true}}}, {"encoding", spec["encoding"]}},
+             {{"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}, {"color", "#c53030"}}},
+              {"encoding", {{"y", {{"datum", 0.05}, {"type", "quantitative"}}}}}}});
+        spec.erase("mark");
+        spec.erase("encoding");
+        r.AddChart(fmt::format("Always-valid p-value path ({})", res.value("metric", "")), spec,
+                   "The mSPRT p-value only falls as evidence accumulates, so peeking at any point keeps the error "
+                   "rate; the dashed line is 0.05.");
         break;
       }
     }

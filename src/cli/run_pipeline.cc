@@ -25,8 +25,8 @@ std::string Expand(std::string s, const std::map<std::string, std::string>& vars
     size_t end = s.find('}', pos);
     if (end == std::string::npos) break;
     std::string key = s.substr(pos + 1, end - pos - 1);
-    if (!key.empty() && key[0] == '@') {  // resolved when the step runs
-      pos = end + 1;
+    if (!key.empty() && key[0] == '@') {  // resolved when the step runs; inner {vars} expand now
+      pos += 1;
       continue;
     }
     auto it = vars.find(key);
