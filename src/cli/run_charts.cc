@@ -356,8 +356,9 @@ void EvaluateCharts(Report& r, const std::vector<const StepResult*>& steps, cons
                                     {"x2", {{"field", "high"}}}}}},
                      {{"mark", {{"type", "point"}, {"filled", true}, {"size", 80}, {"tooltip", true}}},
                       {"encoding", {{"y", Enc("metric", "nominal", "metric")}, {"x", Enc("lift", "quantitative", "relative lift")}}}}}}};
-      r.AddKeyFigure("experiment verdict", o.value("verdict", "?"), fmt::format("SRM p = {:.3f}", Num(o, "srm_p_value")));
-      r.AddChart("Experiment readout: lift with 95% intervals", spec, o.value("reason", ""));
+      r.AddKeyFigure(fmt::format("verdict ({})", s->name), o.value("verdict", "?"),
+                     fmt::format("SRM p = {:.3f}", Num(o, "srm_p_value")));
+      r.AddChart(fmt::format("Experiment readout ({}): lift with 95% intervals", s->name), spec, o.value("reason", ""));
       for (const auto& res : o["results"]) {
         if (!res.contains("sequential_path") || !res["sequential_path"].is_array()) continue;
         json path = json::array();
