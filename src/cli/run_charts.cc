@@ -136,12 +136,26 @@ void PredictCharts(Report& r, const std::vector<const StepResult*>& steps, const
         calib.push_back({{"model", model}, {"predicted", Num(b, "mean_pred")}, {"observed", Num(b, "mean_label")}});
   }
   if (rows.empty()) return;
+  // The pick is made on validation (what train reports), never on the test split.
+  std::string pick;
+  double pick_auc = -1;
+  for (const auto* s : steps) {
+    const json& o = s->output;
+    if (!o.contains("valid_auc") || !o["valid_auc"].is_number()) continue;
+    if (Num(o, "valid_auc") > pick_auc) {
+      pick_auc = Num(o, "valid_auc");
+      pick = o.value("model", s->name);
+    }
+  }
+  if (!pick.empty())
+    r.AddKeyFigure("model picked on validation", fmt::format("{} (valid AUC {:.3f})", pick, pick_auc),
+                   "the one to deploy");
   double truth = std::nan("");
   if (const json* g = cc.Find("world")) truth = Num(*g, "true_auc");
   if (std::isfinite(truth)) {
     bars.push_back({{"model", "true click model"}, {"auc", truth}});
   }
-  r.AddKeyFigure("best model", fmt::format("{} (AUC {:.3f})", best, best_auc), "on the held-out test split");
+  r.AddKeyFigure("best test AUC", fmt::format("{} ({:.3f})", best, best_auc), "held-out test split, for the record");
   r.AddTable("Model comparison (test split)", {"model", "AUC", "logloss", "NE", "calibration", "rows"}, rows,
              fmt::format("{} has the best test AUC ({:.4f}), {:+.4f} over the weakest model{}.", best, best_auc,
                          best_auc - worst_auc,
