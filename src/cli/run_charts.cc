@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "adpilot/error.h"
+#include "adpilot/table.h"
 
 namespace adpilot::cli {
 
@@ -46,24 +48,25 @@ double Num(const json& o, const char* key, double dflt = std::nan("")) {
   return o[key].get<double>();
 }
 
-// Reads a small CSV with a header into JSON rows (numbers parsed where they parse).
+// A step's CSV output as JSON rows (numbers where a cell parses as one), read
+// with the evaluate stage's quoted-CSV reader. A file that does not parse gives
+// no rows, so its chart is left out rather than the report failing.
 json ReadCsv(const std::string& path, size_t max_rows = 5000) {
   json rows = json::array();
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> header;
-  if (!std::getline(in, line)) return rows;
-  std::stringstream hs(line);
-  for (std::string h; std::getline(hs, h, ',');) header.push_back(h);
-  while (std::getline(in, line) && rows.size() < max_rows) {
-    std::stringstream ls(line);
+  Table t;
+  try {
+    t = ReadCsvTable(path);
+  } catch (const Error&) {
+    return rows;
+  }
+  for (size_t r = 0; r < t.num_rows() && rows.size() < max_rows; ++r) {
     json row = json::object();
-    size_t i = 0;
-    for (std::string v; std::getline(ls, v, ',') && i < header.size(); ++i) {
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      const std::string& v = t.Cell(r, c);
       char* end = nullptr;
       double d = std::strtod(v.c_str(), &end);
-      if (!v.empty() && end && *end == '\0' && std::isfinite(d)) row[header[i]] = d;
-      else row[header[i]] = v;
+      if (!v.empty() && end && *end == '\0' && std::isfinite(d)) row[t.columns[c]] = d;
+      else row[t.columns[c]] = v;
     }
     rows.push_back(row);
   }
