@@ -23,14 +23,15 @@ bool ParseSignedLabel(std::string_view s, double& label, RowError& err) {
   return true;
 }
 
-class LibSvmReader : public LineReader {
+// Shared row loop of both formats: label first, then one feature per token.
+class SparseLineReader : public LineReader {
  public:
-  LibSvmReader(const std::string& path, const ReaderOptions& opts) : LineReader(path, opts) {
-    schema_.Add("features", FieldKind::kCategorical);
-  }
+  using LineReader::LineReader;
 
  protected:
-  bool SkipLine(std::string_view line) override { return line.empty() || line[0] == '#'; }
+  enum class Token { kFeature, kSkip, kEndOfRow };
+  // Parses one token after the label into `f`; false with `err` set on a bad token.
+  virtual bool ParseToken(std::string_view t, RawFeature& f, Token& kind, RowError& err) = 0;
 
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
     SplitWhitespace(line, toks_);
@@ -40,22 +41,11 @@ class LibSvmReader : public LineReader {
     }
     if (!ParseSignedLabel(toks_[0], rec.label, err)) return false;
     for (size_t i = 1; i < toks_.size(); ++i) {
-      std::string_view t = toks_[i];
-      if (t[0] == '#') break;                // trailing comment
-      if (t.rfind("qid:", 0) == 0) continue;  // ranking groups carry no feature
-      size_t c = t.find(':');
       RawFeature f;
-      f.field = 0;
-      if (c == std::string_view::npos || c == 0) {
-        err = {"features", fmt::format("expected index:value, got '{}'", t.substr(0, 32))};
-        return false;
-      }
-      f.token = t.substr(0, c);
-      if (!ParseFinite(t.substr(c + 1), f.value)) {
-        err = {"features", fmt::format("value of '{}' is not a finite number", t.substr(0, 32))};
-        return false;
-      }
-      rec.features.push_back(f);
+      Token kind = Token::kFeature;
+      if (!ParseToken(toks_[i], f, kind, err)) return false;
+      if (kind == Token::kEndOfRow) break;
+      if (kind == Token::kFeature) rec.features.push_back(f);
     }
     return true;
   }
@@ -64,9 +54,42 @@ class LibSvmReader : public LineReader {
   std::vector<std::string_view> toks_;
 };
 
-class LibFfmReader : public LineReader {
+class LibSvmReader : public SparseLineReader {
  public:
-  LibFfmReader(const std::string& path, const ReaderOptions& opts) : LineReader(path, opts) {
+  LibSvmReader(const std::string& path, const ReaderOptions& opts) : SparseLineReader(path, opts) {
+    schema_.Add("features", FieldKind::kCategorical);
+  }
+
+ protected:
+  bool SkipLine(std::string_view line) override { return line.empty() || line[0] == '#'; }
+
+  bool ParseToken(std::string_view t, RawFeature& f, Token& kind, RowError& err) override {
+    if (t[0] == '#') {  // trailing comment
+      kind = Token::kEndOfRow;
+      return true;
+    }
+    if (t.rfind("qid:", 0) == 0) {  // ranking groups carry no feature
+      kind = Token::kSkip;
+      return true;
+    }
+    size_t c = t.find(':');
+    if (c == std::string_view::npos || c == 0) {
+      err = {"features", fmt::format("expected index:value, got '{}'", t.substr(0, 32))};
+      return false;
+    }
+    f.field = 0;
+    f.token = t.substr(0, c);
+    if (!ParseFinite(t.substr(c + 1), f.value)) {
+      err = {"features", fmt::format("value of '{}' is not a finite number", t.substr(0, 32))};
+      return false;
+    }
+    return true;
+  }
+};
+
+class LibFfmReader : public SparseLineReader {
+ public:
+  LibFfmReader(const std::string& path, const ReaderOptions& opts) : SparseLineReader(path, opts) {
     LineSource peek(path, opts.max_line_bytes);
     std::vector<std::string_view> toks;
     int64_t max_field = -1;
@@ -84,44 +107,30 @@ class LibFfmReader : public LineReader {
   }
 
  protected:
-  bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
-    SplitWhitespace(line, toks_);
-    if (toks_.empty()) {
-      err = {"line", "empty row"};
+  bool ParseToken(std::string_view t, RawFeature& f, Token&, RowError& err) override {
+    size_t a = t.find(':'), b = a == std::string_view::npos ? a : t.find(':', a + 1);
+    if (b == std::string_view::npos || a == 0 || b == a + 1) {
+      err = {"features", fmt::format("expected field:feature:value, got '{}'", t.substr(0, 32))};
       return false;
     }
-    if (!ParseSignedLabel(toks_[0], rec.label, err)) return false;
-    for (size_t i = 1; i < toks_.size(); ++i) {
-      std::string_view t = toks_[i];
-      size_t a = t.find(':'), b = a == std::string_view::npos ? a : t.find(':', a + 1);
-      if (b == std::string_view::npos || a == 0 || b == a + 1) {
-        err = {"features", fmt::format("expected field:feature:value, got '{}'", t.substr(0, 32))};
-        return false;
-      }
-      double field;
-      if (!ParseFinite(t.substr(0, a), field) || field < 0 || field != double(int64_t(field))) {
-        err = {"features", fmt::format("field id is not a non-negative integer in '{}'", t.substr(0, 32))};
-        return false;
-      }
-      if (field >= double(schema_.fields.size())) {
-        err = {"features", fmt::format("field id {} beyond the {} fields seen in the first {} lines", field,
-                                       schema_.fields.size(), kPeekLines)};
-        return false;
-      }
-      RawFeature f;
-      f.field = uint32_t(field);
-      f.token = t.substr(a + 1, b - a - 1);
-      if (!ParseFinite(t.substr(b + 1), f.value)) {
-        err = {"features", fmt::format("value of '{}' is not a finite number", t.substr(0, 32))};
-        return false;
-      }
-      rec.features.push_back(f);
+    double field;
+    if (!ParseFinite(t.substr(0, a), field) || field < 0 || field != double(int64_t(field))) {
+      err = {"features", fmt::format("field id is not a non-negative integer in '{}'", t.substr(0, 32))};
+      return false;
+    }
+    if (field >= double(schema_.fields.size())) {
+      err = {"features", fmt::format("field id {} beyond the {} fields seen in the first {} lines", field,
+                                     schema_.fields.size(), kPeekLines)};
+      return false;
+    }
+    f.field = uint32_t(field);
+    f.token = t.substr(a + 1, b - a - 1);
+    if (!ParseFinite(t.substr(b + 1), f.value)) {
+      err = {"features", fmt::format("value of '{}' is not a finite number", t.substr(0, 32))};
+      return false;
     }
     return true;
   }
-
- private:
-  std::vector<std::string_view> toks_;
 };
 
 ADPILOT_REGISTER(ReaderRegistry, "libsvm", "LibSVM: label idx:val ... (one field 'features')",
