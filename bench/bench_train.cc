@@ -1,6 +1,7 @@
 // Training and scoring throughput of lr / fm / ffm (and gbdt) on a data file,
 // with peak RSS. One JSON object per run on stdout, e.g.
 //   build/bench/bench_train --data world/auctions.tsv --model ffm --threads 2 --rows 5000000
+//   build/bench/bench_train ... --model ffm --set simd=false   (scalar reference kernel)
 // Modes: "stream" (default) = one online pass parsing the file as it trains
 // (what VW and `adpilot train --online` do; memory must not grow with rows),
 // "memory" = parse first, then time training epochs alone (model speed).
@@ -10,7 +11,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
   std::string data, format = "criteo", model = "lr", mode = "stream";
   int threads = 1, bits = 20, k = 4, epochs = 1;
   uint64_t rows = 0;
+  std::vector<std::string> sets;
   app.add_option("--data", data, "data file")->required();
   app.add_option("--format", format, "input format");
   app.add_option("--model", model, "model name");
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
   app.add_option("--k", k, "latent factors (fm, ffm)");
   app.add_option("--rows", rows, "rows to use (0 = all)");
   app.add_option("--epochs", epochs, "epochs (memory mode)");
+  app.add_option("--set", sets, "model hyperparameter key=value (e.g. simd=false), repeatable");
   app.add_option("--mode", mode, "stream | memory")->check(CLI::IsMember({"stream", "memory"}));
   CLI11_PARSE(app, argc, argv);
   try {
@@ -78,16 +83,21 @@ int main(int argc, char** argv) {
     auto schema = OpenReader(data, ro)->schema();
     auto hasher = std::make_shared<FeatureHasher>(fc, schema);
     auto m = CreateModel(model);
-    if (model == "fm" || model == "ffm") {
+    {
       OptionSet o;
       m->Describe(o);
-      o.SetFromString("k", std::to_string(k), "bench");
+      if (model == "fm" || model == "ffm") o.SetFromString("k", std::to_string(k), "bench");
+      for (const auto& kv : sets) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) throw std::runtime_error("--set wants key=value, got " + kv);
+        o.SetFromString(kv.substr(0, eq), kv.substr(eq + 1), "--set");
+      }
     }
     m->SetFeatures(hasher, format);
     m->Init(ctx);
     double rss_init = PeakRssMb();
     nlohmann::json j = {{"model", model}, {"threads", threads}, {"bits", bits}, {"mode", mode},
-                        {"data", data}};
+                        {"data", data}, {"set", sets}};
     TrainConfig cfg;
     using clock = std::chrono::steady_clock;
     if (mode == "stream") {

@@ -3,9 +3,10 @@
 # model. Splits auctions.tsv in time order 70/15/15 (train/valid/test), trains
 # with early stopping on valid, evaluates on test, and computes the AUC of
 # true_pctr (auctions.rlb, same lines) on the same test rows.
-#   bench/peers/world_models.sh ADPILOT WORLD_DIR OUTDIR [THREADS] [MODELS]
+# Hyperparameters are the models' defaults (chosen on the valid split only).
+#   bench/peers/world_models.sh ADPILOT WORLD_DIR OUTDIR [THREADS] [MODELS] [EPOCHS]
 set -euo pipefail
-ADPILOT=$1 W=$2 OUT=$3 THREADS=${4:-2} MODELS=${5:-"lr fm ffm"}
+ADPILOT=$1 W=$2 OUT=$3 THREADS=${4:-2} MODELS=${5:-"lr fm ffm"} EPOCHS=${6:-10}
 mkdir -p "$OUT"
 N=$(wc -l < "$W/auctions.tsv")
 NTR=$((N * 70 / 100)); NVA=$((N * 15 / 100)); NTE=$((N - NTR - NVA))
@@ -15,7 +16,7 @@ tail -n "$NTE" "$W/auctions.tsv" > "$OUT/test.tsv"
 tail -n "$NTE" "$W/auctions.rlb" > "$OUT/test.rlb"
 declare -A ARGS=([lr]="--bits 20" [fm]="--bits 20 --k 8" [ffm]="--bits 18 --k 4" [gbdt]="--bits 20")
 for m in $MODELS; do
-  "$ADPILOT" --quiet --threads "$THREADS" train --model "$m" ${ARGS[$m]} --epochs 4 --data "$OUT/train.tsv" \
+  "$ADPILOT" --quiet --threads "$THREADS" train --model "$m" ${ARGS[$m]} --epochs "$EPOCHS" --memory yes --data "$OUT/train.tsv" \
     --format criteo --valid "$OUT/valid.tsv" --out "$OUT/$m.apm" --json > "$OUT/train.$m.json"
   "$ADPILOT" --quiet --threads "$THREADS" eval --model "$OUT/$m.apm" --data "$OUT/test.tsv" --json > "$OUT/eval.$m.json"
 done

@@ -71,6 +71,14 @@ class MemorySource : public ExampleSource {
 std::unique_ptr<ExampleSource> OpenExampleSource(const std::string& path, const ReaderOptions& ro,
                                                  std::shared_ptr<const FeatureHasher> hasher,
                                                  const LabelConfig& label, const Context& ctx);
+// Like OpenExampleSource, through the hashed-dataset cache in `cache_dir`
+// (cache.h): the first pass parses and writes the cache, later passes (epochs)
+// and later runs read it. Falls back to parsing (with a log line) when the
+// cache's hashing differs from `hasher` (e.g. a warm-started model's quantile edges).
+std::unique_ptr<ExampleSource> OpenCachedExampleSource(const std::string& path, const ReaderOptions& ro,
+                                                       std::shared_ptr<const FeatureHasher> hasher,
+                                                       const LabelConfig& label, const std::string& cache_dir,
+                                                       const Context& ctx);
 // Reads the whole file into memory (max_rows = 0: all rows).
 std::vector<Example> LoadExamples(const std::string& path, const ReaderOptions& ro,
                                   const FeatureHasher& hasher, const LabelConfig& label,

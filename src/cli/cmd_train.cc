@@ -21,7 +21,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, data, valid, out, init, format, schema, on_error = "skip", header = "auto";
-  std::string memory = "auto";
+  std::string memory = "auto", cache_dir;
   bool json = false;
   TrainConfig train;
   LabelConfig label;
@@ -90,21 +90,31 @@ void RunTrain(TrainArgs& a, const Globals& g) {
   std::unique_ptr<ExampleSource> train;
   bool in_memory = a.memory == "yes" ||
                    (a.memory == "auto" && !a.train.online && std::filesystem::file_size(a.data) < (256u << 20));
+  // With --cache-dir the text is parsed once into the binary hashed-dataset
+  // cache; later epochs (streaming) and later runs read the cache.
+  auto open = [&](const std::string& path) {
+    return a.cache_dir.empty() ? OpenExampleSource(path, ro, hasher, a.label, ctx)
+                               : OpenCachedExampleSource(path, ro, hasher, a.label, a.cache_dir, ctx);
+  };
+  auto load = [&](const std::string& path) {
+    if (a.cache_dir.empty()) return LoadExamples(path, ro, *hasher, a.label, ctx);
+    auto src = open(path);
+    std::vector<Example> rows, batch;
+    while (size_t n = src->Next(batch, 65536)) rows.insert(rows.end(), batch.begin(), batch.begin() + n);
+    return rows;
+  };
   if (in_memory) {
-    auto rows = LoadExamples(a.data, ro, *hasher, a.label, ctx);
+    auto rows = load(a.data);
     if (a.train.shuffle) {
       auto rng = ctx.Rng("train-order");
       std::shuffle(rows.begin(), rows.end(), rng);
     }
     train = std::make_unique<MemorySource>(std::move(rows));
+  } else {
+    train = open(a.data);
   }
-  else
-    train = OpenExampleSource(a.data, ro, hasher, a.label, ctx);
   std::unique_ptr<MemorySource> valid;
-  if (!a.valid.empty()) {
-    ReaderOptions vro = ro;
-    valid = std::make_unique<MemorySource>(LoadExamples(a.valid, vro, *hasher, a.label, ctx));
-  }
+  if (!a.valid.empty()) valid = std::make_unique<MemorySource>(load(a.valid));
   TrainReport r = model->Train(*train, valid.get(), a.train, ctx);
   if (!a.out.empty()) model->Save(a.out);
 
@@ -168,6 +178,8 @@ void InstallTrain(CLI::App& app, Globals& g) {
   cmd->add_option("--header", a->header, "CSV header line: auto, yes, no");
   cmd->add_option("--memory", a->memory, "hold the training set in memory: auto (< 256 MiB file), yes, no")
       ->check(CLI::IsMember({"auto", "yes", "no"}));
+  cmd->add_option("--cache-dir", a->cache_dir,
+                  "binary hashed-dataset cache directory: text is parsed once, epochs and reruns read the cache");
   cmd->add_flag("--json", a->json, "print one JSON object on stdout");
   // Model hyperparameters: one flag per key over all models; each applies only
   // to the models that declare it (checked once --model is known).

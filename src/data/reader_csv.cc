@@ -1,5 +1,6 @@
 // CSV/TSV described by a TOML schema (--schema S.toml; keys in docs/data.md):
-// which column is the label, weight, user id, timestamp, market price, and
+// which column is the label, weight, user id, timestamp, market price,
+// conversion label, and
 // which are numeric, categorical, multi-valued (with a separator) or text
 // (lower-cased words). Quoted fields follow RFC 4180 within one line. Columns
 // the schema does not name are ignored.
@@ -17,7 +18,7 @@ struct CsvSchema {
   std::string delimiter = ",";
   bool header = true;
   std::vector<std::string> columns;  // names when the file has no header
-  std::string label, weight, user_id, timestamp, market_price;
+  std::string label, weight, user_id, timestamp, market_price, conversion;
   std::vector<std::string> numeric, categorical, multi, text;
   std::string multi_separator = "|";
 
@@ -30,6 +31,7 @@ struct CsvSchema {
     o.Add("user_id", &user_id, "user id column (pseudonymised with a key)");
     o.Add("timestamp", &timestamp, "seconds since the epoch or an ISO date-time");
     o.Add("market_price", &market_price, "price paid column");
+    o.Add("conversion", &conversion, "conversion label column (0/1), for CVR models (--target conversion)");
     o.Add("numeric", &numeric, "numeric feature columns");
     o.Add("categorical", &categorical, "categorical feature columns");
     o.Add("multi", &multi, "multi-valued categorical columns");
@@ -38,7 +40,7 @@ struct CsvSchema {
   }
 };
 
-enum class Role : uint8_t { kIgnore, kLabel, kWeight, kUser, kTime, kPrice, kFeature };
+enum class Role : uint8_t { kIgnore, kLabel, kWeight, kUser, kTime, kPrice, kFeature, kConversion };
 
 class CsvReader : public LineReader {
  public:
@@ -70,7 +72,7 @@ class CsvReader : public LineReader {
       } else {
         // An empty file: no rows, but the same fields as any file of this schema.
         names.clear();
-        for (auto* v : {&s.label, &s.weight, &s.timestamp, &s.market_price, &s.user_id})
+        for (auto* v : {&s.label, &s.weight, &s.timestamp, &s.market_price, &s.user_id, &s.conversion})
           if (!v->empty()) names.push_back(*v);
         for (auto* l : {&s.numeric, &s.categorical, &s.multi, &s.text}) names.insert(names.end(), l->begin(), l->end());
       }
@@ -95,6 +97,7 @@ class CsvReader : public LineReader {
     role(s.timestamp, Role::kTime, "timestamp");
     role(s.market_price, Role::kPrice, "market_price");
     role(s.user_id, Role::kUser, "user_id");
+    role(s.conversion, Role::kConversion, "conversion");
     auto features = [&](const std::vector<std::string>& cols, FieldKind kind, const char* key) {
       for (const auto& c : cols) {
         size_t i = col(c, key);
@@ -132,6 +135,12 @@ class CsvReader : public LineReader {
         case Role::kLabel:
           if (!Number(c, rec.label, i, err)) return false;
           break;
+        case Role::kConversion: {
+          double v = 0;
+          if (!Number(c, v, i, err)) return false;
+          rec.conversion = v > 0 ? 1 : 0;
+          break;
+        }
         case Role::kWeight:
           if (!Number(c, rec.weight, i, err)) return false;
           if (rec.weight < 0) {

@@ -2,6 +2,7 @@
 // reader and the feature hasher on every pass (constant memory).
 #include <cmath>
 
+#include "adpilot/cache.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/model.h"
@@ -92,7 +93,58 @@ class FileSource : public ExampleSource {
   bool reported_ = false;
 };
 
+// Epochs from the binary cache instead of re-parsing text.
+class CachedSource : public ExampleSource {
+ public:
+  CachedSource(std::unique_ptr<HashedDataset> ds, LabelConfig label, const Context& ctx)
+      : ds_(std::move(ds)), label_(std::move(label)), ctx_(ctx) {}
+
+  size_t Next(std::vector<Example>& batch, size_t max) override {
+    if (batch.size() < max) batch.resize(max);
+    size_t n = 0;
+    // A HashedDataset must not be read past the end of its pass.
+    while (n < max && !done_) {
+      if (!ds_->Next(batch[n])) {
+        done_ = true;
+        break;
+      }
+      if (label_.Apply(batch[n])) ++n;
+    }
+    if (n == 0 && !reported_) {
+      reported_ = true;
+      if (ds_->bad_rows()) ctx_.log().warn("{}: {} bad rows skipped", ds_->cache_path(), ds_->bad_rows());
+    }
+    return n;
+  }
+  void Rewind() override {
+    ds_->Rewind();
+    reported_ = done_ = false;
+    if (ds_->from_cache()) ctx_.log().debug("reading {}", ds_->cache_path());
+  }
+  uint64_t rows_hint() const override { return ds_->rows(); }
+
+ private:
+  std::unique_ptr<HashedDataset> ds_;
+  LabelConfig label_;
+  const Context& ctx_;
+  bool reported_ = false, done_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<ExampleSource> OpenCachedExampleSource(const std::string& path, const ReaderOptions& ro,
+                                                       std::shared_ptr<const FeatureHasher> hasher,
+                                                       const LabelConfig& label, const std::string& cache_dir,
+                                                       const Context& ctx) {
+  auto ds = OpenHashedDataset(path, ro, hasher->config(), ctx, cache_dir);
+  if (ds->hasher().StateDigest() != hasher->StateDigest() ||
+      ds->hasher().schema().fields != hasher->schema().fields) {
+    ctx.log().info("{}: the model's feature hashing differs from a fresh one (fitted edges); not using the cache",
+                   path);
+    return OpenExampleSource(path, ro, std::move(hasher), label, ctx);
+  }
+  return std::make_unique<CachedSource>(std::move(ds), label, ctx);
+}
 
 std::unique_ptr<ExampleSource> OpenExampleSource(const std::string& path, const ReaderOptions& ro,
                                                  std::shared_ptr<const FeatureHasher> hasher,

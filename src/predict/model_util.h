@@ -34,6 +34,9 @@ class SgdModel : public Model {
  protected:
   // One update on `ex` (label in {0,1}); returns the logloss before the update.
   virtual double Step(const Example& ex) = 0;
+  // Hint that `ex` is trained next (models much larger than the caches start
+  // loading its parameters while the current example computes).
+  virtual void Prefetch(const Example&) const {}
   TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
                       const Context& ctx) override;
 };

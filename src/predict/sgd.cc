@@ -60,7 +60,10 @@ TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const 
       try {
         ParallelFor(threads, n, [&](size_t b, size_t e, int t) {
           double l = 0;
-          for (size_t i = b; i < e; ++i) l += Step(cur[i]);
+          for (size_t i = b; i < e; ++i) {
+            if (i + 1 < e) Prefetch(cur[i + 1]);
+            l += Step(cur[i]);
+          }
           loss[t] += l;
         });
       } catch (...) {

@@ -20,7 +20,7 @@ void CheckFactorGradients(const std::string& name) {
   auto ex = Synthetic(*h, 1, 3);
   ex[0].label = 1;
   const double eta = 1e-3;
-  auto m = NewModel(name, h, ctx, {{"eta", "0.001"}, {"l2", "0"}, {"l2_linear", "0"}, {"k", "4"}});
+  auto m = NewModel(name, h, ctx, {{"eta", "0.001"}, {"l2", "0"}, {"l2_linear", "0"}, {"k", "4"}, {"init_scale", "1"}});
   auto before = std::vector<float>(m->Parameters().begin(), m->Parameters().end());
   // Numerical gradient of the loss for every parameter.
   std::vector<double> fd(before.size(), 0.0);
