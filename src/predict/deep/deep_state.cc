@@ -1,0 +1,243 @@
+// The deep models' state bytes (docs/formats.d/35-deep.md): named arrays with
+// shapes, written and read without torch serialisation, so any C++ (or other)
+// reader can score the model. Also the user-profile join (ProfileStore file
+// format of include/adpilot/profile_store.h, read here directly so that the
+// predict stage needs no link to the profile stage).
+#ifdef ADPILOT_WITH_TORCH
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/hash.h"
+#include "predict/deep/deep_model.h"
+
+namespace adpilot::predict::deep {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'D', 'P', 'D', 'E', 'E', 'P', '1'};
+enum DType : uint8_t { kF32 = 0, kU64 = 1 };
+
+struct Record {
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::string_view data;
+};
+
+template <typename T>
+void Put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void PutRecord(std::string& out, const std::string& name, DType dt, const std::vector<int64_t>& shape,
+               const void* data, size_t bytes) {
+  Put(out, uint32_t(name.size()));
+  out += name;
+  Put(out, uint8_t(dt));
+  Put(out, uint32_t(shape.size()));
+  for (int64_t d : shape) Put(out, d);
+  out.append(static_cast<const char*>(data), bytes);
+}
+
+// The generator's user token (src/gen/users.cc HexToken): 8 hex digits of the
+// low 32 bits of XXH64("<field>:<id>", 0x5eed).
+std::string GenToken(const std::string& field, const std::string& id) {
+  static const char* hex = "0123456789abcdef";
+  uint32_t h = uint32_t(Hash64(field + ":" + id, 0x5eedULL));
+  std::string t(8, '0');
+  for (int i = 7; i >= 0; --i, h >>= 4) t[size_t(i)] = hex[h & 15];
+  return t;
+}
+
+}  // namespace
+
+std::string DeepModel::SaveState() const {
+  std::string out(kMagic, 8);
+  uint32_t count = 2 + uint32_t(params_.size()) + (pdim_ > 0 ? 2 : 0);
+  Put(out, count);
+  auto f32 = [&](const std::string& name, const torch::Tensor& t, std::vector<int64_t> shape) {
+    auto c = t.contiguous();
+    PutRecord(out, name, kF32, shape, c.data_ptr<float>(), size_t(c.numel()) * sizeof(float));
+  };
+  f32("table", table_, {rows_, width_});
+  f32("emb_acc", acc_, {rows_});
+  for (const auto& p : params_) f32(p.name, p.view, p.shape);
+  if (pdim_ > 0) {
+    int64_t n = int64_t(profile_keys_.size());
+    PutRecord(out, "profile_keys", kU64, {n}, profile_keys_.data(), profile_keys_.size() * 8);
+    PutRecord(out, "profile", kF32, {n, pdim_}, profile_data_.data(), profile_data_.size() * 4);
+  }
+  return out;
+}
+
+void DeepModel::LoadState(std::string_view bytes) {
+  auto bad = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{} state: {}", name(), why); };
+  size_t pos = 0;
+  auto need = [&](size_t n) {
+    if (bytes.size() - pos < n) bad("truncated");
+  };
+  auto get = [&](auto& v) {
+    need(sizeof v);
+    std::memcpy(&v, bytes.data() + pos, sizeof v);
+    pos += sizeof v;
+  };
+  need(8);
+  if (std::memcmp(bytes.data(), kMagic, 8) != 0) bad("bad magic (not a deep-model state)");
+  pos = 8;
+  uint32_t count = 0;
+  get(count);
+  std::map<std::string, Record> recs;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t len = 0, ndim = 0;
+    uint8_t dt = 0;
+    get(len);
+    need(len);
+    std::string nm(bytes.data() + pos, len);
+    pos += len;
+    get(dt);
+    get(ndim);
+    if (dt > kU64 || ndim > 8) bad(fmt::format("record '{}': bad dtype or rank", nm));
+    Record r{DType(dt), {}, {}};
+    uint64_t numel = 1;
+    for (uint32_t d = 0; d < ndim; ++d) {
+      int64_t v = 0;
+      get(v);
+      if (v < 0 || v > (int64_t(1) << 40)) bad(fmt::format("record '{}': bad dimension", nm));
+      r.shape.push_back(v);
+      numel *= uint64_t(v);
+    }
+    size_t nb = size_t(numel) * (dt == kF32 ? 4 : 8);
+    need(nb);
+    r.data = bytes.substr(pos, nb);
+    pos += nb;
+    recs[nm] = r;
+  }
+  if (pos != bytes.size()) bad(fmt::format("{} trailing bytes", bytes.size() - pos));
+  // Profile first: its width shapes the network.
+  pdim_ = 0;
+  profile_keys_.clear();
+  profile_data_.clear();
+  if (auto it = recs.find("profile"); it != recs.end()) {
+    auto kt = recs.find("profile_keys");
+    if (kt == recs.end() || it->second.shape.size() != 2 || kt->second.shape[0] != it->second.shape[0])
+      bad("profile records do not match");
+    pdim_ = it->second.shape[1];
+    profile_keys_.resize(size_t(kt->second.shape[0]));
+    std::memcpy(profile_keys_.data(), kt->second.data.data(), kt->second.data.size());
+    profile_data_.resize(it->second.data.size() / 4);
+    std::memcpy(profile_data_.data(), it->second.data.data(), it->second.data.size());
+  }
+  Allocate();
+  BuildProfileIndex();
+  auto fill = [&](const std::string& nm, torch::Tensor dst, const std::vector<int64_t>& shape) {
+    auto it = recs.find(nm);
+    if (it == recs.end()) bad(fmt::format("missing array '{}'", nm));
+    if (it->second.dtype != kF32 || it->second.shape != shape)
+      bad(fmt::format("array '{}' has shape [{}], the config implies [{}]", nm, fmt::join(it->second.shape, ","),
+                      fmt::join(shape, ",")));
+    std::memcpy(dst.data_ptr<float>(), it->second.data.data(), it->second.data.size());
+  };
+  fill("table", table_, {rows_, width_});
+  fill("emb_acc", acc_, {rows_});
+  for (auto& p : params_) fill(p.name, p.view, p.shape);
+}
+
+void DeepModel::BuildProfileIndex() {
+  profile_index_.clear();
+  for (size_t i = 0; i < profile_keys_.size(); ++i) profile_index_[profile_keys_[i]] = i;
+}
+
+void DeepModel::LoadProfile(const Context& ctx) {
+  pdim_ = 0;
+  profile_keys_.clear();
+  profile_data_.clear();
+  profile_index_.clear();
+  if (profile_.path.empty()) return;
+  const std::string& path = profile_.path;
+  std::string b = ReadFile(path);
+  auto corrupt = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{}: {}", path, why); };
+  if (b.size() < 40 || std::memcmp(b.data(), "ADPPROF1", 8) != 0) corrupt("not a profile store (bad magic)");
+  uint32_t version, dim, flags, meta_len;
+  uint64_t rows;
+  std::memcpy(&version, b.data() + 8, 4);
+  std::memcpy(&dim, b.data() + 12, 4);
+  std::memcpy(&rows, b.data() + 16, 8);
+  std::memcpy(&flags, b.data() + 24, 4);
+  std::memcpy(&meta_len, b.data() + 28, 4);
+  if (version != 1) corrupt(fmt::format("profile store version {} is not supported", version));
+  size_t data_off = 32 + size_t(meta_len);
+  if (dim == 0 || b.size() != data_off + rows * dim * 4 + 8) corrupt("size does not match its header");
+  uint64_t sum;
+  std::memcpy(&sum, b.data() + b.size() - 8, 8);
+  if (Hash64(std::string_view(b).substr(0, b.size() - 8)) != sum) corrupt("checksum mismatch");
+  std::ifstream in(path + ".index");
+  if (!in) Throw(ErrorCode::kNotFound, "{}.index: index file missing", path);
+  std::vector<std::string> ids;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    size_t t1 = line.find('\t');
+    size_t t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+    if (t1 == std::string::npos)
+      corrupt(fmt::format("index line {}: expected row<TAB>user_id<TAB>texts", ids.size() + 2));
+    ids.push_back(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1));
+  }
+  if (ids.size() != rows) corrupt(fmt::format("{} users in the index, {} rows", ids.size(), rows));
+  if (profile_.key != "user-id" && hasher().schema().FieldIndex(profile_.field) < 0)
+    Throw(ErrorCode::kInvalidArgument, "--profile-field {}: no such field in the input (fields: {})", profile_.field,
+          fmt::join(hasher().schema().fields, ", "));
+  const float* data = reinterpret_cast<const float*>(b.data() + data_off);
+  // Standardise each dimension over users: the vectors then enter the network
+  // on the scale of the (small-initialised) embeddings' gradients' partners.
+  std::vector<double> mean(dim, 0.0), sd(dim, 0.0);
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint32_t d = 0; d < dim; ++d) mean[d] += data[r * dim + d];
+  for (auto& m : mean) m /= double(std::max<uint64_t>(rows, 1));
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint32_t d = 0; d < dim; ++d) sd[d] += std::pow(data[r * dim + d] - mean[d], 2);
+  for (auto& s : sd) s = std::sqrt(s / double(std::max<uint64_t>(rows, 1))) + 1e-6;
+  // Users whose keys collide (same hashed bucket) share the mean of their vectors.
+  std::map<uint64_t, std::pair<std::vector<double>, int>> by_key;
+  int fi = hasher().schema().FieldIndex(profile_.field);
+  RawRecord rec;
+  Example ex;
+  for (uint64_t r = 0; r < rows; ++r) {
+    uint64_t key;
+    if (profile_.key == "user-id") {
+      key = Hash64(ids[r]);
+    } else {
+      std::string tok = profile_.key == "gen-token" ? GenToken(profile_.field, ids[r]) : ids[r];
+      rec.Clear();
+      RawFeature f;
+      f.field = uint32_t(fi);
+      f.token = tok;
+      rec.features.push_back(f);
+      hasher().Hash(rec, ex);
+      if (ex.features.empty()) continue;
+      key = ex.features[0].index;
+    }
+    auto& [v, n] = by_key[key];
+    v.resize(dim, 0.0);
+    for (uint32_t d = 0; d < dim; ++d) v[d] += (data[r * dim + d] - mean[d]) / sd[d];
+    ++n;
+  }
+  pdim_ = int64_t(dim);
+  for (auto& [key, vn] : by_key) {
+    profile_keys_.push_back(key);
+    for (double x : vn.first) profile_data_.push_back(float(x / vn.second));
+  }
+  BuildProfileIndex();
+  ctx.log().info("{}: {} profile vectors of dim {} from {} ({} join keys, by {} {})", name(), rows, dim, path,
+                 profile_keys_.size(), profile_.key, profile_.key == "user-id" ? "" : profile_.field);
+}
+
+}  // namespace adpilot::predict::deep
+
+#endif  // ADPILOT_WITH_TORCH
