@@ -1,8 +1,9 @@
 // Uplift modelling: who changes their behaviour because of a treatment.
-// Meta-learners (S, T, X: Künzel et al. 2019; DR: Kennedy 2020) over base
-// learners (lr, gbdt), K-fold cross-fitting so every unit's predicted uplift
-// comes from a model that never saw it, and the evaluation curves (Qini:
-// Radcliffe 2007; uplift curve / AUUC). Definitions: docs/uplift.md.
+// Meta-learners (S, T, X: Künzel et al. 2019; DR: Kennedy 2020) over predict's
+// models (lr, gbdt, fm, ...) as base learners, K-fold cross-fitting so every
+// unit's predicted uplift comes from a model that never saw it, and the
+// evaluation curves (Qini: Radcliffe 2007; uplift curve / AUUC). Definitions:
+// docs/uplift.md.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "adpilot/registry.h"
+#include "adpilot/record.h"
 #include "adpilot/table.h"
 
 namespace adpilot {
@@ -21,16 +22,22 @@ struct Context;
 
 namespace adpilot::uplift {
 
-// Dense design matrix of one experiment: numeric columns as they are,
-// categorical columns one-hot, row-major.
+// One experiment's units. The base models see the feature columns through the
+// data stage's schema + FeatureHasher (numeric or categorical fields, hashed
+// per unit); the dense one-hot matrix only describes segments in words.
 struct UpliftData {
-  std::vector<std::string> feature_names;
+  std::vector<std::string> feature_names;  // dense columns: numeric as is, categorical one-hot
   size_t n = 0, d = 0;
-  std::vector<double> x;      // n * d
+  std::vector<double> x;      // n * d, empty numeric cells filled with the column mean
   std::vector<int> treated;   // 1 treatment, 0 control
   std::vector<double> y;      // outcome
   std::vector<std::string> ids;  // unit ids (id column) or row numbers
   bool binary_outcome = false;
+  // Base-model input: one schema field per feature column, and per unit and
+  // field its text (categorical) or value (numeric; NaN when the cell is empty).
+  Schema schema;
+  std::vector<std::string> cells;  // n * schema.fields.size()
+  std::vector<double> values;      // n * schema.fields.size()
   const double* row(size_t i) const { return x.data() + i * d; }
 };
 
@@ -48,29 +55,26 @@ struct DataOptions {
 // outcome is while rare) are left out with a warning: they would leak the outcome.
 UpliftData BuildData(const Table& t, const DataOptions& o, const Context& ctx);
 
-// Narrow interface for the base models of the meta-learners: dense rows in,
-// a probability (binary targets) or a regression value out.
-class BaseLearner {
- public:
-  virtual ~BaseLearner() = default;
-  virtual void Fit(const std::vector<double>& x, size_t d, const std::vector<double>& y, bool binary,
-                   const Context& ctx) = 0;
-  virtual std::vector<double> Predict(const std::vector<double>& x, size_t d) const = 0;
-};
-struct BaseOptions {
-  double l2 = 1.0;        // lr: ridge penalty on standardised features
-  int trees = 100;        // gbdt
-  int depth = 3;
-  double eta = 0.1;
-  double min_child_weight = 5;
-};
-using BaseLearnerRegistry = Registry<BaseLearner, const BaseOptions&>;
-
+// Base models are predict's registry (CreateModel: lr, fm, ffm, gbdt, and any
+// model registered later), trained through Model::Train on hashed examples and
+// read through PredictBatch. Every regression the meta-learners need (outcome
+// means, X's imputed effects, DR's pseudo-outcomes, continuous outcomes) is fitted
+// as a fractional logit: the target is scaled to [0, 1] by its training range
+// and learned with the model's logistic loss, whose minimiser is the conditional
+// mean of the scaled target (Papke & Wooldridge 1996), then scaled back.
 struct LearnerOptions {
   std::string learner = "t";  // s | t | x | dr
-  std::string base = "lr";    // lr | gbdt
+  std::string base = "lr";    // any name in predict's ModelRegistry
   int folds = 5;
-  BaseOptions base_options;
+  // Hyperparameters of the base model as "key=value" (its own option names,
+  // e.g. rounds=100, l2=1). Applied over uplift's defaults (docs/uplift.md).
+  std::vector<std::string> base_params;
+  // Numeric transform of the features (FeatureConfig::numeric): "auto" = raw
+  // values for tree models (gbdt), quantile bins for the others.
+  std::string numeric = "auto";
+  int quantile_bins = 16;
+  int bits = 16;    // hash space of the base models' features
+  int epochs = 10;  // passes of the gradient-trained models (no early stopping: no validation rows)
 };
 
 // Out-of-fold predicted uplift per unit; fold_of receives each unit's fold.

@@ -7,6 +7,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "adpilot/model.h"
 #include "adpilot/registry.h"
 #include "adpilot/table.h"
 #include "adpilot/uplift.h"
@@ -33,6 +34,7 @@ void InstallUplift(CLI::App& app, Globals& g) {
     uplift::DataOptions data;
     uplift::LearnerOptions learn;
     std::string path, features, exclude, curve, predictions, truth, truth_col = "uplift";
+    std::string l2, trees, depth;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
@@ -43,21 +45,30 @@ void InstallUplift(CLI::App& app, Globals& g) {
   cmd->add_option("--control", a->data.control, "value of the control arm")->required();
   cmd->add_option("--outcome", a->data.outcome, "outcome column (0/1 or a number)")->required();
   cmd->add_option("--learner", a->learn.learner, "meta-learner: s, t, x or dr");
-  cmd->add_option("--base", a->learn.base, "base model: lr or gbdt");
+  cmd->add_option("--base", a->learn.base, "base model: any predict model (" + ModelRegistry::Get().NamesJoined() + ")");
   cmd->add_option("--folds", a->learn.folds, "cross-fitting folds")->check(CLI::Range(2, 100));
+  cmd->add_option("--base-param", a->learn.base_params, "base model option KEY=VALUE (its own names, e.g. rounds=50); repeatable");
+  cmd->add_option("--numeric", a->learn.numeric, "numeric features: auto (raw for gbdt, quantile bins otherwise), raw, quantile, log, bin")
+      ->check(CLI::IsMember({"auto", "raw", "quantile", "log", "bin"}));
+  cmd->add_option("--quantile-bins", a->learn.quantile_bins, "bins per numeric feature under quantile")->check(CLI::Range(2, 4096));
+  cmd->add_option("--epochs", a->learn.epochs, "passes of the gradient-trained base models (lr, fm, ffm)")->check(CLI::Range(1, 1000));
   cmd->add_option("--features", a->features, "comma-separated feature columns (default: all other columns)");
   cmd->add_option("--exclude", a->exclude, "comma-separated columns never used as features");
   cmd->add_option("--id-col", a->data.id_col, "unit id column (for --predictions and --truth)");
-  cmd->add_option("--l2", a->learn.base_options.l2, "lr: L2 penalty")->check(CLI::Range(0.0, 1e9));
-  cmd->add_option("--trees", a->learn.base_options.trees, "gbdt: boosting rounds")->check(CLI::Range(1, 100000));
-  cmd->add_option("--depth", a->learn.base_options.depth, "gbdt: tree depth")->check(CLI::Range(1, 16));
+  // Shorthands for the usual base options, passed on as --base-param.
+  auto* l2 = cmd->add_option("--l2", a->l2, "= --base-param l2=X (lr, fm, ffm)")->check(CLI::Range(0.0, 1e9));
+  auto* trees = cmd->add_option("--trees", a->trees, "= --base-param rounds=N (gbdt; uplift default 100)")->check(CLI::Range(1, 100000));
+  auto* depth = cmd->add_option("--depth", a->depth, "= --base-param max_depth=N (gbdt; uplift default 3)")->check(CLI::Range(1, 32));
   cmd->add_option("--curve", a->curve, "write the Qini / uplift curve as CSV here");
   cmd->add_option("--predictions", a->predictions, "write per-unit predicted uplift as CSV here");
   cmd->add_option("--truth", a->truth, "CSV of true per-unit uplift (id column + --truth-col): PEHE and oracle Qini");
   cmd->add_option("--truth-col", a->truth_col, "true uplift column in --truth");
   cmd->add_flag("--json", a->json, "print one JSON object on stdout");
-  cmd->callback([a, &g] {
+  cmd->callback([a, &g, l2, trees, depth] {
     Context ctx = MakeContext(g);
+    if (l2->count()) a->learn.base_params.insert(a->learn.base_params.begin(), "l2=" + a->l2);
+    if (trees->count()) a->learn.base_params.insert(a->learn.base_params.begin(), "rounds=" + a->trees);
+    if (depth->count()) a->learn.base_params.insert(a->learn.base_params.begin(), "max_depth=" + a->depth);
     a->data.features = SplitList(a->features);
     a->data.exclude = SplitList(a->exclude);
     Table t = ReadCsvTable(a->path);
@@ -69,6 +80,7 @@ void InstallUplift(CLI::App& app, Globals& g) {
     out["learner"] = a->learn.learner;
     out["base"] = a->learn.base;
     out["folds"] = a->learn.folds;
+    out["base_params"] = a->learn.base_params;
     out["units"] = d.n;
     size_t nt = 0;
     for (int x : d.treated) nt += x;

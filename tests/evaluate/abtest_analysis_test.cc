@@ -145,6 +145,9 @@ TEST(AbtestAnalysis, BadInputIsAClearError) {
   Table zeros = t;
   for (auto& r : zeros.rows) r[1] = "0";
   ExpectError(zeros, Opts(), ErrorCode::kBadInput, {"'metric'", "0 in every row"});
+  Table constant = t;
+  for (auto& r : constant.rows) r[1] = "5";
+  ExpectError(constant, Opts(), ErrorCode::kBadInput, {"'metric'", "5 in every row"});
   Table garbage = t;
   garbage.rows[3][1] = "n/a";
   ExpectError(garbage, Opts(), ErrorCode::kBadInput, {"'metric'", "n/a"});

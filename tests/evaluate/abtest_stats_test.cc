@@ -50,6 +50,13 @@ TEST(AbtestStats, ProportionsMatchStatsmodels) {
   Interval w = WilsonInterval(530, 10000);
   EXPECT_NEAR(w.lo, kWilsonLo, kTol);
   EXPECT_NEAR(w.hi, kWilsonHi, kTol);
+  // No or all successes: statsmodels proportion_confint(0, 200, method="wilson")
+  // gives (0.0, 0.01884532637726658); the bound at the edge is exactly 0 / 1.
+  Interval none = WilsonInterval(0, 200), all = WilsonInterval(200, 200);
+  EXPECT_EQ(none.lo, 0.0);
+  EXPECT_NEAR(none.hi, 0.01884532637726658, kTol);
+  EXPECT_EQ(all.hi, 1.0);
+  EXPECT_NEAR(all.lo, 0.9811546736227335, kTol);
   Interval d = NewcombeDiffInterval(530, 10000, 480, 10050);
   EXPECT_NEAR(d.lo, kNewcombeLo, kTol);
   EXPECT_NEAR(d.hi, kNewcombeHi, kTol);

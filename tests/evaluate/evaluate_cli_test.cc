@@ -80,6 +80,66 @@ TEST(EvaluateCli, UpliftJson) {
   EXPECT_NE(msg.find("'variant'"), std::string::npos) << msg;
 }
 
+// The bad inputs through the CLI: exit 2 and a message naming the
+// column and the value, never a result with NaN in it.
+TEST(EvaluateCli, BadInputNamesColumnAndValue) {
+  REQUIRE_CLI();
+  testing::TempDir dir;
+  std::string data = WriteExperiment(dir);
+  auto expect = [&](const std::string& args, std::vector<std::string> words) {
+    auto r = RunCli(args + " --json", dir.File("err.txt"));
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_TRUE(r.out.empty()) << args << "\n" << r.out;
+    std::ifstream e(dir.File("err.txt"));
+    std::string msg((std::istreambuf_iterator<char>(e)), {});
+    for (const auto& w : words) EXPECT_NE(msg.find(w), std::string::npos) << args << "\n" << msg;
+  };
+  std::string up = fmt::format("uplift --data {} --treatment-col variant --control old --learner t --folds 3 ", data);
+  // Treatment coded differently from the flags: the values the column holds are listed.
+  expect(up + "--treatment 1 --outcome converted", {"'variant'", "'1'", "new, blue"});
+  expect(up + "--treatment 'new, blue' --outcome Converted", {"'Converted'", "converted"});
+  expect(up + "--treatment 'new, blue' --outcome converted --features pre,agee", {"'agee'", "age"});
+  expect(up + "--treatment 'new, blue' --outcome converted --base gbdt --base-param depth=2", {"'depth'", "max_depth"});
+  expect(up + "--treatment 'new, blue' --outcome converted --base svm", {"'svm'", "lr"});
+  expect(fmt::format("abtest --data {} --variant-col arm --control old --metric converted", data), {"'arm'", "variant"});
+  expect(fmt::format("abtest --data {} --variant-col variant --control new --metric converted", data),
+         {"'new'", "'variant'", "new, blue"});
+
+  // A single variant, a constant metric, missing covariates in some rows.
+  std::string odd = dir.File("odd.csv");
+  {
+    std::ofstream f(odd);
+    f << "variant,one,flat,pre,m\n";
+    for (int i = 0; i < 200; ++i)
+      f << fmt::format("{},A,3,{},{}\n", i % 2 ? "B" : "A", i % 10 == 0 ? "" : std::to_string(i % 7), i % 3);
+  }
+  expect(fmt::format("abtest --data {} --variant-col one --control A --metric m", odd), {"single variant", "'A'"});
+  expect(fmt::format("abtest --data {} --variant-col variant --control A --metric flat", odd), {"'flat'", "3 in every row"});
+  expect(fmt::format("abtest --data {} --variant-col variant --control A --metric m --covariate pre", odd),
+         {"'pre'", "20 of 200 rows"});
+
+  // Missing covariates are not an error for uplift: they become a "missing" feature.
+  std::string holes = dir.File("holes.csv");
+  {
+    std::ofstream f(holes);
+    f << "variant,pre,age,converted\n";
+    std::mt19937_64 rng(9);
+    std::uniform_real_distribution<double> u;
+    for (int i = 0; i < 2000; ++i) {
+      bool t = i % 2;
+      double age = 20 + 50 * u(rng);
+      bool conv = u(rng) < 0.1 + (t && age < 40 ? 0.15 : 0);
+      std::string cell = i % 9 == 0 ? "" : fmt::format("{:.1f}", age);
+      f << fmt::format("{},{:.2f},{},{}\n", t ? "new" : "old", 5 + 10 * u(rng), cell, conv ? 1 : 0);
+    }
+  }
+  auto r = RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment new --control old "
+                              "--outcome converted --folds 3 --json", holes));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;
+}
+
 TEST(EvaluateCli, AttributeJson) {
   REQUIRE_CLI();
   testing::TempDir dir;

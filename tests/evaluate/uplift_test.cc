@@ -74,12 +74,12 @@ TEST(UpliftLearners, EveryLearnerFindsTheRespondingSegment) {
     oracle = Evaluate(truth, data.treated, data.y).qini;
   }
   for (std::string learner : {"s", "t", "x", "dr"}) {
-    for (std::string base : {"lr", "gbdt"}) {
+    for (std::string base : {"lr", "gbdt", "fm"}) {
       LearnerOptions o;
       o.learner = learner;
       o.base = base;
       o.folds = 3;
-      o.base_options.trees = 30;
+      if (base == "gbdt") o.base_params = {"rounds=30"};
       std::vector<double> s = CrossFitUplift(data, o, ctx);
       UpliftEval e = Evaluate(s, data.treated, data.y);
       // Random targeting scores 0; the oracle about 0.04 here.
@@ -100,6 +100,88 @@ TEST(UpliftLearners, ReproducibleFromSeed) {
   EXPECT_EQ(a, b);
 }
 
+TEST(UpliftLearners, SameResultWhateverTheThreadCount) {
+  Table t = SimulatedExperiment();
+  Context one = Context::Default(), two = Context::Default();
+  two.threads = 2;
+  UpliftData data = BuildData(t, {"arm", "mail", "none", "y", {"x0", "x1", "color"}, {}, "", 50}, one);
+  LearnerOptions o;
+  o.learner = "dr";
+  o.folds = 3;
+  EXPECT_EQ(CrossFitUplift(data, o, one), CrossFitUplift(data, o, two));
+}
+
+// spend = 10..15 on conversion: a continuous outcome goes through the same
+// probability models as a fractional logit (target scaled to [0, 1]).
+TEST(UpliftLearners, ContinuousOutcomeThroughTheSameBaseModels) {
+  Table t = SimulatedExperiment();
+  Context ctx = Context::Default();
+  UpliftData data = BuildData(t, {"arm", "mail", "none", "spend", {"x0", "x1", "color"}, {}, "", 50}, ctx);
+  ASSERT_FALSE(data.binary_outcome);
+  std::vector<double> truth(data.n);
+  for (size_t i = 0; i < data.n; ++i) truth[i] = data.values[i * 3] > 0 ? 0.3 * 12.5 : 0;
+  double oracle = Evaluate(truth, data.treated, data.y).qini;
+  for (std::string learner : {"t", "x", "dr"}) {
+    LearnerOptions o;
+    o.learner = learner;
+    o.folds = 3;
+    std::vector<double> s = CrossFitUplift(data, o, ctx);
+    double mean = 0;
+    for (double v : s) {
+      ASSERT_TRUE(std::isfinite(v)) << learner;
+      mean += v / double(s.size());
+    }
+    EXPECT_GT(Evaluate(s, data.treated, data.y).qini, 0.4 * oracle) << learner;
+    // Mean uplift in spend units (true mean 0.3 * 12.5 / 2 = 1.9), not a [0, 1] scale.
+    EXPECT_GT(mean, 0.8) << learner;
+    EXPECT_LT(mean, 3.5) << learner;
+  }
+}
+
+TEST(UpliftData, MissingCovariatesBecomeAMissingFeature) {
+  Table t = SimulatedExperiment();
+  for (size_t r = 0; r < t.rows.size(); r += 9) t.rows[r][2] = "";  // x0 empty in every 9th row
+  Context ctx = Context::Default();
+  UpliftData data = BuildData(t, {"arm", "mail", "none", "y", {"x0", "x1"}, {}, "", 50}, ctx);
+  EXPECT_TRUE(std::isnan(data.values[0]));  // row 0, field x0
+  EXPECT_FALSE(std::isnan(data.values[1]));
+  for (std::string base : {"lr", "gbdt"}) {
+    LearnerOptions o;
+    o.base = base;
+    o.folds = 3;
+    std::vector<double> s = CrossFitUplift(data, o, ctx);
+    for (double v : s) ASSERT_TRUE(std::isfinite(v)) << base;
+    EXPECT_GT(Evaluate(s, data.treated, data.y).qini, 0) << base;
+  }
+}
+
+TEST(UpliftLearners, BaseModelErrorsNameTheModelAndOption) {
+  Table t = SimulatedExperiment();
+  Context ctx = Context::Default();
+  UpliftData data = BuildData(t, {"arm", "mail", "none", "y", {"x0"}, {}, "", 50}, ctx);
+  auto expect = [&](LearnerOptions o, std::vector<std::string> words) {
+    try {
+      CrossFitUplift(data, o, ctx);
+      FAIL() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      for (const auto& w : words) EXPECT_NE(std::string(e.what()).find(w), std::string::npos) << e.what();
+    }
+  };
+  LearnerOptions o;
+  o.base = "svm";
+  expect(o, {"'svm'", "gbdt", "lr"});
+  o.base = "gbdt";
+  o.base_params = {"depth=3"};
+  expect(o, {"'depth'", "max_depth"});
+  o.base_params = {"rounds"};
+  expect(o, {"KEY=VALUE"});
+  o.base = "lr";
+  o.base_params = {};
+  o.learner = "z";
+  expect(o, {"'z'", "dr"});
+}
+
 TEST(UpliftData, BadInputNamesColumnAndValue) {
   Table t = SimulatedExperiment();
   Context ctx = Context::Default();
@@ -111,6 +193,29 @@ TEST(UpliftData, BadInputNamesColumnAndValue) {
     EXPECT_NE(m.find("'arm'"), std::string::npos) << m;
     EXPECT_NE(m.find("'email'"), std::string::npos) << m;
     EXPECT_NE(m.find("mail"), std::string::npos) << m;  // lists the values seen
+  }
+  // Treatment coded 1/0 where the flags say yes/no: the error lists the codes.
+  Table coded = t;
+  for (auto& r : coded.rows) r[1] = r[1] == "mail" ? "1" : "0";
+  try {
+    BuildData(coded, {"arm", "yes", "no", "y", {}, {}, "", 50}, ctx);
+    FAIL() << "treatment coding mismatch accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("'yes'"), std::string::npos) << m;
+    EXPECT_TRUE(m.find("values are: 0, 1") != std::string::npos || m.find("values are: 1, 0") != std::string::npos)
+        << m;
+  }
+  Table text = t;
+  text.rows[4][5] = "yes";
+  try {
+    BuildData(text, {"arm", "mail", "none", "y", {}, {}, "", 50}, ctx);
+    FAIL() << "text outcome accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("'y'"), std::string::npos) << m;
+    EXPECT_NE(m.find("'yes'"), std::string::npos) << m;
+    EXPECT_NE(m.find("sim.csv:6"), std::string::npos) << m;
   }
   EXPECT_THROW(BuildData(t, {"group", "mail", "none", "y", {}, {}, "", 50}, ctx), Error);
   EXPECT_THROW(BuildData(t, {"arm", "mail", "none", "outcome", {}, {}, "", 50}, ctx), Error);

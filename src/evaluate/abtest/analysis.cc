@@ -144,8 +144,9 @@ AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ct
     std::vector<double> y = ColumnValues(t, mc.num, "--metric");
     std::vector<double> den;
     if (mc.ratio) den = ColumnValues(t, mc.den, "--metric");
-    if (std::all_of(y.begin(), y.end(), [](double x) { return x == 0; }))
-      Throw(ErrorCode::kBadInput, "--metric '{}' is 0 in every row: there is nothing to compare", mc.name);
+    // A constant metric has no variance: every test would divide 0 by 0.
+    if (!y.empty() && std::all_of(y.begin(), y.end(), [&](double x) { return x == y[0]; }))
+      Throw(ErrorCode::kBadInput, "--metric '{}' is {} in every row: there is nothing to compare", mc.name, y[0]);
     std::string kind = mc.ratio ? "ratio" : AllBinary(y) ? "proportion" : "mean";
     CupedResult cuped;
     bool use_cuped = !cov.empty() && !mc.ratio;

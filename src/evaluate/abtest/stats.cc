@@ -56,7 +56,8 @@ Interval WilsonInterval(double x, double n, double conf) {
   double denom = 1 + z2 / n;
   double center = (q + z2 / (2 * n)) / denom;
   double dist = z * std::sqrt(q * (1 - q) / n + z2 / (4 * n * n)) / denom;
-  return {center - dist, center + dist};
+  // At 0 or n successes a bound is exactly 0 or 1; the subtraction leaves ~1e-18.
+  return {x <= 0 ? 0.0 : center - dist, x >= n ? 1.0 : center + dist};
 }
 
 Interval NewcombeDiffInterval(double x_t, double n_t, double x_c, double n_c, double conf) {

@@ -1,4 +1,5 @@
-// Experiment table -> dense design matrix for the uplift learners.
+// Experiment table -> units, arms, outcomes and feature columns for the uplift
+// learners (schema + cells for the base models, a dense matrix for segment traits).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -115,7 +116,7 @@ UpliftData BuildData(const Table& t, const DataOptions& o, const Context& ctx) {
           ++cnt;
         }
       if (cnt < double(d.n))
-        ctx.log().warn("uplift: feature '{}' is empty in {} rows; filled with its mean", name, d.n - size_t(cnt));
+        ctx.log().warn("uplift: feature '{}' is empty in {} rows; a \"missing\" feature for the models, its mean in segment descriptions", name, d.n - size_t(cnt));
       p.fill = cnt > 0 ? sum / cnt : 0;
       if (!chosen && LooksLikeOutcome(v, d.y)) {
         ctx.log().warn("uplift: column '{}' looks like another outcome of '{}' and is left out (name it in --features to keep it)",
@@ -141,6 +142,16 @@ UpliftData BuildData(const Table& t, const DataOptions& o, const Context& ctx) {
     else
       for (const auto& l : p.levels) d.feature_names.push_back(t.columns[p.col] + "=" + l);
   }
+  for (const auto& p : plan) d.schema.Add(t.columns[p.col], p.numeric ? FieldKind::kNumeric : FieldKind::kCategorical);
+  size_t nf = plan.size();
+  d.cells.resize(d.n * nf);
+  d.values.assign(d.n * nf, kNaN);
+  for (size_t i = 0; i < d.n; ++i)
+    for (size_t k = 0; k < nf; ++k) {
+      const ColumnPlan& p = plan[k];
+      if (!p.numeric) d.cells[i * nf + k] = t.Cell(rows[i], p.col);
+      else if (auto x = t.Number(rows[i], p.col)) d.values[i * nf + k] = *x;
+    }
   d.d = d.feature_names.size();
   if (d.d == 0) Throw(ErrorCode::kInvalidArgument, "uplift: no feature columns left; name them with --features");
   d.x.assign(d.n * d.d, 0.0);
