@@ -1,6 +1,7 @@
 // Bidding strategies, shared by the offline replay (`adpilot bid`) and the
 // online bidder (serve). A Bidder is created by name from BidderRegistry
-// (const, rand, mcpc, lin, ortb1, ortb2, rlb, dual, pid, throttle, dqn), fitted
+// (const, rand, mcpc, lin, ortb1, ortb2, rlb, rlbx, dual, pid, throttle, dqn,
+// and best, which picks one of them on the tuning log), fitted
 // on training data only (Fit), then driven auction by auction:
 //   BeginPeriod(budget, auctions)   once per budget period (an RLB episode, a day)
 //   Bid(AuctionContext) -> price    per auction (0 = no bid)
@@ -77,6 +78,8 @@ class Bidder {
   virtual nlohmann::json Params() const = 0;
   virtual void SetParams(const nlohmann::json& p) = 0;
   virtual std::unique_ptr<Bidder> Clone() const = 0;
+  // The strategy that actually bids: name() except for `best`, which reports its pick.
+  virtual std::string Resolved() const { return name_; }
 
   const BidderEnv& env() const { return env_; }
 
@@ -93,10 +96,13 @@ class Bidder {
 
 using BidderRegistry = Registry<Bidder, const BidderEnv&>;
 
-// Creates a strategy by name ("best" = the recommended one, see BestStrategy()).
+// Creates a strategy by name.
 std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env);
-// The strategy `best` resolves to.
-std::string BestStrategy();
+// The strategies `best` chooses among, in tie-break order. `best` scores each
+// by 2-fold cross-fitting over the tuning log's episodes (never the test
+// stream), refits the winner on the whole tuning log and bids with it; with
+// fewer than 4 tuning episodes it uses rlb (train stats only).
+std::vector<std::string> BestCandidates();
 
 // Policy files (`adpilot bid train --out policy.apb`): magic "APBIDPOL", format
 // version, strategy name, env and params as JSON, xxhash64 checksum; written

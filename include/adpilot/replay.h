@@ -28,6 +28,9 @@ struct ReplayConfig {
   double max_bid = 300;
   // Budget of one full period; <= 0: derived from the protocol.
   double budget_override = 0;
+  // Multiplies the protocol's budget (not an override): e.g. the schedule
+  // stage's allocated / current spend of the channel buying these auctions.
+  double budget_scale = 1;
   bool traces = true;  // keep per-episode and per-hour traces
 };
 
@@ -38,8 +41,10 @@ struct PeriodTrace {
 
 struct ReplayResult {
   std::string strategy;
+  std::string resolved;  // the strategy that bid (`best`: its pick; else = strategy)
   uint64_t auctions = 0, bids = 0, impressions = 0, clicks = 0, conversions = 0;
   double spend = 0, budget = 0;
+  double expected_clicks = 0;  // sum of the won auctions' pCTR (lower variance than clicks)
   uint64_t episodes = 0;
   double seconds = 0;
   std::vector<PeriodTrace> episode_trace;  // one per budget period
@@ -53,6 +58,12 @@ struct ReplayResult {
 
 // Budget of one full period under `cfg` for this log and training stats.
 double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const CampaignStats& train);
+
+// The budget multiplier implied by an allocation (`adpilot mmm allocate --json`
+// output or its --out file): allocated / current spend of `channel`. Throws
+// kInvalidArgument naming the valid channels when `channel` is not in it, and
+// kBadInput when its current spend is not > 0.
+double BudgetScaleFromAllocation(const std::string& alloc_json_path, const std::string& channel);
 
 // The environment a bidder is created with for this replay setting.
 BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,

@@ -25,8 +25,10 @@ struct BidArgs {
   std::string log, format = "rlb", strategy = "lin", budget_ratio = "1/32", train, tune_log;
   std::string protocol = "rlb", auction = "second", policy, out, model;
   std::string strategies, budget_ratios = "1/32,1/16,1/8,1/4,1/2";
+  std::string budget_from, channel;
   int64_t episode = 1000;
   double tune_split = 0, budget = 0, max_bid = 300;
+  double budget_scale = 1;  // from --budget-from/--channel (ResolveBudgetScale)
   bool json = false, traces = false;
 };
 
@@ -115,6 +117,27 @@ Inputs LoadInputs(const BidArgs& a, const Context& ctx) {
   return in;
 }
 
+// --budget-from ALLOC --channel NAME: the replay budget follows the schedule
+// stage's allocation. The generated world's auctions and its weekly channel
+// spend live on unrelated money scales, so the allocation moves the budget
+// relatively: replay budget = the c0 protocol budget x (allocated / current
+// spend of the channel that buys these auctions).
+BidArgs ResolveBudgetScale(BidArgs a) {
+  if (a.budget_from.empty() && a.channel.empty()) return a;
+  if (a.budget_from.empty() || a.channel.empty())
+    Throw(ErrorCode::kInvalidArgument, "--budget-from and --channel go together");
+  if (a.budget > 0) Throw(ErrorCode::kInvalidArgument, "--budget-from and --budget exclude each other");
+  a.budget_scale = BudgetScaleFromAllocation(a.budget_from, a.channel);
+  return a;
+}
+
+void AddBudgetJson(nlohmann::json& j, const BidArgs& a) {
+  if (a.budget_from.empty()) return;
+  j["budget_from"] = a.budget_from;
+  j["channel"] = a.channel;
+  j["budget_scale"] = a.budget_scale;
+}
+
 ReplayConfig MakeConfig(const BidArgs& a, double ratio) {
   ReplayConfig cfg;
   cfg.protocol = a.protocol;
@@ -123,6 +146,7 @@ ReplayConfig MakeConfig(const BidArgs& a, double ratio) {
   cfg.auction = ParseAuctionType(a.auction);
   cfg.max_bid = a.max_bid;
   cfg.budget_override = a.budget;
+  cfg.budget_scale = a.budget_scale;
   cfg.traces = a.traces;
   return cfg;
 }
@@ -140,11 +164,15 @@ void AddCommon(CLI::App* c, BidArgs& a, bool log_required = true) {
   c->add_option("--protocol", a.protocol, "budget protocol: rlb (episodes) or ortb (whole log)");
   c->add_option("--auction", a.auction, "second (pay the market price) or first (pay the bid)");
   c->add_option("--budget", a.budget, "budget per period, overriding the protocol's");
+  c->add_option("--budget-from", a.budget_from,
+                "allocation JSON (mmm allocate): scale the c0 budget by allocated / current spend of --channel");
+  c->add_option("--channel", a.channel, "the allocation's channel that buys these auctions (e.g. display)");
   c->add_option("--max-bid", a.max_bid, "bid cap");
   c->add_flag("--json", a.json, "print one JSON object on stdout");
 }
 
-void Simulate(const BidArgs& a, Globals& g) {
+void Simulate(const BidArgs& args, Globals& g) {
+  const BidArgs a = ResolveBudgetScale(args);
   Context ctx = MakeContext(g);
   Inputs in = LoadInputs(a, ctx);
   ReplayConfig cfg = MakeConfig(a, ParseRatio(a.budget_ratio));
@@ -166,17 +194,20 @@ void Simulate(const BidArgs& a, Globals& g) {
     j["auction"] = AuctionTypeName(cfg.auction);
     j["hindsight_optimal_clicks"] = opt;
     j["tuned_on"] = in.tune_source;
+    AddBudgetJson(j, a);
     PrintJson(j);
     return;
   }
-  fmt::print("strategy     {}\nauctions     {}\nbids         {}\nimpressions  {}\nclicks       {}\n"
+  fmt::print("strategy     {}{}\nauctions     {}\nbids         {}\nimpressions  {}\nclicks       {}\n"
              "conversions  {}\nspend        {:.0f}\nbudget       {:.0f}\nwin rate     {:.4f}\n"
              "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n",
-             r.strategy, r.auctions, r.bids, r.impressions, r.clicks, r.conversions, r.spend, r.budget,
+             r.strategy, r.resolved != r.strategy ? " (picked " + r.resolved + " on the tuning log)" : "",
+             r.auctions, r.bids, r.impressions, r.clicks, r.conversions, r.spend, r.budget,
              r.win_rate(), r.cpm(), r.ecpc(), opt);
 }
 
-void Compare(const BidArgs& a, Globals& g) {
+void Compare(const BidArgs& args, Globals& g) {
+  const BidArgs a = ResolveBudgetScale(args);
   Context ctx = MakeContext(g);
   Inputs in = LoadInputs(a, ctx);
   std::vector<std::string> names = a.strategies.empty() ? StrategyNames() : SplitList(a.strategies);
@@ -194,7 +225,12 @@ void Compare(const BidArgs& a, Globals& g) {
                               MakeConfig(a, jobs[i].ratio), ctx);
   });
   nlohmann::json rows = nlohmann::json::array();
-  std::string csv = "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,hindsight_optimal_clicks\n";
+  std::string csv = "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
+                    "hindsight_optimal_clicks,resolved_strategy\n";
+  // What `best` picked per budget ratio (on the tuning log only), for
+  // pipelines: {@step:bid-compare:best_strategy} is the pick at the first ratio.
+  nlohmann::json picks = nlohmann::json::object();
+  std::string best_strategy;
   for (auto& j : jobs) {
     double opt = HindsightOptimalClicks(in.test, MakeConfig(a, j.ratio), in.train, false);
     nlohmann::json row = j.r;
@@ -204,25 +240,33 @@ void Compare(const BidArgs& a, Globals& g) {
     row["budget_ratio"] = j.ratio;
     row["hindsight_optimal_clicks"] = opt;
     rows.push_back(row);
-    csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f}\n", j.ratio, j.name,
+    csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
                        j.r.auctions, j.r.bids, j.r.impressions, j.r.clicks, j.r.spend, j.r.budget,
-                       j.r.win_rate(), j.r.cpm(), j.r.ecpc(), opt);
+                       j.r.win_rate(), j.r.cpm(), j.r.ecpc(), opt, j.r.resolved);
+    if (j.name == "best") {
+      picks[fmt::format("{}", j.ratio)] = j.r.resolved;
+      if (best_strategy.empty()) best_strategy = j.r.resolved;
+    }
   }
   if (!a.out.empty()) {
     std::ofstream f(a.out);
     if (!(f << csv)) Throw(ErrorCode::kIOError, "{}: cannot write", a.out);
   }
   if (a.json) {
-    PrintJson({{"log", a.log}, {"tuned_on", in.tune_source}, {"rows", rows}});
+    nlohmann::json out = {{"log", a.log}, {"tuned_on", in.tune_source}, {"rows", rows}};
+    if (!best_strategy.empty()) out["best_strategy"] = best_strategy, out["best_by_budget_ratio"] = picks;
+    AddBudgetJson(out, a);
+    PrintJson(out);
     return;
   }
   fmt::print("{:<10} {:<10} {:>9} {:>8} {:>12} {:>12}\n", "c0", "strategy", "clicks", "imps", "spend", "budget");
   for (auto& j : jobs)
-    fmt::print("{:<10.5f} {:<10} {:>9} {:>8} {:>12.0f} {:>12.0f}\n", j.ratio, j.name, j.r.clicks,
-               j.r.impressions, j.r.spend, j.r.budget);
+    fmt::print("{:<10.5f} {:<10} {:>9} {:>8} {:>12.0f} {:>12.0f}{}\n", j.ratio, j.name, j.r.clicks,
+               j.r.impressions, j.r.spend, j.r.budget, j.r.resolved != j.name ? "  (picked " + j.r.resolved + ")" : "");
 }
 
-void Train(const BidArgs& a, Globals& g) {
+void Train(const BidArgs& args, Globals& g) {
+  const BidArgs a = ResolveBudgetScale(args);
   Context ctx = MakeContext(g);
   if (a.out.empty()) Throw(ErrorCode::kInvalidArgument, "bid train needs --out POLICY");
   BidArgs b = a;
@@ -232,8 +276,9 @@ void Train(const BidArgs& a, Globals& g) {
   auto bidder = MakeBidder(a.strategy, MakeBidderEnv(cfg, in.test, in.train, ctx.SubSeed("bid:" + a.strategy)));
   bidder->Fit(in.tune, ctx);
   SavePolicy(*bidder, a.out);
-  nlohmann::json j = {{"strategy", bidder->name()}, {"out", a.out}, {"params", bidder->Params()},
-                      {"tuned_on", in.tune_source}};
+  nlohmann::json j = {{"strategy", bidder->name()}, {"resolved_strategy", bidder->Resolved()}, {"out", a.out},
+                      {"params", bidder->Params()}, {"tuned_on", in.tune_source}};
+  AddBudgetJson(j, a);
   if (a.json) PrintJson(j);
   else fmt::print("{} policy written to {}\n{}\n", bidder->name(), a.out, bidder->Params().dump());
 }
@@ -242,7 +287,8 @@ void Train(const BidArgs& a, Globals& g) {
 // assigned to one arm and gets that arm's outcome from its replay of the log.
 // The strategies' state carries over between episodes as if each ran them all,
 // so this measures the per-episode effect, not learning from half the traffic.
-void AbUnits(const BidArgs& a, Globals& g) {
+void AbUnits(const BidArgs& args, Globals& g) {
+  const BidArgs a = ResolveBudgetScale(args);
   Context ctx = MakeContext(g);
   Inputs in = LoadInputs(a, ctx);
   std::vector<std::string> names = SplitList(a.strategies);
@@ -268,10 +314,12 @@ void AbUnits(const BidArgs& a, Globals& g) {
     clicks[arm] += t.clicks;
   }
   WriteFileAtomic(a.out, csv);
-  nlohmann::json j{{"log", a.log}, {"units", a.out}, {"episodes", episodes}, {"budget_ratio", cfg.budget_ratio}};
+  nlohmann::json j{{"log", a.log}, {"units", a.out}, {"episodes", episodes}, {"budget_ratio", cfg.budget_ratio},
+                   {"budget_per_episode", PeriodBudget(cfg, in.test, in.train)}};
+  AddBudgetJson(j, a);
   j["arms"] = nlohmann::json::array();
   for (int k = 0; k < 2; ++k)
-    j["arms"].push_back({{"strategy", names[k]}, {"episodes", n[k]}, {"clicks", clicks[k]},
+    j["arms"].push_back({{"strategy", names[k]}, {"resolved_strategy", r[k].resolved}, {"episodes", n[k]}, {"clicks", clicks[k]},
                          {"clicks_full_replay", r[k].clicks}});
   if (a.json) {
     PrintJson(j);

@@ -29,14 +29,9 @@ double Bidder::Cap(double b, const AuctionContext& a) const {
   return std::min({b, env_.max_bid, std::max(0.0, a.remaining_budget)});
 }
 
-// The recommendation of docs/bidding.md: rlbx (RLB over the pCTR distribution)
-// beats the paper's RLB on campaign 2997 and keeps RLB's low-budget strength.
-std::string BestStrategy() { return "rlbx"; }
-
 std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env) {
-  std::string n = name == "best" ? BestStrategy() : name;
-  auto b = BidderRegistry::Get().Create("bidding strategy", n, env);
-  b->name_ = n;
+  auto b = BidderRegistry::Get().Create("bidding strategy", name, env);
+  b->name_ = name;
   return b;
 }
 

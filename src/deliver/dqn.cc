@@ -74,7 +74,7 @@ class DqnBidder : public Bidder {
     CopyNet(net_, target);
     torch::optim::Adam opt(net_->parameters(), torch::optim::AdamOptions(1e-3));
     const int episodes = std::max(1, int(train.size() / size_t(env_.episode_auctions)));
-    const int rounds = std::max(200 / episodes, 4);
+    const int rounds = std::max(500 / episodes, 6);
     int step = 0;
     explore_ = true;
     for (int round = 0; round < rounds; ++round) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 
 namespace adpilot {
@@ -48,11 +49,32 @@ double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const Campai
   if (cfg.budget_override > 0) return cfg.budget_override;
   if (!(cfg.budget_ratio > 0))
     Throw(ErrorCode::kInvalidArgument, "--budget-ratio must be > 0, got {}", cfg.budget_ratio);
-  if (cfg.protocol == "ortb") return cfg.budget_ratio * log.total_cost();
+  if (!(cfg.budget_scale >= 0) || !std::isfinite(cfg.budget_scale))
+    Throw(ErrorCode::kInvalidArgument, "budget scale must be >= 0, got {}", cfg.budget_scale);
+  if (cfg.protocol == "ortb") return cfg.budget_ratio * cfg.budget_scale * log.total_cost();
   if (!(train.cpm > 0))
     Throw(ErrorCode::kInvalidArgument, "the rlb budget protocol needs the training CPM (--train)");
   // int() as in the RLB scripts: budgets are whole price units.
-  return std::floor(train.cpm * double(cfg.episode) * cfg.budget_ratio / 1000.0);
+  return std::floor(train.cpm * double(cfg.episode) * cfg.budget_ratio * cfg.budget_scale / 1000.0);
+}
+
+double BudgetScaleFromAllocation(const std::string& path, const std::string& channel) {
+  auto j = nlohmann::json::parse(ReadFile(path), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("channels") || !j["channels"].is_array())
+    Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", path);
+  std::string names;
+  for (const auto& c : j["channels"]) {
+    const std::string name = c.value("name", "");
+    names += (names.empty() ? "" : ", ") + name;
+    if (name != channel) continue;
+    const double spend = c.value("spend", -1.0), current = c.value("current", 0.0);
+    if (!(current > 0))
+      Throw(ErrorCode::kBadInput, "{}: channel '{}': current spend {} must be > 0 to scale a budget", path, channel,
+            current);
+    if (!(spend >= 0)) Throw(ErrorCode::kBadInput, "{}: channel '{}': allocated spend {} must be >= 0", path, channel, spend);
+    return spend / current;
+  }
+  Throw(ErrorCode::kInvalidArgument, "{}: no channel '{}'; valid: {}", path, channel, names);
 }
 
 BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,
@@ -72,6 +94,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   auto t0 = std::chrono::steady_clock::now();
   ReplayResult r;
   r.strategy = bidder.name();
+  r.resolved = bidder.Resolved();
   const double full_budget = PeriodBudget(cfg, log, train);
   const auto periods = Periods(log, cfg);
   const bool first = cfg.auction == AuctionType::kFirstPrice;
@@ -113,6 +136,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
       const bool clk = click[i] != 0;
       AddTo(pt, b > 0, won, clk, pay);
       if (won && conv) r.conversions += log.conversion[i];
+      if (won) r.expected_clicks += pctr[i];
       if (hours) AddTo(r.hour_trace[size_t(std::clamp<int>(log.hour[i], 0, 23))], b > 0, won, clk, pay);
       o.won = won;
       o.price = pay;
@@ -143,8 +167,8 @@ static nlohmann::json TraceJson(const std::vector<PeriodTrace>& v) {
 }
 
 void to_json(nlohmann::json& j, const ReplayResult& r) {
-  j = {{"strategy", r.strategy}, {"auctions", r.auctions}, {"bids", r.bids},
-       {"impressions", r.impressions}, {"clicks", r.clicks}, {"conversions", r.conversions},
+  j = {{"strategy", r.strategy}, {"resolved_strategy", r.resolved}, {"auctions", r.auctions}, {"bids", r.bids},
+       {"impressions", r.impressions}, {"clicks", r.clicks}, {"expected_clicks", r.expected_clicks}, {"conversions", r.conversions},
        {"spend", r.spend}, {"budget", r.budget}, {"episodes", r.episodes},
        {"win_rate", r.win_rate()}, {"cpm", r.cpm()}, {"ecpc", r.ecpc()}, {"seconds", r.seconds}};
   if (!r.episode_trace.empty()) j["episode_trace"] = TraceJson(r.episode_trace);

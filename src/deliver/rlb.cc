@@ -142,7 +142,7 @@ class RlbBidder : public Bidder {
   }
   bool with_dist_;
   std::vector<double> thetas_;  // pCTR distribution points (rlbx); empty = average pCTR
-  int64_t max_units_ = 5000;
+  int64_t max_units_ = 12000;  // exact integer budget grid up to B = 12,000 (see rlb_value.h)
   std::shared_ptr<const RlbValueFunction> vf_;  // immutable, shared by clones
 };
 

@@ -5,7 +5,9 @@
 // theta + V(t-1, b-d) - V(t-1, b) >= 0: one scan per state, no inner max.
 // Large budgets are handled on a coarser money grid (unit k, prices rounded up
 // to whole units, which never under-charges), keeping the table within
-// max_units budget columns; horizons beyond the table use the paper's
+// max_units budget columns (12,000 by default: the paper's exact integer grid
+// for every iPinYou campaign at c0 <= 1/8 with T = 1000, since B = CPM x T x
+// c0 / 1000 <= 93,000 / 8); horizons beyond the table use the paper's
 // large-scale approximation V(t, b) ~ (t/T0) V(T0, b T0 / t).
 #pragma once
 
@@ -20,7 +22,7 @@ class RlbValueFunction {
   // `laplace` per price in 0..max_bid; prices above max_bid are never won).
   // Table over t in [0, horizon], budget in [0, max_budget] money.
   RlbValueFunction(const std::vector<double>& price_counts, double theta, int64_t horizon,
-                   double max_budget, double max_bid, int64_t max_units = 5000, double laplace = 1)
+                   double max_budget, double max_bid, int64_t max_units = 12000, double laplace = 1)
       : RlbValueFunction(price_counts, std::vector<double>{theta}, horizon, max_budget, max_bid,
                          max_units, laplace) {}
   // The same MDP with the pCTR drawn from a distribution (equal-weight points,
@@ -28,7 +30,7 @@ class RlbValueFunction {
   //   V(t, b) = E_theta max_a sum_{d<=a} m(d) (theta + V(t-1, b-d)) + sum_{d>a} m(d) V(t-1, b).
   // One point = the paper's average-pCTR value function.
   RlbValueFunction(const std::vector<double>& price_counts, std::vector<double> thetas,
-                   int64_t horizon, double max_budget, double max_bid, int64_t max_units = 5000,
+                   int64_t horizon, double max_budget, double max_bid, int64_t max_units = 12000,
                    double laplace = 1);
 
   // V(t, b) with b in budget units (0 <= t <= horizon, 0 <= b <= units()).

@@ -86,10 +86,16 @@ TEST(RlbValue, ValueGrowsWithBudgetAndTime) {
   for (int b = 1; b <= vf.units(); b += 97) EXPECT_GE(vf.V(50, b), vf.V(50, b - 1));
   EXPECT_GT(vf.V(50, 1000), vf.V(25, 1000));
   EXPECT_LE(vf.V(50, 2000), 50 * 0.001 + 1e-12);
-  // A large budget goes on a coarser grid instead of a huge table.
+  // A large budget goes on a coarser grid instead of a huge table (default:
+  // at most 12,000 columns, so budgets up to 12,000 keep the exact grid).
   deliver::RlbValueFunction big(counts, 0.001, 10, 100000, 300);
-  EXPECT_LE(big.units(), 5000);
-  EXPECT_GE(big.unit(), 20);
+  EXPECT_LE(big.units(), 12000);
+  EXPECT_GE(big.unit(), 9);
+  deliver::RlbValueFunction exact(counts, 0.001, 10, 11600, 300);
+  EXPECT_EQ(exact.unit(), 1);
+  deliver::RlbValueFunction capped(counts, 0.001, 10, 100000, 300, 5000);
+  EXPECT_LE(capped.units(), 5000);
+  EXPECT_GE(capped.unit(), 20);
 }
 
 TEST(Policy, SaveLoadRoundTripAndCorruption) {
