@@ -2,7 +2,7 @@
 // on simulated data with known parameters, then the same model fitted by
 // scipy least squares (bench/mmm/scipy_reference.py) in the same run, then the
 // allocator on 20 channels. Prints one JSON object per line.
-//   bench_mmm [--threads N] [--draws D] [--warmup W] [--no-scipy]
+//   bench_mmm [--threads N] [--draws D] [--warmup W] [--no-scipy] [--roas-prior half_normal|pooled]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,12 +26,14 @@ using namespace adpilot::mmm;
 int main(int argc, char** argv) {
   int threads = 2, draws = 1000, warmup = 1000;
   bool scipy = true;
+  std::string roas_prior = MmmOptions().roas_prior;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--draws" && i + 1 < argc) draws = std::atoi(argv[++i]);
     else if (a == "--warmup" && i + 1 < argc) warmup = std::atoi(argv[++i]);
     else if (a == "--no-scipy") scipy = false;
+    else if (a == "--roas-prior" && i + 1 < argc) roas_prior = argv[++i];
   }
   SimTruth truth;
   MmmData data = SimulateMmm(208, 5, 2024, &truth, 0.03);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   o.draws = draws;
   o.warmup = warmup;
   o.holdout = 0;
+  o.roas_prior = roas_prior;
   Context ctx = Context::Default();
   ctx.threads = threads;
   ctx.seed = 1;
@@ -47,7 +50,7 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   MmmModel m = FitMmm(data, o, ctx, &rep);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  nlohmann::json j = {{"bench", "mmm_fit_208x5"}, {"threads", threads}, {"chains", 4}, {"warmup", warmup},
+  nlohmann::json j = {{"bench", "mmm_fit_208x5"}, {"roas_prior", roas_prior}, {"threads", threads}, {"chains", 4}, {"warmup", warmup},
                       {"draws", draws}, {"seconds", secs}, {"rhat_max", rep.rhat_max}, {"ess_min", rep.ess_min},
                       {"divergences", rep.divergences}, {"gradients", rep.gradients},
                       {"mean_tree_depth", rep.mean_tree_depth}, {"us_per_gradient", 1e6 * secs * threads / double(rep.gradients)}, {"r2", rep.train.r2}};

@@ -5,7 +5,13 @@ interval, and how much of the oracle's KPI does `mmm allocate` reach under the
 TRUE steady-state response curves? The model family per channel follows the
 world (Weibull-PDF adstock, 13 lags, where the world uses Weibull; geometric,
 8 lags, otherwise): this checks the sampler's calibration, not model choice.
-usage: world_coverage.py ADPILOT [--seeds 20] [--first 1] [--draws 500] [--warmup 500] [--threads 2] [--keep DIR]"""
+truth.json is read only to score; the fit and the allocator never see it.
+The main allocation is `--steady-state`, the definition truth.json's oracle
+uses (weekly response once carry-over has settled); the 52-week horizon with
+the data's carry-over and the Robyn/Meridian-style 0.7x-1.3x bounds are
+reported beside it.
+usage: world_coverage.py ADPILOT [--seeds 20] [--first 1] [--draws 500] [--warmup 500] [--threads 2] [--keep DIR]
+                         [--reuse] [-- extra fit flags]"""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 
@@ -35,15 +41,18 @@ def main():
     ap.add_argument("--warmup", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--keep", default="")
+    ap.add_argument("--reuse", action="store_true", help="reuse worlds and fits already under --keep")
+    ap.add_argument("fit_flags", nargs="*", help="extra `mmm fit` flags (after --)")
     a = ap.parse_args()
     root = a.keep or tempfile.mkdtemp(prefix="mmm_cov_")
     inside = total = 0
-    ratios, ratios_b, rows = [], [], []
+    ratios, ratios_b, ratios_h, ratios_c, rows = [], [], [], [], []
     t_all = time.time()
     for seed in range(a.first, a.first + a.seeds):
         d = os.path.join(root, f"w{seed}")
-        run([a.adpilot, "--quiet", "--seed", str(seed), "gen", "world", "--out", d, "--auctions", "2000",
-             "--users", "200", "--experiment-units", "200", "--journeys", "200"])
+        if not (a.reuse and os.path.exists(os.path.join(d, "truth.json"))):
+            run([a.adpilot, "--quiet", "--seed", str(seed), "gen", "world", "--out", d, "--auctions", "2000",
+                 "--users", "200", "--experiment-units", "200", "--journeys", "200"])
         truth = json.load(open(os.path.join(d, "truth.json")))["mmm"]
         chans = list(truth["per_channel"].keys())
         cfg = os.path.join(d, "mmm.toml")
@@ -53,12 +62,17 @@ def main():
                 w = truth["per_channel"][c]["adstock"]["kind"] == "weibull"
                 f.write(f'[channel.{c}]\nadstock = "{"weibull_pdf" if w else "geometric"}"\nmax_lag = {13 if w else 8}\n')
         model = os.path.join(d, "m.mmm")
-        t0 = time.time()
-        fit = json.loads(run([a.adpilot, "--quiet", "--threads", str(a.threads), "--seed", str(seed), "mmm", "fit",
-                              "--data", os.path.join(d, "channels.csv"), "--date-col", "date", "--kpi-col", "kpi",
-                              "--channels", ",".join(chans), "--controls", "price_index,competitor_spend,promo",
-                              "--config", cfg, "--holdout", "0", "--out", model, "--json"]))
-        fit_s = time.time() - t0
+        fit_json = os.path.join(d, "fit.json")
+        if a.reuse and os.path.exists(fit_json) and os.path.exists(model):
+            fit = json.load(open(fit_json))
+        else:
+            out = run([a.adpilot, "--quiet", "--threads", str(a.threads), "--seed", str(seed), "mmm", "fit",
+                       "--data", os.path.join(d, "channels.csv"), "--date-col", "date", "--kpi-col", "kpi",
+                       "--channels", ",".join(chans), "--controls", "price_index,competitor_spend,promo",
+                       "--config", cfg, "--holdout", "0", "--out", model, "--json"] + a.fit_flags)
+            open(fit_json, "w").write(out)
+            fit = json.loads(out)
+        fit_s = fit["seconds"]
         for ch in fit["channels"]:
             tr = truth["per_channel"][ch["name"]]["roas"]
             ok = ch["roas_low"] <= tr <= ch["roas_high"]
@@ -69,25 +83,36 @@ def main():
         oracle = truth["oracle"]
         # The current split is the mean over all weeks, as truth.json's oracle defines it.
         base = [a.adpilot, "--quiet", "mmm", "allocate", "--model", model, "--budget", str(oracle["budget"]),
-                "--periods", "52", "--current-rows", "100000", "--json"]
-        al = json.loads(run(base))
-        # Robyn-style guard rails: each channel within 0.7x..1.3x of its current spend.
-        alb = json.loads(run(base + ["--bounds", ",".join(f"{c}=0.7x:1.3x" for c in chans)]))
+                "--current-rows", "100000", "--json"]
+        al = json.loads(run(base + ["--steady-state"]))
+        # Robyn/Meridian-style guard rails: each channel within 0.7x..1.3x of its current spend.
+        alb = json.loads(run(base + ["--steady-state", "--bounds", ",".join(f"{c}=0.7x:1.3x" for c in chans)]))
+        # A 52-week plan starting after the data (carry-over of the last weeks counted).
+        alh = json.loads(run(base + ["--periods", "52"]))
         got = true_response(truth, al["allocation"])
         got_b = true_response(truth, alb["allocation"])
+        got_h = true_response(truth, alh["allocation"])
         best = true_response(truth, oracle["split"])
         cur = true_response(truth, {c: truth["per_channel"][c]["mean_spend"] for c in chans})
         ratios.append(got / best)
         ratios_b.append(got_b / best)
+        ratios_h.append(got_h / best)
+        ratios_c.append(cur / best)
         print(json.dumps({"seed": seed, "fit_seconds": round(fit_s, 2), "rhat_max": fit["rhat_max"],
                           "divergences": fit["divergences"], "r2": fit["r2"],
                           "inside": sum(r["inside"] for r in rows if r["seed"] == seed), "channels": len(chans),
                           "alloc_vs_oracle": got / best, "alloc_bounded_vs_oracle": got_b / best,
-                          "current_vs_oracle": cur / best}), flush=True)
+                          "alloc_52w_vs_oracle": got_h / best, "current_vs_oracle": cur / best,
+                          "expected_uplift": al["uplift"], "uplift_low": al["uplift_low"],
+                          "uplift_high": al["uplift_high"], "true_uplift": got - cur}), flush=True)
     summary = {"seeds": a.seeds, "coverage_90": inside / total, "channel_fits": total,
                "alloc_vs_oracle_mean": sum(ratios) / len(ratios), "alloc_vs_oracle_min": min(ratios),
                "alloc_bounded_vs_oracle_mean": sum(ratios_b) / len(ratios_b),
                "alloc_bounded_vs_oracle_min": min(ratios_b),
+               "alloc_52w_vs_oracle_mean": sum(ratios_h) / len(ratios_h),
+               "current_vs_oracle_mean": sum(ratios_c) / len(ratios_c),
+               "seeds_alloc_ge_97": sum(r >= 0.97 for r in ratios),
+               "seeds_alloc_ge_current": sum(r >= c for r, c in zip(ratios, ratios_c)),
                "seconds": time.time() - t_all}
     print(json.dumps(summary))
     if not a.keep:

@@ -35,7 +35,8 @@ class ResponseModel {
 
 // Multi-period response of a fitted MMM: spend s per period held for `periods`
 // periods right after the data, counting carry-over from the data's last weeks
-// and the adstock tail after the horizon, averaged per period.
+// and the adstock tail after the horizon, averaged per period. periods == 0:
+// steady state (carry-over settled, no history): the saturation curve itself.
 std::unique_ptr<ResponseModel> MakeMmmResponse(const MmmModel& m, int periods, int max_draws);
 
 struct Bound {
@@ -46,6 +47,7 @@ struct Bound {
 struct AllocateOptions {
   double budget = 0;        // total spend per period; 0 = the current total
   int periods = 0;          // 0 = long enough for carry-over to settle (2 x longest adstock window)
+  bool steady_state = false;  // per-period response once carry-over has settled (no history, no horizon)
   std::map<std::string, Bound> bounds;
   std::vector<std::string> locked;  // held at the current spend
   int current_rows = 13;    // the current split is the mean of the data's last rows
@@ -61,7 +63,7 @@ struct Allocation {
   double budget = 0;
   double expected_kpi = 0, current_kpi = 0;  // incremental media KPI per period
   double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
-  int periods = 0;
+  int periods = 0;  // 0: steady state
   double seconds = 0;
   std::string method;
 };

@@ -52,7 +52,14 @@ struct MmmOptions {
   // Priors, on the scaled model (KPI / mean KPI, spend / mean spend).
   double prior_intercept_mean = 0.5, prior_intercept_sd = 1.0;
   double prior_trend_sd = 0.5, prior_season_sd = 0.25, prior_control_sd = 0.25;
-  double prior_beta_sd = 0.5;   // half-normal on each channel's effect at its mean spend
+  // "half_normal": independent half-normal effects (prior_beta_sd);
+  // "pooled": each channel's ROAS at its reference spend is log-normal around a
+  // common level learned from the data (partial pooling, non-centred).
+  std::string roas_prior = "half_normal";
+  double prior_roas_media_share = 0.2;  // centre of the common level: media = this share of the KPI
+  double prior_roas_mu_sd = 1.5;        // normal sd of the log common level around that centre
+  double prior_roas_tau_sd = 0.5;       // half-normal sd of the spread of log ROAS across channels
+  double prior_beta_sd = 0.5;   // half_normal: each channel's effect at its reference spend
   double prior_sigma_sd = 0.5;  // half-normal on the noise sd
   double prior_alpha_a = 1.0, prior_alpha_b = 3.0;  // Beta on geometric decay
   double prior_weibull_shape_median = 1.5, prior_weibull_shape_logsd = 0.5;
@@ -107,6 +114,11 @@ struct MmmModel {
   int train_rows = 0;
   double y_scale = 1;
   std::vector<double> x_scale;
+  // Per channel, its typical spend while on (mean over weeks with spend > 0) in
+  // x_scale units: the point where the sampler's effect parameter and the
+  // saturation priors are anchored (1 for a channel that is never off; > 1 for
+  // a flighted one). Empty in files from before it existed: treated as all 1.
+  std::vector<double> ref_spend;
   std::vector<double> control_mean, control_sd;
   Eigen::MatrixXd draws;
   int chains = 1;

@@ -7,7 +7,7 @@ CHANNELS=$(head -1 "$WORLD/channels.csv" | tr ',' '\n' | sed -n '3,$p' | grep -v
   --channels "$CHANNELS" --controls price_index,competitor_spend,promo --config "$ROOT/examples/mmm_world.toml" \
   --warmup 300 --draws 300 --out "$DEMO_DIR/world.mmm" --csv-dir "$DEMO_DIR/mmm" --json > "$DEMO_DIR/mmm_fit.json"
 BUDGET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mmm"]["oracle"]["budget"])' "$WORLD/truth.json")
-"$ADPILOT" --quiet mmm allocate --model "$DEMO_DIR/world.mmm" --budget "$BUDGET" --periods 52 \
+"$ADPILOT" --quiet mmm allocate --model "$DEMO_DIR/world.mmm" --budget "$BUDGET" --steady-state \
   --out "$DEMO_DIR/allocation.json" --json > /dev/null
 python3 - "$DEMO_DIR/mmm_fit.json" "$DEMO_DIR/allocation.json" "$WORLD/truth.json" <<'PY'
 import json, sys

@@ -84,6 +84,8 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
   cmd->add_option("--model", a->model, "model file from `mmm fit`")->required();
   cmd->add_option("--budget", a->o.budget, "total spend per period (default: the current total)");
   cmd->add_option("--periods", a->o.periods, "horizon in periods (default: 2 x the longest adstock window)");
+  cmd->add_flag("--steady-state", a->o.steady_state,
+               "maximise the per-period response once carry-over has settled (no history, no horizon; ignores --periods)");
   cmd->add_option("--bounds", a->bounds, "per-channel bounds: a=lo:hi (absolute) or a=0.5x:2x (relative to current)");
   cmd->add_option("--lock", a->lock, "channels held at their current spend, comma-separated");
   cmd->add_option("--current-rows", a->o.current_rows, "the current split is the mean of this many last rows");
@@ -110,8 +112,9 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
     for (size_t c = 0; c < al.channels.size(); ++c)
       fmt::print("{:<20} {:>14.6g} {:>14.6g} {:>12.4g}{}\n", al.channels[c], al.spend[c], al.current[c],
                  al.marginal_roas[c], al.at_bound[c] ? "  (at bound)" : "");
-    fmt::print("expected KPI per period {:.6g} vs current split {:.6g}: uplift {:.6g} [{:.6g}, {:.6g}] over {} periods\n",
-               al.expected_kpi, al.current_kpi, al.uplift, al.uplift_low, al.uplift_high, al.periods);
+    fmt::print("expected KPI per period {:.6g} vs current split {:.6g}: uplift {:.6g} [{:.6g}, {:.6g}] {}\n",
+               al.expected_kpi, al.current_kpi, al.uplift, al.uplift_low, al.uplift_high,
+               al.periods > 0 ? fmt::format("over {} periods", al.periods) : std::string("in steady state"));
   });
 }
 

@@ -22,7 +22,11 @@ namespace {
 
 class MmmResponse : public ResponseModel {
  public:
-  MmmResponse(const MmmModel& m, int periods, int max_draws) : m_(m), N_(periods) {
+  // periods == 0: steady state, the limit of a long horizon: the normalised adstock
+  // of a constant spend is that spend, so each period's response is the saturation
+  // curve at it (the definition truth.json's oracle uses).
+  MmmResponse(const MmmModel& m, int periods, int max_draws) : m_(m), N_(std::max(1, periods)) {
+    const bool steady = periods == 0;
     const int C = NumChannels(m), D = int(m.draws.rows()), n = m.data.rows();
     const int S = std::max(1, std::min(D, max_draws));
     ch_.resize(C);
@@ -31,7 +35,7 @@ class MmmResponse : public ResponseModel {
       const ChannelSpec& spec = m.options.channel_specs[c];
       Chan& ch = ch_[c];
       ch.sat = ParseSaturation(spec.saturation);
-      ch.P = N_ + spec.max_lag - 1;
+      ch.P = steady ? 1 : N_ + spec.max_lag - 1;
       ch.x_scale = m.x_scale[c];
       for (int s = 0; s < S; ++s) {
         int d = int(int64_t(s) * D / S);
@@ -44,6 +48,11 @@ class MmmResponse : public ResponseModel {
         dr.sat[0] = p.saturation[0];
         dr.sat[1] = p.saturation[1];
         for (int per = 0; per < ch.P; ++per) {
+          if (steady) {
+            dr.W.push_back(1.0 / ch.x_scale);
+            dr.H.push_back(0.0);
+            continue;
+          }
           double W = 0, H = 0;
           for (int l = 0; l < L; ++l) {
             int src = per - l;  // future period whose spend reaches `per` at lag l
@@ -194,19 +203,26 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
     nlopt_set_xtol_rel(opt, 1e-12);
     nlopt_set_ftol_rel(opt, 1e-15);
     nlopt_set_maxeval(opt, 500);
+    auto consider = [&](const std::vector<double>& cand) {
+      double val = 0;
+      for (int c = 0; c < C; ++c) val += r.Value(c, cand[c]);
+      if (std::isfinite(val) && val > best_f) {
+        best_f = val;
+        best.spend = cand;
+      }
+    };
+    consider(s);  // the projected start itself: the answer is never worse than it
     double f = 0;
-    nlopt_result res = nlopt_optimize(opt, x.data(), &f);
+    nlopt_optimize(opt, x.data(), &f);
     nlopt_destroy(opt);
-    // SLSQP may stop on roundoff after converging; only a failure without a usable point counts.
-    if (res < 0 && res != NLOPT_ROUNDOFF_LIMITED && res != NLOPT_FORCED_STOP) continue;
+    // SLSQP can stop with a generic failure when a curve is vertical at zero spend (Hill with
+    // gamma < 1 in steady state, where no history lifts the adstock off zero); its last point
+    // is still a candidate, compared on the objective like every other.
+    bool finite = true;
+    for (int c = 0; c < C; ++c) finite = finite && std::isfinite(x[c]);
+    if (!finite) continue;
     for (int c = 0; c < C; ++c) s[c] = x[c] * B;
-    s = Project(s, B, lo, hi);  // exact feasibility after the solver's tolerance
-    double val = 0;
-    for (int c = 0; c < C; ++c) val += r.Value(c, s[c]);
-    if (val > best_f) {
-      best_f = val;
-      best.spend = s;
-    }
+    consider(Project(s, B, lo, hi));  // exact feasibility after the solver's tolerance
   }
   if (best.spend.empty()) Throw(ErrorCode::kInternal, "the allocator found no feasible solution");
   best.budget = B;
@@ -276,7 +292,7 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
   const int C = NumChannels(m), n = m.data.rows();
   int max_lag = 1;
   for (const auto& s : m.options.channel_specs) max_lag = std::max(max_lag, s.max_lag);
-  const int periods = o.periods > 0 ? o.periods : std::max(4, 2 * max_lag);
+  const int periods = o.steady_state ? 0 : o.periods > 0 ? o.periods : std::max(4, 2 * max_lag);
   auto resp = MakeMmmResponse(m, periods, o.max_draws);
   std::vector<double> cur(C, 0.0);
   const int k = std::max(1, std::min(o.current_rows, n));
@@ -357,6 +373,7 @@ void to_json(nlohmann::json& j, const Allocation& a) {
        {"channels", chans},
        {"budget", a.budget},
        {"periods", a.periods},
+       {"steady_state", a.periods == 0},
        {"expected_kpi", a.expected_kpi},
        {"current_kpi", a.current_kpi},
        {"uplift", a.uplift},

@@ -46,21 +46,25 @@ void SaturateAll(SaturationKind kind, const double* p, int n, const double* a, d
 
 }  // namespace
 
-// The sampler works with each channel's effect at its mean spend, beta_eff =
-// beta * s(1), which the data pin down, instead of the maximum effect beta,
-// which trades off against K and gamma along a curved ridge (deep NUTS trees).
-// Returns h = beta / beta_eff = 1 / s(1) and dh/dlog(param_j) in dh.
-double EffectScale(SaturationKind kind, const double* p, double* dh) {
+// The sampler works with each channel's effect at its reference spend r (its
+// typical spend while on, in mean-spend units), beta_eff = beta * s(r), which
+// the data pin down, instead of the maximum effect beta, which trades off
+// against K and gamma (or lambda) along a curved ridge (deep NUTS trees,
+// divergences). Anchoring at r rather than at the mean matters for a channel
+// that is off most weeks: its mean spend lies where there are no data.
+// Returns h = beta / beta_eff = 1 / s(r) and dh/dlog(param_j) in dh.
+double EffectScale(SaturationKind kind, const double* p, double r, double* dh) {
   if (kind == SaturationKind::kHill) {
-    double kg = std::exp(p[1] * std::log(p[0]));  // K^gamma
+    double lkr = std::log(p[0] / r), kg = std::exp(p[1] * lkr);  // (K/r)^gamma
     if (dh) {
       dh[0] = p[1] * kg;
-      dh[1] = p[1] * std::log(p[0]) * kg;
+      dh[1] = p[1] * lkr * kg;
     }
     return 1.0 + kg;
   }
-  double t = std::tanh(0.5 * p[0]);
-  if (dh) dh[0] = p[0] * (-(1.0 - t * t) / (2.0 * t * t));
+  const double lr = p[0] * r;
+  double t = std::tanh(0.5 * lr);
+  if (dh) dh[0] = lr * (-(1.0 - t * t) / (2.0 * t * t));
   return 1.0 / t;
 }
 
@@ -83,6 +87,14 @@ void ComputeScales(MmmModel& m) {
       Throw(ErrorCode::kBadInput, "{}: channel '{}' has no spend in the training rows: its effect cannot be estimated",
             d.file, d.channels[c]);
     m.x_scale[c] = s;
+  }
+  m.ref_spend.assign(d.channels.size(), 1.0);
+  for (size_t c = 0; c < d.channels.size(); ++c) {
+    double sum = 0;
+    int on = 0;
+    for (int t = 0; t < T; ++t)
+      if (d.spend(t, c) > 0) sum += d.spend(t, c), ++on;
+    m.ref_spend[c] = on > 0 ? sum / on / m.x_scale[c] : 1.0;
   }
   m.control_mean.assign(d.controls.size(), 0.0);
   m.control_sd.assign(d.controls.size(), 1.0);
@@ -134,6 +146,8 @@ MmmDensity::MmmDensity(const MmmModel& m) : m_(m) {
       ++n_obs_;
     }
   }
+  ref_.assign(C, 1.0);
+  if (m.ref_spend.size() == size_t(C)) ref_ = m.ref_spend;
   x_.resize(n_, C);
   for (int c = 0; c < C; ++c) x_.col(c) = d.spend.col(c) / m.x_scale[c];
   ADP_CHECK(int(o.channel_specs.size()) == C);
@@ -147,7 +161,26 @@ MmmDensity::MmmDensity(const MmmModel& m) : m_(m) {
     off_.push_back(off);
     off += 1 + ch.na + ch.ns;
   }
+  // Pooled ROAS prior, non-centred: log beta_eff_c = mu + tau * eta_c + a_c, where
+  // exp(mu) is the common ROAS at reference spend (data units) and a_c converts a
+  // ROAS into channel c's scaled effect at its reference spend.
+  if (o.roas_prior == "pooled") {
+    pool_ = off;
+    off += 2;
+  }
+  double xs_sum = 0;
+  for (int c = 0; c < C; ++c) {
+    const double xs = c < int(m.x_scale.size()) ? m.x_scale[c] : 1.0;
+    xs_sum += xs;
+    eff_off_.push_back(std::log(ref_[c] * xs / m.y_scale));
+  }
+  mu0_ = std::log(o.prior_roas_media_share * m.y_scale / xs_sum);
   dim_ = off + 1;
+}
+
+double MmmDensity::LogEffect(const Eigen::VectorXd& q, int c) const {
+  if (pool_ < 0) return q[off_[c]];
+  return q[pool_] + std::exp(q[pool_ + 1]) * q[off_[c]] + eff_off_[c];
 }
 
 ChannelParams MmmDensity::Natural(const Eigen::VectorXd& q, int c) const {
@@ -160,7 +193,7 @@ ChannelParams MmmDensity::Natural(const Eigen::VectorXd& q, int c) const {
     p.adstock[1] = std::exp(q[o + 2]);
   }
   for (int j = 0; j < ch.ns; ++j) p.saturation[j] = std::exp(q[o + 1 + ch.na + j]);
-  p.beta = std::exp(q[o]) * EffectScale(ch.saturation, p.saturation, nullptr);
+  p.beta = std::exp(LogEffect(q, c)) * EffectScale(ch.saturation, p.saturation, ref_[c], nullptr);
   return p;
 }
 
@@ -190,6 +223,10 @@ std::vector<std::string> MmmDensity::ParamNames() const {
       names.push_back("lambda_" + n);
     }
   }
+  if (pool_ >= 0) {
+    names.push_back("roas_level");   // common ROAS at reference spend (geometric mean over channels)
+    names.push_back("roas_spread");  // sd of log ROAS across channels
+  }
   names.push_back("sigma");
   return names;
 }
@@ -197,6 +234,7 @@ std::vector<std::string> MmmDensity::ParamNames() const {
 double MmmDensity::NaturalValue(const Eigen::VectorXd& q, int i) const {
   if (i < p_lin_) return q[i];
   if (i == dim_ - 1) return std::exp(q[i]);
+  if (pool_ >= 0 && (i == pool_ || i == pool_ + 1)) return std::exp(q[i]);
   for (size_t c = 0; c < ch_.size(); ++c) {
     int o = off_[c];
     if (i == o) return Natural(q, int(c)).beta;
@@ -214,18 +252,22 @@ Eigen::VectorXd MmmDensity::InitialPoint(std::mt19937_64& rng) const {
   const int C = int(ch_.size());
   for (int c = 0; c < C; ++c) {
     int i = off_[c];
-    q[i++] = std::log(0.5 / C) + u(rng);
+    q[i++] = pool_ >= 0 ? u(rng) : std::log(0.5 / C) + u(rng);
     if (ch_[c].adstock == AdstockKind::kGeometric) q[i++] = std::log(0.3 / 0.7) + u(rng);
     else {
       q[i++] = std::log(o.prior_weibull_shape_median) + u(rng);
       q[i++] = std::log(o.prior_weibull_scale_median) + u(rng);
     }
     if (ch_[c].saturation == SaturationKind::kHill) {
-      q[i++] = std::log(o.prior_hill_k_median) + u(rng);
+      q[i++] = std::log(o.prior_hill_k_median * ref_[c]) + u(rng);
       q[i++] = std::log(o.prior_hill_gamma_median) + u(rng);
     } else {
-      q[i++] = std::log(o.prior_logistic_lambda_median) + u(rng);
+      q[i++] = std::log(o.prior_logistic_lambda_median / ref_[c]) + u(rng);
     }
+  }
+  if (pool_ >= 0) {
+    q[pool_] = mu0_ + u(rng);
+    q[pool_ + 1] = std::log(0.3) + u(rng);
   }
   double var = 0, mean = 0;
   for (int t = 0; t < n_; ++t) mean += mask_[t] * y_[t];
@@ -311,10 +353,15 @@ double MmmDensity::LogDensity(const Eigen::VectorXd& q, Eigen::VectorXd* grad) c
     const Chan& ch = ch_[c];
     const Work& k = work[c];
     const int off = off_[c];
-    const double b = std::exp(q[off]), bsd2 = o.prior_beta_sd * o.prior_beta_sd;  // beta_eff
-    lp += -0.5 * b * b / bsd2 + q[off];
     const bool gp = grad != nullptr;
-    if (gp) G[off] += -b * b / bsd2 + 1.0;
+    if (pool_ >= 0) {  // eta_c ~ N(0, 1)
+      lp += -0.5 * q[off] * q[off];
+      if (gp) G[off] += -q[off];
+    } else {  // beta_eff ~ HalfNormal(prior_beta_sd), sampled on the log scale
+      const double b = std::exp(q[off]), bsd2 = o.prior_beta_sd * o.prior_beta_sd;
+      lp += -0.5 * b * b / bsd2 + q[off];
+      if (gp) G[off] += -b * b / bsd2 + 1.0;
+    }
     if (ch.adstock == AdstockKind::kGeometric) {
       double al = k.p.adstock[0];
       lp += o.prior_alpha_a * std::log(al) + o.prior_alpha_b * std::log1p(-al);
@@ -325,10 +372,20 @@ double MmmDensity::LogDensity(const Eigen::VectorXd& q, Eigen::VectorXd* grad) c
     }
     int os = off + 1 + ch.na;
     if (ch.saturation == SaturationKind::kHill) {
-      lp += lognormal(q[os], o.prior_hill_k_median, o.prior_hill_k_logsd, gp ? &G[os] : nullptr);
+      // K and lambda are scaled to the channel's reference spend (see EffectScale).
+      lp += lognormal(q[os], o.prior_hill_k_median * ref_[c], o.prior_hill_k_logsd, gp ? &G[os] : nullptr);
       lp += lognormal(q[os + 1], o.prior_hill_gamma_median, o.prior_hill_gamma_logsd, gp ? &G[os + 1] : nullptr);
     } else {
-      lp += lognormal(q[os], o.prior_logistic_lambda_median, o.prior_logistic_lambda_logsd, gp ? &G[os] : nullptr);
+      lp += lognormal(q[os], o.prior_logistic_lambda_median / ref_[c], o.prior_logistic_lambda_logsd, gp ? &G[os] : nullptr);
+    }
+  }
+  if (pool_ >= 0) {
+    const double z = (q[pool_] - mu0_) / o.prior_roas_mu_sd, tau = std::exp(q[pool_ + 1]);
+    const double tsd2 = o.prior_roas_tau_sd * o.prior_roas_tau_sd;
+    lp += -0.5 * z * z - 0.5 * tau * tau / tsd2 + q[pool_ + 1];
+    if (grad) {
+      G[pool_] += -z / o.prior_roas_mu_sd;
+      G[pool_ + 1] += -tau * tau / tsd2 + 1.0;
     }
   }
   lp += -0.5 * sigma * sigma / (o.prior_sigma_sd * o.prior_sigma_sd) + q[dim_ - 1];
@@ -354,11 +411,21 @@ double MmmDensity::LogDensity(const Eigen::VectorXd& q, Eigen::VectorXd* grad) c
     const double b = k.p.beta;
     double gb = 0;
     for (int t = 0; t < n_; ++t) gb += gc[t] * k.s[t];
-    G[off] += gb * b;
+    // d lp / d log beta_eff, mapped onto the sampled parameters.
+    const double gl = gb * b;
+    if (pool_ >= 0) {
+      const double tau = std::exp(q[pool_ + 1]);
+      G[off] += gl * tau;
+      G[pool_] += gl;
+      G[pool_ + 1] += gl * tau * q[off];
+    } else {
+      G[off] += gl;
+    }
     // beta = beta_eff * h(saturation params): the extra path from the saturation parameters.
     double dh[2] = {0, 0};
-    EffectScale(ch.saturation, k.p.saturation, dh);
-    for (int j = 0; j < ch.ns; ++j) G[off + 1 + ch.na + j] += gb * std::exp(q[off]) * dh[j];
+    EffectScale(ch.saturation, k.p.saturation, ref_[c], dh);
+    const double beff = std::exp(LogEffect(q, c));
+    for (int j = 0; j < ch.ns; ++j) G[off + 1 + ch.na + j] += gb * beff * dh[j];
     for (int j = 0; j < ch.ns; ++j) {
       double s = 0;
       for (int t = 0; t < n_; ++t) s += gc[t] * k.dps[size_t(j) * n_ + t];

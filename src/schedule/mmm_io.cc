@@ -62,6 +62,7 @@ void SaveMmmModel(const MmmModel& m, const std::string& path) {
   j["train_rows"] = m.train_rows;
   j["y_scale"] = m.y_scale;
   j["x_scale"] = m.x_scale;
+  j["ref_spend"] = m.ref_spend;
   j["control_mean"] = m.control_mean;
   j["control_sd"] = m.control_sd;
   j["chains"] = m.chains;
@@ -101,6 +102,8 @@ MmmModel LoadMmmModel(const std::string& path) {
     OptionSet set;
     m.options.Describe(set);
     set.FromJson(j.at("options"), path);
+    // Files from before the pooled ROAS prior were fitted with independent half-normal effects.
+    if (!j.at("options").contains("roas_prior")) m.options.roas_prior = "half_normal";
     for (const auto& s : j.at("channel_specs"))
       m.options.channel_specs.push_back(ChannelSpec{s.at("name"), s.at("adstock"), s.at("saturation"), s.at("max_lag")});
     const auto& d = j.at("data");
@@ -123,6 +126,9 @@ MmmModel LoadMmmModel(const std::string& path) {
     m.train_rows = j.at("train_rows");
     m.y_scale = j.at("y_scale");
     m.x_scale = j.at("x_scale").get<std::vector<double>>();
+    // Files written before the reference spend existed were fitted with it at 1.
+    if (j.contains("ref_spend")) m.ref_spend = j.at("ref_spend").get<std::vector<double>>();
+    else m.ref_spend.assign(m.x_scale.size(), 1.0);
     m.control_mean = j.at("control_mean").get<std::vector<double>>();
     m.control_sd = j.at("control_sd").get<std::vector<double>>();
     m.chains = j.at("chains");
@@ -137,7 +143,8 @@ MmmModel LoadMmmModel(const std::string& path) {
   m.draws.resize(int64_t(rows), int64_t(cols));
   for (uint64_t r = 0; r < rows; ++r)
     for (uint64_t c = 0; c < cols; ++c) m.draws(int64_t(r), int64_t(c)) = Get<double>(in, pos, path);
-  if (m.data.spend.cols() != int64_t(m.x_scale.size()) || m.options.channel_specs.size() != m.x_scale.size())
+  if (m.data.spend.cols() != int64_t(m.x_scale.size()) || m.options.channel_specs.size() != m.x_scale.size() ||
+      m.ref_spend.size() != m.x_scale.size())
     Throw(ErrorCode::kCorruption, "{}: inconsistent channel count", path);
   return m;
 }
