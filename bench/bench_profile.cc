@@ -9,7 +9,11 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <memory>
 #include <string>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +54,53 @@ std::vector<std::string> Sentences(size_t n) {
   }
   return out;
 }
+
+// The python peer as a child process with a pipe each way.
+class Peer {
+ public:
+  static std::unique_ptr<Peer> Start(const std::string& cmd) {
+    int to[2], from[2];
+    if (pipe(to) || pipe(from)) return nullptr;
+    pid_t pid = fork();
+    if (pid < 0) return nullptr;
+    if (pid == 0) {
+      dup2(to[0], 0);
+      dup2(from[1], 1);
+      close(to[1]);
+      close(from[0]);
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    auto p = std::make_unique<Peer>();
+    p->pid_ = pid;
+    p->in_ = fdopen(to[1], "w");
+    p->out_ = fdopen(from[0], "r");
+    return p;
+  }
+  ~Peer() {
+    if (in_) fclose(in_);
+    if (out_) fclose(out_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+  std::string ReadLine() {
+    char buf[4096];
+    if (!out_ || !fgets(buf, sizeof buf, out_)) return "";
+    std::string s(buf);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+  }
+  void WriteLine(const std::string& s) {
+    fprintf(in_, "%s\n", s.c_str());
+    fflush(in_);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+};
 
 }  // namespace
 
@@ -110,29 +161,42 @@ int main(int argc, char** argv) {
   std::vector<std::vector<int32_t>> ids(32, std::vector<int32_t>(128));
   for (auto& s : ids)
     for (auto& x : s) x = int32_t(1000 + rng() % 29000);
-  enc->EmbedIds(ids, ctx);  // warm-up
-  double t0 = Now();
-  for (int b = 0; b < batches; ++b) enc->EmbedIds(ids, ctx);
-  double dt = Now() - t0;
-  out["bert_cpp"] = {{"impl", "adpilot libtorch"}, {"threads", threads}, {"seq_len", 128}, {"batch", 32},
-                     {"batches", batches}, {"seconds", dt}, {"embeddings_per_s", 32.0 * batches / dt}};
+  // The python peer warms up first (its own process), then batches alternate
+  // C++, python, C++, ... so both see the same load on a shared machine.
+  std::unique_ptr<Peer> peer;
+  std::string cmd = "/usr/bin/python3 " + kRoot + "/bench/profile/bert_eager.py " + std::to_string(threads) +
+                    " 128 32 " + std::to_string(batches) + " --serve";
   if (python) {
-    std::string cmd = "/usr/bin/python3 " + kRoot + "/bench/profile/bert_eager.py " +
-                      std::to_string(threads) + " 128 32 " + std::to_string(batches);
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string s;
-    char buf[4096];
-    size_t n;
-    while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) s.append(buf, n);
-    int rc = p ? pclose(p) : -1;
-    auto j = nlohmann::json::parse(s, nullptr, false);
-    if (rc == 0 && !j.is_discarded()) {
-      out["bert_python"] = j;
-      out["speed_ratio_cpp_over_python"] =
-          out["bert_cpp"]["embeddings_per_s"].get<double>() / j["embeddings_per_s"].get<double>();
-    } else {
-      out["bert_python"] = "failed or unavailable: " + cmd;
+    peer = Peer::Start(cmd);
+    if (peer && peer->ReadLine() != "ready") peer.reset();
+    if (!peer) out["bert_python"] = "failed or unavailable: " + cmd;
+  }
+  enc->EmbedIds(ids, ctx);  // warm-up
+  double cpp = 0, py = 0;
+  std::vector<double> ratios;
+  for (int b = 0; b < batches; ++b) {
+    double t0 = Now();
+    enc->EmbedIds(ids, ctx);
+    double dt = Now() - t0;
+    cpp += dt;
+    if (!peer) continue;
+    peer->WriteLine("go");
+    auto j = nlohmann::json::parse(peer->ReadLine(), nullptr, false);
+    if (j.is_discarded() || !j.contains("seconds")) {
+      out["bert_python"] = "peer failed: " + cmd;
+      peer.reset();
+      continue;
     }
+    py += j["seconds"].get<double>();
+    ratios.push_back(j["seconds"].get<double>() / dt);
+  }
+  out["bert_cpp"] = {{"impl", "adpilot libtorch"}, {"threads", threads}, {"seq_len", 128}, {"batch", 32},
+                     {"batches", batches}, {"seconds", cpp}, {"embeddings_per_s", 32.0 * batches / cpp}};
+  if (peer && int(ratios.size()) == batches) {
+    out["bert_python"] = {{"impl", "python3-torch eager"}, {"threads", threads}, {"seq_len", 128}, {"batch", 32},
+                          {"batches", batches}, {"seconds", py}, {"embeddings_per_s", 32.0 * batches / py}};
+    out["speed_ratio_cpp_over_python"] = py / cpp;
+    out["speed_ratio_per_batch"] = ratios;  // python seconds / C++ seconds of neighbouring batches
   }
   std::printf("%s\n", out.dump(2).c_str());
   return 0;

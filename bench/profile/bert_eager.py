@@ -3,7 +3,7 @@
 forward (random weights, float32), written with torch.nn layers, timed the same
 way (warm-up batch, then BATCHES timed batches, mean pooling).
 
-usage: bert_eager.py THREADS SEQ_LEN BATCH BATCHES  -> one JSON line on stdout
+usage: bert_eager.py THREADS SEQ_LEN BATCH BATCHES [--serve]  -> JSON lines on stdout
 """
 import json
 import sys
@@ -35,13 +35,13 @@ class Layer(nn.Module):
 class Bert(nn.Module):
     def __init__(self, vocab=30522, h=768, layers=12, heads=12, inter=3072, pos=512):
         super().__init__()
-        self.word, self.pos, self.type = nn.Embedding(vocab, h), nn.Embedding(pos, h), nn.Embedding(2, h)
+        self.word, self.pos, self.tok_type = nn.Embedding(vocab, h), nn.Embedding(pos, h), nn.Embedding(2, h)
         self.ln = nn.LayerNorm(h, eps=1e-12)
         self.layers = nn.ModuleList(Layer(h, heads, inter) for _ in range(layers))
 
     def forward(self, ids, mask):
         l = ids.shape[1]
-        x = self.ln(self.word(ids) + self.pos.weight[:l][None] + self.type.weight[0])
+        x = self.ln(self.word(ids) + self.pos.weight[:l][None] + self.tok_type.weight[0])
         add = ((1.0 - mask) * torch.finfo(torch.float32).min)[:, None, None, :]
         for layer in self.layers:
             x = layer(x, add)
@@ -51,6 +51,10 @@ class Bert(nn.Module):
 
 def main():
     threads, seq, batch, batches = (int(a) for a in sys.argv[1:5])
+    # --serve: after the warm-up print "ready", then time one batch per "go"
+    # line on stdin, so the C++ side can alternate batches with this one and
+    # both see the same load on a shared machine.
+    serve = "--serve" in sys.argv[5:]
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Bert().eval()
@@ -58,6 +62,13 @@ def main():
     mask = torch.ones(batch, seq)
     with torch.inference_mode():
         model(ids, mask)  # warm-up
+        if serve:
+            print("ready", flush=True)
+            while sys.stdin.readline().strip() == "go":
+                t0 = time.perf_counter()
+                model(ids, mask)
+                print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+            return
         t0 = time.perf_counter()
         for _ in range(batches):
             model(ids, mask)

@@ -9,7 +9,8 @@ corpus (tags, and movie titles with their genres).
 
 usage: movielens_users.py ML_DIR OUT_DIR
 writes OUT_DIR/users.jsonl ({"user_id", "texts": [tags], "liked_genres": [...]})
-       OUT_DIR/corpus.txt
+       OUT_DIR/corpus.txt (titles with genres, and each user's tags, one line each)
+       OUT_DIR/corpus.tsv (the same texts grouped by movie: movie_id<TAB>text)
 """
 import collections
 import csv
@@ -59,6 +60,21 @@ def main():
             f.write(t + "\n")
         for u in tags:
             f.write(" ".join(tags[u]) + "\n")
+    # The same corpus grouped by movie (movie_id<TAB>text: its title with
+    # genres, then every tag anyone gave it) for the contrastive stage of
+    # pretraining: texts about one movie are positives. Movie metadata and tags
+    # only; the held-out ratings that define the labels are not used.
+    movie_tags = collections.defaultdict(list)
+    with open(os.path.join(src, "tags.csv"), encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            movie_tags[row["movieId"]].append(row["tag"])
+    with open(os.path.join(out, "corpus.tsv"), "w", encoding="utf-8") as f:
+        with open(os.path.join(src, "movies.csv"), encoding="utf-8") as mf:
+            for row in csv.DictReader(mf):
+                m = row["movieId"]
+                f.write(m + "\t" + row["title"] + " " + " ".join(genres[m]) + "\n")
+                for t in movie_tags.get(m, []):
+                    f.write(m + "\t" + t.replace("\t", " ") + "\n")
     print(json.dumps({"users": n, "corpus_lines": len(titles) + len(tags)}))
 
 

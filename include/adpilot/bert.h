@@ -99,7 +99,18 @@ struct PretrainOptions {
   int steps = 600;
   double learning_rate = 2e-3;
   double mask_prob = 0.15;
-  double max_seconds = 0;  // > 0: stop training after this long
+  double max_seconds = 0;  // > 0: stop training after this long (both stages together)
+  // Second stage, contrastive (no labels): the mean-pooled vectors of two
+  // disjoint halves of one group's texts (a user's texts) are positives, the
+  // other groups of the batch negatives (InfoNCE, both directions). Mean-pooled
+  // vectors of a masked-LM-only model are dominated by frequent tokens; this
+  // stage trains exactly the user vector the profiler computes.
+  int contrastive_steps = 300;       // 0: masked LM only
+  int contrastive_batch = 32;        // groups per step
+  int contrastive_texts = 3;         // texts per half at most
+  double contrastive_learning_rate = 5e-3;
+  double temperature = 0.05;
+  double contrastive_share = 0.9;    // of max_seconds, when both stages run
   void Describe(OptionSet& opts);
 };
 
@@ -107,13 +118,20 @@ struct PretrainReport {
   size_t texts = 0, tokens = 0, vocab_size = 0;
   int steps = 0;
   double first_loss = 0, last_loss = 0;  // masked-LM cross-entropy, mean of the first/last 20 steps
-  double seconds = 0;
+  size_t groups = 0;                      // groups with at least two texts (contrastive stage)
+  int contrastive_steps = 0;
+  double contrastive_first_loss = 0, contrastive_last_loss = 0;  // InfoNCE, mean of the first/last 20 steps
+  double mlm_seconds = 0, seconds = 0;
 };
 
 // Learns a WordPiece vocabulary from `texts`, trains a BertForMaskedLM from
 // random weights and writes OUT_DIR/{config.json, model.safetensors, vocab.txt,
 // tokenizer_config.json} (Hugging Face layout). Throws kInvalidArgument for an
-// empty corpus.
+// empty corpus. `groups` are texts that belong together (one user's texts, one
+// movie's tags); the contrastive stage uses groups of two or more texts.
+PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& groups, const std::string& out_dir,
+                            const PretrainOptions& opts, const Context& ctx);
+// Every text its own group (masked LM only).
 PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::string& out_dir,
                             const PretrainOptions& opts, const Context& ctx);
 void to_json(nlohmann::json& j, const PretrainReport& r);

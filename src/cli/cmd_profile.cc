@@ -15,44 +15,31 @@
 #include "adpilot/profile_store.h"
 #include "adpilot/tokenizer.h"
 #include "cli/cli.h"
+#include "cli/cmd_profile.h"
 
-namespace adpilot::cli {
-namespace {
+namespace adpilot::cli::profile {
 
-// Where the user vectors come from: a BERT directory, the TF-IDF baseline, or a saved profile file.
-struct Source {
-  std::string model, encoder, profiles;
-  EncoderOptions enc;
-  OptionSet set{"encoder"};
-  std::unique_ptr<BoundOptions> bound;
-  UserTextOptions in;
-  std::string input;
-  bool json = false;
+void Source::Install(CLI::App* cmd, const std::string& input_flag, bool need_input) {
+  cmd->add_option("--model", model, "Hugging Face BERT directory (config.json, model.safetensors, vocab.txt)");
+  cmd->add_option("--encoder", encoder, "bert (with --model) or tfidf (bag-of-words baseline)");
+  auto* o = cmd->add_option(input_flag, input, "users' texts: lines, user_id<TAB>text, or JSON lines");
+  if (need_input) o->required();
+  cmd->add_option("--format", in.format, "input layout: auto, lines, tsv, jsonl");
+  cmd->add_option("--id-field", in.id_field, "JSON lines: user id field");
+  cmd->add_option("--text-field", in.text_field, "JSON lines: texts field (string, array, or [{text}])");
+  cmd->add_flag("--json", json, "print one JSON object on stdout");
+  enc.Describe(set);
+  bound = std::make_unique<BoundOptions>(cmd, set);
+}
 
-  void Install(CLI::App* cmd, const std::string& input_flag, bool need_input = true) {
-    cmd->add_option("--model", model, "Hugging Face BERT directory (config.json, model.safetensors, vocab.txt)");
-    cmd->add_option("--encoder", encoder, "bert (with --model) or tfidf (bag-of-words baseline)");
-    auto* o = cmd->add_option(input_flag, input, "users' texts: lines, user_id<TAB>text, or JSON lines");
-    if (need_input) o->required();
-    cmd->add_option("--format", in.format, "input layout: auto, lines, tsv, jsonl");
-    cmd->add_option("--id-field", in.id_field, "JSON lines: user id field");
-    cmd->add_option("--text-field", in.text_field, "JSON lines: texts field (string, array, or [{text}])");
-    cmd->add_flag("--json", json, "print one JSON object on stdout");
-    enc.Describe(set);
-    bound = std::make_unique<BoundOptions>(cmd, set);
-  }
-
-  std::unique_ptr<TextEmbedder> Make(const UserTexts& users, const Context& ctx) {
-    bound->Resolve();
-    std::string e = encoder.empty() ? (model.empty() ? "" : "bert") : encoder;
-    if (e == "tfidf") return FitTfidf(UserDocuments(users), 5000, 2, 0.5, ctx);
-    if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected bert or tfidf", e);
-    if (model.empty()) Throw(ErrorCode::kInvalidArgument, "--model DIR is required (or --encoder tfidf)");
-    return MakeBertEmbedder(std::shared_ptr<BertEncoder>(BertEncoder::Load(model, enc, ctx)));
-  }
-
-  UserTexts Read(const Context& ctx, BadRowLog& bad) { return ReadUserTexts(input, in, bad, ctx); }
-};
+std::unique_ptr<TextEmbedder> Source::Make(const UserTexts& users, const Context& ctx) {
+  bound->Resolve();
+  std::string e = encoder.empty() ? (model.empty() ? "" : "bert") : encoder;
+  if (e == "tfidf") return FitTfidf(UserDocuments(users), 5000, 2, 0.5, ctx);
+  if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected bert or tfidf", e);
+  if (model.empty()) Throw(ErrorCode::kInvalidArgument, "--model DIR is required (or --encoder tfidf)");
+  return MakeBertEmbedder(std::shared_ptr<BertEncoder>(BertEncoder::Load(model, enc, ctx)));
+}
 
 void WarnBad(const Context& ctx, const BadRowLog& bad) {
   if (bad.count()) ctx.log().warn("{}", bad.Summary());
@@ -78,6 +65,8 @@ Matrix Profiles(Source& s, const UserTexts& users, const Context& ctx, std::stri
   name = emb->name();
   return emb->EmbedUsers(users, ctx);
 }
+
+namespace {
 
 void InstallTokenize(CLI::App* profile, Globals& g) {
   struct Args { std::string model, text; bool json = false; int max_len = 0; };
@@ -158,289 +147,18 @@ void InstallPretrain(CLI::App* profile, Globals& g) {
     BadRowLog bad(a->text);
     UserTexts users = ReadUserTexts(a->text, a->in, bad, ctx);
     WarnBad(ctx, bad);
-    std::vector<std::string> texts;
-    for (auto& t : users.texts) texts.insert(texts.end(), t.begin(), t.end());
-    PretrainReport r = PretrainBert(texts, a->out, a->opts, ctx);
+    // A user's (or, for TSV, an id's) texts form one group for the contrastive stage.
+    PretrainReport r = PretrainBert(users.texts, a->out, a->opts, ctx);
     if (a->json) return PrintJson({{"report", r}, {"out", a->out}, {"options", a->set.ToJson()},
                                    {"bad_rows", BadJson(bad)}});
-    fmt::print("pretrained {} steps on {} texts ({} tokens), vocabulary {}, MLM loss {:.3f} -> {:.3f}, {:.1f}s -> {}\n",
-               r.steps, r.texts, r.tokens, r.vocab_size, r.first_loss, r.last_loss, r.seconds, a->out);
+    fmt::print("pretrained {} masked-LM steps on {} texts ({} tokens), vocabulary {}, loss {:.3f} -> {:.3f}; "
+               "{} contrastive steps on {} groups, loss {:.3f} -> {:.3f}; {:.1f}s -> {}\n",
+               r.steps, r.texts, r.tokens, r.vocab_size, r.first_loss, r.last_loss, r.contrastive_steps, r.groups,
+               r.contrastive_first_loss, r.contrastive_last_loss, r.seconds, a->out);
   });
 }
 
-// Labels per user for NMI: the first label, or "" when none.
-std::vector<int> LabelIds(const UserTexts& users, std::vector<std::string>& names) {
-  std::map<std::string, int> id;
-  std::vector<int> out;
-  for (const auto& l : users.labels) {
-    std::string s = l.empty() ? "" : l.front();
-    auto [it, fresh] = id.emplace(s, int(id.size()));
-    if (fresh) names.push_back(s);
-    out.push_back(it->second);
-  }
-  return out;
-}
-
-void InstallSegment(CLI::App* profile, Globals& g) {
-  struct Args { int k = 0, k_min = 2, k_max = 12, iters = 100, top = 8; std::string out; };
-  auto s = std::make_shared<Source>();
-  auto a = std::make_shared<Args>();
-  auto* c = profile->add_subcommand("segment", "k-means++ segments of user vectors, described by their terms");
-  s->Install(c, "--users");
-  c->add_option("--profiles", s->profiles, "use a saved profile file instead of embedding");
-  c->add_option("--k", a->k, "segments (0 = choose by silhouette in [k-min, k-max])");
-  c->add_option("--k-min", a->k_min, "smallest k tried");
-  c->add_option("--k-max", a->k_max, "largest k tried");
-  c->add_option("--max-iter", a->iters, "Lloyd iterations at most");
-  c->add_option("--top-terms", a->top, "terms per segment description");
-  c->add_option("--label-field", s->in.label_field, "JSON lines: true label per user (NMI and majority shown)");
-  c->add_option("--out", a->out, "write user_id<TAB>segment");
-  c->callback([s, a, &g] {
-    Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
-    std::string name;
-    Matrix m = Profiles(*s, users, ctx, name);
-    CenterRows(m);  // cosine geometry on centred vectors: k-means on unit vectors
-    NormalizeRows(m);
-    nlohmann::json tried = nlohmann::json::array();
-    KMeansResult best;
-    if (a->k > 0) {
-      best = KMeans(m, a->k, a->iters, ctx);
-    } else {
-      double best_s = -2;
-      for (int k = std::max(2, a->k_min); k <= std::min<int>(a->k_max, int(m.rows) - 1); ++k) {
-        KMeansResult r = KMeans(m, k, a->iters, ctx);
-        double sil = Silhouette(m, r.assignment, k, 2000, ctx);
-        tried.push_back({{"k", k}, {"silhouette", sil}, {"inertia", r.inertia}});
-        if (sil > best_s) { best_s = sil; best = std::move(r); }
-      }
-      if (best.k == 0) Throw(ErrorCode::kInvalidArgument, "segment: too few users ({}) to choose k", m.rows);
-    }
-    auto terms = SegmentTerms(users, best.assignment, best.k, size_t(a->top));
-    std::vector<std::string> label_names;
-    std::vector<int> truth;
-    if (!s->in.label_field.empty()) truth = LabelIds(users, label_names);
-    nlohmann::json segs = nlohmann::json::array();
-    for (int c = 0; c < best.k; ++c) {
-      nlohmann::json j = {{"segment", c}, {"users", best.sizes[size_t(c)]}};
-      std::vector<std::string> words;
-      for (const auto& t : terms[size_t(c)]) words.push_back(t.term);
-      j["terms"] = words;
-      if (!truth.empty()) {
-        std::map<int, size_t> cnt;
-        for (size_t u = 0; u < users.ids.size(); ++u)
-          if (best.assignment[u] == c) ++cnt[truth[u]];
-        auto it = std::max_element(cnt.begin(), cnt.end(), [](auto& x, auto& y) { return x.second < y.second; });
-        if (it != cnt.end()) {
-          j["majority_label"] = label_names[size_t(it->first)];
-          j["majority_share"] = double(it->second) / double(std::max<size_t>(1, best.sizes[size_t(c)]));
-        }
-      }
-      segs.push_back(j);
-    }
-    double nmi = truth.empty() ? -1 : Nmi(best.assignment, truth);
-    if (!a->out.empty()) {
-      std::string o = "user_id\tsegment\n";
-      for (size_t u = 0; u < users.ids.size(); ++u) o += users.ids[u] + "\t" + std::to_string(best.assignment[u]) + "\n";
-      WriteFileAtomic(a->out, o);
-    }
-    if (s->json) {
-      nlohmann::json j = {{"encoder", name}, {"users", users.ids.size()}, {"k", best.k}, {"iterations", best.iterations},
-                          {"inertia", best.inertia}, {"segments", segs}, {"k_search", tried}, {"bad_rows", BadJson(bad)}};
-      if (!truth.empty()) j["nmi"] = nmi;
-      return PrintJson(j);
-    }
-    fmt::print("{} users, encoder {}, k = {}{}\n", users.ids.size(), name, best.k,
-               truth.empty() ? "" : fmt::format(", NMI vs {} = {:.3f}", s->in.label_field, nmi));
-    for (const auto& j : segs)
-      fmt::print("  segment {:>2} {:>6} users  {:<40} {}\n", j["segment"].get<int>(), j["users"].get<size_t>(),
-                 j.contains("majority_label") ? fmt::format("true: {} ({:.0f}%)", j["majority_label"].get<std::string>(),
-                                                            100 * j["majority_share"].get<double>()) : "",
-                 fmt::join(j["terms"].get<std::vector<std::string>>(), " "));
-  });
-}
-
-// Seed rows: ids from a file / a list, or users carrying a label.
-std::vector<size_t> SeedRows(const UserTexts& users, const std::string& file, const std::string& list,
-                             const std::string& label, size_t max_seeds) {
-  std::set<std::string> want;
-  if (!file.empty()) {
-    LineSource src(file);
-    while (src.Next() == LineSource::Status::kLine)
-      if (!src.line().empty()) want.emplace(src.line());
-  }
-  for (size_t p = 0; p < list.size();) {
-    size_t q = list.find(',', p);
-    if (q == std::string::npos) q = list.size();
-    if (q > p) want.insert(list.substr(p, q - p));
-    p = q + 1;
-  }
-  std::vector<size_t> rows;
-  for (size_t u = 0; u < users.ids.size() && rows.size() < max_seeds; ++u) {
-    bool by_label = !label.empty() && !users.labels.empty() &&
-                    std::find(users.labels[u].begin(), users.labels[u].end(), label) != users.labels[u].end();
-    if (want.count(users.ids[u]) || by_label) rows.push_back(u);
-  }
-  if (rows.empty()) Throw(ErrorCode::kInvalidArgument, "lookalike: none of the seed users is in the input");
-  return rows;
-}
-
-void InstallLookalike(CLI::App* profile, Globals& g) {
-  struct Args { std::string seeds, seed_ids, seed_label, out; size_t n = 100, max_seeds = 100; int ef = 200; };
-  auto s = std::make_shared<Source>();
-  auto a = std::make_shared<Args>();
-  auto* c = profile->add_subcommand("lookalike", "the N users most similar to seed users (HNSW, recall vs exact)");
-  s->Install(c, "--users");
-  c->add_option("--profiles", s->profiles, "use a saved profile file instead of embedding");
-  c->add_option("--seeds", a->seeds, "file of seed user ids, one per line");
-  c->add_option("--seed-ids", a->seed_ids, "comma-separated seed user ids");
-  c->add_option("--seed-label", a->seed_label, "seed = users with this label (needs --label-field)");
-  c->add_option("--label-field", s->in.label_field, "JSON lines: label field for --seed-label");
-  c->add_option("--max-seeds", a->max_seeds, "seeds used at most (first in input order)");
-  c->add_option("-n,--n", a->n, "audience size");
-  c->add_option("--ef", a->ef, "HNSW search breadth (at least the per-seed k)");
-  c->add_option("--out", a->out, "write user_id<TAB>score");
-  c->callback([s, a, &g] {
-    Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
-    std::vector<size_t> seeds = SeedRows(users, a->seeds, a->seed_ids, a->seed_label, a->max_seeds);
-    std::string name;
-    Matrix m = Profiles(*s, users, ctx, name);
-    LookalikeResult r = Lookalike(m, seeds, a->n, a->ef, ctx);
-    // With labelled users, the share of the audience that shares the seed label.
-    double same = -1;
-    if (!a->seed_label.empty()) {
-      size_t hit = 0;
-      for (size_t u : r.users)
-        hit += std::find(users.labels[u].begin(), users.labels[u].end(), a->seed_label) != users.labels[u].end();
-      same = r.users.empty() ? 0 : double(hit) / double(r.users.size());
-    }
-    if (!a->out.empty()) {
-      std::string o = "user_id\tscore\n";
-      for (size_t i = 0; i < r.users.size(); ++i) o += fmt::format("{}\t{:.6f}\n", users.ids[r.users[i]], r.scores[i]);
-      WriteFileAtomic(a->out, o);
-    }
-    if (s->json) {
-      nlohmann::json aud = nlohmann::json::array();
-      for (size_t i = 0; i < r.users.size(); ++i) aud.push_back({{"user_id", users.ids[r.users[i]]}, {"score", r.scores[i]}});
-      nlohmann::json j = {{"encoder", name}, {"seeds", seeds.size()}, {"n", r.users.size()}, {"recall", r.recall},
-                          {"ann_seconds", r.ann_seconds}, {"exact_seconds", r.exact_seconds}, {"audience", aud}};
-      if (same >= 0) j["seed_label_share"] = same;
-      return PrintJson(j);
-    }
-    fmt::print("{} seeds -> {} lookalikes (encoder {}), recall vs exact {:.3f}, ANN {:.3f}s, exact {:.3f}s\n",
-               seeds.size(), r.users.size(), name, r.recall, r.ann_seconds, r.exact_seconds);
-    if (same >= 0) fmt::print("share of the audience labelled {}: {:.3f}\n", a->seed_label, same);
-    for (size_t i = 0; i < std::min<size_t>(10, r.users.size()); ++i)
-      fmt::print("  {}  {:.4f}\n", users.ids[r.users[i]], r.scores[i]);
-  });
-}
-
-void InstallKeywords(CLI::App* profile, Globals& g) {
-  struct Args { std::string campaign, candidates, response; size_t top = 20, pool = 300; };
-  auto s = std::make_shared<Source>();
-  auto a = std::make_shared<Args>();
-  auto* c = profile->add_subcommand("keywords", "rank keywords for a campaign by similarity and audience response");
-  s->Install(c, "--users");
-  c->add_option("--campaign", a->campaign, "campaign description")->required();
-  c->add_option("--candidates", a->candidates, "candidate keywords, one per line (default: frequent words of the users)");
-  c->add_option("--candidate-pool", a->pool, "default candidates: this many most frequent words");
-  c->add_option("--response", a->response, "user_id<TAB>response (default: users' similarity to the campaign)");
-  c->add_option("--top", a->top, "keywords shown");
-  c->callback([s, a, &g] {
-    Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
-    auto emb = s->Make(users, ctx);
-    Matrix prof = emb->EmbedUsers(users, ctx);
-    std::vector<std::string> cands;
-    if (!a->candidates.empty()) {
-      LineSource src(a->candidates);
-      while (src.Next() == LineSource::Status::kLine)
-        if (!src.line().empty()) cands.emplace_back(src.line());
-    } else {
-      cands = CandidateKeywords(users, a->pool);
-    }
-    std::vector<double> resp;
-    if (!a->response.empty()) {
-      std::map<std::string, double> by_id;
-      BadRowLog rbad(a->response);
-      LineSource src(a->response);
-      while (src.Next() == LineSource::Status::kLine) {
-        std::string line(src.line());
-        size_t tab = line.find('\t');
-        char* end = nullptr;
-        double v = tab == std::string::npos ? 0 : std::strtod(line.c_str() + tab + 1, &end);
-        if (tab == std::string::npos || end == line.c_str() + tab + 1) {
-          if (src.line_number() > 1) rbad.Report(src.line_number(), "line", "expected user_id<TAB>number");
-          continue;
-        }
-        by_id[line.substr(0, tab)] = v;
-      }
-      WarnBad(ctx, rbad);
-      for (const auto& id : users.ids) resp.push_back(by_id.count(id) ? by_id[id] : 0.0);
-    }
-    auto ranked = RankKeywords(*emb, a->campaign, cands, users, prof, resp, ctx);
-    if (ranked.size() > a->top) ranked.resize(a->top);
-    if (s->json) {
-      nlohmann::json k = nlohmann::json::array();
-      for (const auto& r : ranked)
-        k.push_back({{"keyword", r.keyword}, {"similarity", r.similarity}, {"reach", r.reach},
-                     {"response", r.response}, {"score", r.score}});
-      return PrintJson({{"encoder", emb->name()}, {"campaign", a->campaign}, {"candidates", cands.size()}, {"keywords", k}});
-    }
-    fmt::print("{:<24} {:>10} {:>7} {:>9} {:>7}\n", "keyword", "similarity", "reach", "response", "score");
-    for (const auto& r : ranked)
-      fmt::print("{:<24} {:>10.4f} {:>7} {:>9.4f} {:>7.4f}\n", r.keyword, r.similarity, r.reach, r.response, r.score);
-  });
-}
-
-void InstallEvaluate(CLI::App* profile, Globals& g) {
-  struct Args { int k = 0; size_t neighbours = 100, queries = 500; bool baseline = true; };
-  auto s = std::make_shared<Source>();
-  auto a = std::make_shared<Args>();
-  auto* c = profile->add_subcommand("evaluate", "segment NMI, neighbour precision and kNN label AUC, encoder vs TF-IDF");
-  s->Install(c, "--users");
-  c->add_option("--truth-field", s->in.truth_field, "JSON lines: true interest vector per user");
-  c->add_option("--label-field", s->in.label_field, "JSON lines: label(s) per user");
-  c->add_option("--k", a->k, "segments for NMI (0 = number of distinct labels)");
-  c->add_option("--neighbours", a->neighbours, "k of precision@k against true-interest neighbours");
-  c->add_option("--queries", a->queries, "users sampled for precision@k");
-  c->add_option("--baseline", a->baseline, "also evaluate the TF-IDF baseline (true/false)");
-  c->callback([s, a, &g] {
-    Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
-    nlohmann::json res = nlohmann::json::object();
-    std::vector<std::string> encoders;
-    if (!s->model.empty() || s->encoder == "bert") encoders.push_back("bert");
-    if (a->baseline || s->encoder == "tfidf") encoders.push_back("tfidf");
-    std::set<std::string> done;
-    for (const auto& e : encoders) {
-      if (!done.insert(e).second) continue;
-      s->encoder = e;
-      auto emb = s->Make(users, ctx);
-      Matrix m = emb->EmbedUsers(users, ctx);
-      res[e] = EvaluateProfiles(m, users, a->k, a->neighbours, a->queries, ctx);
-      res[e]["dim"] = m.dim;
-    }
-    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", a->neighbours},
-                        {"queries", a->queries}, {"encoders", res}, {"bad_rows", BadJson(bad)}};
-    if (s->json) return PrintJson(j);
-    fmt::print("{} users, {} texts\n{:<8} {:>5} {:>8} {:>14} {:>14}\n", users.ids.size(), users.num_texts(), "encoder",
-               "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC");
-    for (auto it = res.begin(); it != res.end(); ++it)
-      fmt::print("{:<8} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}\n", it.key(), it.value()["k"].get<int>(),
-                 it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),
-                 it.value()["knn_label_auc"].get<double>());
-  });
-}
+}  // namespace
 
 void InstallProfile(CLI::App& app, Globals& g) {
   auto* p = app.add_subcommand("profile", "user profiles from text: BERT embeddings, segments, lookalikes, keywords");
@@ -454,7 +172,11 @@ void InstallProfile(CLI::App& app, Globals& g) {
   InstallEvaluate(p, g);
 }
 
-ADPILOT_CLI_COMMAND(70, InstallProfile);
+}  // namespace adpilot::cli::profile
 
+namespace adpilot::cli {
+namespace {
+void InstallProfileCommands(CLI::App& app, Globals& g) { profile::InstallProfile(app, g); }
+ADPILOT_CLI_COMMAND(70, InstallProfileCommands);
 }  // namespace
 }  // namespace adpilot::cli

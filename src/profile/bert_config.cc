@@ -119,13 +119,24 @@ void PretrainOptions::Describe(OptionSet& o) {
   o.Add("steps", &steps, "optimizer steps").Range(1, 10000000);
   o.Add("learning_rate", &learning_rate, "AdamW peak learning rate (linear warm-up and decay)").Range(1e-6, 1);
   o.Add("mask_prob", &mask_prob, "share of tokens masked (80% [MASK], 10% random, 10% kept)").Range(0.01, 0.9);
-  o.Add("max_seconds", &max_seconds, "stop after this many seconds (0 = run all steps)").Min(0);
+  o.Add("max_seconds", &max_seconds, "stop after this many seconds, both stages (0 = run all steps)").Min(0);
+  o.Add("contrastive_steps", &contrastive_steps,
+        "contrastive steps after the masked LM: halves of a user's texts are positives (0 = off)").Range(0, 10000000);
+  o.Add("contrastive_batch", &contrastive_batch, "groups (users) per contrastive step").Range(2, 4096);
+  o.Add("contrastive_texts", &contrastive_texts, "texts per half of a group at most").Range(1, 256);
+  o.Add("contrastive_learning_rate", &contrastive_learning_rate, "AdamW peak learning rate of the contrastive stage")
+      .Range(1e-6, 1);
+  o.Add("temperature", &temperature, "InfoNCE temperature").Range(1e-3, 10);
+  o.Add("contrastive_share", &contrastive_share, "share of max_seconds given to the contrastive stage").Range(0, 1);
 }
 
 void to_json(nlohmann::json& j, const PretrainReport& r) {
   j = {{"texts", r.texts},           {"tokens", r.tokens},         {"vocab_size", r.vocab_size},
        {"steps", r.steps},           {"first_loss", r.first_loss}, {"last_loss", r.last_loss},
-       {"seconds", r.seconds}};
+       {"groups", r.groups},         {"contrastive_steps", r.contrastive_steps},
+       {"contrastive_first_loss", r.contrastive_first_loss},
+       {"contrastive_last_loss", r.contrastive_last_loss},
+       {"mlm_seconds", r.mlm_seconds}, {"seconds", r.seconds}};
 }
 
 }  // namespace adpilot

@@ -55,4 +55,25 @@ bool SmallModel(const BertConfig& c);
 void QuantizeLinears(Weights& w);
 void DropQuantization(Weights& w);
 
+// Pre-training learning rate at `progress` in [0, 1] (the larger of the step
+// and the time fraction used): linear warm-up over the first `warmup` share,
+// then linear decay to 5% of `peak`.
+double ScheduledRate(double peak, double progress, double warmup);
+
+// The contrastive stage (bert_contrastive.cc): `groups` index `seqs` (token
+// ids); groups of two or more sequences are split into two random halves whose
+// mean-pooled vectors are positives, other groups in-batch negatives.
+// Trains the encoder weights `w` in place, for `o.contrastive_steps` steps or
+// `max_seconds` (> 0).
+struct ContrastiveStats {
+  int steps = 0;
+  double first_loss = 0, last_loss = 0;
+};
+ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
+                                  const std::vector<std::vector<size_t>>& groups, int32_t pad,
+                                  const PretrainOptions& o, double max_seconds, const Context& ctx);
+
+// Mean of the first and of the last (up to) 20 values.
+std::pair<double, double> FirstLastMean(const std::vector<double>& v);
+
 }  // namespace adpilot::bert

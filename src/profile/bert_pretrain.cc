@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -24,11 +25,31 @@
 namespace adpilot {
 
 #ifndef ADPILOT_WITH_TORCH
-PretrainReport PretrainBert(const std::vector<std::string>&, const std::string&, const PretrainOptions&,
+PretrainReport PretrainBert(const std::vector<std::vector<std::string>>&, const std::string&, const PretrainOptions&,
                             const Context&) {
   Throw(ErrorCode::kUnsupported, "this build has no libtorch: pretraining is unavailable");
 }
 #else
+namespace bert {
+
+double ScheduledRate(double peak, double progress, double warmup) {
+  progress = std::clamp(progress, 0.0, 1.0);
+  if (progress < warmup) return peak * std::max(0.01, progress / warmup);
+  return peak * std::max(0.05, (1.0 - progress) / std::max(1e-9, 1.0 - warmup));
+}
+
+std::pair<double, double> FirstLastMean(const std::vector<double>& v) {
+  size_t k = std::min<size_t>(20, v.size());
+  double first = 0, last = 0;
+  for (size_t i = 0; i < k; ++i) {
+    first += v[i] / double(k);
+    last += v[v.size() - 1 - i] / double(k);
+  }
+  return {first, last};
+}
+
+}  // namespace bert
+
 namespace {
 
 std::vector<float> ToVector(const at::Tensor& t) {
@@ -38,31 +59,43 @@ std::vector<float> ToVector(const at::Tensor& t) {
 
 }  // namespace
 
-PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::string& out_dir,
+PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& text_groups, const std::string& out_dir,
                             const PretrainOptions& o, const Context& ctx) {
   auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   if (o.hidden_size % o.num_heads)
     Throw(ErrorCode::kInvalidArgument, "hidden_size {} is not a multiple of num_heads {}", o.hidden_size, o.num_heads);
   PretrainReport rep;
   // 1. WordPiece vocabulary from the corpus' words.
   WordPieceTokenizer basic({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}, TokenizerConfig{});
   std::map<std::string, uint64_t> counts;
-  for (const auto& t : texts)
-    for (auto& w : basic.BasicTokenize(t)) ++counts[w];
+  for (const auto& g : text_groups)
+    for (const auto& t : g)
+      for (auto& w : basic.BasicTokenize(t)) ++counts[w];
   if (counts.empty()) Throw(ErrorCode::kInvalidArgument, "pretraining corpus has no words");
   WordPieceTokenizer tok(LearnWordPieceVocab(counts, size_t(o.vocab_size)), TokenizerConfig{});
   rep.vocab_size = tok.vocab_size();
   std::vector<std::vector<int32_t>> seqs;
-  for (const auto& t : texts) {
-    auto ids = tok.Encode(t, size_t(o.max_len));
-    if (ids.size() > 2) {
+  std::vector<std::vector<size_t>> groups;  // groups of >= 2 non-empty texts, as indices into seqs
+  for (const auto& g : text_groups) {
+    std::vector<size_t> members;
+    for (const auto& t : g) {
+      auto ids = tok.Encode(t, size_t(o.max_len));
+      if (ids.size() <= 2) continue;
       rep.tokens += ids.size() - 2;
+      members.push_back(seqs.size());
       seqs.push_back(std::move(ids));
     }
+    if (members.size() >= 2) groups.push_back(std::move(members));
   }
   rep.texts = seqs.size();
+  rep.groups = groups.size();
   if (seqs.empty()) Throw(ErrorCode::kInvalidArgument, "pretraining corpus has no non-empty text");
-  ctx.log().info("pretrain: {} texts, {} tokens, vocabulary {}", rep.texts, rep.tokens, rep.vocab_size);
+  ctx.log().info("pretrain: {} texts, {} tokens, vocabulary {}, {} groups of 2+ texts", rep.texts, rep.tokens,
+                 rep.vocab_size, rep.groups);
+  bool contrastive = o.contrastive_steps > 0 && groups.size() >= 2;
+  // With a time cap, each stage has its share; the masked LM comes first.
+  double mlm_seconds = o.max_seconds <= 0 ? 0 : contrastive ? o.max_seconds * (1 - o.contrastive_share) : o.max_seconds;
 
   // 2. Model: BertModel weights plus the masked-LM head (decoder tied to the word embeddings).
   BertConfig c;
@@ -101,7 +134,6 @@ PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::st
   std::uniform_int_distribution<int32_t> rand_tok(5, c.vocab_size - 1);
   std::vector<double> losses;
   Progress progress(ctx, "pretrain", uint64_t(o.steps), "steps");
-  int warmup = std::max(1, o.steps / 10);
   for (int step = 0; step < o.steps; ++step) {
     std::vector<const std::vector<int32_t>*> batch;
     for (int b = 0; b < o.batch_size; ++b) batch.push_back(&seqs[rng() % seqs.size()]);
@@ -126,8 +158,10 @@ PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::st
         ia[b][t] = tok.mask_id();
       }
     }
-    double lr = step < warmup ? o.learning_rate * (step + 1) / warmup
-                              : o.learning_rate * std::max(0.05, double(o.steps - step) / double(o.steps - warmup));
+    // Decay by whichever budget runs out first, steps or seconds.
+    double done = double(step) / double(o.steps);
+    if (mlm_seconds > 0) done = std::max(done, elapsed() / mlm_seconds);
+    double lr = bert::ScheduledRate(o.learning_rate, done, 0.1);
     for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     at::Tensor hidden = bert::Forward(c, w, ids, mask);
     at::Tensor sel = labels.view({-1}).ne(-100).nonzero().squeeze(1);
@@ -143,17 +177,20 @@ PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::st
     losses.push_back(loss.item<double>());
     progress.Add();
     rep.steps = step + 1;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (o.max_seconds > 0 && elapsed > o.max_seconds) {
-      ctx.log().info("pretrain: stopping at step {} after {:.1f}s (max_seconds)", step + 1, elapsed);
+    if (mlm_seconds > 0 && elapsed() > mlm_seconds) {
+      ctx.log().info("pretrain: masked LM stops at step {} after {:.1f}s (its time share)", step + 1, elapsed());
       break;
     }
   }
   progress.Finish();
-  size_t k = std::min<size_t>(20, losses.size());
-  for (size_t i = 0; i < k; ++i) {
-    rep.first_loss += losses[i] / double(k);
-    rep.last_loss += losses[losses.size() - 1 - i] / double(k);
+  std::tie(rep.first_loss, rep.last_loss) = bert::FirstLastMean(losses);
+  rep.mlm_seconds = elapsed();
+  if (contrastive) {
+    double left = o.max_seconds > 0 ? std::max(1.0, o.max_seconds - elapsed()) : 0;
+    auto cs = bert::TrainContrastive(c, w, seqs, groups, tok.pad_id(), o, left, ctx);
+    rep.contrastive_steps = cs.steps;
+    rep.contrastive_first_loss = cs.first_loss;
+    rep.contrastive_last_loss = cs.last_loss;
   }
 
   // 4. Hugging Face BertForMaskedLM layout.
@@ -170,10 +207,19 @@ PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::st
   WriteFileAtomic(out_dir + "/config.json", c.ToJson().dump(2) + "\n");
   tok.Save(out_dir);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ctx.log().info("pretrain: {} steps, masked-LM loss {:.3f} -> {:.3f}, {:.1f}s; wrote {}", rep.steps,
-                 rep.first_loss, rep.last_loss, rep.seconds, out_dir);
+  ctx.log().info("pretrain: {} steps, masked-LM loss {:.3f} -> {:.3f}; {} contrastive steps, loss {:.3f} -> {:.3f}; "
+                 "{:.1f}s; wrote {}", rep.steps, rep.first_loss, rep.last_loss, rep.contrastive_steps,
+                 rep.contrastive_first_loss, rep.contrastive_last_loss, rep.seconds, out_dir);
   return rep;
 }
 #endif
+
+PretrainReport PretrainBert(const std::vector<std::string>& texts, const std::string& out_dir,
+                            const PretrainOptions& opts, const Context& ctx) {
+  std::vector<std::vector<std::string>> groups;
+  groups.reserve(texts.size());
+  for (const auto& t : texts) groups.push_back({t});
+  return PretrainBert(groups, out_dir, opts, ctx);
+}
 
 }  // namespace adpilot

@@ -1,5 +1,7 @@
-// WordPiece tokenizer. Unicode properties (categories, full lower-casing, NFC
-// and NFD) come from ICU; pure-ASCII words take a fast path that needs none.
+// WordPiece tokenizer as Hugging Face's BertTokenizer: basic tokenization
+// (cleaning, CJK spacing, NFC, lower-casing, accent stripping, punctuation
+// splitting) then greedy longest-match WordPiece. Unicode helpers in
+// unicode_text.cc; vocabulary learning in wordpiece_vocab.cc.
 #include "adpilot/tokenizer.h"
 
 #include <algorithm>
@@ -7,155 +9,14 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
-#include <unicode/unistr.h>
-#include <unicode/locid.h>
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "profile/unicode_text.h"
 
 namespace adpilot {
-namespace {
 
-// Decodes one code point at s[i]; returns its length, 0 when invalid.
-size_t DecodeUtf8(std::string_view s, size_t i, char32_t& cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned c = b(i);
-  if (c < 0x80) { cp = c; return 1; }
-  size_t len;
-  char32_t min;
-  if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
-
-bool IsWhitespace(char32_t c) {
-  if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return true;
-  return c >= 0x80 && u_charType(UChar32(c)) == U_SPACE_SEPARATOR;
-}
-
-bool IsControl(char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') return false;
-  if (c < 0x80) return c < 0x20 || c == 0x7F;
-  switch (u_charType(UChar32(c))) {
-    case U_CONTROL_CHAR: case U_FORMAT_CHAR: case U_UNASSIGNED:
-    case U_PRIVATE_USE_CHAR: case U_SURROGATE:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsPunctuation(char32_t c) {
-  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
-    return true;
-  if (c < 0x80) return false;
-  switch (u_charType(UChar32(c))) {
-    case U_DASH_PUNCTUATION: case U_START_PUNCTUATION: case U_END_PUNCTUATION:
-    case U_CONNECTOR_PUNCTUATION: case U_OTHER_PUNCTUATION: case U_INITIAL_PUNCTUATION:
-    case U_FINAL_PUNCTUATION:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsCjk(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
-         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
-}
-
-// Python's str.split() separators that survive cleaning (U+2028/2029 and the like).
-bool IsSplitSpace(char32_t c) { return c == ' ' || (c >= 0x80 && u_isUWhiteSpace(UChar32(c))); }
-
-bool IsAscii(std::string_view s) {
-  for (unsigned char c : s)
-    if (c >= 0x80) return false;
-  return true;
-}
-
-std::string ToUtf8(const icu::UnicodeString& u) {
-  std::string s;
-  u.toUTF8String(s);
-  return s;
-}
-
-const icu::Normalizer2& Nfc() {
-  UErrorCode st = U_ZERO_ERROR;
-  const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(st);
-  if (U_FAILURE(st)) Throw(ErrorCode::kInternal, "ICU NFC unavailable: {}", u_errorName(st));
-  return *n;
-}
-const icu::Normalizer2& Nfd() {
-  UErrorCode st = U_ZERO_ERROR;
-  const icu::Normalizer2* n = icu::Normalizer2::getNFDInstance(st);
-  if (U_FAILURE(st)) Throw(ErrorCode::kInternal, "ICU NFD unavailable: {}", u_errorName(st));
-  return *n;
-}
-
-// Lower-case (full mapping, as Python's str.lower) and/or strip accents (NFD, drop Mn).
-std::string Normalize(std::string_view word, bool lower, bool strip) {
-  if (IsAscii(word)) {
-    std::string s(word);
-    if (lower)
-      for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-    return s;
-  }
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(word.data(), int32_t(word.size())));
-  if (lower) u.toLower(icu::Locale::getRoot());
-  if (!strip) return ToUtf8(u);
-  UErrorCode st = U_ZERO_ERROR;
-  icu::UnicodeString d = Nfd().normalize(u, st);
-  icu::UnicodeString kept;
-  for (int32_t i = 0; i < d.length();) {
-    UChar32 c = d.char32At(i);
-    if (u_charType(c) != U_NON_SPACING_MARK) kept.append(c);
-    i += U16_LENGTH(c);
-  }
-  return ToUtf8(kept);
-}
-
-}  // namespace
-
-size_t FindInvalidUtf8(std::string_view s) {
-  char32_t cp;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = DecodeUtf8(s, i, cp);
-    if (!n) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
+using namespace text;  // NOLINT: the Unicode helpers are this file's vocabulary
 
 WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, TokenizerConfig config)
     : vocab_(std::move(vocab)), config_(std::move(config)) {
@@ -243,12 +104,7 @@ void WordPieceTokenizer::BasicTokenizeInto(std::string_view text, std::vector<st
       AppendUtf8(clean, cp);
     }
   }
-  if (!IsAscii(clean)) {
-    UErrorCode st = U_ZERO_ERROR;
-    icu::UnicodeString u = Nfc().normalize(
-        icu::UnicodeString::fromUTF8(icu::StringPiece(clean.data(), int32_t(clean.size()))), st);
-    clean = ToUtf8(u);
-  }
+  if (!IsAscii(clean)) clean = NfcUtf8(clean);
   bool lower = config_.do_lower_case;
   bool strip = config_.strip_accents.value_or(lower);
   auto special = [&](std::string_view w) {
@@ -382,69 +238,6 @@ void WordPieceTokenizer::Save(const std::string& dir) const {
   };
   j["strip_accents"] = config_.strip_accents ? nlohmann::json(*config_.strip_accents) : nlohmann::json();
   WriteFileAtomic(dir + "/tokenizer_config.json", j.dump(2) + "\n");
-}
-
-std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_t>& word_counts,
-                                             size_t vocab_size, uint64_t min_count) {
-  std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-  std::unordered_map<std::string, bool> have;
-  for (const auto& t : vocab) have[t] = true;
-  auto add = [&](const std::string& t) {
-    if (vocab.size() >= vocab_size || have.count(t)) return;
-    have[t] = true;
-    vocab.push_back(t);
-  };
-  // Every character, so that any seen word can be covered without [UNK].
-  std::map<std::string, uint64_t> chars;
-  for (const auto& [w, c] : word_counts) {
-    char32_t cp;
-    for (size_t i = 0; i < w.size();) {
-      size_t n = DecodeUtf8(w, i, cp);
-      if (!n) n = 1;
-      chars[w.substr(i, n)] += c;
-      i += n;
-    }
-  }
-  std::vector<std::pair<uint64_t, std::string>> by_count;
-  for (const auto& [ch, c] : chars) by_count.emplace_back(c, ch);
-  std::sort(by_count.begin(), by_count.end(), std::greater<>());
-  for (const auto& [c, ch] : by_count) add(ch);
-  for (const auto& [c, ch] : by_count) add("##" + ch);
-  // Whole words, most frequent first.
-  std::vector<std::pair<uint64_t, std::string>> words;
-  for (const auto& [w, c] : word_counts)
-    if (c >= min_count) words.emplace_back(c, w);
-  std::sort(words.begin(), words.end(), std::greater<>());
-  size_t word_budget = vocab.size() + (vocab_size - std::min(vocab_size, vocab.size())) * 3 / 4;
-  std::unordered_map<std::string, bool> covered;
-  for (const auto& [c, w] : words) {
-    if (vocab.size() >= word_budget) break;
-    add(w);
-    covered[w] = true;
-  }
-  // Frequent prefixes and "##" suffixes of the words left out.
-  std::unordered_map<std::string, uint64_t> pieces;
-  for (const auto& [w, c] : word_counts) {
-    if (covered.count(w)) continue;
-    std::vector<size_t> b;
-    char32_t cp;
-    for (size_t i = 0; i < w.size();) {
-      b.push_back(i);
-      size_t n = DecodeUtf8(w, i, cp);
-      i += n ? n : 1;
-    }
-    b.push_back(w.size());
-    size_t n = b.size() - 1;
-    for (size_t len = 2; len <= std::min<size_t>(n - 1, 8); ++len) {
-      pieces[w.substr(0, b[len])] += c * len;
-      pieces["##" + w.substr(b[n - len])] += c * len;
-    }
-  }
-  std::vector<std::pair<uint64_t, std::string>> ranked;
-  for (const auto& [p, c] : pieces) ranked.emplace_back(c, p);
-  std::sort(ranked.begin(), ranked.end(), std::greater<>());
-  for (const auto& [c, p] : ranked) add(p);
-  return vocab;
 }
 
 }  // namespace adpilot

@@ -93,6 +93,37 @@ TEST(Bert, UnreadablePytorchModelBinIsAClearError) {
   }
 }
 
+// A real pytorch_model.bin as Hugging Face writes it (torch.save zip of an
+// OrderedDict): Debian's libtorch 1.13 cannot read it, and the error must say
+// so, naming the file and pointing to model.safetensors. Should a libtorch
+// read it, the vectors must equal those of the safetensors copy.
+TEST(Bert, HuggingFacePytorchModelBin) {
+  if (!BertAvailable()) GTEST_SKIP() << "built without libtorch";
+  ADPILOT_REQUIRE_SHARED_DATA("bert/bert_tiniest");
+  if (!PythonTorch()) GTEST_SKIP() << "/usr/bin/python3 with torch not available";
+  testing::TempDir dir;
+  std::string m = dir.File("bin_model");
+  std::filesystem::create_directories(m);
+  for (const char* f : {"config.json", "vocab.txt", "tokenizer_config.json"})
+    std::filesystem::copy_file(shared_path + "/" + f, m + "/" + f);
+  std::string cmd = "/usr/bin/python3 " ADPILOT_SOURCE_DIR "/tests/profile/write_torch_bin.py " + shared_path + " " +
+                    m + "/pytorch_model.bin";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Context ctx;
+  std::unique_ptr<BertEncoder> enc;
+  try {
+    enc = BertEncoder::Load(m, {}, ctx);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find(m + "/pytorch_model.bin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model.safetensors"), std::string::npos) << e.what();
+    return;
+  }
+  auto ref = BertEncoder::Load(shared_path, {}, ctx);
+  auto a = enc->Embed({"Hello, my dog is cute"}, ctx), b = ref->Embed({"Hello, my dog is cute"}, ctx);
+  for (size_t i = 0; i < a[0].size(); ++i) EXPECT_NEAR(a[0][i], b[0][i], 1e-6);
+}
+
 TEST(Bert, BatchingDoesNotChangeResults) {
   if (!BertAvailable()) GTEST_SKIP() << "built without libtorch";
   ADPILOT_REQUIRE_SHARED_DATA("bert/bert_tiniest");

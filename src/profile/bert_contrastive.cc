@@ -1,0 +1,101 @@
+// Contrastive stage of pre-training: a user's texts, split in two halves, give
+// two mean-pooled vectors that should be closer to each other than to the
+// other users' halves in the batch (InfoNCE in both directions). No labels:
+// only which texts belong to the same user (or item). Mean pooling of a
+// masked-LM-only model is dominated by frequent tokens (anisotropy); this
+// stage shapes exactly the vector the profiler uses, the mean over a user's
+// texts of their mean-pooled encodings.
+#ifdef ADPILOT_WITH_TORCH
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+
+#include <torch/torch.h>
+
+#include "adpilot/context.h"
+#include "adpilot/progress.h"
+#include "profile/bert_impl.h"
+
+namespace adpilot::bert {
+
+ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
+                                  const std::vector<std::vector<size_t>>& groups, int32_t pad,
+                                  const PretrainOptions& o, double max_seconds, const Context& ctx) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  std::vector<at::Tensor> params;
+  for (auto& s : Slots(c, w)) params.push_back(*s.tensor);
+  torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.contrastive_learning_rate).weight_decay(0.01));
+  auto rng = ctx.Rng("pretrain-contrastive");
+  size_t G = std::min(groups.size(), size_t(o.contrastive_batch));
+  size_t per_half = size_t(std::max(1, o.contrastive_texts));
+  std::vector<double> losses;
+  Progress progress(ctx, "contrastive", uint64_t(o.contrastive_steps), "steps");
+  std::vector<size_t> order(groups.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  size_t cursor = order.size();
+  ContrastiveStats st;
+  for (int step = 0; step < o.contrastive_steps; ++step) {
+    // Groups without replacement within an epoch: no group is its own negative.
+    std::vector<const std::vector<int32_t>*> batch;
+    std::vector<int64_t> owner;  // row of the half (0..2G-1) each sequence belongs to
+    for (size_t g = 0; g < G; ++g) {
+      if (cursor == order.size()) {
+        std::shuffle(order.begin(), order.end(), rng);
+        cursor = 0;
+      }
+      std::vector<size_t> m = groups[order[cursor++]];
+      std::shuffle(m.begin(), m.end(), rng);
+      size_t half = m.size() / 2;
+      for (size_t i = 0; i < m.size(); ++i) {
+        bool second = i >= half;
+        size_t pos = second ? i - half : i;
+        if (pos >= per_half) continue;
+        batch.push_back(&seqs[m[i]]);
+        owner.push_back(int64_t(second ? G + g : g));
+      }
+    }
+    auto [ids, mask] = PadBatch(batch, pad);
+    at::Tensor pooled = Pool(Forward(c, w, ids, mask), mask, false, false);  // [T, H]
+    // Mean of each half's text vectors: a [2G, T] averaging matrix.
+    at::Tensor avg = torch::zeros({int64_t(2 * G), int64_t(batch.size())});
+    auto aa = avg.accessor<float, 2>();
+    std::vector<int> count(2 * G, 0);
+    for (int64_t o2 : owner) ++count[size_t(o2)];
+    for (size_t t = 0; t < owner.size(); ++t) aa[owner[t]][int64_t(t)] = 1.f / float(count[size_t(owner[t])]);
+    // Centred on the batch mean before the cosine, as segments and lookalikes
+    // centre user vectors: the common direction of all vectors carries no
+    // information and would otherwise hold every logit near 1 / temperature.
+    at::Tensor halves = at::matmul(avg, pooled);
+    halves = halves - halves.mean(0, true);
+    halves = halves / halves.norm(2, {1}, true).clamp_min(1e-9);
+    at::Tensor a = halves.slice(0, 0, int64_t(G)), b = halves.slice(0, int64_t(G), int64_t(2 * G));
+    at::Tensor logits = at::matmul(a, b.t()) / o.temperature;
+    at::Tensor target = torch::arange(int64_t(G), torch::kLong);
+    at::Tensor loss = (torch::nn::functional::cross_entropy(logits, target) +
+                       torch::nn::functional::cross_entropy(logits.t(), target)) / 2;
+    double done = double(step) / double(o.contrastive_steps);
+    if (max_seconds > 0) done = std::max(done, elapsed() / max_seconds);
+    for (auto& g : opt.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(ScheduledRate(o.contrastive_learning_rate, done, 0.1));
+    opt.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(params, 1.0);
+    opt.step();
+    losses.push_back(loss.item<double>());
+    progress.Add();
+    st.steps = step + 1;
+    if (max_seconds > 0 && elapsed() > max_seconds) {
+      ctx.log().info("pretrain: contrastive stage stops at step {} after {:.1f}s (its time share)", step + 1,
+                     elapsed());
+      break;
+    }
+  }
+  progress.Finish();
+  std::tie(st.first_loss, st.last_loss) = FirstLastMean(losses);
+  return st;
+}
+
+}  // namespace adpilot::bert
+#endif
