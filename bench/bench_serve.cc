@@ -1,7 +1,7 @@
 // In-process cost of the bid path, without HTTP: parse (simdjson), write the
 // response, and the whole handler with a real model when ADPILOT_BENCH_MODEL
-// names one (e.g. demo-run/models/ffm.apm). The HTTP figures are wrk's:
-// bench/serve/run_wrk.sh.
+// names one (e.g. demo-run/predict/ffm.apm). The HTTP figures (wrk and the
+// constant-rate loadgen) come from bench/serve/run_load.sh.
 #include <cstdlib>
 
 #include <benchmark/benchmark.h>

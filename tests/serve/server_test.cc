@@ -42,9 +42,10 @@ void ExpectValidResponse(const std::string& request, const std::string& response
       EXPECT_TRUE(b.contains("adm") || b.contains("nurl")) << name;
       EXPECT_TRUE(b["crid"].is_string()) << name;
       EXPECT_TRUE(b["adomain"].is_array()) << name;
-      if (req.contains("badv"))
+      if (req.contains("badv")) {
         for (auto& d : b["adomain"])
           for (auto& bad : req["badv"]) EXPECT_NE(d, bad) << name;
+      }
     }
   }
 }
@@ -77,7 +78,9 @@ TEST_F(ServeHttp, AnswersEveryIabExampleWithAValidResponseOr204) {
       EXPECT_TRUE(r.body.empty());
       ++nobids;
     }
-    if (e.path().filename() == "simple-banner.json") EXPECT_EQ(r.status, 200) << name;
+    if (e.path().filename() == "simple-banner.json") {
+      EXPECT_EQ(r.status, 200) << name;
+    }
   }
   EXPECT_GT(bids, 0);
   EXPECT_GT(nobids, 0);  // video and native: no matching creative
