@@ -13,6 +13,9 @@ BUILD_PKGS=(
   # serve: replicas share campaign budgets through Redis (hiredis client; the
   # server is started by the tests themselves).
   libhiredis-dev redis-server
+  # libtorch calls the system libblas.so.3; Debian's default is the reference
+  # BLAS, 7x slower than OpenBLAS for deep-model and BERT matrix products.
+  libopenblas0-pthread
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(

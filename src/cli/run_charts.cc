@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -153,6 +154,14 @@ void PredictCharts(Report& r, const std::vector<const StepResult*>& steps, const
   if (!pick.empty())
     r.AddKeyFigure("model picked on validation", fmt::format("{} (valid AUC {:.3f})", pick, pick_auc),
                    "the one to deploy");
+  // Deep models are judged against ffm, the strongest shallow model they extend.
+  std::map<std::string, double> test_auc;
+  for (const auto& b : bars) test_auc[b["model"].get<std::string>()] = b["auc"].get<double>();
+  for (const char* deep : {"dcnv2", "deepfm"})
+    if (test_auc.count(deep) && test_auc.count("ffm"))
+      r.AddKeyFigure(fmt::format("{} lift over ffm", deep),
+                     fmt::format("{:+.4f} test AUC", test_auc[deep] - test_auc["ffm"]),
+                     fmt::format("{:.4f} vs {:.4f}", test_auc[deep], test_auc["ffm"]));
   double truth = std::nan("");
   if (const json* g = cc.Find("world")) truth = Num(*g, "true_auc");
   if (std::isfinite(truth)) {
@@ -297,18 +306,34 @@ void DeliverCharts(Report& r, const std::vector<const StepResult*>& steps) {
     const json& o = s->output;
     if (o.contains("rows") && o["rows"].is_array()) {
       json vals = json::array();
-      std::string best;
-      double best_clicks = -1, lin_clicks = std::nan(""), optimal = std::nan("");
+      std::string best, pick;
+      double best_clicks = -1, pick_clicks = std::nan(""), lin_clicks = std::nan(""), optimal = std::nan("");
       for (const auto& row : o["rows"]) {
         std::string st = row.value("strategy", "");
         double clicks = Num(row, "clicks", 0);
+        // `best` chose its strategy on the tuning half; show which one it is.
+        if (st == "best" && row.contains("resolved_strategy") && row["resolved_strategy"].is_string()) {
+          pick = row["resolved_strategy"].get<std::string>();
+          pick_clicks = clicks;
+          st = "best (" + pick + ")";
+        }
         vals.push_back({{"strategy", st}, {"clicks", clicks}});
         if (clicks > best_clicks) { best_clicks = clicks; best = st; }
         if (st == "lin") lin_clicks = clicks;
         optimal = Num(row, "hindsight_optimal_clicks", optimal);
       }
       if (std::isfinite(optimal)) vals.push_back({{"strategy", "hindsight optimum"}, {"clicks", optimal}});
-      r.AddKeyFigure("best bidding strategy", fmt::format("{} ({:.0f} clicks)", best, best_clicks), "same budget, replayed auctions");
+      if (o.contains("budget_scale") && o.contains("channel"))
+        r.AddKeyFigure("replay budget from the allocation",
+                       fmt::format("{:.2f}x the base budget", Num(o, "budget_scale")),
+                       fmt::format("allocated / current spend of the {} channel", o.value("channel", "")));
+      if (!pick.empty())
+        r.AddKeyFigure("bidding strategy picked on the tuning half", fmt::format("{} ({:.0f} clicks)", pick, pick_clicks),
+                       std::isfinite(lin_clicks) && lin_clicks > 0
+                           ? fmt::format("{:+.1f}% clicks over lin on the replayed half", 100 * (pick_clicks / lin_clicks - 1))
+                           : "replayed auctions");
+      else
+        r.AddKeyFigure("best bidding strategy", fmt::format("{} ({:.0f} clicks)", best, best_clicks), "same budget, replayed auctions");
       r.AddChart("Clicks per strategy under the same budget", Bar(vals, "strategy", "clicks", "strategy", "clicks"),
                  fmt::format("{} wins {:.0f} clicks{}{}.", best, best_clicks,
                              std::isfinite(lin_clicks) && lin_clicks > 0 ? fmt::format(", {:+.0f}% over lin", 100 * (best_clicks / lin_clicks - 1)) : "",
@@ -450,9 +475,44 @@ void EvaluateCharts(Report& r, const std::vector<const StepResult*>& steps, cons
   }
 }
 
+// `profile evaluate`: the encoder and the TF-IDF baseline scored in the same run.
+void EncoderEvidence(Report& r, const json& o) {
+  std::vector<std::vector<std::string>> rows;
+  json vals = json::array();
+  for (auto it = o["encoders"].begin(); it != o["encoders"].end(); ++it) {
+    const json& e = it.value();
+    rows.push_back({it.key(), fmt::format("{}", e.value("dim", 0)), fmt::format("{:.3f}", Num(e, "nmi")),
+                    fmt::format("{:.3f}", Num(e, "precision_at_k")), fmt::format("{:.3f}", Num(e, "knn_label_auc"))});
+    vals.push_back({{"encoder", it.key()}, {"metric", "segment NMI"}, {"value", Num(e, "nmi")}});
+    vals.push_back({{"encoder", it.key()}, {"metric", "precision@k"}, {"value", Num(e, "precision_at_k")}});
+  }
+  if (rows.empty()) return;
+  std::string verdict = "Both encoders were scored against the users' true interests, which neither saw.";
+  if (o["encoders"].contains("bert") && o["encoders"].contains("tfidf")) {
+    const json &b = o["encoders"]["bert"], &t = o["encoders"]["tfidf"];
+    double dn = Num(b, "nmi") - Num(t, "nmi"), dp = Num(b, "precision_at_k") - Num(t, "precision_at_k");
+    verdict = fmt::format("The pretrained encoder {} TF-IDF on segment agreement (NMI {:+.3f}) and {} on finding users "
+                          "with the same interests (precision {:+.3f}).",
+                          dn > 0 ? "beats" : "trails", dn, dp > 0 ? "beats it" : "trails it", dp);
+    r.AddKeyFigure("encoder vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
+                   fmt::format("precision@{} {:.3f} vs {:.3f}", o.value("neighbours", 0), Num(b, "precision_at_k"),
+                               Num(t, "precision_at_k")));
+  }
+  r.AddTable("User vectors: encoder vs TF-IDF baseline",
+             {"encoder", "dim", "segment NMI vs true topic", fmt::format("precision@{}", o.value("neighbours", 0)),
+              "kNN label AUC"},
+             rows, verdict);
+  json spec = Bar(vals, "metric", "value", "metric", "score");
+  spec["encoding"]["x"].erase("sort");
+  spec["encoding"]["color"] = Enc("encoder", "nominal", "encoder");
+  spec["encoding"]["xOffset"] = {{"field", "encoder"}};
+  r.AddChart("Encoder vs TF-IDF", spec, verdict);
+}
+
 void ProfileCharts(Report& r, const std::vector<const StepResult*>& steps) {
   for (const auto* s : steps) {
     const json& o = s->output;
+    if (o.contains("encoders") && o["encoders"].is_object()) EncoderEvidence(r, o);
     if (!o.contains("segments") || !o["segments"].is_array()) continue;
     json vals = json::array();
     std::vector<std::vector<std::string>> rows;
