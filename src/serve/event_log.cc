@@ -24,26 +24,42 @@ RotatingLog::RotatingLog(std::string dir, std::string stem, std::string ext, int
 RotatingLog::~RotatingLog() { Close(); }
 
 void RotatingLog::Append(std::string_view line) {
-  std::lock_guard lock(mu_);
-  buf_.append(line);
-  buf_.push_back('\n');
-  if (buf_.size() >= (256u << 10)) WriteLocked(false);
+  bool large;
+  {
+    std::lock_guard lock(mu_);
+    buf_.append(line);
+    buf_.push_back('\n');
+    large = buf_.size() >= (256u << 10);
+  }
+  if (!large) return;
+  // A bidding thread writes a large buffer only when no flush is in progress:
+  // waiting behind the flusher's fdatasync would stall bids for the length of a
+  // disk sync. Past kMaxBuffered it waits anyway, so memory stays bounded.
+  std::unique_lock file(file_mu_, std::try_to_lock);
+  if (!file.owns_lock()) {
+    {
+      std::lock_guard lock(mu_);
+      if (buf_.size() < kMaxBuffered) return;
+    }
+    file.lock();
+  }
+  WriteFileLocked(false);
 }
 
 void RotatingLog::Flush(bool sync) {
-  std::lock_guard lock(mu_);
-  WriteLocked(sync);
+  std::lock_guard file(file_mu_);
+  WriteFileLocked(sync);
 }
 
 void RotatingLog::Close() {
-  std::lock_guard lock(mu_);
-  WriteLocked(true);
+  std::lock_guard file(file_mu_);
+  WriteFileLocked(true);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
 std::string RotatingLog::current_path() {
-  std::lock_guard lock(mu_);
+  std::lock_guard file(file_mu_);
   return path_;
 }
 
@@ -68,15 +84,21 @@ void RotatingLog::OpenNext() {
   }
 }
 
-void RotatingLog::WriteLocked(bool sync) {
-  if (buf_.empty()) {
+void RotatingLog::WriteFileLocked(bool sync) {
+  // Appenders only hold mu_ to swap the buffer out; the write and the sync run
+  // under file_mu_ alone, so bids keep appending while the disk syncs.
+  {
+    std::lock_guard lock(mu_);
+    out_.swap(buf_);
+  }
+  if (out_.empty()) {
     if (sync && fd_ >= 0) ::fdatasync(fd_);
     return;
   }
   if (fd_ < 0 || written_ >= rotate_bytes_) OpenNext();
   // Rotation happens between flushes, so a file never ends mid-line.
-  const char* p = buf_.data();
-  size_t n = buf_.size();
+  const char* p = out_.data();
+  size_t n = out_.size();
   while (n > 0) {
     ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
@@ -86,8 +108,8 @@ void RotatingLog::WriteLocked(bool sync) {
     p += w;
     n -= size_t(w);
   }
-  written_ += int64_t(buf_.size() - n);
-  buf_.clear();
+  written_ += int64_t(out_.size() - n);
+  out_.clear();
   if (sync) ::fdatasync(fd_);
 }
 

@@ -28,12 +28,16 @@ class RotatingLog {
   std::string current_path();
 
  private:
+  static constexpr size_t kMaxBuffered = 64u << 20;
   void OpenNext();
-  void WriteLocked(bool sync);
+  // Writes what was appended so far; caller holds file_mu_.
+  void WriteFileLocked(bool sync);
   std::string dir_, stem_, ext_;
   int64_t rotate_bytes_;
-  std::mutex mu_;
-  std::string buf_;
+  // Lock order: file_mu_ before mu_. mu_ guards buf_ only (held for an append
+  // or a swap); file_mu_ guards the file and out_ (held across write and sync).
+  std::mutex file_mu_, mu_;
+  std::string buf_, out_;
   int fd_ = -1;
   int64_t written_ = 0;
   uint64_t seq_ = 0;
