@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,30 @@ inline double LogLossFromMargin(double m, double y) {
 // Scores every example of `src` (from its start) in order. raw = uncalibrated.
 void ScoreSource(const Model& m, ExampleSource& src, const Context& ctx, std::vector<float>& pred,
                  std::vector<float>& label, std::vector<float>& weight, bool raw);
+
+// Early stopping on validation logloss, shared by every epoch loop: scores the
+// epoch, keeps the patience count, and names the best epoch after a rollback.
+class EarlyStopping {
+ public:
+  EarlyStopping(ExampleSource* valid, const TrainConfig& cfg) : active_(valid && !cfg.online), valid_(valid),
+                                                                  patience_(cfg.patience) {}
+  bool active() const { return active_; }
+  double best() const { return best_; }
+  // Fills er's valid logloss and AUC (nothing when inactive).
+  void Score(const Model& m, const Context& ctx, EpochReport& er) const;
+  enum class Verdict { kImproved, kWorse, kStop };
+  // Call when active, after Score.
+  Verdict Update(double valid_logloss);
+  // After restoring the snapshot of best(): the epoch that produced it.
+  static void MarkBestEpoch(TrainReport& r, double best);
+
+ private:
+  bool active_;
+  ExampleSource* valid_;
+  int patience_;
+  double best_ = std::numeric_limits<double>::infinity();
+  int bad_ = 0;
+};
 
 // Models trained by per-example gradient steps. Step() may run on several
 // threads at once without locks (Hogwild): updates race benignly on sparse

@@ -43,9 +43,8 @@ TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const 
   int epochs = cfg.online ? 1 : cfg.epochs;
   int threads = std::max(1, ctx.threads);
   size_t chunk = size_t(std::max(1, cfg.batch)) * size_t(threads);
-  double best = std::numeric_limits<double>::infinity();
+  EarlyStopping stop(valid, cfg);
   std::vector<float> snapshot;
-  int bad = 0;
   std::vector<Example> cur, next;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
@@ -85,39 +84,54 @@ TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const 
     er.train_logloss = rows ? tl / double(rows) : NAN;
     r.epochs_run = epoch;
     r.best_epoch = epoch;
-    if (valid && !cfg.online) {
-      std::vector<float> p, y, w;
-      ScoreSource(*this, *valid, ctx, p, y, w, true);
-      er.valid_logloss = LogLoss(p, y, w);
-      er.valid_auc = Auc(p, y, w);
-    }
+    stop.Score(*this, ctx, er);
     er.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.2f}s)",
                    name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds);
     r.epochs.push_back(er);
-    if (!valid || cfg.online) continue;
-    if (er.valid_logloss < best) {
-      best = er.valid_logloss;
-      bad = 0;
+    if (!stop.active()) continue;
+    auto verdict = stop.Update(er.valid_logloss);
+    if (verdict == EarlyStopping::Verdict::kImproved) {
       if (epoch < epochs) {
         auto p = Parameters();
         snapshot.assign(p.begin(), p.end());
       } else {
         snapshot.clear();
       }
-    } else if (++bad >= cfg.patience) {
+    } else if (verdict == EarlyStopping::Verdict::kStop) {
       r.stopped_early = true;
       break;
     }
   }
   // Roll back to the epoch with the best validation loss.
-  if (valid && !cfg.online && !snapshot.empty() && r.epochs.back().valid_logloss > best) {
+  if (stop.active() && !snapshot.empty() && r.epochs.back().valid_logloss > stop.best()) {
     auto p = Parameters();
     std::copy(snapshot.begin(), snapshot.end(), p.begin());
-    for (const auto& e : r.epochs)
-      if (e.valid_logloss == best) r.best_epoch = e.epoch;
+    EarlyStopping::MarkBestEpoch(r, stop.best());
   }
   return r;
+}
+
+void EarlyStopping::Score(const Model& m, const Context& ctx, EpochReport& er) const {
+  if (!active_) return;
+  std::vector<float> p, y, w;
+  ScoreSource(m, *valid_, ctx, p, y, w, true);
+  er.valid_logloss = LogLoss(p, y, w);
+  er.valid_auc = Auc(p, y, w);
+}
+
+EarlyStopping::Verdict EarlyStopping::Update(double valid_logloss) {
+  if (valid_logloss < best_) {
+    best_ = valid_logloss;
+    bad_ = 0;
+    return Verdict::kImproved;
+  }
+  return ++bad_ >= patience_ ? Verdict::kStop : Verdict::kWorse;
+}
+
+void EarlyStopping::MarkBestEpoch(TrainReport& r, double best) {
+  for (const auto& e : r.epochs)
+    if (e.valid_logloss == best) r.best_epoch = e.epoch;
 }
 
 std::string SaveFloats(const std::vector<float>& v) {

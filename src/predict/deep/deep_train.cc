@@ -10,13 +10,11 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "adpilot/context.h"
 #include "adpilot/error.h"
-#include "adpilot/metrics.h"
 #include "adpilot/progress.h"
 #include "predict/deep/deep_model.h"
 #include "predict/model_util.h"
@@ -190,9 +188,8 @@ TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const
   torch::manual_seed(ctx.SubSeed(name() + "-dropout"));
   TrainReport r;
   int epochs = cfg.online ? 1 : cfg.epochs;
-  double best = std::numeric_limits<double>::infinity();
+  EarlyStopping stop(valid, cfg);
   torch::Tensor snap, snap_acc;
-  int bad = 0;
   Trainer tr(*this, ctx);
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
@@ -219,37 +216,30 @@ TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const
     double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.epochs_run = epoch;
     r.best_epoch = epoch;
-    if (valid && !cfg.online) {
-      std::vector<float> p, y, w;
-      ScoreSource(*this, *valid, ctx, p, y, w, true);
-      er.valid_logloss = LogLoss(p, y, w);
-      er.valid_auc = Auc(p, y, w);
-    }
+    stop.Score(*this, ctx, er);
     er.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.1f}s, {:.0f} examples/s)",
                    name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds,
                    train_s > 0 ? double(rows) / train_s : 0.0);
     r.epochs.push_back(er);
-    if (!valid || cfg.online) continue;
-    if (er.valid_logloss < best) {
-      best = er.valid_logloss;
-      bad = 0;
+    if (!stop.active()) continue;
+    auto verdict = stop.Update(er.valid_logloss);
+    if (verdict == EarlyStopping::Verdict::kImproved) {
       if (epoch < epochs) {
         snap = flat_.clone();
         snap_acc = acc_.clone();
       } else {
         snap = torch::Tensor();
       }
-    } else if (++bad >= cfg.patience) {
+    } else if (verdict == EarlyStopping::Verdict::kStop) {
       r.stopped_early = true;
       break;
     }
   }
-  if (valid && !cfg.online && snap.defined() && r.epochs.back().valid_logloss > best) {
+  if (stop.active() && snap.defined() && r.epochs.back().valid_logloss > stop.best()) {
     flat_.copy_(snap);
     acc_.copy_(snap_acc);
-    for (const auto& e : r.epochs)
-      if (e.valid_logloss == best) r.best_epoch = e.epoch;
+    EarlyStopping::MarkBestEpoch(r, stop.best());
   }
   return r;
 }
