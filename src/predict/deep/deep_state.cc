@@ -1,14 +1,12 @@
 // The deep models' state bytes (docs/formats.d/35-deep.md): named arrays with
 // shapes, written and read without torch serialisation, so any C++ (or other)
-// reader can score the model. Also the user-profile join (ProfileStore file
-// format of include/adpilot/profile_store.h, read here directly so that the
-// predict stage needs no link to the profile stage).
+// reader can score the model. Also the user-profile join (ProfileStore files,
+// include/adpilot/profile_store.h, whose reader lives in the data stage).
 #ifdef ADPILOT_WITH_TORCH
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
@@ -17,6 +15,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/profile_store.h"
 #include "predict/deep/deep_model.h"
 
 namespace adpilot::predict::deep {
@@ -161,39 +160,14 @@ void DeepModel::LoadProfile(const Context& ctx) {
   profile_index_.clear();
   if (profile_.path.empty()) return;
   const std::string& path = profile_.path;
-  std::string b = ReadFile(path);
-  auto corrupt = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{}: {}", path, why); };
-  if (b.size() < 40 || std::memcmp(b.data(), "ADPPROF1", 8) != 0) corrupt("not a profile store (bad magic)");
-  uint32_t version, dim, flags, meta_len;
-  uint64_t rows;
-  std::memcpy(&version, b.data() + 8, 4);
-  std::memcpy(&dim, b.data() + 12, 4);
-  std::memcpy(&rows, b.data() + 16, 8);
-  std::memcpy(&flags, b.data() + 24, 4);
-  std::memcpy(&meta_len, b.data() + 28, 4);
-  if (version != 1) corrupt(fmt::format("profile store version {} is not supported", version));
-  size_t data_off = 32 + size_t(meta_len);
-  if (dim == 0 || b.size() != data_off + rows * dim * 4 + 8) corrupt("size does not match its header");
-  uint64_t sum;
-  std::memcpy(&sum, b.data() + b.size() - 8, 8);
-  if (Hash64(std::string_view(b).substr(0, b.size() - 8)) != sum) corrupt("checksum mismatch");
-  std::ifstream in(path + ".index");
-  if (!in) Throw(ErrorCode::kNotFound, "{}.index: index file missing", path);
-  std::vector<std::string> ids;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    size_t t1 = line.find('\t');
-    size_t t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
-    if (t1 == std::string::npos)
-      corrupt(fmt::format("index line {}: expected row<TAB>user_id<TAB>texts", ids.size() + 2));
-    ids.push_back(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1));
-  }
-  if (ids.size() != rows) corrupt(fmt::format("{} users in the index, {} rows", ids.size(), rows));
+  const ProfileStore store = ProfileStore::Load(path);
+  const std::vector<std::string>& ids = store.user_ids();
+  const uint64_t rows = store.size();
+  const uint32_t dim = uint32_t(store.dim());
   if (profile_.key != "user-id" && hasher().schema().FieldIndex(profile_.field) < 0)
     Throw(ErrorCode::kInvalidArgument, "--profile-field {}: no such field in the input (fields: {})", profile_.field,
           fmt::join(hasher().schema().fields, ", "));
-  const float* data = reinterpret_cast<const float*>(b.data() + data_off);
+  const float* data = store.data().data();
   // Standardise each dimension over users: the vectors then enter the network
   // on the scale of the (small-initialised) embeddings' gradients' partners.
   std::vector<double> mean(dim, 0.0), sd(dim, 0.0);
