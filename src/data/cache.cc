@@ -64,9 +64,17 @@ class HashedDatasetImpl : public HashedDataset {
   }
 
   bool Next(Example& ex) override {
-    if (cache_) return NextFromCache(ex);
+    // Past the end of a pass every call answers false until Rewind: the cache's
+    // footer follows its end marker and must not be read as another block.
+    if (pass_done_) return false;
+    if (cache_) {
+      if (NextFromCache(ex)) return true;
+      pass_done_ = true;
+      return false;
+    }
     RawRecord& rec = rec_;
     if (!reader_->Next(rec)) {
+      pass_done_ = true;
       FinishParsePass();
       return false;
     }
@@ -78,6 +86,7 @@ class HashedDatasetImpl : public HashedDataset {
   }
 
   void Rewind() override {
+    pass_done_ = false;
     if (cache_) {
       std::fseek(cache_, long(data_offset_), SEEK_SET);
       block_.clear();
@@ -242,6 +251,7 @@ class HashedDatasetImpl : public HashedDataset {
   size_t data_offset_ = 0, block_pos_ = 0;
   uint32_t block_left_ = 0;
   uint64_t rows_ = 0, bad_rows_ = 0, pass_rows_ = 0;
+  bool pass_done_ = false;
 };
 
 }  // namespace

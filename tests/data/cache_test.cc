@@ -78,6 +78,22 @@ TEST(Cache, SecondPassAndSecondOpenReadTheCache) {
   ExpectSame(Drain(*again), want);
 }
 
+TEST(Cache, NextPastTheEndKeepsAnsweringFalse) {
+  TempDir d;
+  testing::WriteText(d.File("a.tsv"), ManyCriteoRows(10));
+  auto ds = OpenHashedDataset(d.File("a.tsv"), ReaderOptions(), FeatureConfig(), Context(), d.File("c"));
+  auto want = Drain(*ds);
+  Example ex;
+  EXPECT_FALSE(ds->Next(ex));  // parse pass over
+  ds->Rewind();
+  ASSERT_TRUE(ds->from_cache());
+  ExpectSame(Drain(*ds), want);
+  EXPECT_FALSE(ds->Next(ex));  // must not read the footer as a block
+  EXPECT_FALSE(ds->Next(ex));
+  ds->Rewind();
+  ExpectSame(Drain(*ds), want);
+}
+
 TEST(Cache, AbandonedFirstPassLeavesNoCache) {
   TempDir d;
   testing::WriteText(d.File("a.tsv"), ManyCriteoRows(10));
