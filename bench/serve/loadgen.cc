@@ -4,6 +4,7 @@
 //
 //   loadgen --url http://127.0.0.1:8080/openrtb2/bid --body req.json
 //           --rate 20000 --connections 32 --duration 10 [--warmup 2] [--json]
+//           [--timeline slow.tsv]   where in the run the slow requests were
 //   loadgen ... --rate 0        closed loop (as fast as answers come, like wrk)
 //
 // Why open loop: a closed-loop client sends the next request only after the
@@ -21,102 +22,25 @@
 // and the N schedules interleave into one evenly spaced stream.
 #include <sys/resource.h>
 
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <cctype>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+
+#include "loadgen_report.h"
+#include "loadgen_types.h"
 
 namespace {
 
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using Ns = std::chrono::nanoseconds;
-
-struct Options {
-  std::string host = "127.0.0.1", port = "80", path = "/";
-  std::string body, content_type = "application/json";
-  bool has_body = false, json = false;
-  int connections = 32, threads = 1, timeout_ms = 2000;
-  double rate = 0, duration_s = 10, warmup_s = 1;
-};
-
-// The shared schedule. Only requests due in [record_from, end) are timed; the
-// warm-up lets connections, caches and the server's allocator settle.
-struct Plan {
-  Clock::time_point start, record_from, end;
-  double rate;
-  uint64_t total_conns;
-};
-
-struct Stats {
-  std::vector<uint64_t> latency_ns;  // one per timed response (exact percentiles)
-  std::array<uint64_t, 600> status{};
-  uint64_t connect_err = 0, read_err = 0, write_err = 0, timeouts = 0, bad_response = 0;
-  uint64_t backlog = 0;  // due before the end but never sent: the server fell behind
-};
-
-struct Conn {
-  explicit Conn(asio::io_context& io) : sock(io), timer(io) {}
-  tcp::socket sock;
-  asio::steady_timer timer;
-  uint64_t k = 0;  // index of this connection's next request in the run
-  Clock::time_point due, sent;
-  bool in_flight = false, done = false;
-  uint32_t gen = 0;  // bumped when a timeout closes the socket: stale handlers return
-  size_t len = 0;
-  std::array<char, 64 * 1024> buf;
-};
-
-// Head of an HTTP/1.1 response: status, body length, whether the server
-// closes. Chunked or length-less bodies are not expected from the servers
-// measured here, so they count as bad responses rather than being parsed.
-bool ParseHead(std::string_view head, int& status, size_t& body_len, bool& close) {
-  if (head.size() < 12 || head.substr(0, 7) != "HTTP/1.") return false;
-  status = std::atoi(std::string(head.substr(9, 3)).c_str());
-  if (status < 100 || status > 599) return false;
-  bool has_len = false;
-  close = head[7] == '0';
-  body_len = 0;
-  size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos + 2 < head.size()) {
-    size_t eol = head.find("\r\n", pos + 2);
-    std::string_view line = head.substr(pos + 2, eol == std::string_view::npos ? head.npos : eol - pos - 2);
-    pos = eol;
-    size_t colon = line.find(':');
-    if (colon == line.npos) continue;
-    std::string name(line.substr(0, colon));
-    for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    if (name == "content-length") {
-      body_len = std::strtoull(std::string(value).c_str(), nullptr, 10);
-      has_len = true;
-    } else if (name == "connection") {
-      close = value.find("close") != value.npos;
-    } else if (name == "transfer-encoding") {
-      return false;
-    }
-  }
-  return has_len || status == 204 || status == 304 || status < 200;
-}
+using namespace loadgen;
 
 class Worker {
  public:
@@ -134,6 +58,8 @@ class Worker {
 
   void Run() {
     stats.latency_ns.reserve(size_t(o_.rate > 0 ? o_.rate * o_.duration_s / o_.threads * 1.1 : 1 << 20));
+    if (!o_.timeline.empty() && o_.rate > 0)
+      stats.samples.reserve(size_t(o_.rate * (o_.duration_s + o_.warmup_s) / o_.threads * 1.1));
     active_ = int(conns_.size());
     for (auto& c : conns_) Next(*c);
     Sweep();
@@ -153,7 +79,8 @@ class Worker {
           ++stats.backlog;
         return Finish(c);
       }
-      if (c.due > now) {
+      c.waited = c.due > now;
+      if (c.waited) {
         c.timer.expires_at(c.due);
         c.timer.async_wait([this, &c](boost::system::error_code ec) {
           if (!ec) Send(c);
@@ -164,6 +91,7 @@ class Worker {
       // Closed loop: due = now, so the latency is the plain response time.
       if (now >= plan_.end) return Finish(c);
       c.due = now;
+      c.waited = false;
     }
     Send(c);
   }
@@ -215,10 +143,17 @@ class Worker {
       stats.latency_ns.push_back(uint64_t(std::chrono::duration_cast<Ns>(now - c.due).count()));
       ++stats.status[size_t(status)];
     }
+    if (!o_.timeline.empty() && c.due < plan_.end) Record(c, now);
     c.in_flight = false;
     c.k += plan_.total_conns;
     if (close) return Reconnect(c);
     Next(c);
+  }
+
+  void Record(const Conn& c, Clock::time_point now) {
+    auto us = [](Clock::duration d) { return uint32_t(std::chrono::duration_cast<std::chrono::microseconds>(d).count()); };
+    uint32_t send_lag = us(c.sent - c.due);
+    stats.samples.push_back({us(c.due - plan_.start), c.waited ? send_lag : 0, send_lag, us(now - c.due)});
   }
 
   // The request is lost (counted as an error, not timed); the connection is
@@ -295,7 +230,7 @@ class Worker {
   std::fprintf(stderr,
                "loadgen: %s\nusage: loadgen --url http://HOST:PORT/PATH [--body FILE] [--content-type T]\n"
                "  [--rate R (0 = closed loop)] [--connections N] [--threads T] [--duration S]\n"
-               "  [--warmup S] [--timeout-ms MS] [--json]\n",
+               "  [--warmup S] [--timeout-ms MS] [--json] [--timeline FILE [--timeline-ms MS]]\n",
                why);
   std::exit(2);
 }
@@ -339,6 +274,10 @@ Options ParseArgs(int argc, char** argv) {
       o.warmup_s = std::stod(val());
     } else if (a == "--timeout-ms") {
       o.timeout_ms = std::stoi(val());
+    } else if (a == "--timeline") {
+      o.timeline = val();
+    } else if (a == "--timeline-ms") {
+      o.timeline_ms = std::stod(val());
     } else if (a == "--json") {
       o.json = true;
     } else {
@@ -397,52 +336,12 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < s.status.size(); ++i) all.status[i] += s.status[i];
     all.connect_err += s.connect_err, all.read_err += s.read_err, all.write_err += s.write_err;
     all.timeouts += s.timeouts, all.bad_response += s.bad_response, all.backlog += s.backlog;
+    all.samples.insert(all.samples.end(), s.samples.begin(), s.samples.end());
   }
-  std::vector<uint64_t>& lat = all.latency_ns;
-  std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) {  // nearest rank, in ms
-    if (lat.empty()) return 0.0;
-    size_t r = size_t(std::ceil(p * double(lat.size())));
-    return double(lat[std::min(lat.size() - 1, r == 0 ? 0 : r - 1)]) / 1e6;
-  };
-  double mean = 0;
-  for (uint64_t v : lat) mean += double(v);
-  mean = lat.empty() ? 0 : mean / double(lat.size()) / 1e6;
-  uint64_t non2xx = 0;
-  for (size_t i = 0; i < all.status.size(); ++i)
-    if (i < 200 || i > 299) non2xx += all.status[i];
-  double achieved = double(lat.size()) / o.duration_s;
-  uint64_t errors = all.connect_err + all.read_err + all.write_err + all.timeouts + all.bad_response;
-
-  std::string codes;  // {"200": n, ...}: a bidder's 204 (no bid) is 2xx but not a bid
-  for (size_t i = 0; i < all.status.size(); ++i)
-    if (all.status[i] > 0)
-      codes += (codes.empty() ? "\"" : ", \"") + std::to_string(i) + "\": " + std::to_string(all.status[i]);
-  if (o.json) {
-    std::printf(
-        "{\"status\": {%s}, \"target_rate\": %.1f, \"rate\": %.1f, \"responses\": %zu, \"non2xx\": %llu, \"errors\": %llu, "
-        "\"connect_errors\": %llu, \"read_errors\": %llu, \"write_errors\": %llu, \"timeouts\": %llu, "
-        "\"bad_responses\": %llu, \"backlog\": %llu, \"connections\": %d, \"threads\": %d, \"duration_s\": %.3f, "
-        "\"client_cpu_s\": %.3f, \"latency_ms\": {\"mean\": %.4f, \"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f, "
-        "\"p999\": %.4f, \"max\": %.4f}}\n",
-        codes.c_str(), o.rate, achieved, lat.size(), (unsigned long long)non2xx, (unsigned long long)errors,
-        (unsigned long long)all.connect_err, (unsigned long long)all.read_err, (unsigned long long)all.write_err,
-        (unsigned long long)all.timeouts, (unsigned long long)all.bad_response, (unsigned long long)all.backlog,
-        o.connections, o.threads, o.duration_s, cpu, mean, pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1.0));
-  } else {
-    std::printf("%s %s:%s%s, %d connections, %d threads, %.1f s (+%.1f s warm-up)\n",
-                o.rate > 0 ? "open loop" : "closed loop", o.host.c_str(), o.port.c_str(), o.path.c_str(),
-                o.connections, o.threads, o.duration_s, o.warmup_s);
-    if (o.rate > 0) std::printf("  target     %.0f req/s\n", o.rate);
-    std::printf("  achieved   %.0f req/s (%zu timed responses), non-2xx %llu, by status {%s}\n", achieved,
-                lat.size(), (unsigned long long)non2xx, codes.c_str());
-    std::printf("  errors     connect %llu, read %llu, write %llu, timeout %llu, bad response %llu; backlog %llu\n",
-                (unsigned long long)all.connect_err, (unsigned long long)all.read_err,
-                (unsigned long long)all.write_err, (unsigned long long)all.timeouts,
-                (unsigned long long)all.bad_response, (unsigned long long)all.backlog);
-    std::printf("  latency ms%s: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
-                o.rate > 0 ? " (from the due time)" : "", mean, pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1.0));
-    std::printf("  client CPU %.2f s\n", cpu);
+  Report(o, all, cpu);
+  if (!o.timeline.empty() && !WriteTimeline(o, all.samples)) {
+    std::fprintf(stderr, "loadgen: cannot write %s\n", o.timeline.c_str());
+    return 1;
   }
   return 0;
 }

@@ -138,13 +138,22 @@ peak_wrk() {  # name url pid
   echo "$rps"
 }
 # loadgen: rate 0 = closed loop; prints nothing, appends a row.
+# Open-loop runs also write loadgen's timeline of slow requests; a summary
+# says whether they were the server's (the client sent on time) or the
+# client's own (it woke late: timer lag), e.g. the real-time throttle with PRIO=rt.
 load() {  # name label url pid rate [body]
-  local json c0 c1 body=()
+  local json c0 c1 body=() tl=()
   [ -n "${6:-}" ] && body=(--body "$6")
+  [ "$5" != 0 ] && tl=(--timeline "$WORK/timeline.tsv" --timeline-ms 2)
   c0=$(cpu "$4")
-  json=$($CLI "$LOADGEN" --url "$3" "${body[@]}" --rate "$5" -c "$CONNS" -d "$SECS" --warmup 2 --json)
+  json=$($CLI "$LOADGEN" --url "$3" "${body[@]}" --rate "$5" -c "$CONNS" -d "$SECS" --warmup 2 --json "${tl[@]}")
   c1=$(cpu "$4")
   echo "$(date -u +%T) $1 loadgen $2: $json" >&2
+  if [ "$5" != 0 ]; then
+    awk -F'\t' 'NR > 1 { n++; if ($5 > 1) c++; if ($4 > m) { m = $4; t = $1; l = $5 } }
+      END { printf "  10-ms windows with a request over 2 ms: %d (%d where the client itself woke over 1 ms late); worst %.1f ms at %.2f s (client lag there %.1f ms)\n", n, c, m, t / 1000, l }' \
+      "$WORK/timeline.tsv" >&2
+  fi
   echo "$json" | C0="$c0" C1="$c1" NAME="$1" LABEL="$2" /usr/bin/python3 -c '
 import json, os, sys
 j = json.load(sys.stdin); l = j["latency_ms"]

@@ -39,6 +39,7 @@ struct ServerOptions {
   int64_t max_body_bytes = 1 << 20; // larger requests get 413
   int idle_timeout_ms = 10000;      // keep-alive idle and slow-request limit
   int reservation_ttl_s = 300;      // unanswered bids release their reservation after this
+  int64_t max_pending_reservations = 4000000;  // bids awaiting a notice; when full, no bid
   int click_window_s = 600;         // a click within this of the win labels the row 1
   int64_t max_score_rows = 10000;   // rows per /v1/score call
   void Describe(OptionSet& o);

@@ -144,11 +144,8 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         if (imp.bidfloorcur == cur) out_price = std::max(out_price, imp.bidfloor);
         // The most this impression can cost: its own price (first price) or less.
         int64_t micros = int64_t(std::ceil(out_price / rate * 1000.0 - 1e-9));
-        std::string bid_id = fmt::format("{}-{}", replica_, next_bid_.fetch_add(1, std::memory_order_relaxed));
-        if (!ledger_->Reserve(c.id, day, micros, bid_id)) {
-          worst = std::max(worst, ledger_->State(c.id, day).available ? NoBid::kBudget : NoBid::kBudgetStore);
-          continue;
-        }
+        // The reservation gets its slot (and so the bid its id) first: the
+        // ledger takes the id as its token.
         Reservation res;
         res.state = st;
         res.campaign = cand.campaign;
@@ -158,7 +155,17 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         res.pctr = pctr;
         res.row = row;
         res.expires_ms = NowMs() + int64_t(cfg_.server.reservation_ttl_s) * 1000;
-        reservations_.Put(bid_id, std::move(res));
+        uint64_t seq = 0;
+        if (!reservations_.Put(std::move(res), seq)) {
+          worst = std::max(worst, NoBid::kReservationsFull);
+          break;  // no other campaign can get a slot either
+        }
+        std::string bid_id = BidId(seq);
+        if (!ledger_->Reserve(c.id, day, micros, bid_id)) {
+          reservations_.Take(seq, res);
+          worst = std::max(worst, ledger_->State(c.id, day).available ? NoBid::kBudget : NoBid::kBudgetStore);
+          continue;
+        }
         openrtb::Bid b;
         b.id = bid_id;
         b.impid = imp.id;

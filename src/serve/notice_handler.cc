@@ -79,7 +79,8 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
     return r;
   }
   Reservation res;
-  if (!reservations_.Take(bid, res)) {
+  uint64_t seq = 0;
+  if (!BidSeq(bid, seq) || !reservations_.Take(seq, res)) {
     metrics_.unknown_notices.fetch_add(1, std::memory_order_relaxed);
     LogEvent(fmt::format("{}\t{}\t-\t{}\t-\t-\t-\t-\tunknown_or_settled", now_s,
                          kind == Endpoint::kWin ? "win" : "loss", bid));

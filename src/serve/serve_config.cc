@@ -41,6 +41,9 @@ void ServerOptions::Describe(OptionSet& o) {
   o.Add("max_body_bytes", &max_body_bytes, "larger request bodies get 413").Range(1024, 1 << 30);
   o.Add("idle_timeout_ms", &idle_timeout_ms, "close connections idle or slow for this long").Range(10, 3600000);
   o.Add("reservation_ttl_s", &reservation_ttl_s, "release a bid's reservation when no win/loss came").Range(1, 86400);
+  o.Add("max_pending_reservations", &max_pending_reservations,
+        "most bids awaiting a win/loss notice (memory bound); when all are held, no bid")
+      .Range(16, int64_t(1) << 40);
   o.Add("click_window_s", &click_window_s, "clicks this long after a win label the training row").Range(1, 86400);
   o.Add("max_score_rows", &max_score_rows, "rows per /v1/score request").Range(1, 10000000);
 }

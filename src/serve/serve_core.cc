@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -17,7 +18,8 @@ using namespace serve;
 
 ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
                      std::unique_ptr<BudgetLedger> ledger)
-    : cfg_(std::move(cfg)), ctx_(ctx), factory_(std::move(factory)), ledger_(std::move(ledger)) {
+    : cfg_(std::move(cfg)), ctx_(ctx), factory_(std::move(factory)), ledger_(std::move(ledger)),
+      reservations_(uint64_t(cfg_.server.max_pending_reservations)) {
   if (!factory_) factory_ = LoadModelScorer;
   if (!ledger_) {
     ledger_ = cfg_.server.redis.empty()
@@ -182,10 +184,23 @@ void ServeCore::SweepLoop() {
   }
 }
 
+std::string ServeCore::BidId(uint64_t seq) const { return fmt::format("{}-{}", replica_, seq); }
+
+bool ServeCore::BidSeq(std::string_view bid, uint64_t& seq) const {
+  if (bid.size() <= replica_.size() + 1 || bid.compare(0, replica_.size(), replica_) != 0 ||
+      bid[replica_.size()] != '-')
+    return false;
+  const char* digits = bid.data() + replica_.size() + 1;
+  const char* end = bid.data() + bid.size();
+  if (*digits == '0' && end - digits > 1) return false;  // "r1-07" is not the id of bid 7
+  auto [p, ec] = std::from_chars(digits, end, seq);
+  return ec == std::errc() && p == end;
+}
+
 void ServeCore::Sweep(int64_t now_ms) {
-  for (auto& [id, res] : reservations_.TakeExpiredWithKeys(now_ms)) {
+  for (auto& [seq, res] : reservations_.TakeExpired(now_ms)) {
     const Campaign& c = res.state->campaigns[res.campaign];
-    ledger_->Release(c.id, res.day, res.micros, id);
+    ledger_->Release(c.id, res.day, res.micros, BidId(seq));
     metrics_.expired.fetch_add(1, std::memory_order_relaxed);
   }
   for (auto& imp : impressions_.TakeExpired(now_ms)) FinishImpression(imp, false);

@@ -16,6 +16,7 @@
 #include "adpilot/server.h"
 #include "serve/event_log.h"
 #include "serve/feature_map.h"
+#include "serve/pending_table.h"
 #include "serve/serve_metrics.h"
 #include "serve/strategy.h"
 
@@ -49,7 +50,11 @@ struct Impression {
   int64_t expires_ms = 0;
 };
 
-// A hash map split in shards so that notices and bids rarely share a lock.
+// A hash map split in shards so that notices and bids rarely share a lock
+// (impressions waiting for a click; the bids waiting for a notice are in a
+// PendingTable, pending_table.h). 256 shards because a shard that grows
+// rehashes all its entries under its lock: the pause is the shard's size, and
+// the shards, filled evenly, reach their thresholds together.
 // Each shard also keeps its keys in insertion order with their expiry: every
 // entry of a map lives for the same TTL (reservation_ttl_s, click_window_s),
 // so that order is expiry order and a sweep pops only what has expired. A
@@ -118,7 +123,7 @@ class ShardedMap {
     std::deque<std::pair<int64_t, std::string>> order;  // (expires_ms, key), oldest first
   };
   Shard& shard(const std::string& k) { return shards_[std::hash<std::string>()(k) % shards_.size()]; }
-  std::array<Shard, 16> shards_;
+  std::array<Shard, 256> shards_;
 };
 
 }  // namespace serve
@@ -158,13 +163,15 @@ class ServeCore {
   std::unique_ptr<BudgetLedger> ledger_;
   serve::Metrics metrics_;
   std::string public_url_, replica_;
-  std::atomic<uint64_t> next_bid_{0};
 
   mutable std::mutex state_mu_;  // guards the pointer only; readers copy it
   std::shared_ptr<serve::ServingState> state_;
   std::mutex reload_mu_;
 
-  serve::ShardedMap<serve::Reservation> reservations_;
+  // Bid ids are "<replica_>-<seq>", seq the reservation's key in this table.
+  std::string BidId(uint64_t seq) const;
+  bool BidSeq(std::string_view bid, uint64_t& seq) const;
+  serve::PendingTable<serve::Reservation> reservations_;
   serve::ShardedMap<serve::Impression> impressions_;
   std::unique_ptr<serve::RotatingLog> events_, train_, rlb_;
 

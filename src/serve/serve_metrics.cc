@@ -8,7 +8,8 @@ namespace {
 constexpr const char* kNoBidNames[] = {
     "bad_request", "currency", "no_campaigns", "format", "private_auction", "inventory", "domain",
     "publisher",   "geo",      "device",       "os",     "bcat",            "badv",      "size",
-    "pacing",      "strategy", "below_floor",  "budget", "budget_store",    "model_error"};
+    "pacing",      "strategy", "below_floor",  "budget", "budget_store",    "reservations_full",
+    "model_error"};
 static_assert(std::size(kNoBidNames) == size_t(NoBid::kCount));
 constexpr const char* kEndpointNames[] = {"bid", "win", "loss", "click", "score", "healthz", "metrics", "reload", "other"};
 static_assert(std::size(kEndpointNames) == size_t(Endpoint::kCount));

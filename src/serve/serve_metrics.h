@@ -15,7 +15,7 @@ namespace adpilot::serve {
 enum class NoBid : int {
   kBadRequest, kCurrency, kNoCampaigns, kFormat, kPrivateAuction, kInventory, kDomain, kPublisher,
   kGeo, kDevice, kOs, kBcat, kBadv, kSize, kPacing, kStrategy, kBelowFloor, kBudget, kBudgetStore,
-  kModelError, kCount
+  kReservationsFull, kModelError, kCount
 };
 const char* NoBidName(NoBid r);
 NoBid NoBidFromName(std::string_view name);  // from MatchCampaign's reasons
