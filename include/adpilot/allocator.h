@@ -30,7 +30,10 @@ class ResponseModel {
   virtual double Value(int c, double s, double* deriv = nullptr) const = 0;
   // The same under one posterior draw (for intervals); draws() == 0 when there are none.
   virtual int draws() const { return 0; }
-  virtual double DrawValue(int /*d*/, int /*c*/, double /*s*/) const { return 0; }
+  virtual double DrawValue(int /*d*/, int /*c*/, double /*s*/, double* deriv = nullptr) const {
+    if (deriv) *deriv = 0;
+    return 0;
+  }
 };
 
 // Multi-period response of a fitted MMM: spend s per period held for `periods`
@@ -52,6 +55,16 @@ struct AllocateOptions {
   std::vector<std::string> locked;  // held at the current spend
   int current_rows = 13;    // the current split is the mean of the data's last rows
   int max_draws = 400;      // posterior draws used by the objective
+  // Extrapolation guard: each channel not named in `bounds` or `locked` keeps its
+  // spend per period inside the range of adstocked spend its training weeks saw
+  // (quantiles guard_quantile and 1 - guard_quantile, pooled over posterior
+  // draws), the only part of its response curve the data identify. When the
+  // budget does not fit the guarded ranges, their ends are widened by one factor.
+  bool guard = true;
+  double guard_quantile = 0.1;
+  // > 0: maximise mean - k * sd over posterior draws of the uplift over the current
+  // split instead of the expected KPI (moves only as far as the posterior agrees).
+  double risk_aversion = 0;
   double target_roas = 0;   // > 0: largest budget whose expected ROAS stays >= target
   double target_kpi = 0;    // > 0: smallest budget whose expected KPI reaches target
 };
@@ -60,6 +73,16 @@ struct Allocation {
   std::vector<std::string> channels;
   std::vector<double> spend, current, lo, hi, marginal_roas, kpi;
   std::vector<bool> at_bound;
+  std::vector<std::string> bound_source;  // per channel: "guard", "bounds", "lock" or "none"
+  // The extrapolation guard: disabled (quantile < 0), or its quantile, the observed
+  // range per channel, and the factor its upper (lower) ends were widened by to fit the budget.
+  double guard_quantile = -1;
+  std::vector<double> observed_lo, observed_hi;
+  double guard_widen_hi = 1, guard_widen_lo = 1;
+  // Risk-aware objective (risk_aversion > 0): d(mean - k sd of the uplift)/d spend per
+  // channel, equal across channels off their bounds at the answer.
+  double risk_aversion = 0;
+  std::vector<double> risk_marginal;
   double budget = 0;
   double expected_kpi = 0, current_kpi = 0;  // incremental media KPI per period
   double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
@@ -70,10 +93,18 @@ struct Allocation {
 
 // Maximises sum_c Value(c, s_c) s.t. sum s_c = budget, lo <= s <= hi.
 // Exact for concave curves; otherwise the best of several local solutions.
+// risk_aversion k > 0: maximises instead mean - k sd of the uplift over `current`
+// across the model's draws (needs draws() >= 2).
 Allocation OptimizeSplit(const ResponseModel& r, double budget, const std::vector<double>& lo,
-                         const std::vector<double>& hi, const std::vector<double>& current);
+                         const std::vector<double>& hi, const std::vector<double>& current, double risk_aversion = 0);
 
 Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx);
+
+// Per channel, the [q, 1 - q] quantiles of its adstocked spend per period over the
+// training weeks (data units), pooled over up to max_draws posterior draws; weeks
+// whose adstock window reaches before the data are left out. A steady spend x has
+// adstock x (normalised weights), so this is the spend range the curve was fitted on.
+void ObservedSpendRange(const MmmModel& m, double q, int max_draws, std::vector<double>& lo, std::vector<double>& hi);
 void to_json(nlohmann::json& j, const Allocation& a);
 
 // Parses "a=lo:hi,b=0.5x:2x" (x = relative to current spend; empty side = no bound).

@@ -76,7 +76,7 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
   struct Args {
     std::string model, bounds, lock, out;
     double target_cpa = 0;
-    bool json = false;
+    bool json = false, no_guard = false;
     mmm::AllocateOptions o;
   };
   auto a = std::make_shared<Args>();
@@ -90,6 +90,16 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
   cmd->add_option("--lock", a->lock, "channels held at their current spend, comma-separated");
   cmd->add_option("--current-rows", a->o.current_rows, "the current split is the mean of this many last rows");
   cmd->add_option("--max-draws", a->o.max_draws, "posterior draws in the objective");
+  cmd->add_option("--risk-aversion", a->o.risk_aversion,
+                  "k > 0: maximise mean - k sd (over posterior draws) of the uplift over the current split instead of "
+                  "the expected KPI: moves budget only as far as the posterior agrees it pays")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--no-guard", a->no_guard,
+                "let channels leave the spend range the data observed (by default each channel without --bounds or "
+                "--lock stays within the 10%-90% quantiles of its adstocked weekly spend, where its curve is fitted)");
+  cmd->add_option("--guard-quantile", a->o.guard_quantile,
+                  "the extrapolation guard keeps each channel within these quantiles of its observed adstocked spend (q, 1-q)")
+      ->check(CLI::Range(0.0, 0.49));
   cmd->add_option("--target-roas", a->o.target_roas, "instead of --budget: largest budget with expected ROAS >= this");
   cmd->add_option("--target-cpa", a->target_cpa, "instead of --budget: largest budget with expected cost per KPI <= this");
   cmd->add_option("--target-kpi", a->o.target_kpi, "instead of --budget: smallest budget with expected KPI >= this");
@@ -98,6 +108,7 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
   cmd->callback([a, &g] {
     Context ctx = MakeContext(g);
     if (a->target_cpa > 0) a->o.target_roas = 1.0 / a->target_cpa;
+    a->o.guard = !a->no_guard;
     a->o.bounds = mmm::ParseBounds(a->bounds);
     a->o.locked = SplitComma(a->lock);
     mmm::MmmModel model = mmm::LoadMmmModel(a->model);
@@ -109,9 +120,21 @@ void InstallAllocate(CLI::App* mmm, Globals& g) {
       return;
     }
     fmt::print("{:<20} {:>14} {:>14} {:>12}\n", "channel", "recommended", "current", "mroas");
-    for (size_t c = 0; c < al.channels.size(); ++c)
+    for (size_t c = 0; c < al.channels.size(); ++c) {
+      std::string note;
+      if (al.at_bound[c]) note = al.bound_source[c] == "guard" ? "  (at the observed range's end)"
+                                 : al.bound_source[c] == "lock" ? "  (locked)"
+                                                                : "  (at bound)";
       fmt::print("{:<20} {:>14.6g} {:>14.6g} {:>12.4g}{}\n", al.channels[c], al.spend[c], al.current[c],
-                 al.marginal_roas[c], al.at_bound[c] ? "  (at bound)" : "");
+                 al.marginal_roas[c], note);
+    }
+    if (al.guard_quantile >= 0)
+      fmt::print("extrapolation guard: each unbounded channel within the {:g}%-{:g}% quantiles of its observed adstocked "
+                 "spend{} (--no-guard to lift)\n",
+                 100 * al.guard_quantile, 100 * (1 - al.guard_quantile),
+                 al.guard_widen_hi != 1 || al.guard_widen_lo != 1
+                     ? fmt::format(", ends widened x{:.3g} / x{:.3g} to fit the budget", al.guard_widen_lo, al.guard_widen_hi)
+                     : std::string());
     fmt::print("expected KPI per period {:.6g} vs current split {:.6g}: uplift {:.6g} [{:.6g}, {:.6g}] {}\n",
                al.expected_kpi, al.current_kpi, al.uplift, al.uplift_low, al.uplift_high,
                al.periods > 0 ? fmt::format("over {} periods", al.periods) : std::string("in steady state"));

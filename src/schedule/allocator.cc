@@ -14,6 +14,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
+#include "schedule/allocation_bounds.h"
 #include "schedule/diagnostics.h"
 #include "schedule/mmm_density.h"
 
@@ -72,7 +73,9 @@ class MmmResponse : public ResponseModel {
   std::string name(int c) const override { return m_.data.channels[c]; }
   int draws() const override { return int(ch_[0].draws.size()); }
 
-  double DrawValue(int d, int c, double s) const override { return Eval(ch_[c], ch_[c].draws[d], s, nullptr); }
+  double DrawValue(int d, int c, double s, double* deriv) const override {
+    return Eval(ch_[c], ch_[c].draws[d], s, deriv);
+  }
 
   double Value(int c, double s, double* deriv) const override {
     const Chan& ch = ch_[c];
@@ -134,13 +137,52 @@ std::vector<double> Project(const std::vector<double>& s0, double B, const std::
   return s;
 }
 
+// Risk-aware objective: the uplift over the current split, U_d = sum_c f_dc(s_c) -
+// base_d, under each posterior draw d; returns mean(U) - k sd(U) and its gradient
+// in spend units. At the current split every U_d is 0, so moving away from it pays
+// only in directions where the posterior agrees that it pays (sd grows linearly
+// with the step, like the mean), which shrinks the answer towards the current
+// split exactly where the curves are uncertain.
+double RiskValue(const ResponseModel& r, const std::vector<double>& s, const std::vector<double>& base, double k,
+                 double eps2, std::vector<double>* grad) {
+  const int C = r.channels(), D = r.draws();
+  std::vector<double> u(base.size());
+  std::vector<double> g(grad ? size_t(D) * C : 0);
+  double mean = 0;
+  for (int d = 0; d < D; ++d) {
+    double v = -base[d];
+    for (int c = 0; c < C; ++c) v += r.DrawValue(d, c, s[c], grad ? &g[size_t(d) * C + c] : nullptr);
+    u[d] = v;
+    mean += v / D;
+  }
+  double var = 0;
+  for (double v : u) var += (v - mean) * (v - mean) / D;
+  const double sd = std::sqrt(var + eps2);
+  if (grad) {
+    grad->assign(C, 0.0);
+    for (int d = 0; d < D; ++d)
+      for (int c = 0; c < C; ++c) (*grad)[c] += g[size_t(d) * C + c] * (1.0 - k * (u[d] - mean) / sd) / D;
+  }
+  return mean - k * sd;
+}
+
 struct NloptData {
   const ResponseModel* r;
   double budget, scale;
+  double risk = 0, eps2 = 0;
+  std::vector<double> base;  // per draw: the current split's KPI (risk-aware objective only)
 };
 
 double Objective(unsigned n, const double* x, double* grad, void* data) {
   auto* d = static_cast<NloptData*>(data);
+  if (d->risk > 0) {
+    std::vector<double> s(n), g;
+    for (unsigned c = 0; c < n; ++c) s[c] = std::max(0.0, x[c]) * d->budget;
+    double f = RiskValue(*d->r, s, d->base, d->risk, d->eps2, grad ? &g : nullptr);
+    if (grad)
+      for (unsigned c = 0; c < n; ++c) grad[c] = g[c] * d->budget / d->scale;
+    return f / d->scale;
+  }
   double f = 0;
   for (unsigned c = 0; c < n; ++c) {
     double g = 0;
@@ -166,7 +208,7 @@ std::unique_ptr<ResponseModel> MakeMmmResponse(const MmmModel& m, int periods, i
 }
 
 Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<double>& lo, const std::vector<double>& hi,
-                         const std::vector<double>& current) {
+                         const std::vector<double>& current, double risk_aversion) {
   const int C = r.channels();
   double sum_lo = 0, sum_hi = 0;
   for (int c = 0; c < C; ++c) {
@@ -185,6 +227,15 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
     double f0 = 0;
     for (int c = 0; c < C; ++c) f0 += std::fabs(r.Value(c, B / C));
     data.scale = f0 > 0 ? f0 : 1.0;
+  }
+  const bool risk = risk_aversion > 0;
+  if (risk) {
+    if (r.draws() < 2) Throw(ErrorCode::kInvalidArgument, "a risk-aware allocation needs posterior draws");
+    data.risk = risk_aversion;
+    data.eps2 = 1e-18 * data.scale * data.scale;  // keeps sd differentiable at the current split
+    data.base.assign(r.draws(), 0.0);
+    for (int d = 0; d < r.draws(); ++d)
+      for (int c = 0; c < C; ++c) data.base[d] += r.DrawValue(d, c, current[c]);
   }
   std::vector<double> xlo(C), xhi(C);
   for (int c = 0; c < C; ++c) {
@@ -205,7 +256,9 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
     nlopt_set_maxeval(opt, 500);
     auto consider = [&](const std::vector<double>& cand) {
       double val = 0;
-      for (int c = 0; c < C; ++c) val += r.Value(c, cand[c]);
+      if (risk) val = RiskValue(r, cand, data.base, risk_aversion, data.eps2, nullptr);
+      else
+        for (int c = 0; c < C; ++c) val += r.Value(c, cand[c]);
       if (std::isfinite(val) && val > best_f) {
         best_f = val;
         best.spend = cand;
@@ -230,6 +283,8 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
   best.hi = hi;
   best.current = current;
   best.method = "slsqp";
+  best.risk_aversion = std::max(0.0, risk_aversion);
+  if (risk) RiskValue(r, best.spend, data.base, risk_aversion, data.eps2, &best.risk_marginal);
   for (int c = 0; c < C; ++c) {
     best.channels.push_back(r.name(c));
     double d = 0;
@@ -238,7 +293,8 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
     double tol = 1e-7 * B;
     best.at_bound.push_back(best.spend[c] <= lo[c] + tol || best.spend[c] >= hi[c] - tol);
   }
-  best.expected_kpi = best_f;
+  best.expected_kpi = 0;
+  for (double v : best.kpi) best.expected_kpi += v;
   for (int c = 0; c < C; ++c) best.current_kpi += r.Value(c, current[c]);
   if (r.draws() > 0) {
     std::vector<double> up;
@@ -252,39 +308,6 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
   }
   best.uplift = best.expected_kpi - best.current_kpi;
   return best;
-}
-
-std::map<std::string, Bound> ParseBounds(const std::string& text) {
-  std::map<std::string, Bound> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? text.size() : comma + 1;
-    if (item.empty()) continue;
-    size_t eq = item.find('='), colon = item.find(':');
-    if (eq == std::string::npos || colon == std::string::npos || colon < eq)
-      Throw(ErrorCode::kInvalidArgument, "bound '{}': want channel=lo:hi (e.g. tv=1000:5000 or tv=0.5x:2x)", item);
-    std::string name = item.substr(0, eq), lo = item.substr(eq + 1, colon - eq - 1), hi = item.substr(colon + 1);
-    Bound b;
-    bool rel_lo = !lo.empty() && lo.back() == 'x', rel_hi = !hi.empty() && hi.back() == 'x';
-    if ((rel_lo && !hi.empty() && !rel_hi) || (rel_hi && !lo.empty() && !rel_lo))
-      Throw(ErrorCode::kInvalidArgument, "bound '{}': both sides relative (x) or both absolute", item);
-    b.relative = rel_lo || rel_hi;
-    auto num = [&](std::string s, double dflt) {
-      if (s.empty()) return dflt;
-      if (s.back() == 'x') s.pop_back();
-      char* end = nullptr;
-      double v = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
-        Throw(ErrorCode::kInvalidArgument, "bound '{}': '{}' is not a non-negative number", item, s);
-      return v;
-    };
-    b.lo = num(lo, 0);
-    b.hi = num(hi, INFINITY);
-    out[name] = b;
-  }
-  return out;
 }
 
 Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx) {
@@ -301,31 +324,14 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
     cur[c] = m.data.spend.col(c).tail(k).mean();
     cur_total += cur[c];
   }
-  auto bounds_for = [&](double B, std::vector<double>& scaled, std::vector<double>& lo, std::vector<double>& hi) {
-    scaled.resize(C);
-    for (int c = 0; c < C; ++c) scaled[c] = cur_total > 0 ? cur[c] * B / cur_total : B / C;
-    lo.assign(C, 0.0);
-    hi.assign(C, INFINITY);
-    for (const auto& [name, b] : o.bounds) {
-      auto it = std::find(m.data.channels.begin(), m.data.channels.end(), name);
-      if (it == m.data.channels.end())
-        Throw(ErrorCode::kInvalidArgument, "--bounds: unknown channel '{}'; channels: {}", name, fmt::join(m.data.channels, ", "));
-      int c = int(it - m.data.channels.begin());
-      lo[c] = b.relative ? b.lo * scaled[c] : b.lo;
-      hi[c] = b.relative ? b.hi * scaled[c] : b.hi;
-    }
-    for (const auto& name : o.locked) {
-      auto it = std::find(m.data.channels.begin(), m.data.channels.end(), name);
-      if (it == m.data.channels.end())
-        Throw(ErrorCode::kInvalidArgument, "--lock: unknown channel '{}'; channels: {}", name, fmt::join(m.data.channels, ", "));
-      int c = int(it - m.data.channels.begin());
-      lo[c] = hi[c] = scaled[c];
-    }
-  };
+  std::vector<double> obs_lo, obs_hi;
+  if (o.guard) ObservedSpendRange(m, o.guard_quantile, o.max_draws, obs_lo, obs_hi);
+  SplitBounds last;
   auto solve = [&](double B) {
-    std::vector<double> scaled, lo, hi;
-    bounds_for(B, scaled, lo, hi);
-    return OptimizeSplit(*resp, B, lo, hi, scaled);
+    std::vector<double> scaled(C);
+    for (int c = 0; c < C; ++c) scaled[c] = cur_total > 0 ? cur[c] * B / cur_total : B / C;
+    last = BuildBounds(m, o, scaled, B, obs_lo, obs_hi);
+    return OptimizeSplit(*resp, B, last.lo, last.hi, scaled, o.risk_aversion);
   };
   Allocation a;
   if (o.target_roas > 0 || o.target_kpi > 0) {
@@ -349,39 +355,18 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
     a = solve(o.budget > 0 ? o.budget : cur_total);
   }
   a.periods = periods;
+  a.bound_source = last.source;
+  if (o.guard) {
+    a.guard_quantile = o.guard_quantile;
+    a.observed_lo = obs_lo;
+    a.observed_hi = obs_hi;
+    a.guard_widen_lo = last.widen_lo;
+    a.guard_widen_hi = last.widen_hi;
+  }
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ctx.log().info("allocated {:.6g} per period over {} periods: expected KPI {:.6g} vs {:.6g} now", a.budget, periods,
                  a.expected_kpi, a.current_kpi);
   return a;
-}
-
-void to_json(nlohmann::json& j, const Allocation& a) {
-  nlohmann::json alloc = nlohmann::json::object(), cur = nlohmann::json::object(), mr = nlohmann::json::object(),
-                 chans = nlohmann::json::array();
-  for (size_t c = 0; c < a.channels.size(); ++c) {
-    alloc[a.channels[c]] = a.spend[c];
-    cur[a.channels[c]] = a.current[c];
-    mr[a.channels[c]] = a.marginal_roas[c];
-    chans.push_back({{"name", a.channels[c]}, {"spend", a.spend[c]}, {"current", a.current[c]}, {"kpi", a.kpi[c]},
-                     {"marginal_roas", a.marginal_roas[c]}, {"at_bound", bool(a.at_bound[c])},
-                     {"lo", std::isfinite(a.lo[c]) ? nlohmann::json(a.lo[c]) : nlohmann::json(nullptr)},
-                     {"hi", std::isfinite(a.hi[c]) ? nlohmann::json(a.hi[c]) : nlohmann::json(nullptr)}});
-  }
-  j = {{"allocation", alloc},
-       {"current_allocation", cur},
-       {"marginal_roas", mr},
-       {"channels", chans},
-       {"budget", a.budget},
-       {"periods", a.periods},
-       {"steady_state", a.periods == 0},
-       {"expected_kpi", a.expected_kpi},
-       {"current_kpi", a.current_kpi},
-       {"uplift", a.uplift},
-       {"uplift_low", a.uplift_low},
-       {"uplift_high", a.uplift_high},
-       {"expected_roas", a.budget > 0 ? a.expected_kpi / a.budget : 0.0},
-       {"method", a.method},
-       {"seconds", a.seconds}};
 }
 
 }  // namespace adpilot::mmm

@@ -127,6 +127,7 @@ TEST(Allocator, SteadyStateMaximisesPosteriorExpectedKpi) {
   AllocateOptions o;
   o.steady_state = true;
   o.budget = 0;  // the current total
+  o.guard = false;  // the unconstrained optimum (allocation_guard_test.cc covers the guard)
   Context ctx;
   Allocation al = Allocate(m, o, ctx);
   EXPECT_EQ(al.periods, 0);

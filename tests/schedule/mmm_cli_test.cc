@@ -51,6 +51,17 @@ TEST(MmmCli, FitAndAllocatePymcExample) {
   EXPECT_LE(x2, 0.6 + 1e-9);
   EXPECT_GE(a["expected_kpi"].get<double>(), a["current_kpi"].get<double>() - 1e-9);
   EXPECT_LE(a["uplift_low"].get<double>(), a["uplift_high"].get<double>());
+  // x2 has --bounds; x1 is kept by the extrapolation guard, which the JSON reports.
+  EXPECT_TRUE(a["guard"]["enabled"].get<bool>());
+  EXPECT_EQ(a["channels"][0]["bound"], "guard");
+  EXPECT_EQ(a["channels"][1]["bound"], "bounds");
+  EXPECT_TRUE(a["bounds_active"].is_array());
+  auto ng = RunCli("--quiet mmm allocate --model " + model + " --budget 1.0 --periods 12 --no-guard --json");
+  ASSERT_EQ(ng.exit_code, 0) << ng.out;
+  auto n = nlohmann::json::parse(ng.out);
+  EXPECT_FALSE(n["guard"]["enabled"].get<bool>());
+  EXPECT_EQ(n["channels"][0]["bound"], "none");
+  EXPECT_EQ(RunCli("--quiet mmm allocate --model " + model + " --budget 1 --guard-quantile 0.7").exit_code, 2);
 
   // Unknown channel in bounds and a corrupt model are clear errors.
   EXPECT_EQ(RunCli("--quiet mmm allocate --model " + model + " --budget 1 --bounds radio=0:1").exit_code, 2);

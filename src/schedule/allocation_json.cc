@@ -1,0 +1,72 @@
+// JSON of an allocation: the split, what the model expects of it, and every
+// bound with where it comes from (guard, --bounds, --lock) and whether it binds.
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/allocator.h"
+
+namespace adpilot::mmm {
+
+void to_json(nlohmann::json& j, const Allocation& a) {
+  using nlohmann::json;
+  json alloc = json::object(), cur = json::object(), mr = json::object(), chans = json::array(),
+       active = json::array();
+  auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  const bool guard = a.guard_quantile >= 0;
+  for (size_t c = 0; c < a.channels.size(); ++c) {
+    alloc[a.channels[c]] = a.spend[c];
+    cur[a.channels[c]] = a.current[c];
+    mr[a.channels[c]] = a.marginal_roas[c];
+    const std::string src = c < a.bound_source.size() ? a.bound_source[c] : "none";
+    json ch = {{"name", a.channels[c]}, {"spend", a.spend[c]}, {"current", a.current[c]}, {"kpi", a.kpi[c]},
+               {"marginal_roas", a.marginal_roas[c]}, {"at_bound", bool(a.at_bound[c])}, {"lo", num(a.lo[c])},
+               {"hi", num(a.hi[c])}, {"bound", src}};
+    if (guard) ch["observed_range"] = {a.observed_lo[c], a.observed_hi[c]};
+    if (a.risk_aversion > 0) ch["risk_adjusted_marginal"] = a.risk_marginal[c];
+    chans.push_back(ch);
+    if (a.at_bound[c] && src != "lock") {
+      const double tol = 1e-7 * a.budget;
+      const char* side = a.spend[c] <= a.lo[c] + tol ? "lo" : "hi";
+      std::string why = src == "guard" ? fmt::format("end of the {:g}%-{:g}% range of adstocked spend the data observed "
+                                                     "(extrapolation guard; --bounds or --no-guard to lift)",
+                                                     100 * a.guard_quantile, 100 * (1 - a.guard_quantile))
+                        : src == "bounds" ? "--bounds"
+                                          : "no spend below zero";
+      active.push_back({{"channel", a.channels[c]}, {"side", side}, {"value", side[0] == 'l' ? a.lo[c] : a.hi[c]},
+                        {"source", src}, {"why", why}});
+    }
+  }
+  json g = {{"enabled", guard}};
+  if (guard) {
+    g["quantiles"] = {a.guard_quantile, 1 - a.guard_quantile};
+    g["basis"] = "adstocked spend per period over the training weeks, pooled over posterior draws";
+    g["widened_hi"] = a.guard_widen_hi;
+    g["widened_lo"] = a.guard_widen_lo;
+  }
+  j = {{"allocation", alloc},
+       {"current_allocation", cur},
+       {"marginal_roas", mr},
+       {"channels", chans},
+       {"budget", a.budget},
+       {"periods", a.periods},
+       {"steady_state", a.periods == 0},
+       {"expected_kpi", a.expected_kpi},
+       {"current_kpi", a.current_kpi},
+       {"uplift", a.uplift},
+       {"uplift_low", a.uplift_low},
+       {"uplift_high", a.uplift_high},
+       {"expected_roas", a.budget > 0 ? a.expected_kpi / a.budget : 0.0},
+       {"objective", a.risk_aversion > 0 ? fmt::format("mean - {:g} sd of the uplift over the current split across "
+                                                       "posterior draws", a.risk_aversion)
+                                         : std::string("expected KPI (posterior mean)")},
+       {"risk_aversion", a.risk_aversion},
+       {"guard", g},
+       {"bounds_active", active},
+       {"method", a.method},
+       {"seconds", a.seconds}};
+}
+
+}  // namespace adpilot::mmm
