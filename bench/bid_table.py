@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """Markdown table of `adpilot bid compare --out <camp>.csv` runs, with the
 issue's two checks (best > lin wherever lin wins >= 20 clicks; rlb > lin at
-c0 <= 1/8) and what `best` picked per cell.
+c0 <= 1/8), what `best` picked per cell, and, where `DIR/<camp>.json` holds
+per-episode traces (`bid compare --traces --json`), a paired comparison of
+rlb and best against lin over the test episodes: episodes won/lost/tied and
+a bootstrap 95% interval of the click difference (resampling episodes).
 
-usage: bid_table.py DIR CAMP [CAMP ...]   (reads DIR/<camp>.csv)
+usage: bid_table.py DIR CAMP [CAMP ...] [--base DIR2]
+  reads DIR/<camp>.csv; rows of strategies missing there come from DIR2/<camp>.csv
 """
 import csv
+import json
+import os
+import random
 import sys
 from fractions import Fraction
 
-ORDER = ["const", "rand", "mcpc", "lin", "ortb1", "ortb2", "pid", "throttle", "dual", "dqn", "rlb", "rlbx", "best"]
+ORDER = ["const", "rand", "mcpc", "lin", "ortb1", "ortb2", "pid", "throttle", "dual", "dqn",
+         "rlb-paper", "rlb", "rlbx", "best"]
 
 
 def frac(x):
@@ -17,17 +25,55 @@ def frac(x):
     return f"{f.numerator}/{f.denominator}"
 
 
+def load_csv(path, rows, strategies, only_missing=False):
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            key = (path.split("/")[-1].split(".")[0], round(float(r["budget_ratio"]), 9))
+            cell = rows.setdefault(key, {})
+            if only_missing and r["strategy"] in cell:
+                continue
+            cell[r["strategy"]] = r
+            if r["strategy"] not in strategies:
+                strategies.append(r["strategy"])
+
+
+def load_traces(path):
+    """{(c0, strategy): [clicks per episode]} from `bid compare --traces --json`."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        j = json.load(f)
+    out = {}
+    for r in j.get("rows", []):
+        if "episode_trace" in r:
+            out[(round(float(r["budget_ratio"]), 9), r["strategy"])] = [e["clicks"] for e in r["episode_trace"]]
+    return out
+
+
+def paired(a, b, reps=4000, seed=1):
+    """a - b over episodes: (wins, losses, ties, diff, lo, hi) with a bootstrap 95% interval."""
+    d = [x - y for x, y in zip(a, b)]
+    rng = random.Random(seed)
+    sums = sorted(sum(rng.choice(d) for _ in d) for _ in range(reps))
+    return (sum(x > 0 for x in d), sum(x < 0 for x in d), sum(x == 0 for x in d), sum(d),
+            sums[int(0.025 * reps)], sums[int(0.975 * reps) - 1])
+
+
 def main():
-    d, camps = sys.argv[1], sys.argv[2:]
-    rows = {}
-    strategies = []
+    args = sys.argv[1:]
+    base = None
+    if "--base" in args:
+        i = args.index("--base")
+        base = args[i + 1]
+        del args[i:i + 2]
+    d, camps = args[0], args[1:]
+    rows, strategies = {}, []
     for c in camps:
-        with open(f"{d}/{c}.csv") as f:
-            for r in csv.DictReader(f):
-                key = (c, float(r["budget_ratio"]))
-                rows.setdefault(key, {})[r["strategy"]] = r
-                if r["strategy"] not in strategies:
-                    strategies.append(r["strategy"])
+        load_csv(f"{d}/{c}.csv", rows, strategies)
+        if base:
+            load_csv(f"{base}/{c}.csv", rows, strategies, only_missing=True)
     strategies.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
     head = ["camp", "c0"] + strategies + ["best picked", "hindsight"]
     print("| " + " | ".join(head) + " |")
@@ -60,6 +106,25 @@ def main():
     print()
     print(f"rlb > lin at c0 <= 1/8: {rlb_ok}/{rlb_ok + len(rlb_miss)}"
           + (f"; misses: {'; '.join(rlb_miss)}" if rlb_miss else ""))
+
+    # Paired per-episode comparisons where traces exist.
+    lines = []
+    for c in camps:
+        tr = load_traces(f"{d}/{c}.json")
+        for (c0, s) in sorted(tr):
+            if s not in ("rlb", "best") or (c0, "lin") not in tr:
+                continue
+            if s == "rlb" and c0 > 1 / 8 + 1e-12:
+                continue
+            if s == "best" and sum(tr[(c0, "lin")]) < 20:
+                continue
+            w, l, t, diff, lo, hi = paired(tr[(c0, s)], tr[(c0, "lin")])
+            lines.append(f"| {c} | {frac(c0)} | {s} | {diff:+d} | {w}/{l}/{t} | [{lo:+d}, {hi:+d}] |")
+    if lines:
+        print()
+        print("| camp | c0 | strategy | clicks - lin | episodes won/lost/tied | bootstrap 95% |")
+        print("|---|---|---|---|---|---|")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -234,7 +234,8 @@ void Compare(const BidArgs& args, Globals& g) {
   for (auto& j : jobs) {
     double opt = HindsightOptimalClicks(in.test, MakeConfig(a, j.ratio), in.train, false);
     nlohmann::json row = j.r;
-    row.erase("episode_trace");
+    // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
+    if (!a.traces) row.erase("episode_trace");
     row.erase("hour_trace");
     row.erase("bid_samples");
     row["budget_ratio"] = j.ratio;
@@ -346,6 +347,7 @@ void InstallBid(CLI::App& app, Globals& g) {
   cmp->add_option("--strategies", c->strategies, "comma-separated strategies (default: all)");
   cmp->add_option("--budget-ratios", c->budget_ratios, "comma-separated c0 values");
   cmp->add_option("--out", c->out, "CSV table");
+  cmp->add_flag("--traces", c->traces, "keep each row's per-episode trace in --json (for paired comparisons)");
   cmp->callback([c, &g] { Compare(*c, g); });
 
   auto ab = std::make_shared<BidArgs>();

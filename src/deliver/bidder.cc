@@ -119,6 +119,7 @@ double TrainClicks(const AuctionLog& train, Bidder& b) {
 
 double GridSearch(const AuctionLog& train, Bidder& b, const std::vector<double>& grid,
                   const std::function<void(double)>& set) {
+  if (grid.empty()) Throw(ErrorCode::kInternal, "{}: empty tuning grid", b.name());
   double best = grid.front(), best_clicks = -1;
   for (double v : grid) {
     set(v);
@@ -145,6 +146,16 @@ double ExpectedSpend(const std::vector<double>& counts, double x) {
     if (double(p) <= x) s += counts[p] * double(p);
   }
   return tot > 0 ? s / tot : 0;
+}
+
+double BudgetNeutralBid(const BidderEnv& env) {
+  double rate = env.episode_auctions > 0 ? env.episode_budget / double(env.episode_auctions) : 0;
+  double lo = 0, hi = env.max_bid;
+  for (int it = 0; it < 40; ++it) {
+    double mid = 0.5 * (lo + hi);
+    (ExpectedSpend(env.stats.price_counts, mid) < rate ? lo : hi) = mid;
+  }
+  return std::max(env.max_bid / 300.0, hi);  // at least one iPinYou price unit, scaled
 }
 
 std::vector<double> GeomGrid(double lo, double hi, int n) {

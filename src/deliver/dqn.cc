@@ -51,11 +51,13 @@ class DqnBidder : public Bidder {
  public:
   explicit DqnBidder(const BidderEnv& e) : Bidder(e), rng_(e.seed) {
     torch::manual_seed(e.seed);
-    lambda0_ = std::max(e.stats.avg_ctr, 1e-12) / 60.0;
+    // Unfitted (train-info only): the static lambda of the budget-neutral bid scale.
+    lambda0_ = e.click_value * std::max(e.stats.avg_ctr, 1e-12) / BudgetNeutralBid(e);
   }
   DqnBidder(const DqnBidder& o) : Bidder(o), net_(QNet()), rng_(o.rng_) {
     lambda0_ = o.lambda0_;
     slots_ = o.slots_;
+    frozen_ = o.frozen_;
     CopyNet(o.net_, net_);
   }
 
@@ -66,7 +68,7 @@ class DqnBidder : public Bidder {
     // Start price: the best static lambda on training (lin's tuning).
     explore_ = false;
     std::vector<double> g;
-    for (double b0 = 2; b0 <= 2 * env_.max_bid; b0 += 4) g.push_back(env_.click_value * SafeCtr() / b0);
+    for (double b0 : BidGrid(env_.max_bid, 2, 4, 600)) g.push_back(env_.click_value * SafeCtr() / b0);
     frozen_ = true;  // lambda fixed while tuning lambda0
     GridSearch(train, *this, g, [&](double v) { lambda0_ = v; });
     frozen_ = false;
@@ -221,7 +223,7 @@ class DqnBidder : public Bidder {
   double slot_spend_ = 0, slot_value_ = 0;
   int64_t slot_len_ = 50, in_slot_ = 0, slot_wins_ = 0;
   int slots_ = 20, slot_ = 0, last_action_ = 2;
-  bool explore_ = false, frozen_ = false, have_prev_ = false;
+  bool explore_ = false, frozen_ = true, have_prev_ = false;  // untrained: static lambda
   std::array<float, kState> last_state_{};
 };
 

@@ -9,6 +9,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "deliver/tuning.h"
 
 namespace adpilot {
 namespace {
@@ -43,6 +44,18 @@ void AddTo(PeriodTrace& t, bool bid, bool won, bool click, double pay) {
   t.spend += won ? pay : 0;
 }
 
+// The RLB scripts truncate budgets to whole price units (int()); that is only
+// meaningful when prices are whole units. A log priced in currency (USD CPM
+// from the bidder's own logs, 0.01 a win) keeps its exact budget instead of
+// being truncated to 0.
+bool WholePrices(const AuctionLog& log) {
+  for (float p : log.price)
+    if (p != std::floor(p)) return false;
+  return true;
+}
+
+double Whole(double budget, bool whole) { return whole ? std::floor(budget) : budget; }
+
 }  // namespace
 
 double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const CampaignStats& train) {
@@ -54,8 +67,8 @@ double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const Campai
   if (cfg.protocol == "ortb") return cfg.budget_ratio * cfg.budget_scale * log.total_cost();
   if (!(train.cpm > 0))
     Throw(ErrorCode::kInvalidArgument, "the rlb budget protocol needs the training CPM (--train)");
-  // int() as in the RLB scripts: budgets are whole price units.
-  return std::floor(train.cpm * double(cfg.episode) * cfg.budget_ratio * cfg.budget_scale / 1000.0);
+  // int() as in the RLB scripts: budgets are whole price units (when prices are).
+  return Whole(train.cpm * double(cfg.episode) * cfg.budget_ratio * cfg.budget_scale / 1000.0, WholePrices(log));
 }
 
 double BudgetScaleFromAllocation(const std::string& path, const std::string& channel) {
@@ -96,6 +109,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   r.strategy = bidder.name();
   r.resolved = bidder.Resolved();
   const double full_budget = PeriodBudget(cfg, log, train);
+  const bool whole = WholePrices(log);
   const auto periods = Periods(log, cfg);
   const bool first = cfg.auction == AuctionType::kFirstPrice;
   const bool hours = cfg.traces && !log.hour.empty();
@@ -105,11 +119,12 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   const uint8_t* click = log.click.data();
   const float* price = log.price.data();
   const float* pctr = log.pctr.data();
+  if (auto* s = dynamic_cast<deliver::StreamAware*>(&bidder)) s->BeginStream();
   for (auto [begin, end] : periods) {
     const int64_t n = int64_t(end - begin);
     const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;
     // A short last episode gets its pro-rata share of the budget.
-    const double budget = n >= full ? full_budget : std::floor(full_budget * double(n) / double(full));
+    const double budget = n >= full ? full_budget : Whole(full_budget * double(n) / double(full), whole);
     bidder.BeginPeriod(budget, n);
     PeriodTrace pt;
     pt.budget = budget;
@@ -183,12 +198,13 @@ void to_json(nlohmann::json& j, const ReplayResult& r) {
 double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
                               const CampaignStats& train, bool use_pctr) {
   const double full_budget = PeriodBudget(cfg, log, train);
+  const bool whole = WholePrices(log);
   double total = 0;
   std::vector<std::pair<double, double>> items;  // (price, value)
   for (auto [begin, end] : Periods(log, cfg)) {
     const int64_t n = int64_t(end - begin);
     const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;
-    double left = n >= full ? full_budget : std::floor(full_budget * double(n) / double(full));
+    double left = n >= full ? full_budget : Whole(full_budget * double(n) / double(full), whole);
     items.clear();
     for (size_t i = begin; i < end; ++i) {
       double v = use_pctr ? log.pctr[i] : log.click[i];

@@ -1,37 +1,49 @@
 // RLB: the dynamic-programming MDP bidder of Cai et al. (WSDM'17).
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "adpilot/bidding.h"
 #include "adpilot/error.h"
 #include "deliver/rlb_value.h"
+#include "deliver/tuning.h"
 
 namespace adpilot::deliver {
 
 RlbValueFunction::RlbValueFunction(const std::vector<double>& counts, std::vector<double> thetas,
                                    int64_t horizon, double max_budget, double max_bid,
-                                   int64_t max_units, double laplace)
+                                   int64_t max_units, double laplace, double price_step)
     : horizon_(std::max<int64_t>(horizon, 1)) {
   if (thetas.empty()) Throw(ErrorCode::kInvalidArgument, "rlb: no pCTR values for the value function");
   std::sort(thetas.begin(), thetas.end());
   const double w = 1.0 / double(thetas.size());
   const size_t k_n = thetas.size();
-  if (max_budget < 0 || max_bid < 1)
-    Throw(ErrorCode::kInvalidArgument, "rlb: budget {} and max bid {} must be >= 0 and >= 1", max_budget, max_bid);
-  unit_ = std::max(1.0, std::ceil(max_budget / double(max_units)));
-  cols_ = int64_t(std::floor(max_budget / unit_)) + 1;
-  const int64_t max_price = int64_t(max_bid);
-  max_units_bid_ = int64_t(std::ceil(double(max_price) / unit_));
-  // Density over money prices 0..max_price; the mass above max_bid stays in
-  // the total (those auctions are lost whatever we bid).
+  if (!(price_step > 0) || max_budget < 0 || max_bid < price_step)
+    Throw(ErrorCode::kInvalidArgument, "rlb: budget {}, max bid {} and price step {} must be >= 0, >= step, > 0",
+          max_budget, max_bid, price_step);
+  // k price steps per budget unit: 1 (the exact grid) while the budget fits in max_units steps.
+  const int64_t k = std::max<int64_t>(1, int64_t(std::ceil(max_budget / price_step / double(max_units) - 1e-9)));
+  unit_ = price_step * double(k);
+  cols_ = int64_t(std::floor(max_budget / unit_ + 1e-9)) + 1;
+  const int64_t max_price = int64_t(std::floor(max_bid / price_step + 1e-9));  // in price steps
+  max_units_bid_ = (max_price + k - 1) / k;
+  // Density over prices 0..max_price steps; the mass above max_bid stays in
+  // the total (those auctions are lost whatever we bid). Laplace smoothing
+  // over 0..max_bid as the paper's code on whole-unit prices; on a finer
+  // price grid only over the histogram's own range, so it does not smear
+  // mass over millions of empty bins.
+  const int64_t smooth_to = price_step == 1 ? max_price : std::min<int64_t>(max_price, int64_t(counts.size()) - 1);
   double total = 0;
   for (size_t p = 0; p < counts.size(); ++p) total += counts[p];
-  total += laplace * double(max_price + 1);
+  total += laplace * double(smooth_to + 1);
   m_.assign(size_t(max_units_bid_) + 1, 0.0);
-  for (int64_t p = 0; p <= max_price; ++p) {
-    double c = (size_t(p) < counts.size() ? counts[size_t(p)] : 0.0) + laplace;
-    m_[size_t(std::ceil(double(p) / unit_))] += total > 0 ? c / total : 0;
+  const int64_t top = std::min<int64_t>(max_price, std::max<int64_t>(smooth_to, int64_t(counts.size()) - 1));
+  for (int64_t p = 0; p <= top; ++p) {
+    double c = (size_t(p) < counts.size() ? counts[size_t(p)] : 0.0) + (p <= smooth_to ? laplace : 0.0);
+    m_[size_t((p + k - 1) / k)] += total > 0 ? c / total : 0;
   }
   v_.assign(size_t(horizon_ + 1) * size_t(cols_), 0.0);
   for (int64_t t = 1; t <= horizon_; ++t) {
@@ -81,15 +93,79 @@ double RlbValueFunction::Bid(double pctr, int64_t t, double budget) const {
 
 namespace {
 
-// rlb: the paper's value function over the average pCTR. rlbx (`with_dist`):
-// the value function takes the expectation over the training pCTR
-// distribution (32 quantile means), so it knows to keep budget for the
-// high-pCTR auctions still to come.
-class RlbBidder : public Bidder {
+// Value functions by their inputs: rlb and rlb-paper, best's folds and its
+// refit, and every grid point of a comparison share the same table instead
+// of each rebuilding it (a T = 1000, B = 12,000 table is ~10 s and 96 MB).
+// A few recent tables are kept.
+std::shared_ptr<const RlbValueFunction> CachedValueFunction(const std::vector<double>& counts,
+                                                            const std::vector<double>& thetas, int64_t h,
+                                                            double max_budget, double max_bid, int64_t max_units,
+                                                            double price_step) {
+  std::string key;
+  auto put = [&](const void* p, size_t n) { key.append(static_cast<const char*>(p), n); };
+  const double head[] = {double(h), max_budget, max_bid, double(max_units), price_step, double(thetas.size())};
+  put(head, sizeof head);
+  put(thetas.data(), thetas.size() * sizeof(double));
+  put(counts.data(), counts.size() * sizeof(double));
+  static std::mutex mu;
+  static std::list<std::pair<std::string, std::shared_ptr<const RlbValueFunction>>> recent;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = recent.begin(); it != recent.end(); ++it)
+      if (it->first == key) {
+        recent.splice(recent.begin(), recent, it);
+        return it->second;
+      }
+  }
+  auto vf = std::make_shared<const RlbValueFunction>(counts, thetas, h, max_budget, max_bid, max_units,
+                                                     /*laplace=*/1.0, price_step);
+  std::lock_guard<std::mutex> lock(mu);
+  recent.emplace_front(std::move(key), vf);
+  if (recent.size() > 4) recent.pop_back();
+  return vf;
+}
+
+// Prices that are not whole money units (a bidder's own USD logs): the price
+// step that puts the median positive price near 100 steps; 0 = whole units.
+double FinePriceStep(const AuctionLog& log) {
+  std::vector<float> p;
+  bool whole = true;
+  for (float x : log.price) {
+    whole = whole && x == std::floor(x);
+    if (x > 0) p.push_back(x);
+  }
+  if (whole || p.empty()) return 0;
+  std::nth_element(p.begin(), p.begin() + long(p.size() / 2), p.end());
+  return std::pow(10.0, std::floor(std::log10(double(p[p.size() / 2]) / 100.0)));
+}
+
+// rlb: the paper's value function over the average pCTR (theta = training
+// CTR), bidding with the auction's pCTR put on that level by the stream's
+// running pCTR level (PctrLevel, past auctions only): V is linear in theta,
+// so this is the paper's rule with theta = the stream's own level, which is
+// what the paper's setting had (theta and the pCTRs from one model on one
+// split). rlb-paper: the same without the rescaling (reproduces the paper).
+// rlbx (`with_dist`): the value function takes the expectation over the
+// tuning log's pCTR distribution (32 quantile means), so it knows to keep
+// budget for the high-pCTR auctions still to come.
+class RlbBidder : public Bidder, public StreamAware {
  public:
-  RlbBidder(const BidderEnv& e, bool with_dist) : Bidder(e), with_dist_(with_dist) {}
+  RlbBidder(const BidderEnv& e, bool with_dist, bool normalise)
+      : Bidder(e), with_dist_(with_dist), normalise_(normalise), level_(e.stats.avg_ctr) {}
   void Fit(const AuctionLog& train, const Context&) override {
-    if (!with_dist_ || train.size() == 0) return;
+    if (train.size() == 0) return;
+    if (double step = FinePriceStep(train); step > 0) {
+      // The training histogram has whole-unit bins: too coarse for these prices.
+      price_step_ = step;
+      fine_counts_.clear();
+      for (float x : train.price) {
+        size_t b = size_t(std::llround(std::max(0.0, double(x)) / step));
+        if (b >= fine_counts_.size()) fine_counts_.resize(b + 1, 0.0);
+        fine_counts_[b] += 1;
+      }
+      vf_.reset();
+    }
+    if (!with_dist_) return;
     std::vector<float> p = train.pctr;
     std::sort(p.begin(), p.end());
     thetas_.clear();
@@ -109,20 +185,30 @@ class RlbBidder : public Bidder {
       for (double& t : thetas_) t *= env_.stats.avg_ctr / mean;
     vf_.reset();
   }
+  void BeginStream() override { level_.Reset(env_.stats.avg_ctr); }
   void BeginPeriod(double, int64_t) override {
     if (!vf_) Build();
   }
   double Bid(const AuctionContext& a) override {
     if (!vf_) Build();
+    const double pctr = normalise_ ? a.pctr * level_.Scale() : a.pctr;
+    level_.Add(a.pctr);  // after bidding: the level uses past auctions only
     // A bid of a wins prices <= a; the DP's bids are whole units already.
-    return Cap(vf_->Bid(a.pctr, a.remaining_auctions, a.remaining_budget), a);
+    return Cap(vf_->Bid(pctr, a.remaining_auctions, a.remaining_budget), a);
   }
   nlohmann::json Params() const override {
-    return {{"theta", Theta()}, {"thetas", thetas_}, {"max_units", max_units_}, {"horizon", Horizon()}};
+    nlohmann::json j = {{"theta", Theta()}, {"thetas", thetas_}, {"max_units", max_units_}, {"horizon", Horizon()},
+                        {"normalise_pctr", normalise_}};
+    if (price_step_ > 0) j["price_step"] = price_step_, j["price_counts"] = fine_counts_;
+    return j;
   }
   void SetParams(const nlohmann::json& p) override {
     max_units_ = p.at("max_units").get<int64_t>();
     if (p.contains("thetas")) thetas_ = p.at("thetas").get<std::vector<double>>();
+    if (p.contains("price_step")) {
+      price_step_ = p.at("price_step").get<double>();
+      fine_counts_ = p.at("price_counts").get<std::vector<double>>();
+    }
     vf_.reset();
   }
   std::unique_ptr<Bidder> Clone() const override { return std::make_unique<RlbBidder>(*this); }
@@ -137,21 +223,30 @@ class RlbBidder : public Bidder {
     double max_budget = env_.episode_budget;
     if (h < env_.episode_auctions) max_budget = 2 * env_.episode_budget * double(h) / double(env_.episode_auctions);
     std::vector<double> th = thetas_.empty() ? std::vector<double>{Theta()} : thetas_;
-    vf_ = std::make_shared<const RlbValueFunction>(env_.stats.price_counts, th, h, max_budget,
-                                                   env_.max_bid, max_units_);
+    if (price_step_ > 0)
+      vf_ = CachedValueFunction(fine_counts_, th, h, max_budget, env_.max_bid, max_units_, price_step_);
+    else
+      vf_ = CachedValueFunction(env_.stats.price_counts, th, h, max_budget, env_.max_bid, max_units_, 1.0);
   }
-  bool with_dist_;
+  bool with_dist_, normalise_;
   std::vector<double> thetas_;  // pCTR distribution points (rlbx); empty = average pCTR
   int64_t max_units_ = 12000;  // exact integer budget grid up to B = 12,000 (see rlb_value.h)
+  double price_step_ = 0;      // > 0: prices on a finer grid than whole units (fine_counts_)
+  std::vector<double> fine_counts_;
+  PctrLevel level_;
   std::shared_ptr<const RlbValueFunction> vf_;  // immutable, shared by clones
 };
 
+using P = std::unique_ptr<Bidder>;
 ADPILOT_REGISTER(BidderRegistry, "rlb",
-                 "RLB (Cai WSDM'17): DP over remaining auctions and budget with the price density",
-                 [](const BidderEnv& e) -> std::unique_ptr<Bidder> { return std::make_unique<RlbBidder>(e, false); });
+                 "RLB (Cai WSDM'17): DP over remaining auctions and budget with the price density; pCTR put on "
+                 "the training CTR level by the stream's running pCTR level",
+                 [](const BidderEnv& e) -> P { return std::make_unique<RlbBidder>(e, false, true); });
+ADPILOT_REGISTER(BidderRegistry, "rlb-paper", "RLB exactly as the paper: raw pCTR against the training CTR",
+                 [](const BidderEnv& e) -> P { return std::make_unique<RlbBidder>(e, false, false); });
 ADPILOT_REGISTER(BidderRegistry, "rlbx",
-                 "RLB whose value function takes the expectation over the training pCTR distribution",
-                 [](const BidderEnv& e) -> std::unique_ptr<Bidder> { return std::make_unique<RlbBidder>(e, true); });
+                 "rlb whose value function takes the expectation over the tuning log's pCTR distribution",
+                 [](const BidderEnv& e) -> P { return std::make_unique<RlbBidder>(e, true, true); });
 
 }  // namespace
 }  // namespace adpilot::deliver

@@ -12,25 +12,11 @@
 namespace adpilot::deliver {
 namespace {
 
-// The bid at which always bidding it spends the per-auction budget rate on
-// average (from the training price histogram): a default with no tuning data.
-double BudgetNeutralBid(const BidderEnv& env) {
-  double rate = env.episode_auctions > 0 ? env.episode_budget / double(env.episode_auctions) : 0;
-  double lo = 0, hi = env.max_bid;
-  for (int it = 0; it < 40; ++it) {
-    double mid = 0.5 * (lo + hi);
-    (ExpectedSpend(env.stats.price_counts, mid) < rate ? lo : hi) = mid;
-  }
-  return std::max(1.0, hi);
-}
-
 class ConstBidder : public Bidder {
  public:
   explicit ConstBidder(const BidderEnv& e) : Bidder(e), c_(BudgetNeutralBid(e)) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    std::vector<double> g;
-    for (double v = 1; v <= env_.max_bid; v += 2) g.push_back(v);
-    GridSearch(t, *this, g, [&](double v) { c_ = v; });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 1, 2, 300), [&](double v) { c_ = v; });
   }
   void BeginPeriod(double, int64_t) override {}
   double Bid(const AuctionContext& a) override { return Cap(c_, a); }
@@ -46,9 +32,7 @@ class RandBidder : public Bidder {
  public:
   explicit RandBidder(const BidderEnv& e) : Bidder(e), hi_(2 * BudgetNeutralBid(e)), rng_(e.seed) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    std::vector<double> g;
-    for (double v = 2; v <= 2 * env_.max_bid; v += 4) g.push_back(v);
-    GridSearch(t, *this, g, [&](double v) { hi_ = v; rng_.seed(env_.seed); });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) { hi_ = v; rng_.seed(env_.seed); });
     rng_.seed(env_.seed);
   }
   void BeginPeriod(double, int64_t) override {}
@@ -80,9 +64,7 @@ class LinBidder : public Bidder {
  public:
   explicit LinBidder(const BidderEnv& e) : Bidder(e), b0_(BudgetNeutralBid(e)) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    std::vector<double> g;
-    for (double v = 2; v <= 2 * env_.max_bid; v += 2) g.push_back(v);
-    GridSearch(t, *this, g, [&](double v) { b0_ = v; });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 2, 600), [&](double v) { b0_ = v; });
   }
   void BeginPeriod(double, int64_t) override {}
   double Bid(const AuctionContext& a) override {

@@ -1,7 +1,10 @@
 // Strategies with online feedback on spend: dual (budget-constrained optimum
 // with online dual price), pid (feedback control of the spend rate, Zhang et
 // al. WSDM'16) and throttle (probabilistic participation, Lee et al. KDD'13).
-// Each resets its state at the start of a budget period.
+// Each resets its pacing state at the start of a budget period. All three
+// bid on the pCTR put on the training CTR level by the stream's running pCTR
+// level (PctrLevel, past auctions only), so the bid scale tuned on one log
+// (lambda0, b0) carries over to a log whose pCTRs sit at another level.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -17,13 +20,16 @@ double SafeCtr(const BidderEnv& e) { return std::max(e.stats.avg_ctr, 1e-12); }
 // bid = v * pCTR / lambda. lambda0 is the offline dual price fitted on training;
 // online, lambda follows the gap between spend and the target rate
 // (remaining budget / remaining auctions): a multiplicative dual descent step.
-class DualBidder : public Bidder {
+class DualBidder : public Bidder, public StreamAware {
  public:
-  explicit DualBidder(const BidderEnv& e) : Bidder(e) { lambda0_ = lambda_ = SafeCtr(e) / 60.0; }
+  DualBidder(const BidderEnv& e, bool normalise) : Bidder(e), normalise_(normalise), level_(e.stats.avg_ctr) {
+    lambda0_ = lambda_ = e.click_value * SafeCtr(e) / BudgetNeutralBid(e);
+  }
+  void BeginStream() override { level_.Reset(env_.stats.avg_ctr); }
   void Fit(const AuctionLog& t, const Context&) override {
     eta_ = 0;
     std::vector<double> g;
-    for (double b0 = 2; b0 <= 2 * env_.max_bid; b0 += 4) g.push_back(env_.click_value * SafeCtr(env_) / b0);
+    for (double b0 : BidGrid(env_.max_bid, 2, 4, 600)) g.push_back(env_.click_value * SafeCtr(env_) / b0);
     GridSearch(t, *this, g, [&](double v) { lambda0_ = v; });
     GridSearch(t, *this, {0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1}, [&](double v) { eta_ = v; });
     // The online steps make a higher start price (more caution) pay off: retune it.
@@ -33,7 +39,9 @@ class DualBidder : public Bidder {
   void BeginPeriod(double, int64_t) override { lambda_ = lambda0_; }
   double Bid(const AuctionContext& a) override {
     target_ = a.remaining_auctions > 0 ? a.remaining_budget / double(a.remaining_auctions) : 0;
-    return Cap(env_.click_value * a.pctr / lambda_, a);
+    const double pctr = normalise_ ? a.pctr * level_.Scale() : a.pctr;
+    level_.Add(a.pctr);
+    return Cap(env_.click_value * pctr / lambda_, a);
   }
   void Observe(const AuctionOutcome& o) override {
     if (eta_ <= 0 || target_ <= 0) return;
@@ -48,14 +56,18 @@ class DualBidder : public Bidder {
   std::unique_ptr<Bidder> Clone() const override { return std::make_unique<DualBidder>(*this); }
 
  private:
+  bool normalise_;
+  PctrLevel level_;
   double lambda0_, lambda_, eta_ = 0.01, target_ = 0;
 };
 
 // Shared slot bookkeeping of the two pacing controllers: every `slot` auctions,
 // the spend of the slot is compared with the reference rate.
-class SlotPacer : public Bidder {
+class SlotPacer : public Bidder, public StreamAware {
  public:
-  explicit SlotPacer(const BidderEnv& e) : Bidder(e) {}
+  SlotPacer(const BidderEnv& e, bool normalise)
+      : Bidder(e), b0_(BudgetNeutralBid(e)), normalise_(normalise), level_(e.stats.avg_ctr) {}
+  void BeginStream() override { level_.Reset(env_.stats.avg_ctr); }
   void BeginPeriod(double, int64_t auctions) override {
     slot_ = std::max<int64_t>(1, std::max<int64_t>(auctions, env_.episode_auctions) / 20);
     in_slot_ = 0;
@@ -80,22 +92,27 @@ class SlotPacer : public Bidder {
   }
   virtual void ResetControl() = 0;
   virtual void Control(double e) = 0;
-  double LinBid(double pctr) const { return b0_ * pctr / SafeCtr(env_); }
-  double b0_ = 60;
+  // b0 x pCTR / avgCTR on the level-corrected pCTR; call once per auction.
+  double LinBid(double pctr) {
+    const double p = normalise_ ? pctr * level_.Scale() : pctr;
+    level_.Add(pctr);
+    return b0_ * p / SafeCtr(env_);
+  }
+  double b0_;
 
  private:
+  bool normalise_;
+  PctrLevel level_;
   int64_t slot_ = 50, in_slot_ = 0;
   double slot_spend_ = 0, ref_rate_ = 0;
 };
 
 class PidBidder : public SlotPacer {
  public:
-  explicit PidBidder(const BidderEnv& e) : SlotPacer(e) {}
+  PidBidder(const BidderEnv& e, bool normalise) : SlotPacer(e, normalise) {}
   void Fit(const AuctionLog& t, const Context&) override {
     kp_ = ki_ = kd_ = 0;
-    std::vector<double> g;
-    for (double v = 2; v <= 2 * env_.max_bid; v += 4) g.push_back(v);
-    GridSearch(t, *this, g, [&](double v) { b0_ = v; });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) { b0_ = v; });
     GridSearch(t, *this, {0, 0.05, 0.1, 0.2, 0.4, 0.8}, [&](double v) { kp_ = v; });
     GridSearch(t, *this, {0, 0.01, 0.03, 0.1, 0.3}, [&](double v) { ki_ = v; });
     GridSearch(t, *this, {0, 0.05, 0.2}, [&](double v) { kd_ = v; });
@@ -129,18 +146,17 @@ class PidBidder : public SlotPacer {
 
 class ThrottleBidder : public SlotPacer {
  public:
-  explicit ThrottleBidder(const BidderEnv& e) : SlotPacer(e), rng_(e.seed) {}
+  ThrottleBidder(const BidderEnv& e, bool normalise) : SlotPacer(e, normalise), rng_(e.seed) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    std::vector<double> g;
-    for (double v = 2; v <= 2 * env_.max_bid; v += 4) g.push_back(v);
-    GridSearch(t, *this, g, [&](double v) { b0_ = v; rng_.seed(env_.seed); });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) { b0_ = v; rng_.seed(env_.seed); });
     GridSearch(t, *this, {0.25, 0.5, 1, 2}, [&](double v) { gain_ = v; rng_.seed(env_.seed); });
     rng_.seed(env_.seed);
   }
   double Bid(const AuctionContext& a) override {
     Track(a);
+    const double b = LinBid(a.pctr);
     if (rate_ < 1 && std::uniform_real_distribution<double>(0, 1)(rng_) >= rate_) return 0;
-    return Cap(LinBid(a.pctr), a);
+    return Cap(b, a);
   }
   nlohmann::json Params() const override { return {{"b0", b0_}, {"gain", gain_}}; }
   void SetParams(const nlohmann::json& p) override {
@@ -158,11 +174,16 @@ class ThrottleBidder : public SlotPacer {
 
 using P = std::unique_ptr<Bidder>;
 ADPILOT_REGISTER(BidderRegistry, "dual", "b = v x pCTR / lambda, online dual-price updates on spend",
-                 [](const BidderEnv& e) -> P { return std::make_unique<DualBidder>(e); });
+                 [](const BidderEnv& e) -> P { return std::make_unique<DualBidder>(e, true); });
 ADPILOT_REGISTER(BidderRegistry, "pid", "lin bid x exp(PID on spend rate per slot) (Zhang WSDM'16)",
-                 [](const BidderEnv& e) -> P { return std::make_unique<PidBidder>(e); });
+                 [](const BidderEnv& e) -> P { return std::make_unique<PidBidder>(e, true); });
 ADPILOT_REGISTER(BidderRegistry, "throttle", "lin bid with a per-slot participation rate",
-                 [](const BidderEnv& e) -> P { return std::make_unique<ThrottleBidder>(e); });
+                 [](const BidderEnv& e) -> P { return std::make_unique<ThrottleBidder>(e, true); });
+// Raw-pCTR variants, kept to validate the level correction (docs/bidding.md).
+ADPILOT_REGISTER(BidderRegistry, "dual-raw", "dual on the raw pCTR",
+                 [](const BidderEnv& e) -> P { return std::make_unique<DualBidder>(e, false); });
+ADPILOT_REGISTER(BidderRegistry, "pid-raw", "pid on the raw pCTR",
+                 [](const BidderEnv& e) -> P { return std::make_unique<PidBidder>(e, false); });
 
 }  // namespace
 }  // namespace adpilot::deliver

@@ -2,6 +2,7 @@
 // chosen strategy fitted on that log would; the allocation-driven budget.
 #include <algorithm>
 #include <fstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,39 @@ TEST(Best, FallsBackToRlbWithoutEnoughTuningEpisodes) {
   EXPECT_EQ(b->Resolved(), "rlb");  // unfitted
   b->Fit(train, ctx);                // 2 episodes: too few for two folds
   EXPECT_EQ(b->Resolved(), "rlb");
+}
+
+// The tuning stream is checked against train-info before any scoring: a pCTR
+// level far from the training CTR, or drifting between the folds, makes its
+// held-out episodes a poor guide, and best takes rlb (train-info's model).
+TEST(Best, UnrepresentativeTuningStreamFallsBackToRlb) {
+  CampaignStats st = testing::SyntheticLog(8000, 40).Stats();
+  Context ctx;
+  ReplayConfig cfg;
+  cfg.episode = 1000;
+  cfg.budget_ratio = 1.0 / 16;
+  AuctionLog test = testing::SyntheticLog(3000, 44);
+  auto level = [&](const AuctionLog& tune) {
+    auto b = MakeBidder("best", MakeBidderEnv(cfg, test, st, 3));
+    b->Fit(tune, ctx);
+    return std::make_pair(b->Resolved(), b->Params().at("tuning_consistency"));
+  };
+  // pCTRs at twice the training CTR.
+  auto [pick, why] = level(testing::SyntheticLog(8000, 41, 2.0));
+  EXPECT_EQ(pick, "rlb");
+  EXPECT_FALSE(why.at("consistent").get<bool>());
+  EXPECT_GT(why.at("level_vs_train_ratio").get<double>(), 1.5);
+  // A level that halves between the folds, averaging the training CTR.
+  AuctionLog drift = testing::SyntheticLog(4000, 45, 1.35);
+  AuctionLog late = testing::SyntheticLog(4000, 46, 0.65);
+  for (size_t i = 0; i < late.size(); ++i) drift.Add(late.click[i], late.price[i], late.pctr[i]);
+  std::tie(pick, why) = level(drift);
+  EXPECT_EQ(pick, "rlb");
+  EXPECT_LT(why.at("level_vs_train_ratio").get<double>(), 1.5);
+  EXPECT_GT(why.at("fold_drift_ratio").get<double>(), 1.5);
+  // The same kind of stream at the training level is scored by cross-fitting.
+  std::tie(pick, why) = level(testing::SyntheticLog(8000, 47));
+  EXPECT_TRUE(why.at("consistent").get<bool>());
 }
 
 void WriteAlloc(const std::string& path) {
