@@ -42,7 +42,10 @@ struct BertConfig {
 
 struct EncoderOptions {
   // "mean" or "cls"; empty: the model's sentence-transformers pooling config, else mean.
+  // "sif": mean weighted per token by sif_a / (sif_a + p(token)) (Arora et al.
+  // 2017), p from SetTokenWeights' counts; plain mean until they are set.
   std::string pooling;
+  double sif_a = 1e-3;
   // L2-normalise each vector; also switched on by a sentence-transformers Normalize module.
   bool normalize = false;
   int max_len = 128;     // tokens per text including [CLS] and [SEP]
@@ -83,6 +86,9 @@ class BertEncoder {
   virtual const BertConfig& config() const = 0;
   virtual const WordPieceTokenizer& tokenizer() const = 0;
   virtual const EncoderOptions& options() const = 0;
+  // Token counts (indexed by id) for "sif" pooling; the weights are
+  // sif_a / (sif_a + count / total). Not thread-safe against Embed.
+  virtual void SetTokenCounts(const std::vector<uint64_t>& counts) = 0;
   // Whether int8 quantisation is in effect, and the calibration cosine (-1: not tried).
   virtual bool quantized() const = 0;
   virtual double quantization_cosine() const = 0;
@@ -105,11 +111,11 @@ struct PretrainOptions {
   // other groups of the batch negatives (InfoNCE, both directions). Mean-pooled
   // vectors of a masked-LM-only model are dominated by frequent tokens; this
   // stage trains exactly the user vector the profiler computes.
-  int contrastive_steps = 300;       // 0: masked LM only
+  int contrastive_steps = 500;       // 0: masked LM only
   int contrastive_batch = 32;        // groups per step
   int contrastive_texts = 3;         // texts per half at most
   double contrastive_learning_rate = 5e-3;
-  double temperature = 0.05;
+  double temperature = 0.2;          // tuned on a generated world of another seed (docs/profile.md)
   double contrastive_share = 0.9;    // of max_seconds, when both stages run
   void Describe(OptionSet& opts);
 };

@@ -16,6 +16,7 @@ namespace adpilot {
 
 struct Context;
 class BertEncoder;
+class WordPieceTokenizer;
 
 // ---- Input --------------------------------------------------------------
 
@@ -62,6 +63,22 @@ void NormalizeRows(Matrix& m);  // L2; zero rows stay zero
 void CenterRows(Matrix& m);
 float Dot(const float* a, const float* b, size_t dim);
 
+// BERT-whitening (Su et al. 2021): x -> (x - mean) * matrix, the matrix being
+// the covariance's leading eigenvectors scaled by 1/sqrt(eigenvalue), fitted on
+// the users' own vectors. Zero rows (users with no text) are ignored by Fit and
+// stay zero in Apply. Stored in a profile file's metadata so vectors embedded
+// later are mapped the same way.
+struct Whitening {
+  size_t in = 0, out = 0;
+  std::vector<float> mean;    // in
+  std::vector<float> matrix;  // in x out, row-major
+  // `dims` leading directions (0 = all with non-negligible variance).
+  static Whitening Fit(const Matrix& x, size_t dims);
+  Matrix Apply(const Matrix& x) const;
+  static Whitening FromJson(const nlohmann::json& j, const std::string& origin);
+};
+void to_json(nlohmann::json& j, const Whitening& w);
+
 class TextEmbedder {
  public:
   virtual ~TextEmbedder() = default;
@@ -74,8 +91,15 @@ class TextEmbedder {
   virtual Matrix EmbedUsers(const UserTexts& users, const Context& ctx) const;
 };
 
+// How often each token id occurs in the users' texts (each text encoded as the
+// encoder would, truncated to max_len); the frequencies of "sif" pooling.
+std::vector<uint64_t> TokenCounts(const WordPieceTokenizer& tok, const UserTexts& users, size_t max_len);
+
 // Wraps a loaded BERT encoder; texts are embedded in chunks with progress.
 std::unique_ptr<TextEmbedder> MakeBertEmbedder(std::shared_ptr<BertEncoder> encoder);
+
+// `base` with every output vector mapped by `w` (texts and users alike).
+std::unique_ptr<TextEmbedder> MakeWhitenedEmbedder(std::shared_ptr<const TextEmbedder> base, Whitening w);
 
 // Bag-of-words baseline: lower-cased words (the BERT basic tokenizer) with
 // smoothed idf = ln((1+n)/(1+df))+1, sublinear tf, L2-normalised; the

@@ -29,7 +29,21 @@ void Source::Install(CLI::App* cmd, const std::string& input_flag, bool need_inp
   cmd->add_option("--text-field", in.text_field, "JSON lines: texts field (string, array, or [{text}])");
   cmd->add_flag("--json", json, "print one JSON object on stdout");
   enc.Describe(set);
+  set.Add("whiten", &whiten, "BERT-whitening of user vectors, fitted on the users' own vectors (BERT only)");
+  set.Add("whiten_dims", &whiten_dims, "whitening keeps this many leading directions (0 = all)").Min(0);
   bound = std::make_unique<BoundOptions>(cmd, set);
+}
+
+Matrix Source::UserVectors(std::unique_ptr<TextEmbedder>& emb, const UserTexts& users, const Context& ctx,
+                           Whitening* fitted) const {
+  Matrix m = emb->EmbedUsers(users, ctx);
+  if (!whiten || emb->name() != "bert") return m;
+  Whitening w = Whitening::Fit(m, size_t(whiten_dims));
+  ctx.log().info("whitening: {} -> {} dimensions, fitted on {} users", w.in, w.out, users.ids.size());
+  m = w.Apply(m);
+  if (fitted) *fitted = w;
+  emb = MakeWhitenedEmbedder(std::shared_ptr<const TextEmbedder>(std::move(emb)), std::move(w));
+  return m;
 }
 
 std::unique_ptr<TextEmbedder> Source::Make(const UserTexts& users, const Context& ctx) {
@@ -38,7 +52,10 @@ std::unique_ptr<TextEmbedder> Source::Make(const UserTexts& users, const Context
   if (e == "tfidf") return FitTfidf(UserDocuments(users), 5000, 2, 0.5, ctx);
   if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected bert or tfidf", e);
   if (model.empty()) Throw(ErrorCode::kInvalidArgument, "--model DIR is required (or --encoder tfidf)");
-  return MakeBertEmbedder(std::shared_ptr<BertEncoder>(BertEncoder::Load(model, enc, ctx)));
+  std::shared_ptr<BertEncoder> bert = BertEncoder::Load(model, enc, ctx);
+  // SIF weights from these users' own token frequencies.
+  if (enc.pooling == "sif") bert->SetTokenCounts(TokenCounts(bert->tokenizer(), users, size_t(enc.max_len)));
+  return MakeBertEmbedder(std::move(bert));
 }
 
 void WarnBad(const Context& ctx, const BadRowLog& bad) {
@@ -63,7 +80,7 @@ Matrix Profiles(Source& s, const UserTexts& users, const Context& ctx, std::stri
   }
   auto emb = s.Make(users, ctx);
   name = emb->name();
-  return emb->EmbedUsers(users, ctx);
+  return s.UserVectors(emb, users, ctx);
 }
 
 namespace {
@@ -98,7 +115,9 @@ void InstallEmbed(CLI::App* profile, Globals& g) {
     BadRowLog bad(s->input);
     UserTexts users = s->Read(ctx, bad);
     auto emb = s->Make(users, ctx);
-    Matrix m = emb->EmbedUsers(users, ctx);
+    // Plain pooled encoder output unless --whiten is asked for.
+    Whitening whitening;
+    Matrix m = s->UserVectors(emb, users, ctx, &whitening);
     bool norm = emb->name() == "tfidf" || s->enc.normalize;
     if (s->enc.normalize) NormalizeRows(m);
     WarnBad(ctx, bad);
@@ -107,6 +126,8 @@ void InstallEmbed(CLI::App* profile, Globals& g) {
       for (const auto& t : users.texts) counts.push_back(uint32_t(t.size()));
       nlohmann::json meta = {{"encoder", emb->name()}, {"model", s->model}, {"input", s->input},
                              {"pooling", s->enc.pooling.empty() ? "default" : s->enc.pooling}};
+      // Vectors of users embedded later map through the same transform.
+      if (whitening.out) meta["whitening"] = whitening;
       ProfileStore(m.dim, users.ids, m.data, counts, norm, meta).Save(*out);
       ctx.log().info("wrote {} profiles of dim {} to {}", m.rows, m.dim, *out);
     }

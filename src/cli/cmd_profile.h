@@ -25,9 +25,17 @@ struct Source {
   UserTextOptions in;
   std::string input;
   bool json = false;
+  // BERT-whitening of the user vectors (see Whitening), fitted on these users.
+  bool whiten = false;
+  int whiten_dims = 0;
 
   void Install(CLI::App* cmd, const std::string& input_flag, bool need_input = true);
   std::unique_ptr<TextEmbedder> Make(const UserTexts& users, const Context& ctx);
+  // The users' vectors under `emb`. With whitening on (BERT only) the whitening
+  // is fitted on them and applied, `emb` becomes the whitened embedder (so
+  // texts embedded later are comparable) and `fitted` receives it.
+  Matrix UserVectors(std::unique_ptr<TextEmbedder>& emb, const UserTexts& users, const Context& ctx,
+                     Whitening* fitted = nullptr) const;
   UserTexts Read(const Context& ctx, BadRowLog& bad) { return ReadUserTexts(input, in, bad, ctx); }
 };
 

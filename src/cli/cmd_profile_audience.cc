@@ -211,7 +211,7 @@ void InstallKeywords(CLI::App* profile, Globals& g) {
     UserTexts users = s->Read(ctx, bad);
     WarnBad(ctx, bad);
     auto emb = s->Make(users, ctx);
-    Matrix prof = emb->EmbedUsers(users, ctx);
+    Matrix prof = s->UserVectors(emb, users, ctx);
     std::vector<std::string> cands;
     if (!a->candidates.empty()) {
       LineSource src(a->candidates);
@@ -255,7 +255,7 @@ void InstallKeywords(CLI::App* profile, Globals& g) {
 }
 
 void InstallEvaluate(CLI::App* profile, Globals& g) {
-  struct Args { int k = 0; size_t neighbours = 100, queries = 500; bool baseline = true; };
+  struct Args { int k = 0; size_t neighbours = 100, queries = 500; bool baseline = true, whiten_sweep = false; };
   auto s = std::make_shared<Source>();
   auto a = std::make_shared<Args>();
   auto* c = profile->add_subcommand("evaluate", "segment NMI, neighbour precision and kNN label AUC, encoder vs TF-IDF");
@@ -266,6 +266,7 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
   c->add_option("--neighbours", a->neighbours, "k of precision@k against true-interest neighbours");
   c->add_option("--queries", a->queries, "users sampled for precision@k");
   c->add_option("--baseline", a->baseline, "also evaluate the TF-IDF baseline (true/false)");
+  c->add_flag("--whiten-sweep", a->whiten_sweep, "also evaluate BERT vectors whitened to 0 (all), 48 ... 8 dimensions");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
     BadRowLog bad(s->input);
@@ -283,14 +284,25 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
       Matrix m = emb->EmbedUsers(users, ctx);
       res[e] = EvaluateProfiles(m, users, a->k, a->neighbours, a->queries, ctx);
       res[e]["dim"] = m.dim;
+      if (e == "bert" && (s->whiten || a->whiten_sweep)) {
+        // Whitening variants next to the raw vectors, from the same encoder run.
+        std::vector<int> dims = {s->whiten_dims};
+        if (a->whiten_sweep) dims = {0, 48, 32, 24, 16, 12, 8};
+        for (int d : dims) {
+          Whitening w = Whitening::Fit(m, size_t(d));
+          std::string key = d ? fmt::format("bert_whiten{}", d) : "bert_whiten";
+          res[key] = EvaluateProfiles(w.Apply(m), users, a->k, a->neighbours, a->queries, ctx);
+          res[key]["dim"] = w.out;
+        }
+      }
     }
     nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", a->neighbours},
                         {"queries", a->queries}, {"encoders", res}, {"bad_rows", BadJson(bad)}};
     if (s->json) return PrintJson(j);
-    fmt::print("{} users, {} texts\n{:<8} {:>5} {:>8} {:>14} {:>14}\n", users.ids.size(), users.num_texts(), "encoder",
+    fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14}\n", users.ids.size(), users.num_texts(), "encoder",
                "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC");
     for (auto it = res.begin(); it != res.end(); ++it)
-      fmt::print("{:<8} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}\n", it.key(), it.value()["k"].get<int>(),
+      fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}\n", it.key(), it.value()["k"].get<int>(),
                  it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),
                  it.value()["knn_label_auc"].get<double>());
   });

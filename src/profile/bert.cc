@@ -171,7 +171,10 @@ class TorchBertEncoder : public BertEncoder {
         }
         auto [t_ids, mask] = bert::PadBatch(batch, tok_.pad_id());
         CheckIds(t_ids);
-        at::Tensor v = bert::Pool(bert::Forward(config_, w_, t_ids, mask), mask, Cls(), Normalize()).contiguous();
+        // SIF: the pooling mask carries each token's weight; attention still sees every token.
+        at::Tensor pool_mask = sif_.defined() ? mask * sif_.index_select(0, t_ids.view({-1})).view_as(mask) : mask;
+        at::Tensor v =
+            bert::Pool(bert::Forward(config_, w_, t_ids, mask), pool_mask, Cls(), Normalize()).contiguous();
         const float* p = v.data_ptr<float>();
         for (size_t i = start; i < end; ++i) {
           const float* row = p + (i - start) * size_t(dim());
@@ -226,6 +229,17 @@ class TorchBertEncoder : public BertEncoder {
       ctx.log().info("int8 dynamic quantisation on (min calibration cosine to fp32 {:.4f})", quant_cos_);
     }
   }
+  void SetTokenCounts(const std::vector<uint64_t>& counts) override {
+    if (opts_.pooling != "sif") return;
+    double total = 0;
+    for (uint64_t c : counts) total += double(c);
+    std::vector<float> w(size_t(config_.vocab_size), 1.f);
+    for (size_t i = 0; i < w.size(); ++i) {
+      double p = i < counts.size() && total > 0 ? double(counts[i]) / total : 0.0;
+      w[i] = float(opts_.sif_a / (opts_.sif_a + p));
+    }
+    sif_ = at::from_blob(w.data(), {int64_t(w.size())}, at::kFloat).clone();
+  }
   bool quantized() const override { return quantized_; }
   double quantization_cosine() const override { return quant_cos_; }
 
@@ -252,6 +266,7 @@ class TorchBertEncoder : public BertEncoder {
   bert::Weights w_;
   bool quantized_ = false;
   double quant_cos_ = -1;
+  at::Tensor sif_;  // per-token pooling weights (sif pooling), undefined = plain mean
 };
 
 // sentence-transformers: 1_Pooling/config.json chooses the pooling, a Normalize module L2-normalises.
@@ -277,8 +292,8 @@ void ReadSentenceTransformersConfig(const std::string& dir, TorchBertEncoder& en
 }
 
 void CheckPooling(const EncoderOptions& o) {
-  if (!o.pooling.empty() && o.pooling != "mean" && o.pooling != "cls")
-    Throw(ErrorCode::kInvalidArgument, "pooling '{}': expected mean or cls", o.pooling);
+  if (!o.pooling.empty() && o.pooling != "mean" && o.pooling != "cls" && o.pooling != "sif")
+    Throw(ErrorCode::kInvalidArgument, "pooling '{}': expected mean, cls or sif", o.pooling);
 }
 
 }  // namespace

@@ -136,6 +136,15 @@ class TfidfEmbedder : public TextEmbedder {
 
 }  // namespace
 
+std::vector<uint64_t> TokenCounts(const WordPieceTokenizer& tok, const UserTexts& users, size_t max_len) {
+  std::vector<uint64_t> counts(tok.vocab_size(), 0);
+  for (const auto& texts : users.texts)
+    for (const auto& t : texts)
+      for (int32_t id : tok.Encode(t, max_len))
+        if (id >= 0 && size_t(id) < counts.size()) ++counts[size_t(id)];
+  return counts;
+}
+
 std::unique_ptr<TextEmbedder> MakeBertEmbedder(std::shared_ptr<BertEncoder> encoder) {
   return std::make_unique<BertEmbedder>(std::move(encoder));
 }
