@@ -13,7 +13,9 @@
 // same float operations in the same order (4 lane partial sums, reduced as
 // (l0+l2)+(l1+l3)), so both give bit-identical results (tested); option
 // `simd false` selects the scalar one.
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #if defined(__SSE2__)
@@ -22,6 +24,8 @@
 #else
 #define ADPILOT_FFM_SSE 0
 #endif
+
+#include <fmt/format.h>
 
 #include "adpilot/context.h"
 #include "adpilot/error.h"
@@ -46,6 +50,11 @@ class FfmModel : public SgdModel {
     o.Add("norm", &norm_, "scale interactions by 1/|x|^2 per example, as libffm does");
     o.Add("init_scale", &init_, "factors start uniform in [0, init_scale/sqrt(k))").Min(0);
     o.Add("simd", &simd_, "vectorised (SSE) inner loops; false = the scalar reference loop");
+    o.Add("pairs", &pairs_, "field pairs that interact, e.g. C1xC11,C8xC11 (empty = all pairs)");
+    o.Add("keep_pairs", &keep_pairs_,
+          "after the first pass keep only the N field pairs with the largest mean squared "
+          "contribution on training rows (0 = keep all, as libffm); the kept list is stored in `pairs`")
+        .Min(0);
   }
 
   void Init(const Context& ctx) override {
@@ -84,6 +93,7 @@ class FfmModel : public SgdModel {
     for (size_t a = 0; a < fs.size(); ++a) {
       if (linear_) per[fs[a].field] += W(fs[a].index) * fs[a].value;
       for (size_t b = a + 1; b < fs.size(); ++b) {
+        if (!Active(fs[a].field, fs[b].field)) continue;
         const float* va = V(fs[a].index, fs[b].field);
         const float* vb = V(fs[b].index, fs[a].field);
         double d = 0;
@@ -120,8 +130,23 @@ class FfmModel : public SgdModel {
     }
   }
 
+  // `pairs` may have been changed after LoadState (a warm start with --pairs).
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
+                      const Context& ctx) override {
+    ParsePairs();
+    passes_ = cfg.online ? 1 : cfg.epochs;
+    return SgdModel::DoTrain(train, valid, cfg, ctx);
+  }
+  void AfterPass(int epoch, ExampleSource& train, const Context& ctx) override {
+    // Only when another pass follows: an online stream is not re-read.
+    if (epoch == 1 && epoch < passes_ && keep_pairs_ > 0) SelectPairs(train, ctx);
+  }
+
   std::string SaveState() const override { return SaveFloats(state_); }
   void LoadState(std::string_view bytes) override {
+    // A loaded model keeps its pair set on a warm start (also a file from
+    // before pair selection, which used every pair) unless --keep-pairs is given again.
+    keep_pairs_ = 0;
     Shape();
     LoadFloats(bytes, state_, size_, "ffm");
   }
@@ -133,6 +158,82 @@ class FfmModel : public SgdModel {
     fields_ = size_t(hasher().num_fields());
     pair_off_ = 2 * (dim_ + 1);
     size_ = pair_off_ + dim_ * fields_ * 2 * size_t(kp_);
+    ParsePairs();
+  }
+  bool Active(size_t fa, size_t fb) const { return mask_.empty() || mask_[fa * fields_ + fb]; }
+  // `pairs` -> symmetric mask; a name may itself contain 'x', so every split
+  // point is tried against the field names.
+  void ParsePairs() {
+    mask_.clear();
+    if (pairs_.empty()) return;
+    mask_.assign(fields_ * fields_, 0);
+    const auto& names = hasher().field_names();
+    auto find = [&](std::string_view n) -> size_t {
+      auto it = std::find(names.begin(), names.end(), n);
+      return it == names.end() ? fields_ : size_t(it - names.begin());
+    };
+    for (const auto& p : pairs_) {
+      bool ok = false;
+      for (size_t x = p.find('x'); x != std::string::npos && !ok; x = p.find('x', x + 1)) {
+        size_t a = find(std::string_view(p).substr(0, x)), b = find(std::string_view(p).substr(x + 1));
+        if (a < fields_ && b < fields_) {
+          mask_[a * fields_ + b] = mask_[b * fields_ + a] = 1;
+          ok = true;
+        }
+      }
+      if (!ok) Throw(ErrorCode::kInvalidArgument, "ffm pairs: '{}' is not FIELDxFIELD of this data's fields", p);
+    }
+  }
+  // Field-pair pruning: most pairs of a wide schema carry no signal but still
+  // fit noise (ffm overfits after a few epochs on the generated world, where 6
+  // of 741 pairs are real). Importance = mean squared pair contribution
+  // <v_a,f_b, v_b,f_a> x_a x_b over up to 200k training rows.
+  void SelectPairs(ExampleSource& train, const Context& ctx) {
+    const size_t nf = fields_;
+    int threads = std::max(1, ctx.threads);
+    std::vector<std::vector<double>> acc(size_t(threads), std::vector<double>(nf * nf, 0.0));
+    std::vector<Example> batch;
+    train.Rewind();
+    size_t seen = 0;
+    while (seen < 200000) {
+      size_t n = train.Next(batch, 65536);
+      if (n == 0) break;
+      ParallelFor(threads, n, [&](size_t b, size_t e, int t) {
+        auto& s = acc[size_t(t)];
+        for (size_t i = b; i < e; ++i) {
+          const auto& fs = batch[i].features;
+          for (size_t x = 0; x < fs.size(); ++x)
+            for (size_t y = x + 1; y < fs.size(); ++y) {
+              size_t fa = std::min(fs[x].field, fs[y].field), fb = std::max(fs[x].field, fs[y].field);
+              if (fa == fb || !Active(fa, fb)) continue;
+              const float* va = V(fs[x].index, fs[y].field);
+              const float* vb = V(fs[y].index, fs[x].field);
+              double d = 0;
+              for (int f = 0; f < k_; ++f) d += va[f] * vb[f];
+              d *= double(fs[x].value) * fs[y].value;
+              s[fa * nf + fb] += d * d;
+            }
+        }
+      });
+      seen += n;
+    }
+    std::vector<std::pair<double, size_t>> score;
+    for (size_t fa = 0; fa < nf; ++fa)
+      for (size_t fb = fa + 1; fb < nf; ++fb) {
+        if (!Active(fa, fb)) continue;
+        double sum = 0;
+        for (const auto& s : acc) sum += s[fa * nf + fb];
+        score.push_back({sum, fa * nf + fb});
+      }
+    if (score.size() <= size_t(keep_pairs_)) return;
+    std::sort(score.begin(), score.end(), std::greater<>());
+    const auto& names = hasher().field_names();
+    pairs_.clear();
+    for (size_t i = 0; i < size_t(keep_pairs_); ++i)
+      pairs_.push_back(names[score[i].second / nf] + "x" + names[score[i].second % nf]);
+    ctx.log().info("ffm: kept {} of {} field pairs (by mean squared contribution on {} training rows): {}",
+                   keep_pairs_, score.size(), seen, fmt::format("{}", fmt::join(pairs_, ",")));
+    ParsePairs();
   }
   // Linear weight and its accumulator: (w, G) per bucket, bias at dim_.
   double W(size_t j) const { return state_[2 * j]; }
@@ -217,11 +318,14 @@ class FfmModel : public SgdModel {
     // const_cast: Step() is the only caller with kUpdate, on a non-const model.
     float* base = const_cast<float*>(state_.data()) + pair_off_;
     const size_t row = fields_ * 2 * size_t(kp);
+    const uint8_t* mask = mask_.empty() ? nullptr : mask_.data();
     for (size_t a = 0; a < fs.size(); ++a) {
       float* rowa = base + size_t(fs[a].index) * row;
       const size_t fa = size_t(fs[a].field) * 2 * size_t(kp);
       const float xa = fs[a].value;
+      const uint8_t* ma = mask ? mask + size_t(fs[a].field) * fields_ : nullptr;
       for (size_t b = a + 1; b < fs.size(); ++b) {
+        if (ma && !ma[fs[b].field]) continue;
         float* va = rowa + size_t(fs[b].field) * 2 * kp;
         float* vb = base + size_t(fs[b].index) * row + fa;
         float v = float(xa * fs[b].value * r);
@@ -254,6 +358,12 @@ class FfmModel : public SgdModel {
   int k_ = 4;
   double eta_ = 0.05, l2_ = 1e-4, l2_linear_ = 1e-6, init_ = 0.02;
   bool linear_ = true, norm_ = false, simd_ = true;
+  std::vector<std::string> pairs_;
+  // 15: chosen on the valid splits of the medium world's 500k-row subset and
+  // the Criteo/Avazu samples (docs/predict.md); schemas with <= 15 pairs are unaffected.
+  int keep_pairs_ = 15;
+  std::vector<uint8_t> mask_;  // fields x fields, empty = every pair
+  int passes_ = 1;
   int kp_ = 4;
   size_t dim_ = 0, fields_ = 0, pair_off_ = 0, size_ = 0;
   std::vector<float> state_;

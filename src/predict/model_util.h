@@ -62,6 +62,9 @@ class SgdModel : public Model {
   // Hint that `ex` is trained next (models much larger than the caches start
   // loading its parameters while the current example computes).
   virtual void Prefetch(const Example&) const {}
+  // After each training pass, before the validation score (ffm prunes its
+  // field pairs after the first pass here). `train` may be rewound and read.
+  virtual void AfterPass(int /*epoch*/, ExampleSource& /*train*/, const Context& /*ctx*/) {}
   TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
                       const Context& ctx) override;
 };

@@ -75,6 +75,7 @@ TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const 
       std::swap(cur, next);
     }
     prog.Finish();
+    AfterPass(epoch, train, ctx);
     if (epoch == 1) r.train_rows = rows;
     r.examples_seen += rows;
     EpochReport er;
