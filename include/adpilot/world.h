@@ -31,6 +31,7 @@ struct WorldConfig {
   double ctr = 0.04;                   // target mean click rate
   double interaction_strength = 1.0;   // scale of the pairwise latent interactions
   double interest_strength = 1.0;      // weight of user interest x ad topic
+  double higher_order_strength = 0.0;  // scale of the field-aware three-way interactions (0 = none)
   double targeting = 0.5;              // share of ads picked from the user's interests
   double competitiveness = 1.0;        // multiplies the market price level
   double price_noise = 0.5;            // sd of log market price

@@ -31,7 +31,29 @@ struct TrainArgs {
   std::map<std::string, std::string> model_values;
   std::map<std::string, CLI::Option*> model_flags;
   std::unique_ptr<BoundOptions> bound;
+  CLI::App* cmd = nullptr;
 };
+
+// A warm start hashes with the --init model's feature options; a feature flag
+// asking for another value (e.g. --bits) would silently not apply, so it is an
+// error naming both values.
+void CheckInitFeatures(const TrainArgs& a, const Model& m) {
+  FeatureConfig asked = a.features, has = m.hasher().config();
+  OptionSet ao, ho;
+  asked.Describe(ao);
+  has.Describe(ho);
+  for (size_t i = 0; i < ao.entries().size(); ++i) {
+    std::string flag = ao.entries()[i].key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    const CLI::Option* opt = a.cmd ? a.cmd->get_option_no_throw("--" + flag) : nullptr;
+    std::string want = OptionSet::ValueText(ao.entries()[i]), model = OptionSet::ValueText(ho.entries()[i]);
+    if (opt && opt->count() > 0 && want != model)
+      Throw(ErrorCode::kInvalidArgument,
+            "--{} {} differs from the --init model {} (--{} {}): a warm start keeps the model's shape and "
+            "hashing; drop --{} or train a new model",
+            flag, want, a.init, flag, model, flag);
+  }
+}
 
 std::string ResolveFormat(const std::string& format, const std::string& path) {
   if (!format.empty()) return format;
@@ -72,6 +94,7 @@ void RunTrain(TrainArgs& a, const Globals& g) {
     if (!a.model.empty() && model->name() != a.model)
       Throw(ErrorCode::kInvalidArgument, "--init {} holds a '{}' model, not '{}'", a.init, model->name(), a.model);
     if (a.format.empty()) ro.format = model->format();
+    CheckInitFeatures(a, *model);
     ctx.log().info("warm start from {} ({}); feature options come from it", a.init, model->name());
   } else {
     if (a.model.empty())
@@ -166,6 +189,7 @@ void InstallTrain(CLI::App& app, Globals& g) {
   a->label.Describe(a->set);
   a->features.Describe(a->set);
   a->bound = std::make_unique<BoundOptions>(cmd, a->set);
+  a->cmd = cmd;
   cmd->add_option("--data", a->data, "training file (plain or .gz)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--valid", a->valid, "validation file: early stopping, calibration, reported metrics")
       ->check(CLI::ExistingFile);

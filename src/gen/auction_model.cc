@@ -1,7 +1,6 @@
 #include "gen/auction_model.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -44,21 +43,6 @@ CatField MakeField(int index, std::string meaning, std::vector<std::string> labe
   f.labels = std::move(labels);
   if (!weights.empty()) f.dist = AliasTable(weights);
   return f;
-}
-
-// Floats as their shortest decimal text, so truth.json shows 0.1, not 0.10000000149.
-template <typename T>
-std::vector<double> Short(const std::vector<T>& v) {
-  std::vector<double> out;
-  out.reserve(v.size());
-  char buf[32];
-  for (T x : v) {
-    auto r = std::to_chars(buf, buf + sizeof buf, x);
-    double d = 0;
-    std::from_chars(buf, r.ptr, d);
-    out.push_back(d);
-  }
-  return out;
 }
 
 std::vector<std::string> Numbered(const std::string& prefix, size_t n) {
@@ -165,6 +149,31 @@ AuctionModel::AuctionModel(const WorldConfig& cfg, const Population& pop, const 
   pair(kRegion, kAdv, kRegions.size(), kAdvertisers, 0);
   pair(kHour, kSiteCat, 24, size_t(k), 0);
 
+  // Three-way interactions from their own random stream, so worlds with
+  // higher_order_strength = 0 draw exactly what they drew before. Entries
+  // N(0, 0.6): each triple's term has sd ~0.43 (2 * 0.6^3) at strength 1. Every
+  // factor is centred over its field's values, so averaging out any one field
+  // leaves (close to) nothing for a pairwise model to pick up.
+  Random hrng = Random::Stream(ctx, "auctions.higher_order");
+  auto triple = [&](int fa, int fb, int fc, size_t na, size_t nb, size_t nc) {
+    Triple t{fa, fb, fc, {}, {}, {}};
+    auto centred = [&](size_t n) {
+      std::vector<float> v = Effects(hrng, n * kDim, 0.6);
+      for (int d = 0; d < kDim; ++d) {
+        double m = 0;
+        for (size_t i = 0; i < n; ++i) m += v[i * kDim + size_t(d)];
+        for (size_t i = 0; i < n; ++i) v[i * kDim + size_t(d)] -= float(m / double(n));
+      }
+      return v;
+    };
+    t.va = centred(na), t.vb = centred(nb), t.vc = centred(nc);
+    triples_.push_back(std::move(t));
+  };
+  triple(kDevice, kFormat, kSlotPos, kDevices.size(), kFormats.size(), kSlotPositions.size());
+  triple(kGender, kAdTopic, kHour, kGenders.size(), size_t(k), 24);
+  triple(kRegion, kDevice, kAdTopic, kRegions.size(), kDevices.size(), size_t(k));
+  triple(kSiteCat, kAdTopic, kConn, size_t(k), size_t(k), kConnections.size());
+
   // Traffic: a daily cycle peaking in the evening, 15% more on weekends.
   int hours = cfg.days * 24;
   hour_weight_.resize(size_t(hours));
@@ -220,6 +229,16 @@ double AuctionModel::Logit(const Auction& a) const {
     if (p.diagonal != 0 && c[p.fa] == c[p.fb]) inter += p.diagonal;
   }
   z += cfg_.interaction_strength * inter;
+  if (cfg_.higher_order_strength != 0) {
+    double tri = 0;
+    for (const Triple& t : triples_) {
+      const float* x = &t.va[size_t(c[t.fa]) * kDim];
+      const float* y = &t.vb[size_t(c[t.fb]) * kDim];
+      const float* w = &t.vc[size_t(c[t.fc]) * kDim];
+      for (int d = 0; d < kDim; ++d) tri += double(x[d]) * y[d] * w[d];
+    }
+    z += cfg_.higher_order_strength * tri;
+  }
   int hod = c[kHour], dow = c[kDow];
   z += hour_logit_[hod] + (dow >= 5 ? 0.1 : 0.0);
   double depth = a.num[5] < 64 ? log_depth_[a.num[5]] : std::log(double(a.num[5]));
@@ -346,46 +365,6 @@ void AuctionModel::Calibrate(const Context& ctx) {
   double s = 0;
   for (double r : rest) s += r + intercept_;
   mean_logit_ = s / n;
-}
-
-nlohmann::json AuctionModel::ToJson() const {
-  using nlohmann::json;
-  json m;
-  m["intercept"] = intercept_;
-  m["formula"] =
-      "logit = intercept + user.propensity + main[C5,C7,C9,C10,C12,C13] + interest_strength*0.35*"
-      "(topics*interest[user][C11]-1) + interaction_strength*sum_pairs(<va[a],vb[b]> + diagonal*[a==b]) + "
-      "0.15*cos(2pi(hour-21)/24) + 0.1*weekend - 0.15*ln(I6) - 0.12*(I12-1) + 0.01*(I10-50)";
-  json mains = json::object();
-  for (const auto& f : cat_)
-    if (!f.main.empty()) mains[f.name] = Short(f.main);
-  m["main"] = mains;
-  json pairs = json::array();
-  for (const auto& p : pairs_)
-    pairs.push_back({{"fields", {cat_[size_t(p.fa)].name, cat_[size_t(p.fb)].name}},
-                     {"dim", kDim}, {"diagonal", p.diagonal}, {"va", Short(p.va)}, {"vb", Short(p.vb)}});
-  m["pairs"] = pairs;
-  std::vector<float> prop;
-  for (const auto& u : pop_.users) prop.push_back(u.propensity);
-  m["user_propensity_model"] = "N(0, 0.5) - 0.01*(age-40); I2 = Poisson(3*activity*exp(propensity))";
-  m["user_propensity"] = Short(prop);
-  m["site_category"] = site_cat_;
-  m["site_quality"] = site_quality_;
-  m["ad_topic"] = ad_topic_;
-  m["ad_advertiser"] = ad_adv_;
-  m["ad_format"] = ad_format_;
-  m["price"] = {{"formula", "ln z = ln(60*competitiveness) + 0.5*(I10-50)/50 + slot[C13] + exchange[C18] + "
-                             "device[C4] + 0.3*ln(traffic(hour)) + 0.35*(logit - mean_logit) + price_noise*N(0,1); "
-                             "z = clamp(round(e^ln z), 1, max_price)"},
-                {"mean_logit", mean_logit_}, {"slot", Short(slot_price_)}, {"exchange", Short(exch_price_)},
-                {"device", Short(device_price_)}};
-  m["conversion"] = {{"formula", "pcvr = sigmoid(logit(cvr) + advertiser[C10] + 0.3*(topics*interest-1) + 0.2*(income-1)); "
-                                  "delay = 60 s + Exp(mean 1.5 days); value = lognormal(ln advertiser_value, 0.6)"},
-                     {"advertiser", Short(adv_cvr_)}, {"advertiser_value", Short(adv_value_)}};
-  json fields = json::object();
-  for (const auto& f : cat_) fields[f.name] = f.meaning;
-  m["fields"] = fields;
-  return m;
 }
 
 }  // namespace adpilot::gen

@@ -68,6 +68,14 @@ struct Pair {
   double diagonal = 0;          // extra term when both sides are the same topic
 };
 
+// Field-aware three-way interaction (trilinear, CP form): term = sum_d
+// va[a][d] * vb[b][d] * vc[c][d]. A sum of pairwise terms cannot represent it,
+// so FFM misses it while DCN-v2's second cross layer (degree 3) can.
+struct Triple {
+  int fa, fb, fc;
+  std::vector<float> va, vb, vc;  // values x kDim
+};
+
 // Everything drawn for one auction.
 struct Auction {
   int64_t timestamp = 0;
@@ -104,6 +112,7 @@ class AuctionModel {
   const Population& pop_;
   std::vector<CatField> cat_;
   std::vector<Pair> pairs_;
+  std::vector<Triple> triples_;  // used only when cfg.higher_order_strength > 0
   // Entity attributes.
   std::vector<uint8_t> site_cat_, site_quality_;
   std::vector<uint8_t> ad_topic_, ad_format_;

@@ -21,6 +21,7 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("texts_max", &texts_max, "most texts per user").Range(1, 100);
   o.Add("ctr", &ctr, "target mean click-through rate of the auctions").Range(1e-4, 0.3);
   o.Add("interaction_strength", &interaction_strength, "scale of the field-aware pairwise interactions in the true click model (0 = none)").Range(0, 5);
+  o.Add("higher_order_strength", &higher_order_strength, "scale of the field-aware three-way interactions in the true click model, a structure FFM cannot represent (0 = none, the default)").Range(0, 5);
   o.Add("interest_strength", &interest_strength, "weight of user interest x ad topic in the true click model").Range(0, 5);
   o.Add("targeting", &targeting, "probability an ad is picked from the user's interests rather than at random").Range(0, 1);
   o.Add("competitiveness", &competitiveness, "market price level multiplier (more bidders = higher prices)").Range(0.05, 20);

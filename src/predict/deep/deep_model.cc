@@ -9,6 +9,8 @@
 #include <charconv>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
@@ -57,6 +59,10 @@ void DeepModel::Describe(OptionSet& o) {
         "join: gen-token (field = generator's hex hash of the user id), token (field = user id), "
         "user-id (reader's user-id column)")
       .Choices({"gen-token", "token", "user-id"});
+  o.Add("profile_norm", &profile_.norm,
+        "profile vectors: dim (standardise each dimension over users) or unit (centre, then scale each "
+        "user's vector to length 1, so no rare dimension dominates the first layer)")
+      .Choices({"dim", "unit"});
   DescribeNet(o);
 }
 
@@ -127,6 +133,7 @@ torch::Tensor DeepModel::Embeddings(const torch::Tensor& fields) const {
 
 void DeepModel::Allocate() {
   fields_ = hasher().num_fields();
+  allocated_k_ = k_;
   width_ = k_ + (linear_column() ? 1 : 0);
   rows_ = int64_t(hasher().mask()) + 1;
   ParseSizes(hidden_, "hidden");
@@ -144,6 +151,29 @@ void DeepModel::Allocate() {
   for (auto& p : params_) p.view = torch::from_blob(base + p.offset, p.shape, torch::kFloat32);
   acc_ = torch::zeros({rows_}, torch::kFloat32);
   profile_field_ = hasher().schema().FieldIndex(profile_.field);
+}
+
+std::string DeepModel::ShapeText(bool planned) {
+  std::vector<ParamSlot> saved;
+  if (planned) {
+    // DeclareNet() reads the options (k_, hidden_, ...) and fields()/profile_dim().
+    saved.swap(params_);
+    DeclareNet();
+  }
+  std::string s = fmt::format("k={}", planned ? k_ : allocated_k_);
+  for (const auto& p : params_) s += fmt::format(", {} [{}]", p.name, fmt::join(p.shape, ","));
+  if (planned) params_.swap(saved);
+  return s;
+}
+
+void DeepModel::CheckShape() {
+  std::string have = ShapeText(false), want = ShapeText(true);
+  if (have != want)
+    Throw(ErrorCode::kInvalidArgument,
+          "{}: the options ask for a different network than the model being trained has (a warm start "
+          "with --init keeps the model's shape; drop the shape flags or train a new model): model has {}; "
+          "options ask for {}",
+          name(), have, want);
 }
 
 void DeepModel::InitValues(const Context& ctx) {
@@ -203,6 +233,7 @@ void DeepModel::MakeBatch(std::span<const Example> ex, Batch& b) const {
   b.label.resize(ex.size());
   b.weight.resize(ex.size());
   b.profile.assign(size_t(pdim_) * ex.size(), 0.0f);
+  b.profile_hits = 0;
   for (size_t r = 0; r < ex.size(); ++r) {
     const Example& e = ex[r];
     b.label[r] = e.label;
@@ -213,7 +244,10 @@ void DeepModel::MakeBatch(std::span<const Example> ex, Batch& b) const {
       b.val.push_back(f.value);
       b.slot.push_back(int64_t(r) * fields_ + f.field);
     }
-    if (const float* p = ProfileRow(e)) std::copy(p, p + pdim_, b.profile.begin() + r * size_t(pdim_));
+    if (const float* p = ProfileRow(e)) {
+      std::copy(p, p + pdim_, b.profile.begin() + r * size_t(pdim_));
+      ++b.profile_hits;
+    }
   }
 }
 

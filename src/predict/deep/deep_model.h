@@ -30,6 +30,7 @@ struct ProfileConfig {
   std::string path;                // ProfileStore file ("" = no profile vectors)
   std::string field = "C1";        // field holding the user (gen-token, token)
   std::string key = "gen-token";   // gen-token | token | user-id
+  std::string norm = "dim";        // dim | unit (see DeepModel::LoadProfile)
 };
 
 // One batch in tensor form: pooled field inputs are built from (idx, val, slot).
@@ -40,6 +41,7 @@ struct Batch {
   std::vector<int64_t> slot;   // row * fields + field
   std::vector<float> label, weight;
   std::vector<float> profile;  // rows x profile_dim (empty without profile)
+  int64_t profile_hits = 0;    // rows whose user has a profile vector
 };
 
 class DeepModel : public Model {
@@ -113,8 +115,15 @@ class DeepModel : public Model {
   void BuildProfileIndex();
   const float* ProfileRow(const Example& ex) const;
   torch::Tensor Pool(const Batch& b, const torch::Tensor& rows) const;
+  // "k=8: dnn0.w [128,312], ..." for the allocated tensors, or (planned = true)
+  // for the tensors the current options would declare.
+  std::string ShapeText(bool planned);
+  // A warm start (--init) keeps the loaded shape: options that would change
+  // it (k, hidden, cross layers, ...) are a kInvalidArgument naming both.
+  void CheckShape();
 
   int64_t fields_ = 0, width_ = 0, rows_ = 0, pdim_ = 0;
+  int allocated_k_ = 0;
   torch::Tensor flat_;     // every learned number (table first)
   torch::Tensor table_;    // view: rows_ x width_
   torch::Tensor acc_;      // row-wise Adagrad accumulators (rows_), saved, not in Parameters()

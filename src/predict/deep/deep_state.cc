@@ -168,8 +168,10 @@ void DeepModel::LoadProfile(const Context& ctx) {
     Throw(ErrorCode::kInvalidArgument, "--profile-field {}: no such field in the input (fields: {})", profile_.field,
           fmt::join(hasher().schema().fields, ", "));
   const float* data = store.data().data();
-  // Standardise each dimension over users: the vectors then enter the network
-  // on the scale of the (small-initialised) embeddings' gradients' partners.
+  // --profile-norm dim standardises each dimension over users; on sparse
+  // TF-IDF vectors that turns a rare word into an entry of 5-30 that swamps the
+  // first layer and the cross products, so `unit` instead centres and scales
+  // each user's vector to length 1.
   std::vector<double> mean(dim, 0.0), sd(dim, 0.0);
   for (uint64_t r = 0; r < rows; ++r)
     for (uint32_t d = 0; d < dim; ++d) mean[d] += data[r * dim + d];
@@ -199,7 +201,14 @@ void DeepModel::LoadProfile(const Context& ctx) {
     }
     auto& [v, n] = by_key[key];
     v.resize(dim, 0.0);
-    for (uint32_t d = 0; d < dim; ++d) v[d] += (data[r * dim + d] - mean[d]) / sd[d];
+    if (profile_.norm == "unit") {
+      double len = 0;
+      for (uint32_t d = 0; d < dim; ++d) len += std::pow(data[r * dim + d] - mean[d], 2);
+      len = std::sqrt(len) + 1e-12;
+      for (uint32_t d = 0; d < dim; ++d) v[d] += (data[r * dim + d] - mean[d]) / len;
+    } else {
+      for (uint32_t d = 0; d < dim; ++d) v[d] += (data[r * dim + d] - mean[d]) / sd[d];
+    }
     ++n;
   }
   pdim_ = int64_t(dim);

@@ -184,6 +184,7 @@ class Trainer {
 TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
                                const Context& ctx) {
   if (!flat_.defined()) Throw(ErrorCode::kInternal, "{}: Train before Init", name());
+  CheckShape();
   torch::set_num_threads(std::max(1, ctx.threads));
   torch::manual_seed(ctx.SubSeed(name() + "-dropout"));
   TrainReport r;
@@ -197,18 +198,23 @@ TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const
     torch::set_num_threads(std::max(1, ctx.threads));
     Progress prog(ctx, fmt::format("{} epoch {}", name(), epoch), train.rows_hint(), "rows");
     double loss = 0, wsum = 0;
-    uint64_t rows = 0, batch_no = 0;
+    uint64_t rows = 0, batch_no = 0, profile_hits = 0;
     {
       Loader loader(*this, train, size_t(batch_size_));
       while (auto b = loader.Pop()) {
         loss += tr.Step(*b, epoch, ++batch_no);
         for (float w : b->weight) wsum += w;
         rows += uint64_t(b->rows);
+        profile_hits += uint64_t(b->profile_hits);
         prog.Add(uint64_t(b->rows));
       }
     }
     prog.Finish();
     if (epoch == 1) r.train_rows = rows;
+    // A join that silently matches nobody looks like "profiles do not help".
+    if (epoch == 1 && pdim_ > 0)
+      ctx.log().info("{}: profile vectors joined to {} of {} training rows ({:.1f}%)", name(), profile_hits, rows,
+                     rows ? 100.0 * double(profile_hits) / double(rows) : 0.0);
     r.examples_seen += rows;
     EpochReport er;
     er.epoch = epoch;
