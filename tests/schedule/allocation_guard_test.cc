@@ -17,6 +17,7 @@
 #include "schedule/diagnostics.h"
 #include "schedule/mmm_density.h"
 #include "schedule/simulate.h"
+#include "schedule/exp_curves.h"
 
 namespace adpilot::mmm {
 namespace {
@@ -137,20 +138,7 @@ TEST(AllocationGuard, WidensItsEndsForABudgetBeyondTheData) {
   EXPECT_GE(small.spend[0], 0.5 * lo[0] * (1 - 1e-9));
 }
 
-// KPI_c(s) = a_c (1 - exp(-s / b_c)).
-class ExpCurves : public ResponseModel {
- public:
-  ExpCurves(std::vector<double> a, std::vector<double> b) : a_(std::move(a)), b_(std::move(b)) {}
-  int channels() const override { return int(a_.size()); }
-  std::string name(int c) const override { return "c" + std::to_string(c); }
-  double Value(int c, double s, double* d) const override {
-    if (d) *d = a_[c] / b_[c] * std::exp(-s / b_[c]);
-    return a_[c] * (1 - std::exp(-s / b_[c]));
-  }
-
- private:
-  std::vector<double> a_, b_;
-};
+using testing::ExpCurves;
 
 TEST(AllocationGuard, KktHoldsWithFiniteBoundsOn20Channels) {
   const int C = 20;
