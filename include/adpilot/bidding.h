@@ -67,6 +67,10 @@ class Bidder {
   // Fits the strategy's parameters (b0, lambda, value function, network) on a
   // training/validation log; never on the test stream. Default: nothing to fit.
   virtual void Fit(const AuctionLog& train, const Context& ctx);
+  // Starts a replay of a whole stream (Replay() calls it before the first
+  // auction), so state that spans budget periods, such as a running pCTR
+  // level, starts alike for every replay of a log. Default: nothing spans them.
+  virtual void BeginStream() {}
   // Starts a budget period of `auctions` auctions with `budget` to spend.
   virtual void BeginPeriod(double budget, int64_t auctions) = 0;
   // The bid for one auction, in [0, min(max_bid, remaining_budget)]. 0 = no bid.

@@ -86,11 +86,11 @@ Score HeldOut(const std::string& name, const BidderEnv& env, const AuctionLog& f
   return {double(r.clicks), r.expected_clicks};
 }
 
-class BestBidder : public Bidder, public StreamAware {
+class BestBidder : public Bidder {
  public:
   explicit BestBidder(const BidderEnv& e) : Bidder(e) { Pick(kDefault); }
   BestBidder(const BestBidder& o)
-      : Bidder(o), StreamAware(o), picked_(o.picked_), scores_(o.scores_), consistency_(o.consistency_),
+      : Bidder(o), picked_(o.picked_), scores_(o.scores_), consistency_(o.consistency_),
         inner_(o.inner_->Clone()) {}
 
   void Fit(const AuctionLog& train, const Context& ctx) override {
@@ -138,9 +138,7 @@ class BestBidder : public Bidder, public StreamAware {
     Pick(best);
     inner_->Fit(train, ctx);
   }
-  void BeginStream() override {
-    if (auto* s = dynamic_cast<StreamAware*>(inner_.get())) s->BeginStream();
-  }
+  void BeginStream() override { inner_->BeginStream(); }
   void BeginPeriod(double budget, int64_t auctions) override { inner_->BeginPeriod(budget, auctions); }
   double Bid(const AuctionContext& a) override { return inner_->Bid(a); }
   void Observe(const AuctionOutcome& o) override { inner_->Observe(o); }

@@ -119,7 +119,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   const uint8_t* click = log.click.data();
   const float* price = log.price.data();
   const float* pctr = log.pctr.data();
-  if (auto* s = dynamic_cast<deliver::StreamAware*>(&bidder)) s->BeginStream();
+  bidder.BeginStream();
   for (auto [begin, end] : periods) {
     const int64_t n = int64_t(end - begin);
     const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;

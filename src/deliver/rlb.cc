@@ -148,7 +148,7 @@ double FinePriceStep(const AuctionLog& log) {
 // rlbx (`with_dist`): the value function takes the expectation over the
 // tuning log's pCTR distribution (32 quantile means), so it knows to keep
 // budget for the high-pCTR auctions still to come.
-class RlbBidder : public Bidder, public StreamAware {
+class RlbBidder : public Bidder {
  public:
   RlbBidder(const BidderEnv& e, bool with_dist, bool normalise)
       : Bidder(e), with_dist_(with_dist), normalise_(normalise), level_(e.stats.avg_ctr) {}

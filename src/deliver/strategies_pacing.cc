@@ -20,7 +20,7 @@ double SafeCtr(const BidderEnv& e) { return std::max(e.stats.avg_ctr, 1e-12); }
 // bid = v * pCTR / lambda. lambda0 is the offline dual price fitted on training;
 // online, lambda follows the gap between spend and the target rate
 // (remaining budget / remaining auctions): a multiplicative dual descent step.
-class DualBidder : public Bidder, public StreamAware {
+class DualBidder : public Bidder {
  public:
   DualBidder(const BidderEnv& e, bool normalise) : Bidder(e), normalise_(normalise), level_(e.stats.avg_ctr) {
     lambda0_ = lambda_ = e.click_value * SafeCtr(e) / BudgetNeutralBid(e);
@@ -63,7 +63,7 @@ class DualBidder : public Bidder, public StreamAware {
 
 // Shared slot bookkeeping of the two pacing controllers: every `slot` auctions,
 // the spend of the slot is compared with the reference rate.
-class SlotPacer : public Bidder, public StreamAware {
+class SlotPacer : public Bidder {
  public:
   SlotPacer(const BidderEnv& e, bool normalise)
       : Bidder(e), b0_(BudgetNeutralBid(e)), normalise_(normalise), level_(e.stats.avg_ctr) {}

@@ -44,15 +44,6 @@ std::vector<double> GeomGrid(double lo, double hi, int n);
 // budget rate B / T. lin, pid, throttle, dual and dqn start from b0 = this.
 double BudgetNeutralBid(const BidderEnv& env);
 
-// Bidders whose state spans a whole stream (not one budget period) implement
-// this; Replay() calls BeginStream() before the first auction, so every replay
-// of a log (tuning grid points, cross-fit folds, the test) starts alike.
-class StreamAware {
- public:
-  virtual ~StreamAware() = default;
-  virtual void BeginStream() = 0;
-};
-
 // Online estimate of the stream's pCTR level from PAST auctions only, to map
 // the stream's pCTRs onto the training CTR level that value functions and
 // tuned bid scales were built on (the level drifts between training,

@@ -87,7 +87,7 @@ TEST(TrainInfoOnly, CliBestWithATrainInfoFileAndNoValidationStream) {
 
 // Drives a bidder through `log` as one episode and returns its bids.
 std::vector<double> Bids(Bidder& b, const AuctionLog& log, double budget) {
-  if (auto* s = dynamic_cast<deliver::StreamAware*>(&b)) s->BeginStream();
+  b.BeginStream();
   b.BeginPeriod(budget, int64_t(log.size()));
   std::vector<double> out;
   double left = budget;
