@@ -5,6 +5,11 @@ c0 <= 1/8), what `best` picked per cell, and, where `DIR/<camp>.json` holds
 per-episode traces (`bid compare --traces --json`), a paired comparison of
 rlb and best against lin over the test episodes: episodes won/lost/tied and
 a bootstrap 95% interval of the click difference (resampling episodes).
+"pCTR foresight" (from the JSON) is the clicks realised by an oracle that
+knows every auction's price and pCTR in advance and buys the best pCTR per
+unit of money: what the pCTRs themselves allow. A second table repeats the
+two checks on expected clicks (sum of the won auctions' pCTR) next to that
+oracle's expected-click bound.
 
 usage: bid_table.py DIR CAMP [CAMP ...] [--base DIR2]
   reads DIR/<camp>.csv; rows of strategies missing there come from DIR2/<camp>.csv
@@ -52,6 +57,16 @@ def load_traces(path):
     return out
 
 
+def load_foresight(path):
+    """{c0: clicks the pCTR-foresight oracle's purchase realises} from `bid compare --json`."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        j = json.load(f)
+    return {round(float(r["budget_ratio"]), 9): r["pctr_foresight"]["clicks"]
+            for r in j.get("rows", []) if "pctr_foresight" in r}
+
+
 def paired(a, b, reps=4000, seed=1):
     """a - b over episodes: (wins, losses, ties, diff, lo, hi) with a bootstrap 95% interval."""
     d = [x - y for x, y in zip(a, b)]
@@ -59,6 +74,11 @@ def paired(a, b, reps=4000, seed=1):
     sums = sorted(sum(rng.choice(d) for _ in d) for _ in range(reps))
     return (sum(x > 0 for x in d), sum(x < 0 for x in d), sum(x == 0 for x in d), sum(d),
             sums[int(0.025 * reps)], sums[int(0.975 * reps) - 1])
+
+
+def check(what, ok, misses):
+    print()
+    print(f"{what}: {ok}/{ok + len(misses)}" + (f"; misses: {'; '.join(misses)}" if misses else ""))
 
 
 def main():
@@ -75,7 +95,8 @@ def main():
         if base:
             load_csv(f"{base}/{c}.csv", rows, strategies, only_missing=True)
     strategies.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
-    head = ["camp", "c0"] + strategies + ["best picked", "hindsight"]
+    foresight = {c: load_foresight(f"{d}/{c}.json") for c in camps}
+    head = ["camp", "c0"] + strategies + ["best picked", "pCTR foresight", "hindsight"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     best_ok, best_miss, rlb_ok, rlb_miss = 0, [], 0, []
@@ -87,7 +108,9 @@ def main():
             v = clicks.get(s)
             out.append("" if v is None else (f"**{v}**" if v >= top and s != "best" else str(v)))
         pick = cell.get("best", {}).get("resolved_strategy", "")
-        out += [pick, str(int(float(next(iter(cell.values()))["hindsight_optimal_clicks"])))]
+        fs = foresight.get(c, {}).get(c0)
+        out += [pick, "" if fs is None else str(int(fs)),
+                str(int(float(next(iter(cell.values()))["hindsight_optimal_clicks"])))]
         print("| " + " | ".join(out) + " |")
         lin = clicks.get("lin")
         if lin is not None and "best" in clicks and lin >= 20:
@@ -100,12 +123,40 @@ def main():
                 rlb_ok += 1
             else:
                 rlb_miss.append(f"{c} c0={frac(c0)}: rlb {clicks['rlb']} vs lin {lin}")
-    print()
-    print(f"best > lin where lin >= 20 clicks: {best_ok}/{best_ok + len(best_miss)}"
-          + (f"; misses: {'; '.join(best_miss)}" if best_miss else ""))
-    print()
-    print(f"rlb > lin at c0 <= 1/8: {rlb_ok}/{rlb_ok + len(rlb_miss)}"
-          + (f"; misses: {'; '.join(rlb_miss)}" if rlb_miss else ""))
+    check("best > lin where lin >= 20 clicks", best_ok, best_miss)
+    check("rlb > lin at c0 <= 1/8", rlb_ok, rlb_miss)
+
+    # The same checks on expected clicks (the sum of the won auctions' pCTR):
+    # what a bidder that believes its pCTRs controls, free of click luck.
+    exp_rows, eb_ok, eb_miss, er_ok, er_miss = [], 0, [], 0, []
+    for c in camps:
+        path = f"{d}/{c}.json"
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            cells = {}
+            for r in json.load(f).get("rows", []):
+                cells.setdefault(round(float(r["budget_ratio"]), 9), {})[r["strategy"]] = r
+        for c0, cell in sorted(cells.items()):
+            if not all(s in cell for s in ("lin", "rlb", "best")):
+                continue
+            e = {s: cell[s]["expected_clicks"] for s in ("lin", "rlb", "best")}
+            bound = cell["best"].get("pctr_foresight", {}).get("expected_clicks", float("nan"))
+            exp_rows.append(f"| {c} | {frac(c0)} | {e['lin']:.1f} | {e['rlb']:.1f} | {e['best']:.1f} | {bound:.1f} "
+                            f"| {100 * e['best'] / bound:.0f}% |")
+            if int(cell["lin"]["clicks"]) >= 20:
+                (eb_miss.append(f"{c} {frac(c0)}") if e["best"] <= e["lin"] else None)
+                eb_ok += e["best"] > e["lin"]
+            if c0 <= 1 / 8 + 1e-12:
+                (er_miss.append(f"{c} {frac(c0)}") if e["rlb"] <= e["lin"] else None)
+                er_ok += e["rlb"] > e["lin"]
+    if exp_rows:
+        print()
+        print("| camp | c0 | lin expected | rlb expected | best expected | pCTR foresight bound | best / bound |")
+        print("|---|---|---|---|---|---|---|")
+        print("\n".join(exp_rows))
+        check("expected clicks, best > lin where lin >= 20 clicks", eb_ok, eb_miss)
+        check("expected clicks, rlb > lin at c0 <= 1/8", er_ok, er_miss)
 
     # Paired per-episode comparisons where traces exist.
     lines = []

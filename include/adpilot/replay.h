@@ -82,6 +82,17 @@ void to_json(nlohmann::json& j, const ReplayResult& r);
 double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
                               const CampaignStats& train, bool use_pctr);
 
+// What the pCTRs allow: an oracle that knows every auction's price and pCTR
+// in advance (never its click) and buys, per budget period, the auctions of
+// best pCTR per unit of money. `expected_clicks` is the fractional bound (no
+// bidder that sees only pCTRs can expect more); `clicks` are the realised
+// clicks of the auctions it buys whole. A strategy far below the bound has
+// room to improve; realised clicks above the oracle's are luck.
+struct ForesightBound {
+  double expected_clicks = 0, clicks = 0;
+};
+ForesightBound PctrForesight(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train);
+
 }  // namespace adpilot
 
 namespace adpilot {

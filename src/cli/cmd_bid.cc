@@ -186,6 +186,7 @@ void Simulate(const BidArgs& args, Globals& g) {
     r = RunStrategy(a.strategy, in.test, in.tune.size() ? &in.tune : nullptr, in.train, cfg, ctx);
   }
   double opt = HindsightOptimalClicks(in.test, cfg, in.train, false);
+  ForesightBound fb = PctrForesight(in.test, cfg, in.train);
   if (a.json) {
     nlohmann::json j = r;
     j["requested_strategy"] = a.strategy;
@@ -193,6 +194,7 @@ void Simulate(const BidArgs& args, Globals& g) {
     j["protocol"] = cfg.protocol;
     j["auction"] = AuctionTypeName(cfg.auction);
     j["hindsight_optimal_clicks"] = opt;
+    j["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
     j["tuned_on"] = in.tune_source;
     AddBudgetJson(j, a);
     PrintJson(j);
@@ -200,10 +202,11 @@ void Simulate(const BidArgs& args, Globals& g) {
   }
   fmt::print("strategy     {}{}\nauctions     {}\nbids         {}\nimpressions  {}\nclicks       {}\n"
              "conversions  {}\nspend        {:.0f}\nbudget       {:.0f}\nwin rate     {:.4f}\n"
-             "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n",
+             "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n"
+             "expected     {:.1f} clicks (sum of won pCTR; pCTR foresight bound {:.1f}, its purchase {:.0f} clicks)\n",
              r.strategy, r.resolved != r.strategy ? " (picked " + r.resolved + " on the tuning log)" : "",
              r.auctions, r.bids, r.impressions, r.clicks, r.conversions, r.spend, r.budget,
-             r.win_rate(), r.cpm(), r.ecpc(), opt);
+             r.win_rate(), r.cpm(), r.ecpc(), opt, r.expected_clicks, fb.expected_clicks, fb.clicks);
 }
 
 void Compare(const BidArgs& args, Globals& g) {
@@ -240,6 +243,8 @@ void Compare(const BidArgs& args, Globals& g) {
     row.erase("bid_samples");
     row["budget_ratio"] = j.ratio;
     row["hindsight_optimal_clicks"] = opt;
+    ForesightBound fb = PctrForesight(in.test, MakeConfig(a, j.ratio), in.train);
+    row["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
     rows.push_back(row);
     csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
                        j.r.auctions, j.r.bids, j.r.impressions, j.r.clicks, j.r.spend, j.r.budget,

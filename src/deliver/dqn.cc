@@ -50,7 +50,11 @@ struct Transition {
 class DqnBidder : public Bidder {
  public:
   explicit DqnBidder(const BidderEnv& e) : Bidder(e), rng_(e.seed) {
+    // libtorch seeds its default generator from the OS: the member net_ was
+    // initialised before this line, so draw its weights again from the seed
+    // (otherwise two runs of one command trained different policies).
     torch::manual_seed(e.seed);
+    net_ = QNet();
     // Unfitted (train-info only): the static lambda of the budget-neutral bid scale.
     lambda0_ = e.click_value * std::max(e.stats.avg_ctr, 1e-12) / BudgetNeutralBid(e);
   }

@@ -71,6 +71,29 @@ double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const Campai
   return Whole(train.cpm * double(cfg.episode) * cfg.budget_ratio * cfg.budget_scale / 1000.0, WholePrices(log));
 }
 
+namespace {
+
+struct BudgetPeriod {
+  size_t begin, end;
+  double budget;
+};
+
+// The budget periods with their budgets; a short last episode gets its
+// pro-rata share of the budget.
+std::vector<BudgetPeriod> BudgetPeriods(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train) {
+  const double full_budget = PeriodBudget(cfg, log, train);
+  const bool whole = WholePrices(log);
+  std::vector<BudgetPeriod> out;
+  for (auto [begin, end] : Periods(log, cfg)) {
+    const int64_t n = int64_t(end - begin);
+    const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;
+    out.push_back({begin, end, n >= full ? full_budget : Whole(full_budget * double(n) / double(full), whole)});
+  }
+  return out;
+}
+
+}  // namespace
+
 double BudgetScaleFromAllocation(const std::string& path, const std::string& channel) {
   auto j = nlohmann::json::parse(ReadFile(path), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("channels") || !j["channels"].is_array())
@@ -108,9 +131,7 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   ReplayResult r;
   r.strategy = bidder.name();
   r.resolved = bidder.Resolved();
-  const double full_budget = PeriodBudget(cfg, log, train);
-  const bool whole = WholePrices(log);
-  const auto periods = Periods(log, cfg);
+  const auto periods = BudgetPeriods(log, cfg, train);
   const bool first = cfg.auction == AuctionType::kFirstPrice;
   const bool hours = cfg.traces && !log.hour.empty();
   const bool conv = !log.conversion.empty();
@@ -120,11 +141,9 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
   const float* price = log.price.data();
   const float* pctr = log.pctr.data();
   bidder.BeginStream();
-  for (auto [begin, end] : periods) {
+  for (auto [begin, end, budget] : periods) {
     const int64_t n = int64_t(end - begin);
     const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;
-    // A short last episode gets its pro-rata share of the budget.
-    const double budget = n >= full ? full_budget : Whole(full_budget * double(n) / double(full), whole);
     bidder.BeginPeriod(budget, n);
     PeriodTrace pt;
     pt.budget = budget;
@@ -197,44 +216,52 @@ void to_json(nlohmann::json& j, const ReplayResult& r) {
 
 double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
                               const CampaignStats& train, bool use_pctr) {
-  const double full_budget = PeriodBudget(cfg, log, train);
-  const bool whole = WholePrices(log);
+  if (use_pctr) return PctrForesight(log, cfg, train).expected_clicks;
   double total = 0;
-  std::vector<std::pair<double, double>> items;  // (price, value)
-  for (auto [begin, end] : Periods(log, cfg)) {
-    const int64_t n = int64_t(end - begin);
-    const int64_t full = cfg.protocol == "ortb" ? n : cfg.episode;
-    double left = n >= full ? full_budget : Whole(full_budget * double(n) / double(full), whole);
+  std::vector<double> prices;
+  for (auto [begin, end, left] : BudgetPeriods(log, cfg, train)) {
+    prices.clear();
+    for (size_t i = begin; i < end; ++i)
+      if (log.click[i] > 0 && log.price[i] <= cfg.max_bid) prices.push_back(log.price[i]);
+    // Unit values: taking the cheapest clicked auctions is the exact knapsack optimum.
+    std::sort(prices.begin(), prices.end());
+    for (double p : prices) {
+      if (p > left) break;
+      left -= p;
+      total += 1;
+    }
+  }
+  return total;
+}
+
+ForesightBound PctrForesight(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train) {
+  ForesightBound r;
+  std::vector<size_t> items;
+  for (auto [begin, end, left] : BudgetPeriods(log, cfg, train)) {
     items.clear();
-    for (size_t i = begin; i < end; ++i) {
-      double v = use_pctr ? log.pctr[i] : log.click[i];
-      if (v > 0 && log.price[i] <= cfg.max_bid) items.emplace_back(log.price[i], v);
-    }
-    if (!use_pctr) {
-      // Unit values: taking the cheapest clicked auctions is the exact knapsack optimum.
-      std::sort(items.begin(), items.end());
-      for (auto [p, v] : items) {
-        if (p > left) break;
-        left -= p;
-        total += v;
-      }
-      continue;
-    }
-    // Expected clicks: the fractional (LP) relaxation, an upper bound of the 0/1 optimum.
-    std::sort(items.begin(), items.end(), [](auto& x, auto& y) {
-      return x.second * std::max(y.first, 1e-9) > y.second * std::max(x.first, 1e-9);
-    });
-    for (auto [p, v] : items) {
+    for (size_t i = begin; i < end; ++i)
+      if (log.pctr[i] > 0 && log.price[i] <= cfg.max_bid) items.push_back(i);
+    // Best pCTR per unit of money first: the fractional (LP) relaxation, an
+    // upper bound of every policy's expected clicks. The whole auctions it
+    // takes are the oracle's purchase; their realised clicks are `clicks`.
+    auto ratio_gt = [&](size_t x, size_t y) {
+      return double(log.pctr[x]) * std::max(double(log.price[y]), 1e-9) >
+             double(log.pctr[y]) * std::max(double(log.price[x]), 1e-9);
+    };
+    std::stable_sort(items.begin(), items.end(), ratio_gt);
+    for (size_t i : items) {
+      double p = log.price[i];
       if (p <= left) {
         left -= p;
-        total += v;
+        r.expected_clicks += log.pctr[i];
+        r.clicks += log.click[i] != 0 ? 1 : 0;
       } else {
-        total += v * left / p;
+        r.expected_clicks += log.pctr[i] * left / p;
         break;
       }
     }
   }
-  return total;
+  return r;
 }
 
 }  // namespace adpilot

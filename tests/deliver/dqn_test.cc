@@ -1,5 +1,5 @@
-// The DRLB-style dqn learns on a small generated task (fixed seed) and its
-// policy survives a save/load round trip.
+// The DRLB-style dqn learns on a small generated task (fixed seed), trains
+// the same policy again from the same seed, and survives a save/load round trip.
 #include "adpilot/context.h"
 #include "adpilot/replay.h"
 #include "common/test_util.h"
@@ -27,6 +27,11 @@ TEST(Dqn, LearnsToBeatConstAndReloads) {
   SavePolicy(*dqn, d.File("dqn.apb"));
   auto back = LoadPolicy(d.File("dqn.apb"));
   EXPECT_EQ(Replay(test, *back, cfg, st).clicks, r.clicks);
+
+  // The same seed trains the same network, whatever libtorch's generator did before.
+  auto again = MakeBidder("dqn", MakeBidderEnv(cfg, test, st, 5));
+  again->Fit(train, ctx);
+  EXPECT_EQ(again->Params().dump(), dqn->Params().dump());
 }
 #else
 TEST(Dqn, NeedsLibtorch) { GTEST_SKIP() << "built without libtorch: dqn is not available"; }

@@ -104,6 +104,7 @@ TEST(Replay, BudgetInvariantEveryStrategy) {
         EXPECT_LE(r.clicks, r.impressions);
         if (type == AuctionType::kSecondPrice) {
           EXPECT_LE(double(r.clicks), HindsightOptimalClicks(test, cfg, st, false));
+          EXPECT_LE(r.expected_clicks, PctrForesight(test, cfg, st).expected_clicks + 1e-6);
         }
       }
     }
@@ -118,6 +119,22 @@ TEST(Replay, HindsightOptimumTakesCheapestClicks) {
   EXPECT_DOUBLE_EQ(HindsightOptimalClicks(log, cfg, log.Stats(), false), 1);  // 10 + 20 > 25
   cfg.budget_override = 30;
   EXPECT_DOUBLE_EQ(HindsightOptimalClicks(log, cfg, log.Stats(), false), 2);
+}
+
+TEST(Replay, PctrForesightBuysBestValuePerMoney) {
+  AuctionLog log;
+  log.Add(0, 10, 0.5f);   // 0.050 per unit of money
+  log.Add(1, 40, 0.8f);   // 0.020
+  log.Add(1, 20, 0.6f);   // 0.030
+  log.Add(0, 0, 0.01f);   // free: always bought
+  ReplayConfig cfg;
+  cfg.episode = 4;
+  cfg.budget_override = 40;
+  ForesightBound b = PctrForesight(log, cfg, log.Stats());
+  // Buys the free one, then 10 and 20 whole (left 10), then a quarter of 40.
+  EXPECT_NEAR(b.expected_clicks, 0.01 + 0.5 + 0.6 + 0.8 * 10 / 40, 1e-6);
+  EXPECT_DOUBLE_EQ(b.clicks, 1);  // the whole purchases' clicks: the 20-price auction
+  EXPECT_NEAR(HindsightOptimalClicks(log, cfg, log.Stats(), true), b.expected_clicks, 1e-12);
 }
 
 TEST(Replay, PacingStrategiesBeatStaticUnderTightBudget) {
