@@ -11,6 +11,10 @@ usage: movielens_users.py ML_DIR OUT_DIR
 writes OUT_DIR/users.jsonl ({"user_id", "texts": [tags], "liked_genres": [...]})
        OUT_DIR/corpus.txt (titles with genres, and each user's tags, one line each)
        OUT_DIR/corpus.tsv (the same texts grouped by movie: movie_id<TAB>text)
+       OUT_DIR/genres.jsonl ({"item_id": genre, "text": genre}: items for `--items`)
+       OUT_DIR/movies.jsonl ({"item_id": movie_id, "text": title and genres})
+       OUT_DIR/heldout.tsv (user_id<TAB>movie_id<TAB>1 when the held-out rating is above
+                            the user's own held-out mean, else 0: `--item-judgements`)
 """
 import collections
 import csv
@@ -42,6 +46,7 @@ def main():
             if u in tags and row["movieId"] not in tagged[u]:
                 ratings[u].append((row["movieId"], float(row["rating"])))
     n = 0
+    heldout = open(os.path.join(out, "heldout.tsv"), "w", encoding="utf-8")
     with open(os.path.join(out, "users.jsonl"), "w", encoding="utf-8") as f:
         for u in sorted(tags, key=int):
             rs = ratings.get(u, [])
@@ -54,7 +59,19 @@ def main():
                     by_genre[g].append(r)
             liked = sorted(g for g, v in by_genre.items() if len(v) >= 3 and sum(v) / len(v) >= mean + 0.25)
             f.write(json.dumps({"user_id": u, "texts": tags[u], "liked_genres": liked}) + "\n")
+            for m, r in rs:
+                heldout.write(f"{u}\t{m}\t{int(r > mean)}\n")
             n += 1
+    heldout.close()
+    # Items with their own text, ranked for each user by the profile alone.
+    with open(os.path.join(out, "genres.jsonl"), "w", encoding="utf-8") as f:
+        for g in sorted({g for gs in genres.values() for g in gs}):
+            f.write(json.dumps({"item_id": g, "text": g}) + "\n")
+    with open(os.path.join(out, "movies.jsonl"), "w", encoding="utf-8") as f:
+        with open(os.path.join(src, "movies.csv"), encoding="utf-8") as mf:
+            for row in csv.DictReader(mf):
+                m = row["movieId"]
+                f.write(json.dumps({"item_id": m, "text": row["title"] + " " + " ".join(genres[m])}) + "\n")
     with open(os.path.join(out, "corpus.txt"), "w", encoding="utf-8") as f:
         for t in titles:
             f.write(t + "\n")

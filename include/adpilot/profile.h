@@ -61,6 +61,9 @@ void NormalizeRows(Matrix& m);  // L2; zero rows stay zero
 // share a large common direction (anisotropy) that swamps cosine similarity;
 // segments, lookalikes and the evaluation compare centred, normalised vectors.
 void CenterRows(Matrix& m);
+// A copy of `x` centred (CenterRows) and normalised: the geometry every
+// comparison of user vectors uses.
+Matrix CenteredUnitRows(const Matrix& x);
 float Dot(const float* a, const float* b, size_t dim);
 
 // BERT-whitening (Su et al. 2021): x -> (x - mean) * matrix, the matrix being
@@ -122,8 +125,10 @@ struct KMeansResult {
 };
 
 // k-means++ seeding (ctx.Rng("kmeans")), Lloyd iterations with the assignment
-// step on ctx.threads threads, until no row moves or max_iter.
-KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx);
+// step on ctx.threads threads, until no row moves or max_iter. With restarts
+// > 1 the seeding is redrawn (streams "kmeans/1", ...) and the run of least
+// inertia kept: one k-means++ run can settle in a poor local optimum.
+KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, int restarts = 1);
 // Mean silhouette over at most `sample` rows (Euclidean).
 double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, size_t sample, const Context& ctx);
 
@@ -157,13 +162,25 @@ LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, siz
 
 // Mean over `queries` sampled users of |top-k by vector cosine ∩ top-k by
 // truth cosine| / k (the user itself excluded from both).
+// The sampled queries depend only on ctx's seed and the number of users, so two
+// profiles of the same users are scored on the same queries (`per_query`).
 double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k,
-                          size_t queries, const Context& ctx);
+                          size_t queries, const Context& ctx, std::vector<double>* per_query = nullptr);
 
 // Leave-one-out k-nearest-neighbour prediction of each label from the other
 // users' labels (cosine-weighted votes), AUC over all (user, label) pairs.
 double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
                    const Context& ctx);
+// The per (user, label) vote shares behind KnnLabelAuc, row-major users x
+// labels, kept for paired comparisons (BootstrapAucDifference).
+struct KnnLabelScores {
+  size_t labels = 0;
+  std::vector<double> score;
+  std::vector<char> truth;
+  double Auc() const;
+};
+KnnLabelScores KnnLabelScoring(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
+                               const Context& ctx);
 
 // The evidence figures for one set of user vectors: NMI of k-means segments
 // (k = distinct first labels, or `k` when > 0) against the users' first label,
@@ -174,10 +191,50 @@ struct ProfileEval {
   int k = 0;
   double nmi = -1, precision = -1, knn_auc = -1;
   double seconds = 0;
+  // Behind the figures, for paired comparisons (not written to JSON).
+  KnnLabelScores knn;
+  std::vector<int> segments, topics;       // k-means assignment and first label per user
+  std::vector<double> precision_per_query;
 };
 ProfileEval EvaluateProfiles(const Matrix& x, const UserTexts& users, int k, size_t neighbours, size_t queries,
                              const Context& ctx);
 void to_json(nlohmann::json& j, const ProfileEval& e);
+
+// Items with text of their own (genres, movies) scored for users zero-shot:
+// cosine of the centred, normalised user and item vectors (each set centred on
+// its own mean). A judgement says whether the user likes the item.
+struct ItemJudgement {
+  size_t user = 0, item = 0;
+  bool positive = false;
+};
+// Every item for every user, positive when the item's id is among the user's labels.
+std::vector<ItemJudgement> JudgementsFromLabels(const UserTexts& users, const std::vector<std::string>& item_ids);
+// user_id<TAB>item_id<TAB>0|1 lines; unknown ids and bad labels go to `bad`.
+std::vector<ItemJudgement> ReadItemJudgements(const std::string& path, const UserTexts& users,
+                                              const std::vector<std::string>& item_ids, BadRowLog& bad);
+struct ItemRankingEval {
+  double auc = -1;        // mean over users with both classes of the per-user AUC
+  size_t users = 0, judgements = 0;
+  std::vector<double> per_user;  // NaN where a user lacks a class
+};
+ItemRankingEval ItemRankingAuc(const Matrix& users, const Matrix& items, const std::vector<ItemJudgement>& judged);
+
+// Paired bootstrap over users of "a minus b" for two profiles of the same
+// users: with a few dozen users (MovieLens taggers) one user moves an AUC by
+// about 0.02, so a difference is reported with its 95% interval.
+struct AucDifference {
+  double diff = 0, lo = 0, hi = 0;
+  int reps = 0;
+};
+// kNN label AUC (pooled over (user, label) pairs), users resampled.
+AucDifference BootstrapAucDifference(const KnnLabelScores& a, const KnnLabelScores& b, int reps, uint64_t seed);
+// Mean per-user AUC (item ranking), users with both AUCs resampled.
+AucDifference BootstrapMeanDifference(const std::vector<double>& a, const std::vector<double>& b, int reps,
+                                      uint64_t seed);
+// NMI of two segmentations of the same users against the same labels.
+AucDifference BootstrapNmiDifference(const std::vector<int>& a, const std::vector<int>& b,
+                                     const std::vector<int>& truth, int reps, uint64_t seed);
+void to_json(nlohmann::json& j, const AucDifference& d);
 
 // ---- Keywords -----------------------------------------------------------
 

@@ -32,7 +32,7 @@ std::vector<int> LabelIds(const UserTexts& users, std::vector<std::string>& name
 }  // namespace
 
 void InstallSegment(CLI::App* profile, Globals& g) {
-  struct Args { int k = 0, k_min = 2, k_max = 12, iters = 100, top = 8; std::string out; };
+  struct Args { int k = 0, k_min = 2, k_max = 12, iters = 100, top = 8, restarts = 10; std::string out; };
   auto s = std::make_shared<Source>();
   auto a = std::make_shared<Args>();
   auto* c = profile->add_subcommand("segment", "k-means++ segments of user vectors, described by their terms");
@@ -42,6 +42,8 @@ void InstallSegment(CLI::App* profile, Globals& g) {
   c->add_option("--k-min", a->k_min, "smallest k tried");
   c->add_option("--k-max", a->k_max, "largest k tried");
   c->add_option("--max-iter", a->iters, "Lloyd iterations at most");
+  c->add_option("--restarts", a->restarts, "k-means++ runs per k; the least inertia is kept")
+      ->check(CLI::PositiveNumber);
   c->add_option("--top-terms", a->top, "terms per segment description");
   c->add_option("--label-field", s->in.label_field, "JSON lines: true label per user (NMI and majority shown)");
   c->add_option("--out", a->out, "write user_id<TAB>segment");
@@ -57,11 +59,11 @@ void InstallSegment(CLI::App* profile, Globals& g) {
     nlohmann::json tried = nlohmann::json::array();
     KMeansResult best;
     if (a->k > 0) {
-      best = KMeans(m, a->k, a->iters, ctx);
+      best = KMeans(m, a->k, a->iters, ctx, a->restarts);
     } else {
       double best_s = -2;
       for (int k = std::max(2, a->k_min); k <= std::min<int>(a->k_max, int(m.rows) - 1); ++k) {
-        KMeansResult r = KMeans(m, k, a->iters, ctx);
+        KMeansResult r = KMeans(m, k, a->iters, ctx, a->restarts);
         double sil = Silhouette(m, r.assignment, k, 2000, ctx);
         tried.push_back({{"k", k}, {"silhouette", sil}, {"inertia", r.inertia}});
         if (sil > best_s) { best_s = sil; best = std::move(r); }
@@ -255,7 +257,13 @@ void InstallKeywords(CLI::App* profile, Globals& g) {
 }
 
 void InstallEvaluate(CLI::App* profile, Globals& g) {
-  struct Args { int k = 0; size_t neighbours = 100, queries = 500; bool baseline = true, whiten_sweep = false; };
+  struct Args {
+    int k = 0;
+    size_t neighbours = 100, queries = 500;
+    bool baseline = true, whiten_sweep = false;
+    int bootstrap = 1000;
+    std::string items, judgements;
+  };
   auto s = std::make_shared<Source>();
   auto a = std::make_shared<Args>();
   auto* c = profile->add_subcommand("evaluate", "segment NMI, neighbour precision and kNN label AUC, encoder vs TF-IDF");
@@ -267,23 +275,59 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
   c->add_option("--queries", a->queries, "users sampled for precision@k");
   c->add_option("--baseline", a->baseline, "also evaluate the TF-IDF baseline (true/false)");
   c->add_flag("--whiten-sweep", a->whiten_sweep, "also evaluate BERT vectors whitened to 0 (all), 48 ... 8 dimensions");
+  c->add_option("--bootstrap", a->bootstrap,
+                "resamples of users for the 95% intervals of bert minus tfidf (every figure; 0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--items", a->items,
+                "JSON lines {\"item_id\", \"text\"}: also rank these items for each user by cosine (item AUC)");
+  c->add_option("--item-judgements", a->judgements,
+                "user_id<TAB>item_id<TAB>0|1 (default: an item is liked when its id is among the user's labels)");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
     BadRowLog bad(s->input);
     UserTexts users = s->Read(ctx, bad);
     WarnBad(ctx, bad);
+    UserTexts items;
+    std::vector<ItemJudgement> judged;
+    BadRowLog bad_items(a->items), bad_judged(a->judgements);
+    if (!a->items.empty()) {
+      UserTextOptions io;
+      io.id_field = "item_id";
+      io.text_field = "text";
+      items = ReadUserTexts(a->items, io, bad_items, ctx);
+      WarnBad(ctx, bad_items);
+      if (!a->judgements.empty()) {
+        judged = ReadItemJudgements(a->judgements, users, items.ids, bad_judged);
+        WarnBad(ctx, bad_judged);
+      } else if (!users.labels.empty()) {
+        judged = JudgementsFromLabels(users, items.ids);
+      } else {
+        Throw(ErrorCode::kInvalidArgument, "--items needs --item-judgements or --label-field");
+      }
+    } else if (!a->judgements.empty()) {
+      Throw(ErrorCode::kInvalidArgument, "--item-judgements needs --items");
+    }
     nlohmann::json res = nlohmann::json::object();
     std::vector<std::string> encoders;
     if (!s->model.empty() || s->encoder == "bert") encoders.push_back("bert");
     if (a->baseline || s->encoder == "tfidf") encoders.push_back("tfidf");
     std::set<std::string> done;
+    std::map<std::string, ProfileEval> evals;
+    std::map<std::string, ItemRankingEval> item_evals;
     for (const auto& e : encoders) {
       if (!done.insert(e).second) continue;
       s->encoder = e;
       auto emb = s->Make(users, ctx);
       Matrix m = emb->EmbedUsers(users, ctx);
-      res[e] = EvaluateProfiles(m, users, a->k, a->neighbours, a->queries, ctx);
+      evals[e] = EvaluateProfiles(m, users, a->k, a->neighbours, a->queries, ctx);
+      res[e] = evals[e];
       res[e]["dim"] = m.dim;
+      if (!judged.empty()) {
+        const ItemRankingEval& ie = item_evals[e] = ItemRankingAuc(m, emb->EmbedUsers(items, ctx), judged);
+        res[e]["item_auc"] = ie.auc;
+        res[e]["item_users"] = ie.users;
+        res[e]["item_judgements"] = ie.judgements;
+      }
       if (e == "bert" && (s->whiten || a->whiten_sweep)) {
         // Whitening variants next to the raw vectors, from the same encoder run.
         std::vector<int> dims = {s->whiten_dims};
@@ -298,13 +342,40 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
     }
     nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", a->neighbours},
                         {"queries", a->queries}, {"encoders", res}, {"bad_rows", BadJson(bad)}};
+    if (a->bootstrap > 0 && evals.count("bert") && evals.count("tfidf")) {
+      // Paired over the same users: how sure the encoder's lead (or lag) is.
+      nlohmann::json d = nlohmann::json::object();
+      const ProfileEval &pb = evals["bert"], &pt = evals["tfidf"];
+      if (!pb.segments.empty() && !pt.segments.empty())
+        d["nmi"] = BootstrapNmiDifference(pb.segments, pt.segments, pb.topics, a->bootstrap, ctx.SubSeed("bootstrap-nmi"));
+      if (!pb.precision_per_query.empty() && pb.precision_per_query.size() == pt.precision_per_query.size())
+        d["precision_at_k"] = BootstrapMeanDifference(pb.precision_per_query, pt.precision_per_query, a->bootstrap,
+                                                      ctx.SubSeed("bootstrap-precision"));
+      if (!evals["bert"].knn.score.empty())
+        d["knn_label_auc"] = BootstrapAucDifference(evals["bert"].knn, evals["tfidf"].knn, a->bootstrap,
+                                                    ctx.SubSeed("bootstrap-knn"));
+      if (!judged.empty())
+        d["item_auc"] = BootstrapMeanDifference(item_evals["bert"].per_user, item_evals["tfidf"].per_user,
+                                                a->bootstrap, ctx.SubSeed("bootstrap-items"));
+      if (!d.empty()) j["bert_minus_tfidf"] = d;
+    }
+    if (!a->items.empty()) {
+      j["items"] = items.ids.size();
+      j["bad_item_rows"] = BadJson(bad_items);
+      if (!a->judgements.empty()) j["bad_judgement_rows"] = BadJson(bad_judged);
+    }
     if (s->json) return PrintJson(j);
-    fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14}\n", users.ids.size(), users.num_texts(), "encoder",
-               "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC");
+    fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14} {:>9}\n", users.ids.size(), users.num_texts(),
+               "encoder", "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC", "item AUC");
     for (auto it = res.begin(); it != res.end(); ++it)
-      fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}\n", it.key(), it.value()["k"].get<int>(),
+      fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f} {:>9.4f}\n", it.key(), it.value()["k"].get<int>(),
                  it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),
-                 it.value()["knn_label_auc"].get<double>());
+                 it.value()["knn_label_auc"].get<double>(), it.value().value("item_auc", -1.0));
+    if (j.contains("bert_minus_tfidf"))
+      for (auto it = j["bert_minus_tfidf"].begin(); it != j["bert_minus_tfidf"].end(); ++it)
+        fmt::print("bert - tfidf {}: {:+.4f} (95% interval {:+.4f} .. {:+.4f}, {} resamples of users)\n", it.key(),
+                   it.value()["diff"].get<double>(), it.value()["ci95"][0].get<double>(),
+                   it.value()["ci95"][1].get<double>(), it.value()["reps"].get<int>());
   });
 }
 

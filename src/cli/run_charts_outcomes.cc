@@ -203,9 +203,24 @@ void EncoderEvidence(Report& r, const json& o) {
   if (o["encoders"].contains("bert") && o["encoders"].contains("tfidf")) {
     const json &b = o["encoders"]["bert"], &t = o["encoders"]["tfidf"];
     double dn = Num(b, "nmi") - Num(t, "nmi"), dp = Num(b, "precision_at_k") - Num(t, "precision_at_k");
-    verdict = fmt::format("The pretrained encoder {} TF-IDF on segment agreement (NMI {:+.3f}) and {} on finding users "
-                          "with the same interests (precision {:+.3f}).",
-                          dn > 0 ? "beats" : "trails", dn, dp > 0 ? "beats it" : "trails it", dp);
+    // With the paired bootstrap over users, a difference whose 95% interval
+    // spans 0 is called level, not a win or a loss.
+    const json d = o.value("bert_minus_tfidf", json::object());
+    auto side = [&](const char* key, double diff, const char* win, const char* lose, const char* level) {
+      std::string out = diff > 0 ? win : lose;
+      if (d.contains(key)) {
+        double lo = d[key]["ci95"][0].get<double>(), hi = d[key]["ci95"][1].get<double>();
+        if (lo <= 0 && hi >= 0) out = level;
+        out += fmt::format(" ({:+.3f}, 95% interval {:+.3f} to {:+.3f})", diff, lo, hi);
+      } else {
+        out += fmt::format(" ({:+.3f})", diff);
+      }
+      return out;
+    };
+    verdict = fmt::format("On segment agreement with the true topic the pretrained encoder {}; on finding users with "
+                          "the same interests (precision@k) it {}.",
+                          side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
+                          side("precision_at_k", dp, "beats it", "trails it", "is level with it"));
     r.AddKeyFigure("encoder vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
                    fmt::format("precision@{} {:.3f} vs {:.3f}", o.value("neighbours", 0), Num(b, "precision_at_k"),
                                Num(t, "precision_at_k")));

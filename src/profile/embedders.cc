@@ -46,6 +46,13 @@ void CenterRows(Matrix& m) {
   }
 }
 
+Matrix CenteredUnitRows(const Matrix& x) {
+  Matrix m = x;
+  CenterRows(m);
+  NormalizeRows(m);
+  return m;
+}
+
 Matrix TextEmbedder::EmbedUsers(const UserTexts& users, const Context& ctx) const {
   std::vector<std::string> flat;
   flat.reserve(users.num_texts());

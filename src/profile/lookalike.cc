@@ -13,17 +13,10 @@
 #include "adpilot/error.h"
 #include "adpilot/parallel.h"
 #include "adpilot/profile.h"
+#include "profile/rank_auc.h"
 
 namespace adpilot {
 namespace {
-
-// Lookalikes compare centred, normalised vectors (see CenterRows).
-Matrix Normalized(const Matrix& x) {
-  Matrix m = x;
-  CenterRows(m);
-  NormalizeRows(m);
-  return m;
-}
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -42,25 +35,6 @@ std::vector<size_t> TopN(const std::vector<float>& score, size_t n, const std::v
   return idx;
 }
 
-// Rank-based ROC AUC with ties counted as 1/2.
-double RankAuc(const std::vector<double>& s, const std::vector<char>& y) {
-  std::vector<size_t> o(s.size());
-  for (size_t i = 0; i < o.size(); ++i) o[i] = i;
-  std::sort(o.begin(), o.end(), [&](size_t a, size_t b) { return s[a] < s[b]; });
-  double pos = 0, neg = 0, rank_sum = 0;
-  for (size_t i = 0; i < o.size();) {
-    size_t j = i;
-    while (j < o.size() && s[o[j]] == s[o[i]]) ++j;
-    double avg_rank = (double(i) + double(j - 1)) / 2.0 + 1.0;
-    for (size_t t = i; t < j; ++t)
-      if (y[o[t]]) rank_sum += avg_rank;
-    i = j;
-  }
-  for (char v : y) (v ? pos : neg) += 1;
-  if (pos == 0 || neg == 0) return std::nan("");
-  return (rank_sum - pos * (pos + 1) / 2.0) / (pos * neg);
-}
-
 }  // namespace
 
 LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, size_t n, int ef_search,
@@ -68,7 +42,7 @@ LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, siz
   if (seeds.empty()) Throw(ErrorCode::kInvalidArgument, "lookalike: no seed users");
   for (size_t s : seeds)
     if (s >= x.rows) Throw(ErrorCode::kInvalidArgument, "lookalike: seed row {} out of range", s);
-  Matrix m = Normalized(x);
+  Matrix m = CenteredUnitRows(x);
   std::vector<char> is_seed(m.rows, 0);
   for (size_t s : seeds) is_seed[s] = 1;
   size_t candidates = m.rows - size_t(std::count(is_seed.begin(), is_seed.end(), 1));
@@ -114,7 +88,7 @@ LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, siz
 }
 
 double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k,
-                          size_t queries, const Context& ctx) {
+                          size_t queries, const Context& ctx, std::vector<double>* per_query) {
   if (truth.size() != x.rows || x.rows < 2) Throw(ErrorCode::kInvalidArgument, "neighbour precision: need truth per user");
   size_t dt = truth[0].size();
   Matrix t{x.rows, dt, {}};
@@ -123,7 +97,7 @@ double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>
     t.data.insert(t.data.end(), v.begin(), v.end());
   }
   NormalizeRows(t);
-  Matrix m = Normalized(x);
+  Matrix m = CenteredUnitRows(x);
   k = std::min(k, x.rows - 1);
   std::vector<size_t> q(x.rows);
   for (size_t i = 0; i < q.size(); ++i) q[i] = i;
@@ -150,11 +124,12 @@ double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>
   });
   double total = 0;
   for (double p : prec) total += p;
+  if (per_query) *per_query = prec;
   return prec.empty() ? 0 : total / double(prec.size());
 }
 
-double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
-                   const Context& ctx) {
+KnnLabelScores KnnLabelScoring(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
+                                const Context& ctx) {
   if (labels.size() != x.rows) Throw(ErrorCode::kInvalidArgument, "kNN AUC: need labels per user");
   std::map<std::string, size_t> names;
   for (const auto& l : labels)
@@ -163,8 +138,10 @@ double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>&
   std::vector<std::vector<char>> has(x.rows, std::vector<char>(L, 0));
   for (size_t u = 0; u < x.rows; ++u)
     for (const auto& s : labels[u]) has[u][names[s]] = 1;
-  Matrix m = Normalized(x);
-  std::vector<double> score(x.rows * L, 0.0);
+  Matrix m = CenteredUnitRows(x);
+  KnnLabelScores out;
+  out.labels = L;
+  out.score.assign(x.rows * L, 0.0);
   ParallelFor(ctx.threads, x.rows, [&](size_t b, size_t e, int) {
     std::vector<float> sim(x.rows);
     for (size_t i = b; i < e; ++i) {
@@ -175,15 +152,22 @@ double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>&
       for (size_t j : TopN(sim, k, skip)) {
         double w = std::max(0.f, sim[j]) + 1e-6;  // zero vectors still vote, weakly
         wsum += w;
-        for (size_t l = 0; l < L; ++l) score[i * L + l] += w * has[j][l];
+        for (size_t l = 0; l < L; ++l) out.score[i * L + l] += w * has[j][l];
       }
-      for (size_t l = 0; l < L; ++l) score[i * L + l] /= wsum;
+      for (size_t l = 0; l < L; ++l) out.score[i * L + l] /= wsum;
     }
   });
-  std::vector<char> y(x.rows * L);
+  out.truth.resize(x.rows * L);
   for (size_t u = 0; u < x.rows; ++u)
-    for (size_t l = 0; l < L; ++l) y[u * L + l] = has[u][l];
-  return RankAuc(score, y);
+    for (size_t l = 0; l < L; ++l) out.truth[u * L + l] = has[u][l];
+  return out;
+}
+
+double KnnLabelScores::Auc() const { return RankAuc(score, truth); }
+
+double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
+                   const Context& ctx) {
+  return KnnLabelScoring(x, labels, k, ctx).Auc();
 }
 
 }  // namespace adpilot

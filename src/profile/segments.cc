@@ -5,6 +5,8 @@
 #include <map>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/parallel.h"
@@ -23,16 +25,12 @@ float Dist2(const float* a, const float* b, size_t d) {
   return s;
 }
 
-}  // namespace
-
-KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx) {
-  if (k < 1 || size_t(k) > x.rows)
-    Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
+KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx, const std::string& stream) {
   size_t n = x.rows, d = x.dim;
   KMeansResult r;
   r.k = k;
   r.centroids.assign(size_t(k) * d, 0.f);
-  auto rng = ctx.Rng("kmeans");
+  auto rng = ctx.Rng(stream);
   // k-means++: each next centre drawn with probability proportional to D(x)^2.
   std::vector<double> best(n, std::numeric_limits<double>::infinity());
   size_t first = rng() % n;
@@ -104,6 +102,21 @@ KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx) {
     r.inertia += Dist2(x.row(i), r.centroids.data() + size_t(r.assignment[i]) * d, d);
   }
   return r;
+}
+
+}  // namespace
+
+KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, int restarts) {
+  if (k < 1 || size_t(k) > x.rows)
+    Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
+  if (restarts < 1) Throw(ErrorCode::kInvalidArgument, "k-means: restarts = {} (at least 1)", restarts);
+  KMeansResult best;
+  for (int run = 0; run < restarts; ++run) {
+    // The first run draws from the stream a single run always used.
+    KMeansResult r = KMeansOnce(x, k, max_iter, ctx, run == 0 ? "kmeans" : fmt::format("kmeans/{}", run));
+    if (run == 0 || r.inertia < best.inertia) best = std::move(r);
+  }
+  return best;
 }
 
 double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, size_t sample, const Context& ctx) {
