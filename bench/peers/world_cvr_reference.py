@@ -15,26 +15,19 @@ clicked TEST rows of the 70/15/15 time split this prints the AUC of:
 and the positives available for clicked-only training.
 Usage: world_cvr_reference.py WORLD_DIR
 """
-import json
 import sys
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+from world_common import load_world, sigmoid
 
 
 def main():
     w = sys.argv[1]
-    truth = json.load(open(f"{w}/truth.json"))
-    topics = truth["topics"]
+    truth, topics, users, uid, interest = load_world(w)
     k = len(topics)
     adv = np.array(truth["auctions"]["model"]["conversion"]["advertiser"])
-    users = [json.loads(l) for l in open(f"{w}/users.jsonl")]
-    uid = {u["user_id"]: i for i, u in enumerate(users)}
-    interest = np.array([u["interests"] for u in users], float)
     income = np.array([{"low": 0, "mid": 1, "high": 2}[u["income"]] for u in users], float)
     tix = {name: i for i, name in enumerate(topics)}
     click = np.loadtxt(f"{w}/auctions.rlb", usecols=0)

@@ -21,27 +21,20 @@ auctions. References computed here on the test rows of the time split
 
 Usage: world_truth_reference.py WORLD_DIR
 """
-import json
 import sys
 
 import numpy as np
 from sklearn.metrics import roc_auc_score, log_loss
 
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+from world_common import load_world, sigmoid
 
 
 def main():
     w = sys.argv[1]
-    truth = json.load(open(f"{w}/truth.json"))
-    topics = truth["topics"]
+    truth, topics, users, uid, interest = load_world(w)
     k = len(topics)
     prop = np.array(truth["auctions"]["model"]["user_propensity"])
-    users = [json.loads(l) for l in open(f"{w}/users.jsonl")]
-    uid = {u["user_id"]: i for i, u in enumerate(users)}
     age = np.array([u["age"] for u in users], float)
-    interest = np.array([u["interests"] for u in users], float)
     strength = truth["config"]["interest_strength"]
     rlb = np.loadtxt(f"{w}/auctions.rlb")
     y, p = rlb[:, 0], np.clip(rlb[:, 2], 1e-9, 1 - 1e-9)

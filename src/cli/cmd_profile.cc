@@ -62,6 +62,13 @@ void WarnBad(const Context& ctx, const BadRowLog& bad) {
   if (bad.count()) ctx.log().warn("{}", bad.Summary());
 }
 
+UserTexts Source::ReadReported(const Context& ctx) {
+  bad_rows = BadRowLog(input);
+  UserTexts users = Read(ctx, bad_rows);
+  WarnBad(ctx, bad_rows);
+  return users;
+}
+
 nlohmann::json BadJson(const BadRowLog& bad) { return {{"count", bad.count()}, {"examples", bad.examples()}}; }
 
 Matrix Profiles(Source& s, const UserTexts& users, const Context& ctx, std::string& name) {

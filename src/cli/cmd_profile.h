@@ -37,6 +37,9 @@ struct Source {
   Matrix UserVectors(std::unique_ptr<TextEmbedder>& emb, const UserTexts& users, const Context& ctx,
                      Whitening* fitted = nullptr) const;
   UserTexts Read(const Context& ctx, BadRowLog& bad) { return ReadUserTexts(input, in, bad, ctx); }
+  // Reads --users (or the input flag's file) into `bad_rows`, warning when any row was bad.
+  UserTexts ReadReported(const Context& ctx);
+  BadRowLog bad_rows;
 };
 
 void WarnBad(const Context& ctx, const BadRowLog& bad);

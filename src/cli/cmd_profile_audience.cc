@@ -49,9 +49,7 @@ void InstallSegment(CLI::App* profile, Globals& g) {
   c->add_option("--out", a->out, "write user_id<TAB>segment");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
+    UserTexts users = s->ReadReported(ctx);
     std::string name;
     Matrix m = Profiles(*s, users, ctx, name);
     CenterRows(m);  // cosine geometry on centred vectors: k-means on unit vectors
@@ -100,7 +98,7 @@ void InstallSegment(CLI::App* profile, Globals& g) {
     }
     if (s->json) {
       nlohmann::json j = {{"encoder", name}, {"users", users.ids.size()}, {"k", best.k}, {"iterations", best.iterations},
-                          {"inertia", best.inertia}, {"segments", segs}, {"k_search", tried}, {"bad_rows", BadJson(bad)}};
+                          {"inertia", best.inertia}, {"segments", segs}, {"k_search", tried}, {"bad_rows", BadJson(s->bad_rows)}};
       if (!truth.empty()) j["nmi"] = nmi;
       return PrintJson(j);
     }
@@ -160,9 +158,7 @@ void InstallLookalike(CLI::App* profile, Globals& g) {
   c->add_option("--out", a->out, "write user_id<TAB>score");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
+    UserTexts users = s->ReadReported(ctx);
     std::vector<size_t> seeds = SeedRows(users, a->seeds, a->seed_ids, a->seed_label, a->max_seeds);
     std::string name;
     Matrix m = Profiles(*s, users, ctx, name);
@@ -209,9 +205,7 @@ void InstallKeywords(CLI::App* profile, Globals& g) {
   c->add_option("--top", a->top, "keywords shown");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
+    UserTexts users = s->ReadReported(ctx);
     auto emb = s->Make(users, ctx);
     Matrix prof = s->UserVectors(emb, users, ctx);
     std::vector<std::string> cands;
@@ -284,9 +278,7 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
                 "user_id<TAB>item_id<TAB>0|1 (default: an item is liked when its id is among the user's labels)");
   c->callback([s, a, &g] {
     Context ctx = MakeContext(g);
-    BadRowLog bad(s->input);
-    UserTexts users = s->Read(ctx, bad);
-    WarnBad(ctx, bad);
+    UserTexts users = s->ReadReported(ctx);
     UserTexts items;
     std::vector<ItemJudgement> judged;
     BadRowLog bad_items(a->items), bad_judged(a->judgements);
@@ -341,7 +333,7 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
       }
     }
     nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", a->neighbours},
-                        {"queries", a->queries}, {"encoders", res}, {"bad_rows", BadJson(bad)}};
+                        {"queries", a->queries}, {"encoders", res}, {"bad_rows", BadJson(s->bad_rows)}};
     if (a->bootstrap > 0 && evals.count("bert") && evals.count("tfidf")) {
       // Paired over the same users: how sure the encoder's lead (or lag) is.
       nlohmann::json d = nlohmann::json::object();

@@ -77,13 +77,7 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
                        torch::nn::functional::cross_entropy(logits.t(), target)) / 2;
     double done = double(step) / double(o.contrastive_steps);
     if (max_seconds > 0) done = std::max(done, elapsed() / max_seconds);
-    for (auto& g : opt.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(ScheduledRate(o.contrastive_learning_rate, done, 0.1));
-    opt.zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(params, 1.0);
-    opt.step();
-    losses.push_back(loss.item<double>());
+    losses.push_back(ClippedStep(opt, params, loss, ScheduledRate(o.contrastive_learning_rate, done, 0.1)));
     progress.Add();
     st.steps = step + 1;
     if (max_seconds > 0 && elapsed() > max_seconds) {

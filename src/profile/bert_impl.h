@@ -60,6 +60,16 @@ void DropQuantization(Weights& w);
 // then linear decay to 5% of `peak`.
 double ScheduledRate(double peak, double progress, double warmup);
 
+}  // namespace adpilot::bert
+namespace torch::optim {
+class Optimizer;
+}
+namespace adpilot::bert {
+
+// One step of both pre-training stages: the AdamW learning rate set to `lr`,
+// backward, gradients clipped to norm 1, step. Returns the loss.
+double ClippedStep(torch::optim::Optimizer& opt, std::vector<at::Tensor>& params, const at::Tensor& loss, double lr);
+
 // The contrastive stage (bert_contrastive.cc): `groups` index `seqs` (token
 // ids); groups of two or more sequences are split into two random halves whose
 // mean-pooled vectors are positives, other groups in-batch negatives.

@@ -38,6 +38,15 @@ double ScheduledRate(double peak, double progress, double warmup) {
   return peak * std::max(0.05, (1.0 - progress) / std::max(1e-9, 1.0 - warmup));
 }
 
+double ClippedStep(torch::optim::Optimizer& opt, std::vector<at::Tensor>& params, const at::Tensor& loss, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+  opt.zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(params, 1.0);
+  opt.step();
+  return loss.item<double>();
+}
+
 std::pair<double, double> FirstLastMean(const std::vector<double>& v) {
   size_t k = std::min<size_t>(20, v.size());
   double first = 0, last = 0;
@@ -162,7 +171,6 @@ PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& text_gr
     double done = double(step) / double(o.steps);
     if (mlm_seconds > 0) done = std::max(done, elapsed() / mlm_seconds);
     double lr = bert::ScheduledRate(o.learning_rate, done, 0.1);
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     at::Tensor hidden = bert::Forward(c, w, ids, mask);
     at::Tensor sel = labels.view({-1}).ne(-100).nonzero().squeeze(1);
     at::Tensor h = hidden.view({-1, H}).index_select(0, sel);
@@ -170,11 +178,7 @@ PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& text_gr
                        c.layer_norm_eps);
     at::Tensor logits = at::linear(h, w.word, out_bias);
     at::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.view({-1}).index_select(0, sel));
-    opt.zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(params, 1.0);
-    opt.step();
-    losses.push_back(loss.item<double>());
+    losses.push_back(bert::ClippedStep(opt, params, loss, lr));
     progress.Add();
     rep.steps = step + 1;
     if (mlm_seconds > 0 && elapsed() > mlm_seconds) {
