@@ -65,25 +65,52 @@ AucDifference Interval(double estimate, std::vector<double> draws) {
 
 }  // namespace
 
+namespace {
+
+// Pooled AUC of one scoring under per-row weights (a bootstrap resample of
+// users gives each of a user's rows the user's multiplicity): one pass over
+// the rows in score order, ranked once, ties counting one half.
+class WeightedAuc {
+ public:
+  explicit WeightedAuc(const KnnLabelScores& k) : k_(k), order_(k.score.size()) {
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::sort(order_.begin(), order_.end(), [&](size_t x, size_t y) { return k.score[x] < k.score[y]; });
+  }
+  double operator()(const std::vector<double>& user_weight) const {
+    double neg_below = 0, pos_total = 0, num = 0;
+    for (size_t i = 0; i < order_.size();) {
+      size_t j = i;
+      double pos = 0, neg = 0;
+      for (; j < order_.size() && k_.score[order_[j]] == k_.score[order_[i]]; ++j) {
+        double w = user_weight[order_[j] / k_.labels];
+        (k_.truth[order_[j]] ? pos : neg) += w;
+      }
+      num += pos * (neg_below + 0.5 * neg);
+      neg_below += neg;
+      pos_total += pos;
+      i = j;
+    }
+    return pos_total > 0 && neg_below > 0 ? num / (pos_total * neg_below) : std::nan("");
+  }
+
+ private:
+  const KnnLabelScores& k_;
+  std::vector<size_t> order_;
+};
+
+}  // namespace
+
 AucDifference BootstrapAucDifference(const KnnLabelScores& a, const KnnLabelScores& b, int reps, uint64_t seed) {
   if (a.labels != b.labels || a.score.size() != b.score.size() || a.truth != b.truth)
     Throw(ErrorCode::kInvalidArgument, "bootstrap: the two kNN scorings are not of the same users and labels");
   size_t L = a.labels, n = L ? a.score.size() / L : 0;
+  WeightedAuc auc_a(a), auc_b(b);
   std::mt19937_64 rng(seed);
-  std::vector<double> draws, sa, sb;
-  std::vector<char> y;
+  std::vector<double> draws, weight(n);
   for (int r = 0; r < reps && n > 0; ++r) {
-    sa.clear(), sb.clear(), y.clear();
-    for (size_t i = 0; i < n; ++i) {
-      size_t u = size_t(rng() % n);
-      for (size_t l = 0; l < L; ++l) {
-        sa.push_back(a.score[u * L + l]);
-        sb.push_back(b.score[u * L + l]);
-        y.push_back(a.truth[u * L + l]);
-      }
-    }
-    KnnLabelScores ra{L, sa, y}, rb{L, sb, y};
-    double d = ra.Auc() - rb.Auc();
+    std::fill(weight.begin(), weight.end(), 0.0);
+    for (size_t i = 0; i < n; ++i) weight[size_t(rng() % n)] += 1;
+    double d = auc_a(weight) - auc_b(weight);
     if (!std::isnan(d)) draws.push_back(d);
   }
   return Interval(a.Auc() - b.Auc(), std::move(draws));
