@@ -107,7 +107,8 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
     rep.verdict = "stop";
     rep.reason = fmt::format(
         "no significant difference, and the observed effect is too small to detect without more than 4x the "
-        "traffic; the interval bounds the effect, so there is little to gain by waiting.{}{}",
+        "traffic; whatever the effect is, it lies within the interval below, and 4x the traffic would only halve "
+        "that interval.{}{}",
         detail, guard);
   }
 }
