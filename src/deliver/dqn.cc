@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <mutex>
 #include <random>
 
 #include "adpilot/bidding.h"
@@ -52,9 +53,15 @@ class DqnBidder : public Bidder {
   explicit DqnBidder(const BidderEnv& e) : Bidder(e), rng_(e.seed) {
     // libtorch seeds its default generator from the OS: the member net_ was
     // initialised before this line, so draw its weights again from the seed
-    // (otherwise two runs of one command trained different policies).
-    torch::manual_seed(e.seed);
-    net_ = QNet();
+    // (otherwise two runs of one command trained different policies). The
+    // generator is global and `bid compare` builds bidders on several
+    // threads: seeding and drawing happen under one lock.
+    {
+      static std::mutex init;
+      std::lock_guard<std::mutex> hold(init);
+      torch::manual_seed(e.seed);
+      net_ = QNet();
+    }
     // Unfitted (train-info only): the static lambda of the budget-neutral bid scale.
     lambda0_ = e.click_value * std::max(e.stats.avg_ctr, 1e-12) / BudgetNeutralBid(e);
   }
