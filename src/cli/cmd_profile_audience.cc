@@ -357,12 +357,17 @@ void InstallEvaluate(CLI::App* profile, Globals& g) {
       if (!a->judgements.empty()) j["bad_judgement_rows"] = BadJson(bad_judged);
     }
     if (s->json) return PrintJson(j);
-    fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14} {:>9}\n", users.ids.size(), users.num_texts(),
-               "encoder", "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC", "item AUC");
+    // -1 marks a figure the inputs do not allow (no labels, no truth); the
+    // item column shows only with --items.
+    const bool with_items = !judged.empty();
+    fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14}{}\n", users.ids.size(), users.num_texts(),
+               "encoder", "k", "NMI", fmt::format("precision@{}", a->neighbours), "kNN label AUC",
+               with_items ? fmt::format(" {:>9}", "item AUC") : "");
     for (auto it = res.begin(); it != res.end(); ++it)
-      fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f} {:>9.4f}\n", it.key(), it.value()["k"].get<int>(),
+      fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}{}\n", it.key(), it.value()["k"].get<int>(),
                  it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),
-                 it.value()["knn_label_auc"].get<double>(), it.value().value("item_auc", -1.0));
+                 it.value()["knn_label_auc"].get<double>(),
+                 with_items ? fmt::format(" {:>9.4f}", it.value().value("item_auc", -1.0)) : "");
     if (j.contains("bert_minus_tfidf"))
       for (auto it = j["bert_minus_tfidf"].begin(); it != j["bert_minus_tfidf"].end(); ++it)
         fmt::print("bert - tfidf {}: {:+.4f} (95% interval {:+.4f} .. {:+.4f}, {} resamples of users)\n", it.key(),
