@@ -265,10 +265,21 @@ void Compare(const BidArgs& args, Globals& g) {
     PrintJson(out);
     return;
   }
-  fmt::print("{:<10} {:<10} {:>9} {:>8} {:>12} {:>12}\n", "c0", "strategy", "clicks", "imps", "spend", "budget");
-  for (auto& j : jobs)
-    fmt::print("{:<10.5f} {:<10} {:>9} {:>8} {:>12.0f} {:>12.0f}{}\n", j.ratio, j.name, j.r.clicks,
-               j.r.impressions, j.r.spend, j.r.budget, j.r.resolved != j.name ? "  (picked " + j.r.resolved + ")" : "");
+  // "expected" = the sum of the won auctions' pCTR: what the bidder controls,
+  // next to the pCTR-foresight bound printed once per budget ratio.
+  fmt::print("{:<10} {:<10} {:>9} {:>9} {:>8} {:>12} {:>12}\n", "c0", "strategy", "clicks", "expected", "imps", "spend",
+             "budget");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Job& j = jobs[i];
+    fmt::print("{:<10.5f} {:<10} {:>9} {:>9.1f} {:>8} {:>12.0f} {:>12.0f}{}\n", j.ratio, j.name, j.r.clicks,
+               j.r.expected_clicks, j.r.impressions, j.r.spend, j.r.budget,
+               j.r.resolved != j.name ? "  (picked " + j.r.resolved + ")" : "");
+    if (i + 1 == jobs.size() || jobs[i + 1].ratio != j.ratio) {
+      ForesightBound fb = PctrForesight(in.test, MakeConfig(a, j.ratio), in.train);
+      fmt::print("{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
+                 j.ratio, "foresight", fb.clicks, fb.expected_clicks);
+    }
+  }
 }
 
 void Train(const BidArgs& args, Globals& g) {
