@@ -27,6 +27,10 @@ struct WorldConfig {
   int64_t experiment_units = 20000;
   int64_t journeys = 20000;
   int texts_min = 3, texts_max = 12;
+  // Vocabulary mismatch: each topic's words split into this many groups and
+  // each user writes mostly (75%) from one group, the rest from the whole
+  // topic (1 = off, the default: every user draws from the whole topic).
+  int dialects = 1;
   // Auction model.
   double ctr = 0.04;                   // target mean click rate
   double interaction_strength = 1.0;   // scale of the pairwise latent interactions

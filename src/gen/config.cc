@@ -19,6 +19,7 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("journeys", &journeys, "multi-touch journeys (journeys.csv)").Min(1);
   o.Add("texts_min", &texts_min, "fewest texts per user").Range(1, 100);
   o.Add("texts_max", &texts_max, "most texts per user").Range(1, 100);
+  o.Add("dialects", &dialects, "vocabulary groups per topic; each user writes 75% of topic words from one (1 = off, the default)").Range(1, 6);
   o.Add("ctr", &ctr, "target mean click-through rate of the auctions").Range(1e-4, 0.3);
   o.Add("interaction_strength", &interaction_strength, "scale of the field-aware pairwise interactions in the true click model (0 = none)").Range(0, 5);
   o.Add("higher_order_strength", &higher_order_strength, "scale of the field-aware three-way interactions in the true click model, a structure FFM cannot represent (0 = none, the default)").Range(0, 5);

@@ -73,9 +73,19 @@ Population MakePopulation(const WorldConfig& cfg, const Context& ctx) {
 
 namespace {
 
-std::string MakeText(Random& rng, int kind, int topic) {
+// A topic word; with dialects, 75% from the writer's group of the topic's
+// words (the draws of the default world are untouched when there are none).
+std::string TopicWord(Random& rng, int topic, int dialects, int dialect) {
   const auto& words = TopicWords()[topic];
-  std::string w1 = Any(rng, words), w2 = Any(rng, words), w3 = Any(rng, words);
+  if (dialects <= 1 || !rng.Bernoulli(0.75)) return Any(rng, words);
+  size_t lo = words.size() * size_t(dialect) / size_t(dialects);
+  size_t hi = words.size() * size_t(dialect + 1) / size_t(dialects);
+  return words[lo + rng.Below(hi - lo)];
+}
+
+std::string MakeText(Random& rng, int kind, int topic, int dialects, int dialect) {
+  std::string w1 = TopicWord(rng, topic, dialects, dialect), w2 = TopicWord(rng, topic, dialects, dialect),
+              w3 = TopicWord(rng, topic, dialects, dialect);
   switch (kind) {
     case 0: {  // search query
       std::string q = rng.Bernoulli(0.5) ? Any(rng, QueryModifiers()) + " " : "";
@@ -102,6 +112,7 @@ nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const s
   const auto& topics = TopicNames();
   size_t k = size_t(pop.topics);
   Random rng = Random::Stream(ctx, "users.texts");
+  Random dialect_rng = Random::Stream(ctx, "users.dialect");
   OutFile out(path);
   Progress progress(ctx, "gen users", pop.users.size(), "users");
   std::vector<int> dominant;
@@ -120,6 +131,8 @@ nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const s
     j["dominant_topic"] = topics[x.dominant];
     auto& in = j["interests"] = nlohmann::json::array();
     for (size_t t = 0; t < k; ++t) in.push_back(std::round(double(mix[t]) * 1e4) / 1e4);
+    int dialect = 0;
+    if (cfg.dialects > 1) j["dialect"] = dialect = int(dialect_rng.Below(uint64_t(cfg.dialects)));
     auto& texts = j["texts"] = nlohmann::json::array();
     int n = cfg.texts_min + int(rng.Below(uint64_t(cfg.texts_max - cfg.texts_min + 1)));
     for (int i = 0; i < n; ++i) {
@@ -137,7 +150,7 @@ nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const s
           }
       }
       int kind = int(rng.Below(3));
-      texts.push_back({{"kind", kKinds[kind]}, {"text", MakeText(rng, kind, topic)}});
+      texts.push_back({{"kind", kKinds[kind]}, {"text", MakeText(rng, kind, topic, cfg.dialects, dialect)}});
     }
     out.Append(j.dump());
     out.Append("\n");
