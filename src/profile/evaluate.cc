@@ -63,10 +63,6 @@ AucDifference Interval(double estimate, std::vector<double> draws) {
   return d;
 }
 
-}  // namespace
-
-namespace {
-
 // Pooled AUC of one scoring under per-row weights (a bootstrap resample of
 // users gives each of a user's rows the user's multiplicity): one pass over
 // the rows in score order, ranked once, ties counting one half.
