@@ -44,27 +44,28 @@ def load_csv(path, rows, strategies, only_missing=False):
                 strategies.append(r["strategy"])
 
 
-def load_traces(path):
-    """{(c0, strategy): [clicks per episode]} from `bid compare --traces --json`."""
+def load_cells(path):
+    """{c0: {strategy: row}} from `bid compare --json` (empty when the file is absent)."""
     if not os.path.exists(path):
         return {}
     with open(path) as f:
-        j = json.load(f)
-    out = {}
-    for r in j.get("rows", []):
-        if "episode_trace" in r:
-            out[(round(float(r["budget_ratio"]), 9), r["strategy"])] = [e["clicks"] for e in r["episode_trace"]]
-    return out
+        rows = json.load(f).get("rows", [])
+    cells = {}
+    for r in rows:
+        cells.setdefault(round(float(r["budget_ratio"]), 9), {})[r["strategy"]] = r
+    return cells
 
 
-def load_foresight(path):
-    """{c0: clicks the pCTR-foresight oracle's purchase realises} from `bid compare --json`."""
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        j = json.load(f)
-    return {round(float(r["budget_ratio"]), 9): r["pctr_foresight"]["clicks"]
-            for r in j.get("rows", []) if "pctr_foresight" in r}
+def traces(cells):
+    """{(c0, strategy): [clicks per episode]} where the run had --traces."""
+    return {(c0, s): [e["clicks"] for e in r["episode_trace"]]
+            for c0, cell in cells.items() for s, r in cell.items() if "episode_trace" in r}
+
+
+def foresight_clicks(cells):
+    """{c0: clicks the pCTR-foresight oracle's purchase realises}."""
+    return {c0: r["pctr_foresight"]["clicks"] for c0, cell in cells.items() for r in cell.values()
+            if "pctr_foresight" in r}
 
 
 def paired(a, b, reps=4000, seed=1):
@@ -95,7 +96,8 @@ def main():
         if base:
             load_csv(f"{base}/{c}.csv", rows, strategies, only_missing=True)
     strategies.sort(key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))
-    foresight = {c: load_foresight(f"{d}/{c}.json") for c in camps}
+    json_cells = {c: load_cells(f"{d}/{c}.json") for c in camps}
+    foresight = {c: foresight_clicks(json_cells[c]) for c in camps}
     head = ["camp", "c0"] + strategies + ["best picked", "pCTR foresight", "hindsight"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -130,14 +132,7 @@ def main():
     # what a bidder that believes its pCTRs controls, free of click luck.
     exp_rows, eb_ok, eb_miss, er_ok, er_miss = [], 0, [], 0, []
     for c in camps:
-        path = f"{d}/{c}.json"
-        if not os.path.exists(path):
-            continue
-        with open(path) as f:
-            cells = {}
-            for r in json.load(f).get("rows", []):
-                cells.setdefault(round(float(r["budget_ratio"]), 9), {})[r["strategy"]] = r
-        for c0, cell in sorted(cells.items()):
+        for c0, cell in sorted(json_cells[c].items()):
             if not all(s in cell for s in ("lin", "rlb", "best")):
                 continue
             e = {s: cell[s]["expected_clicks"] for s in ("lin", "rlb", "best")}
@@ -161,7 +156,7 @@ def main():
     # Paired per-episode comparisons where traces exist.
     lines = []
     for c in camps:
-        tr = load_traces(f"{d}/{c}.json")
+        tr = traces(json_cells[c])
         for (c0, s) in sorted(tr):
             if s not in ("rlb", "best") or (c0, "lin") not in tr:
                 continue

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Time-ordered 70/15/15 split of a generated world's auctions, exactly as
-# bench/peers/world_models.sh does: RUN_DIR/{train,valid,test}.tsv plus the
-# matching test.rlb (true pCTR per test row, for the gap to the true model).
+# Time-ordered 70/15/15 split of a generated world's auctions (used by
+# bench/peers/world_models.sh and bench/deep/world_deep.sh too):
+# RUN_DIR/{train,valid,test}.tsv plus the matching test.rlb (true pCTR per
+# test row, for the gap to the true model).
 # usage: split_world.sh WORLD_DIR RUN_DIR
 set -euo pipefail
 W=$1 O=$2

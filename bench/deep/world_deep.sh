@@ -13,12 +13,9 @@ ADPILOT=$1 W=$2 OUT=$3 TRN=${4:-0} VAN=${5:-0} THREADS=${6:-1}
 RUNS=${7:-"lr ffm deepfm dcnv2 deepfm+p dcnv2+p"}
 mkdir -p "$OUT"
 if [ ! -f "$OUT/test.tsv" ]; then
-  N=$(wc -l < "$W/auctions.tsv")
-  NTR=$((N * 70 / 100)); NVA=$((N * 15 / 100)); NTE=$((N - NTR - NVA))
-  head -n "$NTR" "$W/auctions.tsv" > "$OUT/train.all.tsv"
-  head -n $((NTR + NVA)) "$W/auctions.tsv" | tail -n "$NVA" > "$OUT/valid.all.tsv"
-  tail -n "$NTE" "$W/auctions.tsv" > "$OUT/test.tsv"
-  tail -n "$NTE" "$W/auctions.rlb" > "$OUT/test.rlb"
+  bash "$(dirname "$0")/split_world.sh" "$W" "$OUT"
+  mv "$OUT/train.tsv" "$OUT/train.all.tsv"
+  mv "$OUT/valid.tsv" "$OUT/valid.all.tsv"
 fi
 cap() { if [ "$2" -gt 0 ]; then head -n "$2" "$1"; else cat "$1"; fi; }
 [ -f "$OUT/train.$TRN.tsv" ] || cap "$OUT/train.all.tsv" "$TRN" > "$OUT/train.$TRN.tsv"

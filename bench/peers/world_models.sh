@@ -9,13 +9,7 @@
 #   bench/peers/world_models.sh ADPILOT WORLD_DIR OUTDIR [THREADS] [MODELS] [EPOCHS]
 set -euo pipefail
 ADPILOT=$1 W=$2 OUT=$3 THREADS=${4:-2} MODELS=${5:-"lr fm ffm"} EPOCHS=${6:-10}
-mkdir -p "$OUT"
-N=$(wc -l < "$W/auctions.tsv")
-NTR=$((N * 70 / 100)); NVA=$((N * 15 / 100)); NTE=$((N - NTR - NVA))
-head -n "$NTR" "$W/auctions.tsv" > "$OUT/train.tsv"
-head -n $((NTR + NVA)) "$W/auctions.tsv" | tail -n "$NVA" > "$OUT/valid.tsv"
-tail -n "$NTE" "$W/auctions.tsv" > "$OUT/test.tsv"
-tail -n "$NTE" "$W/auctions.rlb" > "$OUT/test.rlb"
+bash "$(dirname "$0")/../deep/split_world.sh" "$W" "$OUT"
 # ffm keeps the 15 strongest field pairs after its first pass (--keep-pairs,
 # chosen on the valid split of a 500k-row subset; docs/predict.md).
 declare -A ARGS=([lr]="--bits 20" [fm]="--bits 20 --k 8" [ffm]="--bits 18 --k 4 --keep-pairs 15" [gbdt]="--bits 20")

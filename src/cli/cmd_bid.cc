@@ -1,8 +1,9 @@
 // adpilot bid simulate|compare|train: auction replay of bidding strategies.
 #include <atomic>
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <map>
+#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -234,8 +235,15 @@ void Compare(const BidArgs& args, Globals& g) {
   // pipelines: {@step:bid-compare:best_strategy} is the pick at the first ratio.
   nlohmann::json picks = nlohmann::json::object();
   std::string best_strategy;
+  // The hindsight optimum and the foresight bound depend on the budget ratio
+  // only: once per ratio, not once per strategy.
+  std::map<double, std::pair<double, ForesightBound>> bounds;
+  for (double c0 : ratios) {
+    ReplayConfig cfg = MakeConfig(a, c0);
+    bounds[c0] = {HindsightOptimalClicks(in.test, cfg, in.train, false), PctrForesight(in.test, cfg, in.train)};
+  }
   for (auto& j : jobs) {
-    double opt = HindsightOptimalClicks(in.test, MakeConfig(a, j.ratio), in.train, false);
+    const auto& [opt, fb] = bounds.at(j.ratio);
     nlohmann::json row = j.r;
     // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
     if (!a.traces) row.erase("episode_trace");
@@ -243,7 +251,6 @@ void Compare(const BidArgs& args, Globals& g) {
     row.erase("bid_samples");
     row["budget_ratio"] = j.ratio;
     row["hindsight_optimal_clicks"] = opt;
-    ForesightBound fb = PctrForesight(in.test, MakeConfig(a, j.ratio), in.train);
     row["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
     rows.push_back(row);
     csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
@@ -275,7 +282,7 @@ void Compare(const BidArgs& args, Globals& g) {
                j.r.expected_clicks, j.r.impressions, j.r.spend, j.r.budget,
                j.r.resolved != j.name ? "  (picked " + j.r.resolved + ")" : "");
     if (i + 1 == jobs.size() || jobs[i + 1].ratio != j.ratio) {
-      ForesightBound fb = PctrForesight(in.test, MakeConfig(a, j.ratio), in.train);
+      const ForesightBound& fb = bounds.at(j.ratio).second;
       fmt::print("{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
                  j.ratio, "foresight", fb.clicks, fb.expected_clicks);
     }

@@ -41,6 +41,19 @@ struct QNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(QNet);
 
+// Every network of this file is made here. libtorch seeds its default
+// generator from the OS and the generator is global, while `bid compare`
+// builds and fits bidders on several threads: seeding and drawing under one
+// lock make a network's initial weights a function of `seed` alone (copies
+// and target nets are overwritten afterwards, but their draws must not land
+// between another thread's seeding and drawing).
+QNet NewNet(uint64_t seed) {
+  static std::mutex init;
+  std::lock_guard<std::mutex> hold(init);
+  torch::manual_seed(seed);
+  return QNet();
+}
+
 struct Transition {
   std::array<float, kState> s, s2;
   int a;
@@ -50,22 +63,11 @@ struct Transition {
 
 class DqnBidder : public Bidder {
  public:
-  explicit DqnBidder(const BidderEnv& e) : Bidder(e), rng_(e.seed) {
-    // libtorch seeds its default generator from the OS: the member net_ was
-    // initialised before this line, so draw its weights again from the seed
-    // (otherwise two runs of one command trained different policies). The
-    // generator is global and `bid compare` builds bidders on several
-    // threads: seeding and drawing happen under one lock.
-    {
-      static std::mutex init;
-      std::lock_guard<std::mutex> hold(init);
-      torch::manual_seed(e.seed);
-      net_ = QNet();
-    }
+  explicit DqnBidder(const BidderEnv& e) : Bidder(e), net_(NewNet(e.seed)), rng_(e.seed) {
     // Unfitted (train-info only): the static lambda of the budget-neutral bid scale.
     lambda0_ = e.click_value * std::max(e.stats.avg_ctr, 1e-12) / BudgetNeutralBid(e);
   }
-  DqnBidder(const DqnBidder& o) : Bidder(o), net_(QNet()), rng_(o.rng_) {
+  DqnBidder(const DqnBidder& o) : Bidder(o), net_(NewNet(o.env_.seed)), rng_(o.rng_) {
     lambda0_ = o.lambda0_;
     slots_ = o.slots_;
     frozen_ = o.frozen_;
@@ -73,7 +75,6 @@ class DqnBidder : public Bidder {
   }
 
   void Fit(const AuctionLog& train, const Context& ctx) override {
-    torch::manual_seed(env_.seed);
     // A tiny MLP: intra-op threads beyond the run's budget only add overhead.
     torch::set_num_threads(std::max(1, ctx.threads));
     // Start price: the best static lambda on training (lin's tuning).
@@ -83,7 +84,7 @@ class DqnBidder : public Bidder {
     frozen_ = true;  // lambda fixed while tuning lambda0
     GridSearch(train, *this, g, [&](double v) { lambda0_ = v; });
     frozen_ = false;
-    QNet target;
+    QNet target = NewNet(env_.seed);
     CopyNet(net_, target);
     torch::optim::Adam opt(net_->parameters(), torch::optim::AdamOptions(1e-3));
     const int episodes = std::max(1, int(train.size() / size_t(env_.episode_auctions)));
