@@ -125,6 +125,9 @@ std::shared_ptr<const RlbValueFunction> CachedValueFunction(const std::vector<do
   return vf;
 }
 
+// Bins of a fine-step price histogram at most (8 MiB of doubles).
+constexpr int64_t kMaxPriceBins = 1 << 20;
+
 // Prices that are not whole money units (a bidder's own USD logs): the price
 // step that puts the median positive price near 100 steps; 0 = whole units.
 double FinePriceStep(const AuctionLog& log) {
@@ -136,7 +139,12 @@ double FinePriceStep(const AuctionLog& log) {
   }
   if (whole || p.empty()) return 0;
   std::nth_element(p.begin(), p.begin() + long(p.size() / 2), p.end());
-  return std::pow(10.0, std::floor(std::log10(double(p[p.size() / 2]) / 100.0)));
+  double step = std::pow(10.0, std::floor(std::log10(double(p[p.size() / 2]) / 100.0)));
+  // The histogram has max/step bins: a tiny median under a large maximum
+  // (1e-6 and 1e6) would ask for 1e14 of them. Coarser steps keep it bounded.
+  const double top = *std::max_element(p.begin(), p.end());
+  while (top / step > double(kMaxPriceBins)) step *= 10;
+  return step;
 }
 
 // rlb: the paper's value function over the average pCTR (theta = training
