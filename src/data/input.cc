@@ -68,10 +68,14 @@ class FileInput : public data::RawInput {
   uint64_t size_;
 };
 
-// One per stream path for the life of the process: the live fd and the spool.
+// One per stream for the life of the process: the live fd and the spool. A
+// stream is known by its path and its inode, so a new pipe that reuses an old
+// /dev/fd/N number is a new stream.
 struct Stream {
   std::mutex mu;
   std::string path;
+  dev_t dev = 0;
+  ino_t ino = 0;
   int fd = -1;
   int spool = -1;          // unlinked temporary file holding bytes [0, kept)
   uint64_t kept = 0;       // bytes in the spool
@@ -103,12 +107,14 @@ struct Stream {
 std::mutex g_mu;
 std::vector<std::shared_ptr<Stream>> g_streams;  // in first-open order
 
-std::shared_ptr<Stream> StreamFor(const std::string& path) {
+std::shared_ptr<Stream> StreamFor(const std::string& path, const struct stat& st) {
   std::lock_guard lock(g_mu);
   for (auto& s : g_streams)
-    if (s->path == path) return s;
+    if (s->path == path && s->dev == st.st_dev && s->ino == st.st_ino) return s;
   auto s = std::make_shared<Stream>();
   s->path = path;
+  s->dev = st.st_dev;
+  s->ino = st.st_ino;
   s->fd = path == "-" ? 0 : OpenOrThrow(path);
   g_streams.push_back(s);
   return s;
@@ -176,7 +182,7 @@ bool IsStream(const std::string& path) {
 
 bool KeepWholeInput(const std::string& path) {
   if (!IsStream(path)) return false;
-  auto s = StreamFor(path);
+  auto s = StreamFor(path, StatOrThrow(path));
   std::lock_guard lock(s->mu);
   if (s->dropped)
     Throw(ErrorCode::kUnsupported, "{}: cannot read the stream twice: {} bytes were already consumed", path,
@@ -210,7 +216,7 @@ namespace data {
 std::unique_ptr<RawInput> OpenRawInput(const std::string& path) {
   struct stat st = StatOrThrow(path);
   if (path != "-" && S_ISREG(st.st_mode)) return std::make_unique<FileInput>(path, uint64_t(st.st_size));
-  return std::make_unique<StreamCursor>(StreamFor(path));
+  return std::make_unique<StreamCursor>(StreamFor(path, st));
 }
 
 }  // namespace data
