@@ -109,6 +109,25 @@ TEST(PriceBounds, FinePriceHistogramStaysBounded) {
   Context ctx;
   auto b = BidderRegistry::Get().Create("strategy", "rlb", env);
   EXPECT_NO_THROW(b->Fit(train, ctx));
+  // Tiny prices under the default max bid (300): the value function's table
+  // has max_bid/step columns, 3e8 for a step of 1e-6; the step is coarsened.
+  AuctionLog tiny;
+  for (int i = 0; i < 1000; ++i) tiny.Add(i % 50 == 0, 1e-4f * float(1 + i % 7), 0.02f);
+  env.stats = tiny.Stats();
+  env.max_bid = 300;
+  auto rlb = BidderRegistry::Get().Create("strategy", "rlb", env);
+  rlb->Fit(tiny, ctx);
+  rlb->BeginStream();
+  rlb->BeginPeriod(1, 100);
+  AuctionContext a;
+  a.pctr = 0.05;
+  a.remaining_budget = 1;
+  a.remaining_auctions = 100;
+  double bid = rlb->Bid(a);
+  EXPECT_GE(bid, 0);
+  EXPECT_LE(bid, 1);
+  ASSERT_TRUE(rlb->Params().contains("price_step"));
+  EXPECT_LE(300 / rlb->Params()["price_step"].get<double>(), double(1 << 20));
 }
 
 }  // namespace
