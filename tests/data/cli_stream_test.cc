@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "adpilot/reader.h"
 #include "common/test_util.h"
 #include "data/fixtures.h"
 
@@ -74,36 +75,47 @@ std::string FormatArgs(const TempDir& d, const testing::FormatFixture& f) {
   return " --format " + f.format + (f.format == "csv" ? " --schema " + d.File("schema.toml") : "");
 }
 
+// Rows the reader yields from the file itself (the same code `data stats` runs
+// on a file; in-process, since each adpilot start costs about two seconds here).
+Rows FileRows(const TempDir& d, const testing::FormatFixture& f) {
+  ReaderOptions o = testing::OptionsFor(f, d.path().string());
+  auto r = OpenReader(f.file, o);
+  RawRecord rec;
+  Rows n;
+  while (r->Next(rec)) ++n.rows;
+  n.bad = r->bad_rows().count();
+  return n;
+}
+
 TEST(CliStreams, DataStatsEveryFormatFromPipeStdinFifoAndProcessSubstitution) {
   REQUIRE_CLI();
   TempDir d;
+  const std::string fifo = d.File("fifo");
   for (const auto& f : BigFixtures(d)) {
     SCOPED_TRACE(f.format);
     std::string args = FormatArgs(d, f) + " --json";
-    Rows want = StatsRows(Bash(d, "{cli} data stats " + f.file + args));
+    Rows want = FileRows(d, f);
     ASSERT_GT(want.rows, 1000u);
-    std::string fifo = d.File("fifo");
-    std::filesystem::remove(fifo);
-    const std::vector<std::pair<std::string, std::string>> ways = {
-        {"pipe", "cat " + f.file + " | {cli} data stats -" + args},
-        {"stdin", "{cli} data stats -" + args + " < " + f.file},
+    std::vector<std::pair<std::string, std::string>> ways = {
+        {"pipe to -", "cat " + f.file + " | {cli} data stats -" + args},
         {"<(...)", "{cli} data stats <(cat " + f.file + ")" + args},
-        {"fifo", "mkfifo " + fifo + "; cat " + f.file + " > " + fifo + " & {cli} data stats " + fifo + args},
-        {"gzip pipe", "gzip -c " + f.file + " | {cli} data stats -" + args},
     };
+    // Format guessing from the content (a pipe has no file name to go by).
+    if (f.format != "csv" && f.format != "rlb") ways.push_back({"guessed", "cat " + f.file + " | {cli} data stats - --json"});
+    // The other kinds of stream on two formats, one with a header peek.
+    if (f.format == "criteo" || f.format == "csv") {
+      ways.push_back({"stdin redirect", "{cli} data stats -" + args + " < " + f.file});
+      ways.push_back({"fifo", "mkfifo " + fifo + "; cat " + f.file + " > " + fifo + " & {cli} data stats " + fifo + args});
+      ways.push_back({"gzip pipe", "gzip -c " + f.file + " | {cli} data stats -" + args});
+    }
     for (const auto& [how, script] : ways) {
       SCOPED_TRACE(how);
-      Rows got = StatsRows(Bash(d, script));
-      EXPECT_EQ(got.rows, want.rows);
-      EXPECT_EQ(got.bad, want.bad);
       std::filesystem::remove(fifo);
-    }
-    // Format guessing from the content (a pipe has no file name to go by).
-    if (f.format != "csv" && f.format != "rlb") {
-      ShellRun r = Bash(d, "cat " + f.file + " | {cli} data stats - --json");
+      ShellRun r = Bash(d, script);
       Rows got = StatsRows(r);
       EXPECT_EQ(got.rows, want.rows);
-      if (r.code == 0) {
+      EXPECT_EQ(got.bad, want.bad);
+      if (r.code == 0 && how == "guessed") {
         EXPECT_EQ(nlohmann::json::parse(r.out).at("format"), f.format);
       }
     }
