@@ -21,6 +21,16 @@
 
 namespace adpilot {
 
+// The largest market price any reader accepts (price units: iPinYou's CNY fen
+// per 1000 impressions run to about 300, USD CPMs to a few hundred). Price
+// histograms (CampaignStats::price_counts, the RLB value function) have one bin
+// per price unit, so this bound, not the data, sizes them: one bad line cannot
+// make a replay allocate gigabytes. A price that is not finite, negative or
+// above it is a bad row naming the file and line.
+inline constexpr double kMaxMarketPrice = 1e6;
+// True for a finite price in [0, kMaxMarketPrice].
+inline bool ValidMarketPrice(double p) { return p >= 0 && p <= kMaxMarketPrice; }
+
 // What a bidder knows of a campaign before the test stream: statistics of the
 // training log (train-info.txt / info.json, or computed from a log).
 struct CampaignStats {

@@ -8,6 +8,7 @@
 #include "adpilot/data_stats.h"
 #include "adpilot/error.h"
 #include "adpilot/features.h"
+#include "adpilot/input.h"
 #include "adpilot/reader.h"
 #include "adpilot/writer.h"
 #include "cli/cli.h"
@@ -21,7 +22,7 @@ struct ReaderArgs {
   bool json = false;
 
   void Add(CLI::App* cmd) {
-    cmd->add_option("file", file, "input file (plain or .gz)")->required();
+    cmd->add_option("file", file, "input file (plain or .gz; '-' = stdin, pipes read once)")->required();
     cmd->add_option("--format", format, "input format: auto, " + ReaderRegistry::Get().NamesJoined());
     cmd->add_option("--schema", schema, "TOML schema for --format csv (docs/data.md)");
     cmd->add_option("--on-error", on_error, "bad rows: skip (count and report) or fail (exit 2)");
@@ -74,6 +75,7 @@ void InstallStats(CLI::App* data, Globals& g) {
     Context ctx = MakeContext(g);
     ReaderOptions ro = a->Options();
     DataStats s = ComputeStats(a->file, ro, ctx);
+    for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
     if (s.bad_rows)
       ctx.log().warn("{} bad rows in {} (first: {})", s.bad_rows, s.file,
                      s.bad_examples.empty() ? "" : s.bad_examples.front());
@@ -107,6 +109,7 @@ void InstallConvert(CLI::App* data, Globals& g) {
     Context ctx = MakeContext(g);
     ReaderOptions ro = a->Options();
     ConvertResult r = ConvertFile(a->file, ro, f->config, *out, *to, ctx);
+    for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
     if (a->json) {
       PrintJson({{"file", a->file}, {"format", ro.format}, {"to", *to}, {"out", *out}, {"rows", r.rows},
                  {"bad_rows", r.bad_rows}, {"seconds", r.seconds}});

@@ -9,6 +9,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "adpilot/input.h"
 #include "adpilot/line_source.h"
 #include "cli/cli.h"
 
@@ -34,6 +35,8 @@ void InstallSplit(CLI::App& app, Globals&) {
   split->callback([a] {
     if (a->train + a->valid > 1.0 + 1e-12)
       Throw(ErrorCode::kInvalidArgument, "--train + --valid must be <= 1, got {}", a->train + a->valid);
+    // Two passes (count, then copy): a pipe or stdin is kept whole as it is read.
+    KeepWholeInput(a->file);
     uint64_t lines = 0;
     {
       LineSource src(a->file);

@@ -11,6 +11,7 @@
 
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/input.h"
 #include "adpilot/model.h"
 #include "adpilot/options.h"
 #include "adpilot/reader.h"
@@ -55,6 +56,12 @@ void CheckInitFeatures(const TrainArgs& a, const Model& m) {
   }
 }
 
+// Like CLI::ExistingFile, and "-" (stdin) too.
+CLI::Validator ExistingInput() {
+  return CLI::Validator(
+      [](std::string& p) { return p == "-" ? std::string() : CLI::ExistingFile(p); }, "FILE|-");
+}
+
 std::string ResolveFormat(const std::string& format, const std::string& path) {
   if (!format.empty()) return format;
   std::string g = GuessFormat(path);
@@ -83,6 +90,10 @@ void ApplyModelOptions(Model& m, TrainArgs& a) {
 void RunTrain(TrainArgs& a, const Globals& g) {
   a.bound->Resolve();
   Context ctx = MakeContext(g);
+  // Training reads --data several times (format guess, schema, quantile edges,
+  // epochs): a pipe or stdin is kept whole in a temporary file as it is read
+  // (adpilot/input.h), reported at the end.
+  const bool data_stream = KeepWholeInput(a.data);
   ReaderOptions ro;
   ro.format = ResolveFormat(a.format, a.data);
   ro.schema_path = a.schema;
@@ -111,8 +122,11 @@ void RunTrain(TrainArgs& a, const Globals& g) {
 
   auto hasher = model->shared_hasher();
   std::unique_ptr<ExampleSource> train;
-  bool in_memory = a.memory == "yes" ||
-                   (a.memory == "auto" && !a.train.online && std::filesystem::file_size(a.data) < (256u << 20));
+  // A stream's size is unknown: --memory auto streams it (from its spool).
+  std::error_code size_ec;
+  const uint64_t data_size = data_stream ? 0 : std::filesystem::file_size(a.data, size_ec);
+  bool in_memory = a.memory == "yes" || (a.memory == "auto" && !a.train.online && !data_stream && !size_ec &&
+                                         data_size < (256u << 20));
   // With --cache-dir the text is parsed once into the binary hashed-dataset
   // cache; later epochs (streaming) and later runs read the cache.
   auto open = [&](const std::string& path) {
@@ -139,6 +153,7 @@ void RunTrain(TrainArgs& a, const Globals& g) {
   std::unique_ptr<MemorySource> valid;
   if (!a.valid.empty()) valid = std::make_unique<MemorySource>(load(a.valid));
   TrainReport r = model->Train(*train, valid.get(), a.train, ctx);
+  for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
   if (!a.out.empty()) model->Save(a.out);
 
   nlohmann::json j;
@@ -190,9 +205,11 @@ void InstallTrain(CLI::App& app, Globals& g) {
   a->features.Describe(a->set);
   a->bound = std::make_unique<BoundOptions>(cmd, a->set);
   a->cmd = cmd;
-  cmd->add_option("--data", a->data, "training file (plain or .gz)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data", a->data, "training file (plain or .gz; '-' or a pipe is spooled)")
+      ->required()
+      ->check(ExistingInput());
   cmd->add_option("--valid", a->valid, "validation file: early stopping, calibration, reported metrics")
-      ->check(CLI::ExistingFile);
+      ->check(ExistingInput());
   cmd->add_option("--out", a->out, "model file to write");
   cmd->add_option("--init", a->init, "continue training this model file (warm start)")->check(CLI::ExistingFile);
   cmd->add_option("--format", a->format, "input format (default: guessed, else criteo): " +

@@ -84,6 +84,9 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
             cols_[1].substr(0, 32));
     if (p < 0)
       Throw(ErrorCode::kBadInput, "{}:{}: market_price: negative price {}", src_.path(), ln, p);
+    if (!ValidMarketPrice(p))
+      Throw(ErrorCode::kBadInput, "{}:{}: market_price: {} is above the maximum market price {} (docs/formats.md)",
+            src_.path(), ln, cols_[1].substr(0, 32), kMaxMarketPrice);
     if (!ParseFinite(cols_[2], q) || q < 0 || q > 1)
       Throw(ErrorCode::kBadInput, "{}:{}: pctr: expected a probability in [0, 1], got '{}'",
             src_.path(), ln, cols_[2].substr(0, 32));
@@ -120,7 +123,10 @@ CampaignStats AuctionLog::Stats() const {
   s.cpm = 1000.0 * cost / double(size());
   s.cpc = clk ? cost / double(clk) : 0;
   for (float p : price) {
-    size_t b = size_t(std::lround(std::max(0.f, p)));
+    // Logs built in code (not read) get the readers' bound here, before it sizes the histogram.
+    if (!ValidMarketPrice(p))
+      Throw(ErrorCode::kInvalidArgument, "{}: market price {} outside [0, {}]", source, p, kMaxMarketPrice);
+    size_t b = size_t(std::lround(p));
     if (b >= s.price_counts.size()) s.price_counts.resize(b + 1, 0.0);
     s.price_counts[b] += 1;
   }

@@ -17,6 +17,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/input.h"
 #include "adpilot/progress.h"
 #include "data/cache_codec.h"
 
@@ -53,8 +54,15 @@ class HashedDatasetImpl : public HashedDataset {
       : path_(std::move(path)), opts_(std::move(opts)), features_(std::move(features)),
         ctx_(ctx), cache_dir_(std::move(cache_dir)) {
     key_ = KeyOf(path_);
-    if (!fs::exists(path_)) Throw(ErrorCode::kNotFound, "{}: no such file", path_);
+    if (path_ != "-" && !fs::exists(path_)) Throw(ErrorCode::kNotFound, "{}: no such file", path_);
     reader_digest_ = opts_.Digest();
+    // A pipe has no stable path, size or mtime to key a cache by (the next
+    // run's /dev/fd/63 is another stream): it is parsed on every pass, from
+    // its spool (adpilot/input.h), and never cached.
+    if (KeepWholeInput(path_) && !cache_dir_.empty()) {
+      ctx_.log().info("{}: not a regular file; not caching it (each pass parses its spooled copy)", path_);
+      cache_dir_.clear();
+    }
     if (!cache_dir_.empty()) {
       fs::create_directories(cache_dir_);
       cache_path_ = CachePathFor(cache_dir_, key_);

@@ -6,6 +6,7 @@
 // the schema does not name are ignored.
 #include <fmt/format.h>
 
+#include "adpilot/auction_log.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
 #include "data/line_reader.h"
@@ -26,12 +27,12 @@ struct CsvSchema {
     o.Add("delimiter", &delimiter, "one character; \"\\t\" for TSV");
     o.Add("header", &header, "the first line names the columns");
     o.Add("columns", &columns, "column names in order, for files without a header");
-    o.Add("label", &label, "label column (0/1 or any number)");
+    o.Add("label", &label, "label column (0 or 1; another value is a bad row)");
     o.Add("weight", &weight, "row weight column");
     o.Add("user_id", &user_id, "user id column (pseudonymised with a key)");
     o.Add("timestamp", &timestamp, "seconds since the epoch or an ISO date-time");
     o.Add("market_price", &market_price, "price paid column");
-    o.Add("conversion", &conversion, "conversion label column (0/1), for CVR models (--target conversion)");
+    o.Add("conversion", &conversion, "conversion label column (0 or 1), for CVR models (--target conversion)");
     o.Add("numeric", &numeric, "numeric feature columns");
     o.Add("categorical", &categorical, "categorical feature columns");
     o.Add("multi", &multi, "multi-valued categorical columns");
@@ -132,15 +133,14 @@ class CsvReader : public LineReader {
       std::string_view c = cols_[i];
       switch (roles_[i]) {
         case Role::kIgnore: break;
+        // The models are click/conversion models: a label other than 0/1
+        // (a count, a typo like 7) is a bad row, never read as a click.
         case Role::kLabel:
-          if (!Number(c, rec.label, i, err)) return false;
+          if (!ParseLabel01(c, rec.label, err, names_[i].c_str())) return false;
           break;
-        case Role::kConversion: {
-          double v = 0;
-          if (!Number(c, v, i, err)) return false;
-          rec.conversion = v > 0 ? 1 : 0;
+        case Role::kConversion:
+          if (!ParseLabel01(c, rec.conversion, err, names_[i].c_str())) return false;
           break;
-        }
         case Role::kWeight:
           if (!Number(c, rec.weight, i, err)) return false;
           if (rec.weight < 0) {
@@ -151,6 +151,10 @@ class CsvReader : public LineReader {
         case Role::kPrice:
           if (c.empty()) break;
           if (!Number(c, rec.market_price, i, err)) return false;
+          if (!ValidMarketPrice(rec.market_price)) {
+            err = {names_[i], fmt::format("price {} outside [0, {}]", c.substr(0, 32), kMaxMarketPrice)};
+            return false;
+          }
           break;
         case Role::kTime:
           if (!ParseTimestamp(c, rec.timestamp)) {

@@ -6,6 +6,7 @@
 // ipinyouid is the user id (pseudonymised when a key is set).
 #include <fmt/format.h>
 
+#include "adpilot/auction_log.h"
 #include "adpilot/error.h"
 #include "data/line_reader.h"
 #include "data/text_util.h"
@@ -120,6 +121,10 @@ class IpinyouReader : public LineReader {
   static bool ParsePrice(std::string_view s, double& out, const char* name, RowError& err) {
     if (!ParseFinite(s, out) || out < 0) {
       err = {name, fmt::format("expected a non-negative price, got '{}'", s.substr(0, 32))};
+      return false;
+    }
+    if (!ValidMarketPrice(out)) {
+      err = {name, fmt::format("{} is above the maximum price {}", s.substr(0, 32), kMaxMarketPrice)};
       return false;
     }
     return true;

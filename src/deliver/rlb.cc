@@ -125,9 +125,12 @@ std::shared_ptr<const RlbValueFunction> CachedValueFunction(const std::vector<do
   return vf;
 }
 
+// Bins of a fine-step price histogram at most (8 MiB of doubles).
+constexpr int64_t kMaxPriceBins = 1 << 20;
+
 // Prices that are not whole money units (a bidder's own USD logs): the price
 // step that puts the median positive price near 100 steps; 0 = whole units.
-double FinePriceStep(const AuctionLog& log) {
+double FinePriceStep(const AuctionLog& log, double max_bid) {
   std::vector<float> p;
   bool whole = true;
   for (float x : log.price) {
@@ -136,7 +139,14 @@ double FinePriceStep(const AuctionLog& log) {
   }
   if (whole || p.empty()) return 0;
   std::nth_element(p.begin(), p.begin() + long(p.size() / 2), p.end());
-  return std::pow(10.0, std::floor(std::log10(double(p[p.size() / 2]) / 100.0)));
+  double step = std::pow(10.0, std::floor(std::log10(double(p[p.size() / 2]) / 100.0)));
+  // The price histogram has top/step bins and the value function max_bid/step:
+  // a tiny median under a large price or max bid (1e-6 under 1e6) would ask
+  // for 1e12 of them. A coarser power of ten keeps both within kMaxPriceBins.
+  double top = *std::max_element(p.begin(), p.end());
+  if (std::isfinite(max_bid)) top = std::max(top, max_bid);
+  const double floor_step = std::pow(10.0, std::ceil(std::log10(top / double(kMaxPriceBins))));
+  return std::max(step, floor_step);
 }
 
 // rlb: the paper's value function over the average pCTR (theta = training
@@ -154,7 +164,7 @@ class RlbBidder : public Bidder {
       : Bidder(e), with_dist_(with_dist), normalise_(normalise), level_(e.stats.avg_ctr) {}
   void Fit(const AuctionLog& train, const Context&) override {
     if (train.size() == 0) return;
-    if (double step = FinePriceStep(train); step > 0) {
+    if (double step = FinePriceStep(train, env_.max_bid); step > 0) {
       // The training histogram has whole-unit bins: too coarse for these prices.
       price_step_ = step;
       fine_counts_.clear();

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adpilot/auction_log.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/model.h"
@@ -27,6 +28,9 @@ AuctionLog LoadScoredLog(const std::string& path, const std::string& format,
   while (reader->Next(rec)) {
     if (!(rec.market_price >= 0))
       Throw(ErrorCode::kBadInput, "{}:{}: market_price: missing or negative", path, rec.line);
+    if (!ValidMarketPrice(rec.market_price))
+      Throw(ErrorCode::kBadInput, "{}:{}: market_price: {} is above the maximum market price {}", path, rec.line,
+            rec.market_price, kMaxMarketPrice);
     double p = model->PredictProba(rec);
     log.Add(rec.label > 0 ? 1 : 0, float(rec.market_price), float(p));
     log.hour.push_back(int8_t((rec.timestamp / 3600) % 24));

@@ -5,6 +5,7 @@
 #include "adpilot/cache.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/input.h"
 #include "adpilot/model.h"
 #include "adpilot/options.h"
 
@@ -50,6 +51,9 @@ class FileSource : public ExampleSource {
              LabelConfig label, const Context& ctx)
       : path_(std::move(path)), ro_(std::move(ro)), hasher_(std::move(hasher)), label_(std::move(label)),
         ctx_(ctx) {
+    // Every pass reopens the path: a pipe or stdin must be kept whole as it is
+    // read, or the second pass would see nothing (adpilot/input.h).
+    KeepWholeInput(path_);
     Rewind();
   }
 
@@ -65,7 +69,16 @@ class FileSource : public ExampleSource {
     rows_ += n;
     if (n == 0 && !reported_) {
       reported_ = true;
-      if (pass_rows_ == 0) pass_rows_ = rows_;
+      // Every complete pass must see the same rows: a shorter one means the
+      // input changed or could not be re-read, and training on it would
+      // silently report epochs that never saw the data.
+      if (!first_pass_done_) {
+        first_pass_done_ = true;
+        pass_rows_ = rows_;
+      } else if (rows_ != pass_rows_) {
+        Throw(ErrorCode::kIOError, "{}: this pass read {} rows, the first pass {}: the input changed or cannot be "
+              "read again", path_, rows_, pass_rows_);
+      }
       if (reader_->bad_rows().count()) ctx_.log().warn("{}", reader_->bad_rows().Summary());
     }
     return n;
@@ -90,7 +103,7 @@ class FileSource : public ExampleSource {
   std::unique_ptr<RecordReader> reader_;
   RawRecord rec_;
   uint64_t rows_ = 0, pass_rows_ = 0;
-  bool reported_ = false;
+  bool reported_ = false, first_pass_done_ = false;
 };
 
 // Epochs from the binary cache instead of re-parsing text.
