@@ -9,6 +9,7 @@
 #include <toml.hpp>
 
 #include "adpilot/error.h"
+#include "adpilot/toml_file.h"
 
 namespace adpilot {
 
@@ -45,6 +46,9 @@ double ParseDouble(const std::string& s, const std::string& key, const std::stri
     double a = ParseDouble(s.substr(0, slash), key, origin);
     double b = ParseDouble(s.substr(slash + 1), key, origin);
     if (b == 0) Throw(ErrorCode::kInvalidArgument, "{}: option '{}': division by zero in '{}'", origin, key, s);
+    // Two finite parts can still divide to inf (1e308/1e-308).
+    if (!std::isfinite(a / b))
+      Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
     return a / b;
   }
   try {
@@ -135,14 +139,7 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
 }
 
 void OptionSet::LoadTomlFile(const std::string& path) {
-  toml::value root;
-  try {
-    root = toml::parse(path);
-  } catch (const std::exception& ex) {
-    std::ifstream probe(path);
-    if (!probe) Throw(ErrorCode::kNotFound, "{}: cannot open config file", path);
-    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, ex.what());
-  }
+  toml::value root = ParseTomlFile(path);
   const toml::value* table = &root;
   if (!section_.empty()) {
     if (!root.is_table() || !root.contains(section_)) return;
