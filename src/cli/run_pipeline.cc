@@ -273,8 +273,11 @@ void RunPipeline(const Pipeline& p, const std::string& exe, const std::string& r
       r.error = fmt::format("exit code {}", code);
       std::remove(key_path.string().c_str());
       results.push_back(r);
+      // A step that exits 2 was given bad arguments or input, which the run's
+      // config supplied (a var of the wrong type, a missing file): the run exits 2 too.
       if (!st.optional)
-        Throw(ErrorCode::kInternal, "step '{}' failed ({}): {}", st.name, r.error, cmd);
+        Throw(code == 2 ? ErrorCode::kInvalidArgument : ErrorCode::kInternal, "step '{}' failed ({}): {}",
+              st.name, code == 2 ? r.error + ": bad arguments or input" : r.error, cmd);
       continue;
     }
     if (st.json) {

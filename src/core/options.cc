@@ -153,7 +153,14 @@ void OptionSet::LoadTomlFile(const std::string& path) {
     if (v.is_table() && section_.empty()) continue;  // other sections belong to other sets
     if (v.is_boolean()) text = v.as_boolean() ? "true" : "false";
     else if (v.is_integer()) text = std::to_string(v.as_integer());
-    else if (v.is_floating()) text = fmt::format("{}", v.as_floating());
+    else if (v.is_floating()) {
+      // 8e1 prints as "80": without this an integer option would take a float.
+      const Entry* e = Find(k);
+      if (e && (std::holds_alternative<int*>(e->target) || std::holds_alternative<int64_t*>(e->target) ||
+                std::holds_alternative<uint64_t*>(e->target)))
+        Throw(ErrorCode::kInvalidArgument, "{}: option '{}': {} is not an integer", origin, k, v.as_floating());
+      text = fmt::format("{}", v.as_floating());
+    }
     else if (v.is_string()) text = v.as_string();
     else if (v.is_array()) {
       for (const auto& item : v.as_array()) {

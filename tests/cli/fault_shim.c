@@ -6,7 +6,9 @@
  *           (a kill -9 that lands mid-write, at a chosen byte, every time);
  *   enospc  write the bytes up to the limit, then fail with ENOSPC (a full disk);
  *   rename  SIGKILL just before the first rename onto a watched path (the
- *           temp file is complete and named, the target not yet replaced).
+ *           temp file is complete and named, the target not yet replaced);
+ *   vanish  at the first watched write, remove the tree $ADP_FAULT_VANISH
+ *           (an output directory deleted while the command runs).
  * stdio's internal flushes call no interposable symbol, so fwrite is counted
  * at its entry; libstdc++ streams and raw fds go through write and writev.
  * Children inherit LD_PRELOAD; $ADP_FAULT_EXE limits the faults to processes
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long long g_written;
@@ -76,9 +79,23 @@ static size_t Allow(int fd, size_t n, int* fail) {
 
 static void Die(void) { raise(SIGKILL); }
 
+static void Vanish(int fd) {
+  static int done;
+  if (done || !Mode("vanish") || !Watched(fd) || !getenv("ADP_FAULT_VANISH")) return;
+  done = 1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    execlp("rm", "rm", "-rf", getenv("ADP_FAULT_VANISH"), (char*)NULL);
+    _exit(127);
+  }
+  int st;
+  if (pid > 0) waitpid(pid, &st, 0);
+}
+
 ssize_t write(int fd, const void* buf, size_t n) {
   static ssize_t (*real)(int, const void*, size_t);
   if (!real) real = (ssize_t(*)(int, const void*, size_t))dlsym(RTLD_NEXT, "write");
+  Vanish(fd);
   int fail;
   size_t ok = Allow(fd, n, &fail);
   if (!fail) return real(fd, buf, n);
@@ -94,6 +111,7 @@ ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   if (!real) real = (ssize_t(*)(int, const struct iovec*, int))dlsym(RTLD_NEXT, "writev");
   size_t total = 0;
   for (int i = 0; i < cnt; ++i) total += iov[i].iov_len;
+  Vanish(fd);
   int fail;
   size_t ok = Allow(fd, total, &fail);
   if (!fail) return real(fd, iov, cnt);
@@ -115,6 +133,7 @@ ssize_t writev(int fd, const struct iovec* iov, int cnt) {
 size_t fwrite(const void* buf, size_t size, size_t count, FILE* f) {
   static size_t (*real)(const void*, size_t, size_t, FILE*);
   if (!real) real = (size_t(*)(const void*, size_t, size_t, FILE*))dlsym(RTLD_NEXT, "fwrite");
+  Vanish(fileno(f));
   int fail;
   size_t n = size * count;
   size_t ok = size ? Allow(fileno(f), n, &fail) : (fail = 0, 0);

@@ -1,5 +1,6 @@
 // The TOML nesting bound: hostile depth is an error naming file and line,
 // real configs (and brackets inside strings or comments) are untouched.
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,16 @@ TEST(TomlDepth, OptionSetConfigFilesAreBounded) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find(tmp.File("c.toml") + ":2:"), std::string::npos) << e.what();
   }
+}
+
+TEST(TomlDepth, EveryExampleConfigStillParses) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(ADPILOT_SOURCE_DIR) + "/examples"))
+    if (e.path().extension() == ".toml") {
+      EXPECT_NO_THROW(ParseTomlFile(e.path().string())) << e.path();
+      ++n;
+    }
+  EXPECT_GE(n, 5u);
 }
 
 TEST(TomlDepth, MissingFileIsNotFound) {
