@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -42,22 +43,27 @@ uint64_t U64At(const std::string& b, size_t off) {
   return v;
 }
 
+// One generated world for the suite (TempDir needs a running test, so the
+// suite keeps its own folder).
 class ChecksumDoc : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir;
-    auto r = RunCli("--quiet --seed 3 gen world --out " + dir_->File("w") +
-                    " --auctions 3000 --users 200 --experiment-units 500 --journeys 500");
-    ASSERT_EQ(r.exit_code, 0);
+    std::filesystem::remove_all(Root());
+    std::filesystem::create_directories(Root());
+    world_ok_ = RunCli("--quiet --seed 3 gen world --out " + File("w") +
+                       " --auctions 3000 --users 200 --experiment-units 500 --journeys 500").exit_code == 0;
   }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string W(const std::string& f) { return dir_->File("w/" + f); }
-  static TempDir* dir_;
+  static void TearDownTestSuite() { std::filesystem::remove_all(Root()); }
+  void SetUp() override { ASSERT_TRUE(world_ok_) << "gen world failed"; }
+  static std::string Root() { return std::string(ADPILOT_BINARY_DIR) + "/test-tmp/ChecksumDoc"; }
+  static std::string File(const std::string& f) { return Root() + "/" + f; }
+  static std::string W(const std::string& f) { return File("w/" + f); }
+  static bool world_ok_;
 };
-TempDir* ChecksumDoc::dir_ = nullptr;
+bool ChecksumDoc::world_ok_ = false;
 
 TEST_F(ChecksumDoc, ModelFile) {
-  std::string m = dir_->File("m.apm");
+  std::string m = File("m.apm");
   ASSERT_EQ(RunCli("--quiet train --model lr --bits 12 --data " + W("auctions.tsv") + " --format criteo --out " + m)
                 .exit_code, 0);
   std::string b = ReadFile(m);
@@ -67,19 +73,19 @@ TEST_F(ChecksumDoc, ModelFile) {
 }
 
 TEST_F(ChecksumDoc, ProfileFile) {
-  std::string p = dir_->File("users.prof");
+  std::string p = File("users.prof");
   ASSERT_EQ(RunCli("--quiet profile embed --encoder tfidf --input " + W("users.jsonl") + " --out " + p).exit_code, 0);
   std::string b = ReadFile(p);
   ASSERT_GT(b.size(), 40u);
   std::string_view body(b.data(), b.size() - 8);
-  EXPECT_EQ(DocumentedChecksum("| 8 | u64 ", body), U64At(b, b.size() - 8));
+  EXPECT_EQ(DocumentedChecksum("row *i* = line *i* of the index |\n| 8 | u64 ", body), U64At(b, b.size() - 8));
 }
 
 TEST_F(ChecksumDoc, PolicyFile) {
-  std::string p = dir_->File("lin.apb");
-  auto r = RunCli("--quiet bid train --strategy lin --log " + W("auctions.rlb") + " --format world --out " + p,
-                  dir_->File("bid.err"));
-  ASSERT_EQ(r.exit_code, 0) << ReadFile(dir_->File("bid.err"));
+  std::string p = File("lin.apb");
+  auto r = RunCli("--quiet bid train --strategy lin --log " + W("auctions.rlb") + " --format world --tune-log " + W("auctions.rlb") + " --out " + p,
+                  File("bid.err"));
+  ASSERT_EQ(r.exit_code, 0) << ReadFile(File("bid.err"));
   std::string b = ReadFile(p);
   const size_t head = 8 + 4 + 8;
   ASSERT_GT(b.size(), head + 8);
@@ -90,12 +96,12 @@ TEST_F(ChecksumDoc, PolicyFile) {
 }
 
 TEST_F(ChecksumDoc, MmmModelFile) {
-  std::string m = dir_->File("mmm.bin");
+  std::string m = File("mmm.bin");
   auto r = RunCli("--quiet mmm fit --data " + W("channels.csv") +
                       " --date-col date --kpi-col kpi --channels search,social --chains 1 --warmup 20 --draws 10 "
                       "--out " + m,
-                  dir_->File("mmm.err"));
-  ASSERT_EQ(r.exit_code, 0) << ReadFile(dir_->File("mmm.err"));
+                  File("mmm.err"));
+  ASSERT_EQ(r.exit_code, 0) << ReadFile(File("mmm.err"));
   std::string b = ReadFile(m);
   ASSERT_GT(b.size(), 16u);
   EXPECT_EQ(DocumentedChecksum("stacked), u64 ", std::string_view(b.data(), b.size() - 8)), U64At(b, b.size() - 8));

@@ -28,7 +28,7 @@ std::string Repeat(const std::string& s, int n) {
 
 // Runs `adpilot ARGS` and returns {exit code, stderr}. The timeout only keeps
 // a config that is wrongly accepted (a server that starts) from hanging the test.
-std::pair<int, std::string> Run(const TempDir& tmp, const std::string& args) {
+std::pair<int, std::string> RunAdpilot(const TempDir& tmp, const std::string& args) {
   std::string cmd = std::string("timeout 60 ") + ADPILOT_CLI_PATH + " --quiet " + args + " >/dev/null 2>" +
                     tmp.File("err.txt");
   int st = std::system(cmd.c_str());
@@ -55,9 +55,10 @@ TEST(ConfigHardening, DeepTomlIsExitTwoAtEveryReader) {
         "mmm fit --data " + tmp.File("m.csv") + " --date-col date --kpi-col kpi --channels a --config " + deep +
             " --out " + tmp.File("mmm.bin"),
     };
-    for (const auto& cmd : commands) {
+    // Every reader with headers; the other shapes through one reader (the core test covers each shape).
+    for (const auto& cmd : b == 0 ? commands : std::vector<std::string>{commands[0]}) {
       SCOPED_TRACE(cmd.substr(0, 60) + " / body " + std::to_string(b));
-      auto [code, err] = Run(tmp, cmd);
+      auto [code, err] = RunAdpilot(tmp, cmd);
       EXPECT_EQ(code, 2) << err;  // before: 139 (SIGSEGV in toml11)
       EXPECT_NE(err.find(deep + ":2: TOML nested deeper than"), std::string::npos) << err;
     }
@@ -84,7 +85,7 @@ TEST(ConfigHardening, ServeNumbersAreFiniteAndFitTheirType) {
     SCOPED_TRACE(c.budget + " " + c.w);
     WriteFileAtomic(tmp.File("s.toml"), ServeConfig(c.budget, c.w));
     // Before the fix these were accepted and the server started.
-    auto [code, err] = Run(tmp, "serve --config " + tmp.File("s.toml"));
+    auto [code, err] = RunAdpilot(tmp, "serve --config " + tmp.File("s.toml"));
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find(tmp.File("s.toml")), std::string::npos) << err;
     EXPECT_NE(err.find(c.key), std::string::npos) << err;
@@ -95,7 +96,7 @@ TEST(ConfigHardening, ServeNumbersAreFiniteAndFitTheirType) {
     std::string cfg = ServeConfig("1.0", "300");
     cfg.replace(cfg.find("port = 0"), 8, bad);
     WriteFileAtomic(tmp.File("s.toml"), cfg);
-    auto [code, err] = Run(tmp, "serve --config " + tmp.File("s.toml"));
+    auto [code, err] = RunAdpilot(tmp, "serve --config " + tmp.File("s.toml"));
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos) << err;
   }
@@ -121,7 +122,7 @@ TEST(ConfigHardening, WrongTypedRunKeysAreExitTwoNamingTheKey) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.toml);
     WriteFileAtomic(tmp.File("p.toml"), c.toml);
-    auto [code, err] = Run(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("run"));
+    auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("run"));
     EXPECT_EQ(code, 2) << err;  // before: 1 (toml11's type_error)
     EXPECT_NE(err.find("'" + c.key + "'"), std::string::npos) << err;
   }
@@ -133,7 +134,7 @@ TEST(ConfigHardening, StepNamesCannotLeaveTheRunDirectory) {
     SCOPED_TRACE(name);
     WriteFileAtomic(tmp.File("p.toml"), std::string("[[step]]\nname = \"") + name +
                                             "\"\nstage = \"data\"\njson = false\nargs = [\"--help\"]\n");
-    auto [code, err] = Run(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("a/b/run"));
+    auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("a/b/run"));
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find("step"), std::string::npos) << err;
   }
@@ -141,7 +142,7 @@ TEST(ConfigHardening, StepNamesCannotLeaveTheRunDirectory) {
   EXPECT_FALSE(std::filesystem::exists(tmp.File("a/escaped.key")));
   // Names the demo uses stay valid.
   WriteFileAtomic(tmp.File("p.toml"), "[[step]]\nname = \"train-ffm_v2.1\"\njson = false\nargs = [\"--help\"]\n");
-  auto [code, err] = Run(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --no-report");
+  auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --no-report");
   EXPECT_EQ(code, 0) << err;
   EXPECT_TRUE(std::filesystem::exists(tmp.File("run/steps/train-ffm_v2.1.key")));
 }

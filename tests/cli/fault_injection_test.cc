@@ -93,6 +93,34 @@ TEST(FaultInjection, DiskFullIsExitOneWithAClearMessageAndTheOldFileStays) {
   EXPECT_EQ(TempLeftovers(t.File("out")), std::vector<std::string>{});
 }
 
+// The same on a real full file system, where the test may mount one (root).
+TEST(FaultInjection, DiskFullOnASmallTmpfs) {
+  TempDir t;
+  fs::create_directories(t.File("mnt"));
+  std::string mnt = t.File("mnt");
+  if (geteuid() != 0 || std::system(("mount -t tmpfs -o size=256k tmpfs " + mnt + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root); the LD_PRELOAD cases cover ENOSPC";
+  testing::WriteCriteoRows(t.File("a.tsv"), 600, 0);
+  testing::WriteCriteoRows(t.File("b.tsv"), 600, 5);
+  std::string m = mnt + "/m.apm";
+  int first = RunCli(Train(t.File("a.tsv"), m)).exit_code;
+  std::string old = first == 0 ? ReadFile(m) : "";
+  // Fill the rest but half a model, so the new model cannot be written beside the old one.
+  auto space = fs::space(mnt);
+  std::ofstream(mnt + "/filler") << std::string(space.available > old.size() / 2 ? space.available - old.size() / 2 : 0, 'x');
+  auto r = RunCli(Train(t.File("b.tsv"), m), t.File("err"));
+  std::string err = ReadFile(t.File("err"));
+  bool intact = first == 0 && ReadFile(m) == old;
+  auto leftovers = TempLeftovers(mnt);
+  bool unmounted = std::system(("umount " + mnt).c_str()) == 0;  // before any assertion can return
+  ASSERT_TRUE(unmounted);
+  ASSERT_EQ(first, 0);
+  EXPECT_EQ(r.exit_code, 1) << err;
+  EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
+  EXPECT_TRUE(intact);
+  EXPECT_EQ(leftovers, std::vector<std::string>{});
+}
+
 TEST(FaultInjection, CacheWriteKilledIsRebuiltAndLeavesNothingBehind) {
   TempDir t;
   testing::WriteCriteoRows(t.File("a.tsv"), 3000, 0);
@@ -179,9 +207,10 @@ TEST(FaultInjection, RunKilledWhileRecordingStepsRerunsCleanly) {
     SCOPED_TRACE(after);
     auto r = RunWithFault(args, {"kill", run + "/steps/", after, " run ", ""}, t.File("err"));
     EXPECT_EQ(r.exit_code, kKilled) << ReadFile(t.File("err"));
-    for (auto& e : fs::directory_iterator(run + "/steps"))
-      if (e.path().extension() == ".json")  // whole JSON or absent, never half
-        EXPECT_FALSE(nlohmann::json::parse(ReadFile(e.path().string()), nullptr, false).is_discarded()) << e.path();
+    for (auto& e : fs::directory_iterator(run + "/steps")) {
+      if (e.path().extension() != ".json") continue;  // whole JSON or absent, never half
+      EXPECT_FALSE(nlohmann::json::parse(ReadFile(e.path().string()), nullptr, false).is_discarded()) << e.path();
+    }
   }
   auto r = RunCli(args, t.File("err"));
   ASSERT_EQ(r.exit_code, 0) << ReadFile(t.File("err"));

@@ -91,8 +91,18 @@ TEST(ServeLogFault, KilledMidTrafficLeavesWholeLines) {
     else std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_GT(port, 0) << ReadFile(log);
-  int bids = 0;
-  for (int i = 0; i < 300; ++i) {
+  auto logged = [&] {
+    std::error_code ec;
+    for (auto& e : fs::recursive_directory_iterator(logs, ec))
+      if (e.is_regular_file() && e.file_size() > 0) return true;
+    return false;
+  };
+  // Traffic until the server has flushed some of it (it flushes every 200 ms),
+  // then 100 requests more, and the kill lands among them.
+  int bids = 0, extra = -1;
+  for (int i = 0; i < 100000 && extra < 100; ++i) {
+    if (extra >= 0) ++extra;
+    else if (i % 50 == 0 && logged()) extra = 0;
     auto j = nlohmann::json::parse(Http(port, "POST", "/openrtb2/bid", banner), nullptr, false);
     if (j.is_discarded() || !j.contains("seatbid")) continue;
     ++bids;
@@ -120,7 +130,9 @@ TEST(ServeLogFault, KilledMidTrafficLeavesWholeLines) {
       std::string l = text.substr(start, nl - start);
       ++lines;
       EXPECT_FALSE(l.empty()) << e.path();
-      if (criteo) EXPECT_EQ(std::count(l.begin(), l.end(), '\t'), 39) << e.path() << ": " << l;
+      if (criteo) {
+        EXPECT_EQ(std::count(l.begin(), l.end(), '\t'), 39) << e.path() << ": " << l;
+      }
     }
   }
   EXPECT_GT(files, 0u);
