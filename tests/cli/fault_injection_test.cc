@@ -227,11 +227,12 @@ TEST(FaultInjection, StepKilledMidOutputIsRerunNotReused) {
   std::string args = "--quiet run " + t.File("p.toml") + " --out " + run + " --no-report";
   WriteFileAtomic(t.File("p.toml"), Pipeline(t, 0.7));
   ASSERT_EQ(RunCli(args).exit_code, 0);
-  // Config B's split is killed after its train part replaced A's, before its
-  // valid part did: the step fails and the run with it.
+  // Config B's run is killed (the run and its step together, as a terminal's
+  // Ctrl-C or the OOM killer of a cgroup would) after the split's train part
+  // replaced A's, before its valid part did.
   WriteFileAtomic(t.File("p.toml"), Pipeline(t, 0.5));
-  auto r = RunWithFault(args, {"rename", run + "/p/a.valid.tsv", 0, "data split", ""}, t.File("err"));
-  EXPECT_EQ(r.exit_code, 1) << ReadFile(t.File("err"));
+  auto r = RunWithFault(args, {"rename", run + "/p/a.valid.tsv", 0, "data split", "", true}, t.File("err"));
+  EXPECT_EQ(r.exit_code, kKilled) << ReadFile(t.File("err"));
   EXPECT_EQ(Lines(run + "/p/a.train.tsv"), 500u);
   // Back to config A: the split's outputs are B's now, so its old key must not
   // vouch for them (before: "cached", with a 500-line train part).

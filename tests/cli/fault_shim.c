@@ -77,7 +77,13 @@ static size_t Allow(int fd, size_t n, int* fail) {
   return ok;
 }
 
-static void Die(void) { raise(SIGKILL); }
+/* $ADP_FAULT_GROUP=1 kills the whole process group (the command is started
+ * with setsid): `adpilot run` and the step it is running die together. */
+static void Die(void) {
+  const char* group = getenv("ADP_FAULT_GROUP");
+  if (group && strcmp(group, "1") == 0) kill(0, SIGKILL);
+  raise(SIGKILL);
+}
 
 static void Vanish(int fd) {
   static int done;
