@@ -109,7 +109,7 @@ std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env
 std::vector<std::string> BestCandidates();
 
 // Policy files (`adpilot bid train --out policy.apb`): magic "APBIDPOL", format
-// version, strategy name, env and params as JSON, xxhash64 checksum; written
+// version, strategy name, env and params as JSON, XXH3-64 checksum; written
 // atomically. Loading a corrupt, truncated or newer file throws kCorruption.
 void SavePolicy(const Bidder& b, const std::string& path);
 std::unique_ptr<Bidder> LoadPolicy(const std::string& path);

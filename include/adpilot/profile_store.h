@@ -4,7 +4,7 @@
 //   "ADPPROF1" | u32 version (1) | u32 dim | u64 rows | u32 flags (bit 0:
 //   rows L2-normalised) | u32 meta_len | meta_len bytes of JSON metadata
 //   (encoder, model, pooling, ...) | rows x dim float32, row-major |
-//   u64 XXH64 (seed 0) of every byte before it.
+//   u64 XXH3-64 (seed 0) of every byte before it.
 // FILE.index (text): header "row<TAB>user_id<TAB>texts", then one line per row.
 // A zero row is a user with no text. Loading checks magic, version, sizes and
 // checksum: a corrupt, truncated or newer file is a kCorruption error.

@@ -33,10 +33,12 @@ void InstallRun(CLI::App& app, Globals& g) {
     auto t0 = std::chrono::steady_clock::now();
     std::vector<StepResult> results;
     std::string failure;
+    ErrorCode failure_code = ErrorCode::kInternal;
     try {
       RunPipeline(p, exe, a->out, a->force, g.quiet, results);
     } catch (const Error& e) {
       failure = e.what();
+      failure_code = e.code();
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json summary{{"title", p.title}, {"config", a->config}, {"run_dir", fs::absolute(a->out).string()},
@@ -73,7 +75,7 @@ void InstallRun(CLI::App& app, Globals& g) {
       if (summary.contains("report")) fmt::print("\nreport:  {}\n", summary["report"].get<std::string>());
       fmt::print("summary: {}\n", fs::absolute(fs::path(a->out) / "summary.json").string());
     }
-    if (!failure.empty()) throw Error(ErrorCode::kInternal, failure);
+    if (!failure.empty()) throw Error(failure_code, failure);
   });
 }
 

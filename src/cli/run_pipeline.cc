@@ -1,5 +1,6 @@
 #include "cli/run_pipeline.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/toml_file.h"
 
 namespace adpilot::cli {
 
@@ -116,18 +118,41 @@ bool IsOutputFlag(const std::string& flag) {
          flag == "--cache-dir" || flag == "--log-dir";
 }
 
+// Typed reads of config values: a wrong type is a bad config (exit 2) naming
+// the key, not toml11's type_error (which main() reports as exit 1).
+const std::string& AsString(const toml::value& v, const std::string& origin, const std::string& key) {
+  if (!v.is_string()) Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be a string", origin, key);
+  return v.as_string().str;
+}
+
+bool AsBool(const toml::value& v, const std::string& origin, const std::string& key) {
+  if (!v.is_boolean()) Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be true or false", origin, key);
+  return v.as_boolean();
+}
+
+const toml::table& AsTable(const toml::value& v, const std::string& origin, const std::string& key) {
+  if (!v.is_table()) Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be a table", origin, key);
+  return v.as_table();
+}
+
+// A step's name becomes RUN_DIR/steps/NAME.json and NAME.key, so it must stay
+// one plain file name: no '/', no "..", no leading '.', nothing a shell or a
+// file system treats specially.
+void CheckStepName(const std::string& name, const std::string& origin) {
+  bool ok = !name.empty() && name.size() <= 100 && name[0] != '.' && name.find("..") == std::string::npos;
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (!ok)
+    Throw(ErrorCode::kInvalidArgument,
+          "{}: step name '{}' must be 1-100 of A-Z a-z 0-9 - _ . (no '/', no '..', not starting with '.')",
+          origin, name);
+}
+
 }  // namespace
 
 Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
   Pipeline p;
   p.config_path = path;
-  toml::value root;
-  try {
-    root = toml::parse(path);
-  } catch (const std::exception& e) {
-    if (!fs::exists(path)) Throw(ErrorCode::kNotFound, "{}: no such config file", path);
-    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, e.what());
-  }
+  toml::value root = ParseTomlFile(path);
   p.vars["run"] = fs::absolute(run_dir).lexically_normal().string();
   p.vars["config_dir"] = fs::absolute(path).parent_path().lexically_normal().string();
   fs::path shared = fs::absolute(path).parent_path() / ".." / ".." / "shared" / "data";
@@ -141,29 +166,37 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
   });
   for (const auto& [k, v] : entries) {
     if (k == "title") {
-      p.title = v.as_string();
+      p.title = AsString(v, path, k);
     } else if (k == "vars") {
-      for (const auto& [vk, vv] : v.as_table())
+      for (const auto& [vk, vv] : AsTable(v, path, k)) {
+        if (vv.is_table() || vv.is_array())
+          Throw(ErrorCode::kInvalidArgument, "{} [vars]: '{}' must be a string, number or boolean", path, vk);
         p.vars[vk] = Expand(vv.is_string() ? std::string(vv.as_string()) : toml::format(vv), p.vars,
                             fmt::format("{} [vars] {}", path, vk));
+      }
     } else if (k == "step") {
       if (!v.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'step' must be an array of tables ([[step]])", path);
       for (const auto& s : v.as_array()) {
         PipelineStep st;
         std::string origin = fmt::format("{} [[step]] #{}", path, p.steps.size() + 1);
-        for (const auto& [sk, sv] : s.as_table()) {
-          if (sk == "name") st.name = sv.as_string();
-          else if (sk == "stage") st.stage = sv.as_string();
-          else if (sk == "json") st.json = sv.as_boolean();
-          else if (sk == "optional") st.optional = sv.as_boolean();
+        for (const auto& [sk, sv] : AsTable(s, origin, "step")) {
+          if (sk == "name") st.name = AsString(sv, origin, sk);
+          else if (sk == "stage") st.stage = AsString(sv, origin, sk);
+          else if (sk == "json") st.json = AsBool(sv, origin, sk);
+          else if (sk == "optional") st.optional = AsBool(sv, origin, sk);
           else if (sk == "args") {
-            for (const auto& a : sv.as_array()) st.args.push_back(Expand(a.as_string(), p.vars, origin));
+            if (!sv.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);
+            for (const auto& a : sv.as_array()) {
+              if (!a.is_string()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);
+              st.args.push_back(Expand(a.as_string(), p.vars, origin));
+            }
           } else {
             Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'; valid: name, stage, args, json, optional", origin, sk);
           }
         }
         if (st.name.empty() || st.args.empty())
           Throw(ErrorCode::kInvalidArgument, "{}: a step needs 'name' and 'args'", origin);
+        CheckStepName(st.name, origin);
         for (const auto& other : p.steps)
           if (other.name == st.name) Throw(ErrorCode::kInvalidArgument, "{}: duplicate step name '{}'", origin, st.name);
         p.steps.push_back(std::move(st));
@@ -222,6 +255,9 @@ void RunPipeline(const Pipeline& p, const std::string& exe, const std::string& r
       results.push_back(std::move(r));
       continue;
     }
+    // The old key goes before the step starts: a run killed while the step
+    // rewrites its outputs must not leave a key that vouches for them.
+    std::remove(key_path.string().c_str());
     auto t0 = std::chrono::steady_clock::now();
     std::string out;
     FILE* pipe = popen(cmd.c_str(), "r");
@@ -237,8 +273,11 @@ void RunPipeline(const Pipeline& p, const std::string& exe, const std::string& r
       r.error = fmt::format("exit code {}", code);
       std::remove(key_path.string().c_str());
       results.push_back(r);
+      // A step that exits 2 was given bad arguments or input, which the run's
+      // config supplied (a var of the wrong type, a missing file): the run exits 2 too.
       if (!st.optional)
-        Throw(ErrorCode::kInternal, "step '{}' failed ({}): {}", st.name, r.error, cmd);
+        Throw(code == 2 ? ErrorCode::kInvalidArgument : ErrorCode::kInternal, "step '{}' failed ({}): {}",
+              st.name, code == 2 ? r.error + ": bad arguments or input" : r.error, cmd);
       continue;
     }
     if (st.json) {

@@ -9,6 +9,7 @@
 #include <toml.hpp>
 
 #include "adpilot/error.h"
+#include "adpilot/toml_file.h"
 
 namespace adpilot {
 
@@ -45,6 +46,9 @@ double ParseDouble(const std::string& s, const std::string& key, const std::stri
     double a = ParseDouble(s.substr(0, slash), key, origin);
     double b = ParseDouble(s.substr(slash + 1), key, origin);
     if (b == 0) Throw(ErrorCode::kInvalidArgument, "{}: option '{}': division by zero in '{}'", origin, key, s);
+    // Two finite parts can still divide to inf (1e308/1e-308).
+    if (!std::isfinite(a / b))
+      Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
     return a / b;
   }
   try {
@@ -135,14 +139,7 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
 }
 
 void OptionSet::LoadTomlFile(const std::string& path) {
-  toml::value root;
-  try {
-    root = toml::parse(path);
-  } catch (const std::exception& ex) {
-    std::ifstream probe(path);
-    if (!probe) Throw(ErrorCode::kNotFound, "{}: cannot open config file", path);
-    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, ex.what());
-  }
+  toml::value root = ParseTomlFile(path);
   const toml::value* table = &root;
   if (!section_.empty()) {
     if (!root.is_table() || !root.contains(section_)) return;
@@ -156,7 +153,14 @@ void OptionSet::LoadTomlFile(const std::string& path) {
     if (v.is_table() && section_.empty()) continue;  // other sections belong to other sets
     if (v.is_boolean()) text = v.as_boolean() ? "true" : "false";
     else if (v.is_integer()) text = std::to_string(v.as_integer());
-    else if (v.is_floating()) text = fmt::format("{}", v.as_floating());
+    else if (v.is_floating()) {
+      // 8e1 prints as "80": without this an integer option would take a float.
+      const Entry* e = Find(k);
+      if (e && (std::holds_alternative<int*>(e->target) || std::holds_alternative<int64_t*>(e->target) ||
+                std::holds_alternative<uint64_t*>(e->target)))
+        Throw(ErrorCode::kInvalidArgument, "{}: option '{}': {} is not an integer", origin, k, v.as_floating());
+      text = fmt::format("{}", v.as_floating());
+    }
     else if (v.is_string()) text = v.as_string();
     else if (v.is_array()) {
       for (const auto& item : v.as_array()) {

@@ -5,6 +5,7 @@
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
 #include "adpilot/options.h"
+#include "adpilot/toml_file.h"
 
 namespace adpilot::mmm {
 
@@ -59,12 +60,7 @@ void ResolveChannels(const std::string& path, const std::vector<std::string>& ch
   o.channel_specs.clear();
   for (const auto& c : channels) o.channel_specs.push_back(ChannelSpec{c, o.adstock, o.saturation, o.max_lag});
   if (path.empty()) return;
-  toml::value root;
-  try {
-    root = toml::parse(path);
-  } catch (const std::exception& ex) {
-    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, ex.what());
-  }
+  toml::value root = ParseTomlFile(path);
   for (const auto& [key, v] : root.as_table()) {
     if (!v.is_table()) continue;  // top-level keys belong to MmmOptions
     if (key != "channel")

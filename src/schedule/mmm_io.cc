@@ -1,6 +1,6 @@
 // Model file: "ADPMMM\0\0", u32 version, u64 JSON length, JSON (options, data,
 // names, scales), u64 rows, u64 cols, row-major doubles (posterior draws),
-// u64 xxhash64 of every preceding byte. Written atomically.
+// u64 XXH3-64 of every preceding byte. Written atomically.
 #include <cmath>
 #include <cstring>
 

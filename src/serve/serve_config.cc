@@ -9,19 +9,14 @@
 
 #include "adpilot/options.h"
 #include "adpilot/server.h"
+#include "adpilot/toml_file.h"
 #include "serve/toml_table.h"
 
 namespace adpilot {
 
 namespace serve {
-toml::value ParseTomlFile(const std::string& path) {
-  if (!std::ifstream(path)) Throw(ErrorCode::kNotFound, "{}: cannot open config file", path);
-  try {
-    return toml::parse(path);
-  } catch (const std::exception& ex) {
-    Throw(ErrorCode::kInvalidArgument, "{}: invalid TOML: {}", path, ex.what());
-  }
-}
+// The core reader bounds the nesting depth before toml11 recurses.
+toml::value ParseTomlFile(const std::string& path) { return adpilot::ParseTomlFile(path); }
 }  // namespace serve
 
 void ServerOptions::Describe(OptionSet& o) {

@@ -2,6 +2,8 @@
 // serve config is an error naming the key and the file, never a silent default.
 #pragma once
 
+#include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,17 +36,21 @@ class TomlTable {
       out = v->as_string().str;
     }
   }
+  // TOML floats include inf and nan: a budget of inf would never be spent
+  // down, so no number here may be anything but finite.
   void Get(const std::string& key, double& out) {
     if (auto* v = Raw(key)) {
       if (v->is_integer()) out = double(v->as_integer());
       else if (v->is_floating()) out = v->as_floating();
       else Bad(key, "a number");
+      if (!std::isfinite(out)) Bad(key, "a finite number");
     }
   }
+  // TOML integers are 64-bit; one that does not fit an int is an error, not wrapped.
   void Get(const std::string& key, int& out) {
     if (auto* v = Raw(key)) {
       if (!v->is_integer()) Bad(key, "an integer");
-      out = int(v->as_integer());
+      out = ToInt(key, v->as_integer());
     }
   }
   void Get(const std::string& key, int64_t& out) {
@@ -69,7 +75,7 @@ class TomlTable {
       out.clear();
       for (const auto& x : v->as_array()) {
         if (!x.is_integer()) Bad(key, "an array of integers");
-        out.push_back(int(x.as_integer()));
+        out.push_back(ToInt(key, x.as_integer()));
       }
     }
   }
@@ -86,6 +92,11 @@ class TomlTable {
   const toml::table& table() const { return *table_; }
 
  private:
+  int ToInt(const std::string& key, int64_t v) const {
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+      Throw(ErrorCode::kInvalidArgument, "{}: [{}] {}: {} does not fit a 32-bit integer", file_, where_, key, v);
+    return int(v);
+  }
   std::string file_, where_;
   const toml::table* table_;
   std::set<std::string> used_;

@@ -104,13 +104,29 @@ TEST(Run, BadConfigNamesTheKey) {
 
 TEST(Run, FailingStepStopsTheRunWithExitOne) {
   testing::TempDir tmp;
-  WriteFileAtomic(tmp.File("p.toml"),
-                  "[[step]]\nname = \"bad\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"/nonexistent.tsv\"]\n");
+  WriteFileAtomic(tmp.File("bad.apm"), "not a model");  // kCorruption in the step: exit 1
+  std::ofstream(tmp.File("d.tsv")) << "1\t1\n";
+  WriteFileAtomic(tmp.File("p.toml"), "[[step]]\nname = \"bad\"\nstage = \"predict\"\nargs = [\"eval\", \"--model\", \"" +
+                                          tmp.File("bad.apm") + "\", \"--data\", \"" + tmp.File("d.tsv") + "\"]\n");
   auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"));
   EXPECT_EQ(r.exit_code, 1);
   auto s = Summary(tmp);
   EXPECT_FALSE(s["ok"].get<bool>());
   EXPECT_EQ(s["steps"][0]["status"], "failed");
+}
+
+// A [vars] value of the wrong type reaches a step's flag: the step exits 2 and
+// so does the run (it exited 1 before), naming the step and the flag's value.
+TEST(Run, StepGivenBadArgumentsMakesTheRunExitTwo) {
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"), "[vars]\nseed = \"x\"\n[[step]]\nname = \"w\"\nstage = \"gen\"\n"
+                                      "args = [\"--seed\", \"{seed}\", \"data\", \"stats\", \"/nonexistent.tsv\"]\n");
+  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"), tmp.File("err.txt"));
+  EXPECT_EQ(r.exit_code, 2);
+  std::string err = ReadFile(tmp.File("err.txt"));
+  EXPECT_NE(err.find("step 'w' failed"), std::string::npos) << err;
+  EXPECT_NE(err.find("seed"), std::string::npos) << err;
+  EXPECT_FALSE(Summary(tmp)["ok"].get<bool>());
 }
 
 }  // namespace

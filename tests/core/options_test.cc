@@ -68,6 +68,34 @@ TEST(Options, BoundsAndChoicesChecked) {
   EXPECT_THROW(o.SetFromString("lr", "nan", "--lr"), Error);
 }
 
+// Config numbers: finite, within the declared bounds, integers that fit their
+// type, and no float standing in for an integer (8e1 used to be read as 80).
+TEST(Options, TomlNumbersAreRangeChecked) {
+  testing::TempDir tmp;
+  for (const char* bad : {"bits = 8e1", "bits = 20.0", "bits = 4294967316", "bits = 99", "lr = inf", "lr = nan",
+                          "lr = -1.0"}) {
+    SCOPED_TRACE(bad);
+    std::ofstream(tmp.File("c.toml")) << "[train]\n" << bad << "\n";
+    Demo d;
+    OptionSet o("train");
+    d.Describe(o);
+    try {
+      o.LoadTomlFile(tmp.File("c.toml"));
+      FAIL() << "accepted; bits = " << d.bits << ", lr = " << d.lr;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      std::string key = std::string(bad).substr(0, std::string(bad).find(' '));
+      EXPECT_NE(std::string(e.what()).find("'" + key + "'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("c.toml"), std::string::npos) << e.what();
+    }
+  }
+  // Fractions whose parts are finite but whose quotient is not.
+  Demo d;
+  OptionSet o;
+  d.Describe(o);
+  EXPECT_THROW(o.SetFromString("lr", "1e308/1e-308", "--lr"), Error);
+}
+
 TEST(Options, JsonRoundTrip) {
   Demo a;
   a.bits = 12;

@@ -23,7 +23,7 @@ namespace adpilot::predict::deep {
 
 // How the dense user-profile vectors are joined to examples.
 //   gen-token: the field's token is the generator's 8-hex-digit hash of the
-//              profile's user id (`adpilot gen world`: C1 = hex(XXH64("C1:" + id, 0x5eed)))
+//              profile's user id (`adpilot gen world`: C1 = hex(XXH3-64("C1:" + id, 0x5eed)))
 //   token:     the field's token is the profile's user id itself
 //   user-id:   the reader's user-id column (formats that carry one)
 struct ProfileConfig {
@@ -128,7 +128,7 @@ class DeepModel : public Model {
   torch::Tensor table_;    // view: rows_ x width_
   torch::Tensor acc_;      // row-wise Adagrad accumulators (rows_), saved, not in Parameters()
   std::vector<ParamSlot> params_;
-  // Profile vectors by join key (bucket of the profile field, or XXH64 of the user id).
+  // Profile vectors by join key (bucket of the profile field, or XXH3-64 of the user id).
   std::vector<uint64_t> profile_keys_;
   std::vector<float> profile_data_;
   std::unordered_map<uint64_t, size_t> profile_index_;

@@ -46,7 +46,7 @@ void PutRecord(std::string& out, const std::string& name, DType dt, const std::v
 }
 
 // The generator's user token (src/gen/users.cc HexToken): 8 hex digits of the
-// low 32 bits of XXH64("<field>:<id>", 0x5eed).
+// low 32 bits of XXH3-64("<field>:<id>", 0x5eed).
 std::string GenToken(const std::string& field, const std::string& id) {
   static const char* hex = "0123456789abcdef";
   uint32_t h = uint32_t(Hash64(field + ":" + id, 0x5eedULL));
