@@ -25,6 +25,9 @@ endif()
 if(ADPILOT_SANITIZE)
   add_compile_options(-fsanitize=${ADPILOT_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${ADPILOT_SANITIZE})
+  # Tests are listed when ctest runs, under the sanitizer options the Makefile
+  # sets (make sanitize / tsan), not at build time without them.
+  set(CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE PRE_TEST)
 endif()
 
 find_package(Threads REQUIRED)
