@@ -13,6 +13,8 @@ BUILD_PKGS=(
   # serve: replicas share campaign budgets through Redis (hiredis client; the
   # server is started by the tests themselves).
   libhiredis-dev redis-server
+  # serve: HMAC-SHA256 signatures of win/loss/click notice URLs (libcrypto).
+  libssl-dev
   # libtorch calls the system libblas.so.3; Debian's default is the reference
   # BLAS, 7x slower than OpenBLAS for deep-model and BERT matrix products.
   libopenblas0-pthread

@@ -14,6 +14,7 @@
 
 #include "adpilot/budget_ledger.h"
 #include "adpilot/campaign.h"
+#include "adpilot/clock.h"
 #include "adpilot/context.h"
 #include "adpilot/record.h"
 
@@ -42,6 +43,13 @@ struct ServerOptions {
   int64_t max_pending_reservations = 4000000;  // bids awaiting a notice; when full, no bid
   int click_window_s = 600;         // a click within this of the win labels the row 1
   int64_t max_score_rows = 10000;   // rows per /v1/score call
+  // Money safety (docs/security.md).
+  std::string notice_secret;        // HMAC key of notice URLs; "" = random per process
+  int notice_ttl_s = 900;           // signed notices are refused after this (>= reservation_ttl_s)
+  int max_imps = 20;                // impressions of one request considered; the rest are ignored
+  double max_request_share = 0.1;   // one request reserves at most this share of a campaign's remaining budget
+  int tmax_margin_ms = 5;           // no bid when less than this is left of the request's tmax
+  std::string metrics_token;        // bearer token of /metrics; "" = open on loopback binds only
   void Describe(OptionSet& o);
 };
 
@@ -73,6 +81,9 @@ struct ServeConfig {
 void LoadServeTables(const std::string& path, ServeConfig& cfg);
 // [server] + LoadServeTables.
 ServeConfig LoadServeConfig(const std::string& path);
+// Checks between [server] options (notice_ttl_s >= reservation_ttl_s, secret
+// length); kInvalidArgument naming `where`.
+void ValidateServerOptions(const ServerOptions& s, const std::string& where);
 // Request fields a [features] entry may name.
 const std::vector<std::string>& RequestFieldNames();
 
@@ -88,8 +99,9 @@ class Server {
  public:
   // `scorer_factory` loads cfg.server.model (default LoadModelScorer); `ledger`
   // defaults to Redis when cfg.server.redis is set, else the local one.
+  // `clock` defaults to SystemClock(); tests drive time with a ManualClock.
   Server(ServeConfig cfg, const Context& ctx, ScorerFactory scorer_factory = nullptr,
-         std::unique_ptr<BudgetLedger> ledger = nullptr);
+         std::unique_ptr<BudgetLedger> ledger = nullptr, std::shared_ptr<const Clock> clock = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -109,6 +121,8 @@ class Server {
   // Reloads model and campaigns from the config file; false (old state kept) on failure.
   bool Reload(std::string* error = nullptr);
   BudgetLedger& ledger();
+  // Runs the timeout sweep now (it also runs every 200 ms): tests with a ManualClock.
+  void Sweep();
 
   struct Net;  // the network side, defined with Beast in http_server.cc
 

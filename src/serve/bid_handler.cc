@@ -2,6 +2,7 @@
 // with the campaign's strategy, reserve the bid's maximum cost, answer.
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -12,11 +13,6 @@ namespace adpilot {
 using namespace serve;
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
   for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
@@ -43,7 +39,7 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
   thread_local openrtb::BidRequest req;
   std::string error;
   if (!openrtb::ParseBidRequest(body, req, error)) {
-    LogEvent(fmt::format("{}\trequest\t-\t-\t-\t-\t-\t-\tbad_request: {}", std::time(nullptr), error));
+    LogEvent(fmt::format("{}\trequest\t-\t-\t-\t-\t-\t-\tbad_request: {}", clock_->UnixSeconds(), error));
     HttpReply r;
     r.status = 400;
     r.body = "{\"error\":";
@@ -52,6 +48,11 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
     return finish(std::move(r), NoBid::kBadRequest);
   }
   auto st = state();
+  // tmax counts from the exchange's send; this counts from our parse, so the
+  // margin stands in for the network and the time before the handler.
+  const int64_t start_ms = clock_->SteadyMs();
+  const int64_t deadline_ms =
+      req.tmax > 0 ? start_ms + req.tmax - cfg_.server.tmax_margin_ms : std::numeric_limits<int64_t>::max();
   worst = NoBid::kCurrency;
   // Response currency: the first the exchange allows that the config has a rate for.
   std::string cur = "USD";
@@ -69,17 +70,30 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
       }
     }
   }
-  const int64_t now_s = std::time(nullptr);
+  const int64_t now_s = clock_->UnixSeconds();
   const int32_t day = UtcDay(now_s);
   const double day_left = 1.0 - double(now_s % 86400) / 86400.0;
   std::vector<openrtb::Bid> bids;
+  std::vector<uint64_t> bid_seqs;
   std::string req_log;
+  // What this request has reserved per campaign, against max_request_share
+  // of the remaining budget seen at its first bid: however many impressions a
+  // request carries, it cannot tie up a campaign's day.
+  std::vector<int64_t> req_reserved(st->campaigns.size(), 0), req_cap(st->campaigns.size(), 0);
+  size_t n_imps = std::min(req.imp.size(), size_t(cfg_.server.max_imps));
+  if (req.imp.size() > n_imps) metrics_.imps_ignored.fetch_add(req.imp.size() - n_imps, std::memory_order_relaxed);
+  bool late = false;
   if (rate > 0) {
     worst = NoBid::kNoCampaigns;
     thread_local RawRecord rec;
     thread_local std::vector<std::string> storage;
     thread_local std::vector<Candidate> cands;
-    for (const auto& imp : req.imp) {
+    for (size_t ii = 0; ii < n_imps; ++ii) {
+      const auto& imp = req.imp[ii];
+      if (clock_->SteadyMs() >= deadline_ms) {
+        late = true;
+        break;
+      }
       cands.clear();
       double pctr = -1;
       std::string row;
@@ -122,7 +136,9 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
           }
           if (train_) row = TrainingRow(st->fmap.schema(), rec);
         }
-        double remaining = double(bs.budget - bs.spent - bs.reserved) / double(kMicrosPerUnit);
+        if (req_reserved[ci] == 0)
+          req_cap[ci] = int64_t(std::floor(double(bs.remaining()) * cfg_.server.max_request_share));
+        double remaining = double(bs.remaining()) / double(kMicrosPerUnit);
         double value = st->strategies[ci]->Bid(pctr, remaining, day_left, floor_acct, day);
         if (!(value > 0)) {
           worst = std::max(worst, NoBid::kStrategy);
@@ -144,6 +160,12 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         if (imp.bidfloorcur == cur) out_price = std::max(out_price, imp.bidfloor);
         // The most this impression can cost: its own price (first price) or less.
         int64_t micros = int64_t(std::ceil(out_price / rate * 1000.0 - 1e-9));
+        // The first bid of a request is held to the budget alone; more bids
+        // for the same campaign only within the request's share.
+        if (req_reserved[cand.campaign] > 0 && req_reserved[cand.campaign] + micros > req_cap[cand.campaign]) {
+          worst = std::max(worst, NoBid::kRequestShare);
+          continue;
+        }
         // The reservation gets its slot (and so the bid its id) first: the
         // ledger takes the id as its token.
         Reservation res;
@@ -154,7 +176,7 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         res.rate = rate;
         res.pctr = pctr;
         res.row = row;
-        res.expires_ms = NowMs() + int64_t(cfg_.server.reservation_ttl_s) * 1000;
+        res.expires_ms = clock_->SteadyMs() + int64_t(cfg_.server.reservation_ttl_s) * 1000;
         uint64_t seq = 0;
         if (!reservations_.Put(std::move(res), seq)) {
           worst = std::max(worst, NoBid::kReservationsFull);
@@ -166,6 +188,15 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
           worst = std::max(worst, ledger_->State(c.id, day).available ? NoBid::kBudget : NoBid::kBudgetStore);
           continue;
         }
+        req_reserved[cand.campaign] += micros;
+        bid_seqs.push_back(seq);
+        NoticeFields nf;
+        nf.bid = bid_id;
+        nf.campaign = c.id;
+        nf.cur = cur;
+        nf.day = day;
+        nf.max_micros = micros;
+        nf.expires_s = now_s + cfg_.server.notice_ttl_s;
         openrtb::Bid b;
         b.id = bid_id;
         b.impid = imp.id;
@@ -176,16 +207,28 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         b.h = c.creatives[cand.creative].h;
         b.adomain = c.adomain;
         b.cat = c.cat;
-        b.nurl = fmt::format("{}/v1/win?bid={}&price=${{AUCTION_PRICE}}", public_url_, bid_id);
-        b.lurl = fmt::format("{}/v1/loss?bid={}&reason=${{AUCTION_LOSS}}", public_url_, bid_id);
+        b.nurl = fmt::format("{}/v1/win?{}&price=${{AUCTION_PRICE}}", public_url_, signer_.Query("win", nf));
+        b.lurl = fmt::format("{}/v1/loss?{}&reason=${{AUCTION_LOSS}}", public_url_, signer_.Query("loss", nf));
         b.adm = c.creatives[cand.creative].adm;
-        ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?bid={}", public_url_, bid_id));
+        ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?{}", public_url_, signer_.Query("click", nf)));
         LogEvent(fmt::format("{}\tbid\t{}\t{}\t{}\t{}\t{}\t{:.6g}\t{}", now_s, req.id, bid_id, c.id, imp.id,
                              out_price, pctr, cur));
         bids.push_back(std::move(b));
         break;
       }
     }
+  }
+  if (!late && clock_->SteadyMs() >= deadline_ms) late = true;
+  if (late) {
+    // An answer after tmax is discarded by the exchange: give back what this
+    // request reserved and say no bid.
+    for (uint64_t seq : bid_seqs) {
+      Reservation res;
+      if (reservations_.Transition(seq, SlotState::kReleased, &res) == SlotState::kLive)
+        ledger_->Release(res.state->campaigns[res.campaign].id, res.day, res.micros, BidId(seq));
+    }
+    bids.clear();
+    worst = NoBid::kDeadline;
   }
   if (bids.empty()) {
     LogEvent(fmt::format("{}\trequest\t{}\t-\t-\t-\t-\t-\tnobid: {}", now_s, req.id, NoBidName(worst)));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_set>
 
 #include "adpilot/budget_ledger.h"
 
@@ -47,7 +48,21 @@ class LocalLedger : public BudgetLedger {
 
   void Release(const std::string& campaign, int32_t day, int64_t reserved, const std::string&) override {
     Account* a = Find(campaign, day, nullptr);
-    if (a) a->committed.fetch_sub(reserved, std::memory_order_acq_rel);
+    if (a && reserved > 0) a->committed.fetch_sub(reserved, std::memory_order_acq_rel);
+  }
+
+  bool ChargeLate(const std::string& campaign, int32_t day, int64_t micros, const std::string& token) override {
+    Account* a = Find(campaign, day, nullptr);
+    if (!a || micros < 0) return false;
+    {
+      // Only wins whose slot this process no longer knows come here (after a
+      // restart the local ledger starts empty too), so the set stays small.
+      std::lock_guard lock(late_mu_);
+      if (!late_tokens_.insert(token).second) return false;
+    }
+    a->spent.fetch_add(micros, std::memory_order_relaxed);
+    a->committed.fetch_add(micros, std::memory_order_acq_rel);
+    return true;
   }
 
   BudgetState State(const std::string& campaign, int32_t day) override {
@@ -56,7 +71,7 @@ class LocalLedger : public BudgetLedger {
     Account* a = Find(campaign, day, &s.budget);
     if (a) {
       s.spent = a->spent.load();
-      s.reserved = a->committed.load() - s.spent;
+      s.reserved = std::max<int64_t>(0, a->committed.load() - s.spent);
     }
     return s;
   }
@@ -80,6 +95,8 @@ class LocalLedger : public BudgetLedger {
   }
 
   std::shared_mutex mu_;
+  std::mutex late_mu_;
+  std::unordered_set<std::string> late_tokens_;
   std::map<std::string, int64_t> budgets_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Account>> accounts_;
 };

@@ -45,20 +45,41 @@ constexpr const char* kSettle = R"(
 local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
 if res < 0 then return -1 end
 local act = math.max(0, math.min(tonumber(ARGV[2]), res))
+if KEYS[2] then redis.call('SET', KEYS[2], '1', 'EX', ARGV[3]) end
 redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'reserved', -res)
 redis.call('HINCRBY', KEYS[1], 'spent', act)
 return act)";
 
+// A win whose reservation is gone. KEYS[2] marks the token as charged until
+// its notices expire (for any replica, across restarts; kSettle sets it too),
+// so a duplicate is never charged twice; a reservation still held under it is settled as kSettle does.
+// Returns the amount charged, or -2 for a token already charged.
+constexpr const char* kChargeLate = R"(
+local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return -2 end
+local amt = math.max(0, tonumber(ARGV[2]))
+if res >= 0 then
+  amt = math.min(amt, res)
+  redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'reserved', -res)
+end
+redis.call('HINCRBY', KEYS[1], 'spent', amt)
+redis.call('EXPIRE', KEYS[1], 259200)
+return amt)";
+
 struct Op {
   std::string key, token;
-  int64_t actual;  // 0 for a release
+  int64_t actual;     // 0 for a release
+  bool late = false;  // a ChargeLate
+  bool release = false;
 };
 
 class RedisLedger : public BudgetLedger {
  public:
-  RedisLedger(const std::string& address, std::string prefix, int timeout_ms, const Context& ctx)
-      : prefix_(std::move(prefix)), timeout_ms_(timeout_ms), log_(ctx.logger) {
+  RedisLedger(const std::string& address, std::string prefix, int timeout_ms, int64_t mark_ttl_s, const Context& ctx)
+      : prefix_(std::move(prefix)), timeout_ms_(timeout_ms), mark_ttl_(std::to_string(std::max<int64_t>(1, mark_ttl_s))),
+        log_(ctx.logger) {
     auto colon = address.rfind(':');
     if (colon == std::string::npos)
       Throw(ErrorCode::kInvalidArgument, "redis address '{}': expected host:port", address);
@@ -84,21 +105,34 @@ class RedisLedger : public BudgetLedger {
     // Every replica passes the budget of its config; the key records it for
     // inspection (redis-cli HGETALL).
     long long r = 0;
-    if (!Eval(kReserve, key, {std::to_string(micros), std::to_string(budget), token}, &r)) {
+    if (!Eval(kReserve, {key}, {std::to_string(micros), std::to_string(budget), token}, &r)) {
       // No reply: the script may still have run. Releasing the token (queued
       // until Redis answers) frees such a reservation and is a no-op otherwise.
       std::lock_guard lock(mu_);
-      pending_.push_back(Op{key, token, 0});
+      pending_.push_back(Op{key, token, 0, false, true});
       return false;
     }
     return r == 1;
   }
 
   void Settle(const std::string& campaign, int32_t day, int64_t, int64_t actual, const std::string& token) override {
-    Apply(Op{Key(campaign, day), token, std::max<int64_t>(0, actual)});
+    Apply(Op{Key(campaign, day), token, std::max<int64_t>(0, actual), false, false});
   }
   void Release(const std::string& campaign, int32_t day, int64_t, const std::string& token) override {
-    Apply(Op{Key(campaign, day), token, 0});
+    Apply(Op{Key(campaign, day), token, 0, false, true});
+  }
+
+  bool ChargeLate(const std::string& campaign, int32_t day, int64_t micros, const std::string& token) override {
+    if (micros < 0) return false;
+    std::string key = Key(campaign, day);
+    std::string won = prefix_ + ":won:" + token;
+    long long r = 0;
+    if (FlushPending() && Eval(kChargeLate, {key, won}, {token, std::to_string(micros), mark_ttl_}, &r))
+      return r != -2;
+    // Redis away: queued like a settlement (the token mark makes a replay safe).
+    std::lock_guard lock(mu_);
+    pending_.push_back(Op{key, token, micros, true, false});
+    return true;
   }
 
   BudgetState State(const std::string& campaign, int32_t day) override {
@@ -149,7 +183,10 @@ class RedisLedger : public BudgetLedger {
 
   bool Run(const Op& op) {
     long long r = 0;
-    return Eval(kSettle, op.key, {op.token, std::to_string(op.actual)}, &r);
+    std::string won = prefix_ + ":won:" + op.token;
+    if (op.late) return Eval(kChargeLate, {op.key, won}, {op.token, std::to_string(op.actual), mark_ttl_}, &r);
+    if (!op.release) return Eval(kSettle, {op.key, won}, {op.token, std::to_string(op.actual), mark_ttl_}, &r);
+    return Eval(kSettle, {op.key}, {op.token, "0"}, &r);
   }
 
   // Replays queued settlements in order; false while Redis is still away.
@@ -170,11 +207,17 @@ class RedisLedger : public BudgetLedger {
     }
   }
 
-  bool Eval(const char* script, const std::string& key, const std::vector<std::string>& args, long long* out) {
+  bool Eval(const char* script, const std::vector<std::string>& keys, const std::vector<std::string>& args,
+            long long* out) {
     redisContext* c = Acquire();
     if (!c) return false;
-    std::vector<const char*> argv = {"EVAL", script, "1", key.c_str()};
-    std::vector<size_t> lens = {4, strlen(script), 1, key.size()};
+    const std::string nkeys = std::to_string(keys.size());
+    std::vector<const char*> argv = {"EVAL", script, nkeys.c_str()};
+    std::vector<size_t> lens = {4, strlen(script), nkeys.size()};
+    for (const auto& k : keys) {
+      argv.push_back(k.c_str());
+      lens.push_back(k.size());
+    }
     for (const auto& a : args) {
       argv.push_back(a.c_str());
       lens.push_back(a.size());
@@ -227,6 +270,7 @@ class RedisLedger : public BudgetLedger {
 
   std::string prefix_, host_;
   int port_ = 0, timeout_ms_;
+  std::string mark_ttl_;  // seconds a won token stays marked (the notices' lifetime)
   std::shared_ptr<spdlog::logger> log_;
   mutable std::mutex mu_;
   std::map<std::string, int64_t> budgets_;
@@ -239,14 +283,14 @@ class RedisLedger : public BudgetLedger {
 }  // namespace
 
 std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string& prefix,
-                                              int timeout_ms, const Context& ctx) {
-  return std::make_unique<RedisLedger>(address, prefix, timeout_ms, ctx);
+                                              int timeout_ms, const Context& ctx, int64_t won_mark_ttl_s) {
+  return std::make_unique<RedisLedger>(address, prefix, timeout_ms, won_mark_ttl_s, ctx);
 }
 
 #else
 
 std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string&, int,
-                                              const Context&) {
+                                              const Context&, int64_t) {
   Throw(ErrorCode::kUnsupported, "redis budget store '{}' requested, but adpilot was built without hiredis",
         address);
 }

@@ -146,8 +146,9 @@ namespace {
 void Accept(Server::Net* net, ServeCore* core, const ServerOptions* opts);
 }
 
-Server::Server(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger)
-    : core_(std::make_unique<ServeCore>(std::move(cfg), ctx, std::move(factory), std::move(ledger))),
+Server::Server(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger,
+               std::shared_ptr<const Clock> clock)
+    : core_(std::make_unique<ServeCore>(std::move(cfg), ctx, std::move(factory), std::move(ledger), std::move(clock))),
       net_(std::make_unique<Net>()),
       ctx_(ctx) {}
 
@@ -251,5 +252,6 @@ HttpReply Server::Handle(std::string_view method, std::string_view target, std::
 
 bool Server::Reload(std::string* error) { return core_->Reload(error); }
 BudgetLedger& Server::ledger() { return core_->ledger(); }
+void Server::Sweep() { core_->SweepNow(); }
 
 }  // namespace adpilot

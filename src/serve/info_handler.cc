@@ -92,7 +92,7 @@ HttpReply ServeCore::HandleMetrics() {
   r.content_type = "text/plain; version=0.0.4";
   r.body = metrics_.Text();
   auto out = std::back_inserter(r.body);
-  int32_t day = UtcDay(std::time(nullptr));
+  int32_t day = UtcDay(clock_->UnixSeconds());
   r.body += "# HELP adpilot_campaign_spend Spend settled today (account currency).\n# TYPE adpilot_campaign_spend gauge\n";
   std::vector<BudgetState> states;
   bool store_up = true;
@@ -107,7 +107,21 @@ HttpReply ServeCore::HandleMetrics() {
   r.body += "# HELP adpilot_campaign_budget_remaining Daily budget not spent nor reserved.\n# TYPE adpilot_campaign_budget_remaining gauge\n";
   for (const auto& s : states)
     fmt::format_to(out, "adpilot_campaign_budget_remaining{{campaign=\"{}\"}} {}\n", s.campaign,
-                   money(s.budget - s.spent - s.reserved));
+                   money(s.remaining()));
+  r.body += "# HELP adpilot_campaign_overspend Spend past the daily budget (late wins whose reservation had expired).\n"
+            "# TYPE adpilot_campaign_overspend gauge\n";
+  for (const auto& s : states)
+    fmt::format_to(out, "adpilot_campaign_overspend{{campaign=\"{}\"}} {}\n", s.campaign, money(s.overspend()));
+  const std::pair<const char*, RotatingLog*> logs[] = {{"events", events_.get()}, {"train", train_.get()},
+                                                       {"auctions", rlb_.get()}};
+  r.body += "# HELP adpilot_log_dropped_lines_total Log lines lost to write errors (disk full, log directory gone).\n"
+            "# TYPE adpilot_log_dropped_lines_total counter\n";
+  for (auto [name, log] : logs)
+    if (log) fmt::format_to(out, "adpilot_log_dropped_lines_total{{log=\"{}\"}} {}\n", name, log->dropped_lines());
+  r.body += "# HELP adpilot_log_write_errors_total Failed writes or opens of a log file.\n"
+            "# TYPE adpilot_log_write_errors_total counter\n";
+  for (auto [name, log] : logs)
+    if (log) fmt::format_to(out, "adpilot_log_write_errors_total{{log=\"{}\"}} {}\n", name, log->write_errors());
   r.body += "# HELP adpilot_budget_store_up 1 when the budget store answers.\n# TYPE adpilot_budget_store_up gauge\n";
   fmt::format_to(out, "adpilot_budget_store_up {}\n", store_up ? 1 : 0);
   fmt::format_to(out, "# HELP adpilot_budget_pending_settlements Settlements queued while the store is away.\n"

@@ -46,6 +46,27 @@ void ServerOptions::Describe(OptionSet& o) {
       .Range(16, int64_t(1) << 40);
   o.Add("click_window_s", &click_window_s, "clicks this long after a win label the training row").Range(1, 86400);
   o.Add("max_score_rows", &max_score_rows, "rows per /v1/score request").Range(1, 10000000);
+  o.Add("notice_secret", &notice_secret,
+        "HMAC-SHA256 key signing win/loss/click URLs (share it between replicas); empty = random per process");
+  o.Add("notice_ttl_s", &notice_ttl_s,
+        "signed notices are refused after this; a win after reservation_ttl_s but before this is still charged")
+      .Range(1, 7 * 86400);
+  o.Add("max_imps", &max_imps, "impressions of one bid request considered; the rest are ignored").Range(1, 1000);
+  o.Add("max_request_share", &max_request_share,
+        "most of a campaign's remaining budget one request may reserve (beyond its first bid)")
+      .Range(1e-6, 1);
+  o.Add("tmax_margin_ms", &tmax_margin_ms, "answer no bid when less than this is left of the request's tmax")
+      .Range(0, 10000);
+  o.Add("metrics_token", &metrics_token, "bearer token of GET /metrics; empty = served to loopback binds only");
+}
+
+void ValidateServerOptions(const ServerOptions& s, const std::string& where) {
+  if (s.notice_ttl_s < s.reservation_ttl_s)
+    Throw(ErrorCode::kInvalidArgument, "{}: [server] notice_ttl_s ({}) must be at least reservation_ttl_s ({})", where,
+          s.notice_ttl_s, s.reservation_ttl_s);
+  if (!s.notice_secret.empty() && s.notice_secret.size() < 16)
+    Throw(ErrorCode::kInvalidArgument, "{}: [server] notice_secret: use at least 16 characters (it signs money)",
+          where);
 }
 
 const std::vector<std::string>& RequestFieldNames() {
@@ -106,6 +127,7 @@ ServeConfig LoadServeConfig(const std::string& path) {
   for (std::string* p : {&cfg.server.model, &cfg.server.log_dir})
     if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (dir / *p).lexically_normal().string();
   LoadServeTables(path, cfg);
+  ValidateServerOptions(cfg.server, path);
   return cfg;
 }
 

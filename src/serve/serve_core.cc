@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -16,17 +17,46 @@ namespace adpilot {
 
 using namespace serve;
 
+namespace {
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string RunTag() {
+  std::random_device rd;
+  uint64_t v = (uint64_t(rd()) << 32) | rd();
+  std::string out;
+  for (int i = 0; i < 8; ++i, v /= 36) out.push_back("0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]);
+  return out;
+}
+
+}  // namespace
+
 ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
-                     std::unique_ptr<BudgetLedger> ledger)
-    : cfg_(std::move(cfg)), ctx_(ctx), factory_(std::move(factory)), ledger_(std::move(ledger)),
-      reservations_(uint64_t(cfg_.server.max_pending_reservations)) {
+                     std::unique_ptr<BudgetLedger> ledger, std::shared_ptr<const Clock> clock)
+    : cfg_(std::move(cfg)), ctx_(ctx), clock_(clock ? std::move(clock) : SystemClock()),
+      signer_(cfg_.server.notice_secret), factory_(std::move(factory)), ledger_(std::move(ledger)),
+      // A slot stays past its reservation until its notices expire, so a late
+      // or repeated win is recognised and charged exactly once.
+      reservations_(uint64_t(cfg_.server.max_pending_reservations),
+                    int64_t(cfg_.server.notice_ttl_s - cfg_.server.reservation_ttl_s) * 1000 + 1000) {
+  ValidateServerOptions(cfg_.server, cfg_.path.empty() ? std::string("serve config") : cfg_.path);
+  metrics_open_ = cfg_.server.metrics_token.empty() && IsLoopback(cfg_.server.host);
   if (!factory_) factory_ = LoadModelScorer;
   if (!ledger_) {
     ledger_ = cfg_.server.redis.empty()
                   ? MakeLocalLedger()
-                  : MakeRedisLedger(cfg_.server.redis, cfg_.server.redis_prefix, cfg_.server.redis_timeout_ms, ctx_);
+                  : MakeRedisLedger(cfg_.server.redis, cfg_.server.redis_prefix, cfg_.server.redis_timeout_ms, ctx_,
+                                    cfg_.server.notice_ttl_s);
   }
+  if (cfg_.server.notice_secret.empty() && !cfg_.server.redis.empty())
+    ctx_.log().warn("[server] notice_secret is empty: notices signed by this process are refused by other "
+                    "replicas and after a restart; set one secret for all replicas");
   replica_ = cfg_.server.replica_id.empty() ? fmt::format("r{}", ::getpid()) : cfg_.server.replica_id;
+  if (replica_.find_first_of("&=%\n\r ") != std::string::npos)
+    Throw(ErrorCode::kInvalidArgument, "[server] replica_id '{}': use letters, digits, '-' and '_'", replica_);
+  id_prefix_ = fmt::format("{}-{}-", replica_, RunTag());
   public_url_ = cfg_.server.public_url.empty()
                     ? fmt::format("http://{}:{}", cfg_.server.host, cfg_.server.port)
                     : cfg_.server.public_url;
@@ -34,9 +64,10 @@ ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
   if (!cfg_.server.log_dir.empty()) {
     const auto& d = cfg_.server.log_dir;
     int64_t rot = cfg_.server.log_rotate_bytes;
-    events_ = std::make_unique<RotatingLog>(d, "events-" + replica_, "tsv", rot);
-    train_ = std::make_unique<RotatingLog>(d, "train-" + replica_, state_->scorer->format() == "criteo" ? "criteo.tsv" : "tsv", rot);
-    rlb_ = std::make_unique<RotatingLog>(d, "auctions-" + replica_, "rlb", rot);
+    events_ = std::make_unique<RotatingLog>(d, "events-" + replica_, "tsv", rot, ctx_.logger);
+    train_ = std::make_unique<RotatingLog>(d, "train-" + replica_,
+                                           state_->scorer->format() == "criteo" ? "criteo.tsv" : "tsv", rot, ctx_.logger);
+    rlb_ = std::make_unique<RotatingLog>(d, "auctions-" + replica_, "rlb", rot, ctx_.logger);
   }
   sweeper_ = std::thread([this] { SweepLoop(); });
 }
@@ -128,7 +159,13 @@ HttpReply ServeCore::Handle(std::string_view method, std::string_view target, st
       r = HandleHealth();
     } else if (path == "/metrics") {
       ep = Endpoint::kMetrics;
-      r = HandleMetrics();
+      if (!cfg_.server.metrics_token.empty()) {
+        auto denied = Authorize(authorization, cfg_.server.metrics_token);
+        r = denied ? *denied : HandleMetrics();
+      } else {
+        r = metrics_open_ ? HandleMetrics()
+                          : ErrorReply(403, "metrics need a metrics_token on a server bound beyond loopback");
+      }
     } else if (path == "/admin/reload") {
       ep = Endpoint::kReload;
       r = post ? HandleReload(authorization) : ErrorReply(405, "use POST");
@@ -145,15 +182,37 @@ HttpReply ServeCore::Handle(std::string_view method, std::string_view target, st
   return r;
 }
 
-HttpReply ServeCore::HandleReload(std::string_view authorization) {
-  const std::string& token = cfg_.server.admin_token;
-  if (token.empty()) return ErrorReply(403, "admin endpoints are disabled (no admin_token in the config)");
+std::optional<HttpReply> ServeCore::Authorize(std::string_view authorization, const std::string& token) {
+  // Five bad tokens within a minute lock the endpoint for the rest of that
+  // minute, for everyone: guessing a token then takes years, not hours.
+  constexpr size_t kMaxFailures = 5;
+  constexpr int64_t kWindowMs = 60000;
+  const int64_t now = clock_->SteadyMs();
+  {
+    std::lock_guard lock(auth_mu_);
+    while (!auth_failures_.empty() && auth_failures_.front() <= now - kWindowMs) auth_failures_.pop_front();
+    if (auth_failures_.size() >= kMaxFailures) {
+      metrics_.auth_locked.fetch_add(1, std::memory_order_relaxed);
+      HttpReply r = ErrorReply(429, "too many bad tokens: locked for up to a minute");
+      return r;
+    }
+  }
   std::string want = "Bearer " + token;
   // Constant-time comparison: the token is a secret.
   bool ok = authorization.size() == want.size();
   unsigned diff = 0;
   for (size_t i = 0; i < want.size(); ++i) diff |= unsigned(ok ? authorization[i] ^ want[i] : 1);
-  if (!ok || diff) return ErrorReply(401, "bad or missing bearer token");
+  if (ok && !diff) return std::nullopt;
+  metrics_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(auth_mu_);
+  auth_failures_.push_back(now);
+  return ErrorReply(401, "bad or missing bearer token");
+}
+
+HttpReply ServeCore::HandleReload(std::string_view authorization) {
+  const std::string& token = cfg_.server.admin_token;
+  if (token.empty()) return ErrorReply(403, "admin endpoints are disabled (no admin_token in the config)");
+  if (auto denied = Authorize(authorization, token)) return *denied;
   std::string err;
   if (!Reload(&err)) return ErrorReply(500, "reload failed, previous model still serving: " + err);
   HttpReply r;
@@ -173,9 +232,7 @@ void ServeCore::SweepLoop() {
     sweep_cv_.wait_for(lock, std::chrono::milliseconds(200));
     if (stop_) break;
     lock.unlock();
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch()).count();
-    Sweep(now);
+    Sweep(clock_->SteadyMs());
     // Flushed every 200 ms, fsynced every second.
     bool sync = ++ticks % 5 == 0;
     for (auto* l : {events_.get(), train_.get(), rlb_.get()})
@@ -184,13 +241,13 @@ void ServeCore::SweepLoop() {
   }
 }
 
-std::string ServeCore::BidId(uint64_t seq) const { return fmt::format("{}-{}", replica_, seq); }
+void ServeCore::SweepNow() { Sweep(clock_->SteadyMs()); }
+
+std::string ServeCore::BidId(uint64_t seq) const { return fmt::format("{}{}", id_prefix_, seq); }
 
 bool ServeCore::BidSeq(std::string_view bid, uint64_t& seq) const {
-  if (bid.size() <= replica_.size() + 1 || bid.compare(0, replica_.size(), replica_) != 0 ||
-      bid[replica_.size()] != '-')
-    return false;
-  const char* digits = bid.data() + replica_.size() + 1;
+  if (bid.size() <= id_prefix_.size() || bid.compare(0, id_prefix_.size(), id_prefix_) != 0) return false;
+  const char* digits = bid.data() + id_prefix_.size();
   const char* end = bid.data() + bid.size();
   if (*digits == '0' && end - digits > 1) return false;  // "r1-07" is not the id of bid 7
   auto [p, ec] = std::from_chars(digits, end, seq);

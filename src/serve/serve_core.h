@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "adpilot/server.h"
 #include "serve/event_log.h"
 #include "serve/feature_map.h"
+#include "serve/notice_sign.h"
 #include "serve/pending_table.h"
 #include "serve/serve_metrics.h"
 #include "serve/strategy.h"
@@ -130,7 +132,8 @@ class ShardedMap {
 
 class ServeCore {
  public:
-  ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger);
+  ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger,
+            std::shared_ptr<const Clock> clock = nullptr);
   ~ServeCore();
 
   HttpReply Handle(std::string_view method, std::string_view target, std::string_view body,
@@ -138,6 +141,8 @@ class ServeCore {
   bool Reload(std::string* error);
   // Writes out pending impressions and flushes the logs.
   void Shutdown();
+  // The timeout sweep, run every 200 ms by a thread; public for tests.
+  void SweepNow();
   void set_public_url(std::string url) { public_url_ = std::move(url); }
   const ServeConfig& config() const { return cfg_; }
   BudgetLedger& ledger() { return *ledger_; }
@@ -152,6 +157,10 @@ class ServeCore {
   HttpReply HandleMetrics();
   HttpReply HandleHealth();
   HttpReply HandleReload(std::string_view authorization);
+  // Bearer-token check with a lockout after repeated failures: nullopt when
+  // authorised, else the reply to send (401, or 429 while locked out).
+  std::optional<HttpReply> Authorize(std::string_view authorization, const std::string& token);
+  HttpReply HandleLateWin(const serve::NoticeFields& f, std::string_view query, int64_t now_s);
   void SweepLoop();
   void Sweep(int64_t now_ms);
   void FinishImpression(serve::Impression& imp, bool clicked);
@@ -159,6 +168,9 @@ class ServeCore {
 
   ServeConfig cfg_;
   Context ctx_;
+  std::shared_ptr<const Clock> clock_;
+  serve::NoticeSigner signer_;
+  bool metrics_open_ = false;  // no metrics_token and a loopback bind
   ScorerFactory factory_;
   std::unique_ptr<BudgetLedger> ledger_;
   serve::Metrics metrics_;
@@ -168,12 +180,18 @@ class ServeCore {
   std::shared_ptr<serve::ServingState> state_;
   std::mutex reload_mu_;
 
-  // Bid ids are "<replica_>-<seq>", seq the reservation's key in this table.
+  // Bid ids are "<replica>-<run>-<seq>": seq is the reservation's key in this
+  // table, run a random tag of this process, so a restarted server never
+  // takes an old bid's notice for a new bid's.
+  std::string id_prefix_;
   std::string BidId(uint64_t seq) const;
   bool BidSeq(std::string_view bid, uint64_t& seq) const;
   serve::PendingTable<serve::Reservation> reservations_;
   serve::ShardedMap<serve::Impression> impressions_;
   std::unique_ptr<serve::RotatingLog> events_, train_, rlb_;
+
+  std::mutex auth_mu_;
+  std::deque<int64_t> auth_failures_;  // steady ms of recent bad tokens
 
   std::mutex sweep_mu_;
   std::condition_variable sweep_cv_;

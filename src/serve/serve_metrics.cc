@@ -8,8 +8,8 @@ namespace {
 constexpr const char* kNoBidNames[] = {
     "bad_request", "currency", "no_campaigns", "format", "private_auction", "inventory", "domain",
     "publisher",   "geo",      "device",       "os",     "bcat",            "badv",      "size",
-    "pacing",      "strategy", "below_floor",  "budget", "budget_store",    "reservations_full",
-    "model_error"};
+    "pacing",      "strategy", "below_floor",  "budget", "request_share",   "budget_store",
+    "reservations_full", "model_error", "deadline"};
 static_assert(std::size(kNoBidNames) == size_t(NoBid::kCount));
 constexpr const char* kEndpointNames[] = {"bid", "win", "loss", "click", "score", "healthz", "metrics", "reload", "other"};
 static_assert(std::size(kEndpointNames) == size_t(Endpoint::kCount));
@@ -62,6 +62,18 @@ std::string Metrics::Text() const {
   counter("adpilot_reservations_expired_total", "Reservations released after the TTL without a notice.", get(expired));
   counter("adpilot_unknown_notices_total", "Win/loss notices for unknown or already settled bids.", get(unknown_notices));
   counter("adpilot_scored_rows_total", "Rows scored by /v1/score.", get(scored_rows));
+  o += "# HELP adpilot_notices_rejected_total Notices refused before acting on them, by reason.\n"
+       "# TYPE adpilot_notices_rejected_total counter\n";
+  constexpr const char* kRejected[] = {"ok", "unsigned", "malformed", "bad_signature", "expired"};
+  for (int i = 1; i < 5; ++i)
+    fmt::format_to(out, "adpilot_notices_rejected_total{{reason=\"{}\"}} {}\n", kRejected[i], get(notices_rejected[i]));
+  counter("adpilot_duplicate_wins_total", "Win notices for a bid already charged (not charged again).",
+          get(duplicate_wins));
+  counter("adpilot_late_wins_total", "Wins charged after their reservation was gone (loss, TTL or restart).",
+          get(late_wins));
+  counter("adpilot_imps_ignored_total", "Impressions past max_imps in one request, not bid on.", get(imps_ignored));
+  counter("adpilot_auth_failures_total", "Requests to /admin or /metrics with a bad token.", get(auth_failures));
+  counter("adpilot_auth_locked_total", "Requests refused (429) after too many bad tokens.", get(auth_locked));
   o += "# HELP adpilot_model_reloads_total Hot reloads by result.\n# TYPE adpilot_model_reloads_total counter\n";
   fmt::format_to(out, "adpilot_model_reloads_total{{result=\"ok\"}} {}\n", get(reloads_ok));
   fmt::format_to(out, "adpilot_model_reloads_total{{result=\"failed\"}} {}\n", get(reloads_failed));

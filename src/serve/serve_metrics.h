@@ -14,8 +14,8 @@ namespace adpilot::serve {
 // furthest stage any impression/campaign pair reached.
 enum class NoBid : int {
   kBadRequest, kCurrency, kNoCampaigns, kFormat, kPrivateAuction, kInventory, kDomain, kPublisher,
-  kGeo, kDevice, kOs, kBcat, kBadv, kSize, kPacing, kStrategy, kBelowFloor, kBudget, kBudgetStore,
-  kReservationsFull, kModelError, kCount
+  kGeo, kDevice, kOs, kBcat, kBadv, kSize, kPacing, kStrategy, kBelowFloor, kBudget, kRequestShare,
+  kBudgetStore, kReservationsFull, kModelError, kDeadline, kCount
 };
 const char* NoBidName(NoBid r);
 NoBid NoBidFromName(std::string_view name);  // from MatchCampaign's reasons
@@ -34,6 +34,10 @@ struct Metrics {
   std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency{};  // last = +Inf
   std::atomic<uint64_t> latency_sum_ns{0};
   std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
+  // Notices refused before acting, by NoticeCheck (unsigned, malformed, bad_signature, expired).
+  std::array<std::atomic<uint64_t>, 5> notices_rejected{};
+  std::atomic<uint64_t> duplicate_wins{0}, late_wins{0}, imps_ignored{0};
+  std::atomic<uint64_t> auth_failures{0}, auth_locked{0};
 
   void CountResponse(int status);
   void ObserveLatency(double seconds);

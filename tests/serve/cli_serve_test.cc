@@ -124,12 +124,11 @@ TEST(ServeCli, ExampleConfigServesLogsAndRetrainsThroughTheCommands) {
       ASSERT_EQ(r.status, 200) << r.body;
       auto bid = nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0];
       EXPECT_EQ(bid["crid"], "demo-300x250");
-      std::string id = bid["id"];
       // Cheap wins keep the example's even pacing far from its limit.
-      ASSERT_EQ(c.Request("GET", "/v1/win?bid=" + id + "&price=0.01").status, 200);
+      ASSERT_EQ(c.Request("GET", testing::NoticePath(bid, "nurl", "0.01")).status, 200);
       ++wins;
       if (std::uniform_real_distribution<double>(0, 1)(rng) < (good ? 0.5 : 0.05)) {
-        ASSERT_EQ(c.Request("GET", "/v1/click?bid=" + id).status, 204);
+        ASSERT_EQ(c.Request("GET", testing::ClickPath(bid)).status, 204);
         ++clicks;
       }
     }

@@ -46,12 +46,11 @@ TEST(ServeClosedLoop, RetrainsFromItsOwnLogAndServesTheNewModel) {
       auto r = c.Request("POST", "/openrtb2/bid", Request(good ? "good.example" : "bad.example", i));
       ASSERT_EQ(r.status, 200) << r.body;
       auto bid = nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0];
-      std::string id = bid["id"];
-      ASSERT_EQ(c.Request("GET", "/v1/win?bid=" + id + "&price=0.5").status, 200);
+      ASSERT_EQ(c.Request("GET", testing::NoticePath(bid, "nurl", "0.5")).status, 200);
       ++wins;
       // The true click rates the model must discover: 40% vs 4%.
       if (std::uniform_real_distribution<double>(0, 1)(rng) < (good ? 0.4 : 0.04)) {
-        ASSERT_EQ(c.Request("GET", "/v1/click?bid=" + id).status, 204);
+        ASSERT_EQ(c.Request("GET", testing::ClickPath(bid)).status, 204);
         ++clicks;
       }
     }

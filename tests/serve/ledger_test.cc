@@ -128,5 +128,44 @@ TEST_F(RedisLedgerTest, OutageStopsReservationsAndReplaysSettlements) {
   EXPECT_TRUE(l->Reserve("c", 1, 6'000, "z2"));
 }
 
+TEST_F(RedisLedgerTest, ASlowRedisFailsClosedAndCatchesUp) {
+  auto l = MakeRedisLedger(redis_->address(), "t3", 100, ctx_);
+  l->SetBudget("c", 10'000);
+  ASSERT_TRUE(l->Reserve("c", 1, 4'000, "w"));
+  redis_->Kill(SIGSTOP);  // alive but answering nothing: every call times out
+  EXPECT_FALSE(l->Reserve("c", 1, 1'000, "x"));  // no confirmation within the timeout: no bid
+  l->Settle("c", 1, 4'000, 2'500, "w");
+  EXPECT_TRUE(l->ChargeLate("c", 1, 700, "late"));  // queued: a replay is marked, so safe
+  EXPECT_GE(l->pending(), 2u);
+  redis_->Kill(SIGCONT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // The timed-out Reserve("x") may have run in Redis after all: its queued
+  // release frees it. Everything replays in order.
+  EXPECT_TRUE(l->Reserve("c", 1, 1'000, "y"));
+  EXPECT_EQ(l->pending(), 0u);
+  BudgetState s = l->State("c", 1);
+  EXPECT_EQ(s.spent, 3'200);
+  EXPECT_EQ(s.reserved, 1'000);
+  EXPECT_FALSE(l->ChargeLate("c", 1, 700, "late"));  // a duplicate: charged once
+  EXPECT_FALSE(l->ChargeLate("c", 1, 900, "w"));     // settled in time: a late copy is a duplicate
+  EXPECT_EQ(l->State("c", 1).spent, 3'200);
+}
+
+TEST(LocalLedger, LateChargesCountOncePastTheBudgetAndRemainingStaysAtZero) {
+  auto l = MakeLocalLedger();
+  l->SetBudget("c", 1'000);
+  ASSERT_TRUE(l->Reserve("c", 1, 800, "a"));
+  l->Release("c", 1, 800, "a");
+  EXPECT_TRUE(l->ChargeLate("c", 1, 800, "a"));
+  EXPECT_FALSE(l->ChargeLate("c", 1, 800, "a"));
+  EXPECT_TRUE(l->ChargeLate("c", 1, 900, "b"));
+  BudgetState s = l->State("c", 1);
+  EXPECT_EQ(s.spent, 1'700);
+  EXPECT_EQ(s.reserved, 0);
+  EXPECT_EQ(s.overspend(), 700);
+  EXPECT_EQ(s.remaining(), 0);
+  EXPECT_FALSE(l->Reserve("c", 1, 1, "c"));
+}
+
 }  // namespace
 }  // namespace adpilot

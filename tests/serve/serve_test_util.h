@@ -18,6 +18,8 @@
 #include "adpilot/hash.h"
 #include "adpilot/server.h"
 
+#include <nlohmann/json.hpp>
+
 namespace adpilot::testing {
 
 // pCTR = sigmoid(-3 + (hash of the mapped tokens) in [0, 1)): deterministic,
@@ -101,6 +103,23 @@ inline ServeConfig TestConfig(double daily_budget = 100.0) {
   c.creatives.push_back({"cr-728x90", 728, 90, "<a href=\"${CLICK_URL}\">banner</a>"});
   cfg.campaigns.push_back(c);
   return cfg;
+}
+
+// The path of a bid's signed notice ("nurl" or "lurl"), the price macro
+// filled with `price`.
+inline std::string NoticePath(const nlohmann::json& bid, const char* which, std::string_view price = "") {
+  std::string u = bid[which].get<std::string>();
+  u = u.substr(u.find("/v1/"));
+  auto p = u.find("${AUCTION_PRICE}");
+  if (p != std::string::npos) u.replace(p, 16, price);
+  return u;
+}
+// The click URL's path inside the bid's creative markup.
+inline std::string ClickPath(const nlohmann::json& bid) {
+  std::string adm = bid["adm"].get<std::string>();
+  auto b = adm.find("/v1/click?");
+  if (b == std::string::npos) return "";
+  return adm.substr(b, adm.find('"', b) - b);
 }
 
 struct HttpResponse {
