@@ -2,8 +2,30 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Hardening builds (docs/testing.md), each in its own folder.
+FUZZ_BUILD ?= build-fuzz
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+# Seconds per fuzz target: `make test` runs a short round, `make fuzz` a long one.
+FUZZ_TEST_SECONDS ?= 12
+FUZZ_SECONDS ?= 300
+CLANGXX := $(shell command -v clang++ 2>/dev/null)
+# Sanitizer run-time options, suppressions and why: tests/sanitize/.
+SAN_DIR := $(CURDIR)/tests/sanitize
+SAN_ENV = ASAN_OPTIONS=$$(cat $(SAN_DIR)/asan.options) \
+  LSAN_OPTIONS=suppressions=$(SAN_DIR)/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=$$(cat $(SAN_DIR)/ubsan.options)
+TSAN_ENV = TSAN_OPTIONS=$$(cat $(SAN_DIR)/tsan.options):suppressions=$(SAN_DIR)/tsan.supp
+# Hardening builds need neither benchmarks nor an optimised build: -O1 -g.
+HARDEN_FLAGS = -DADPILOT_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG"
+# TSan: the serve suite (less the two tests that run the CLI) and the tests
+# that train or generate on several threads.
+TSAN_TARGETS = test_serve test_predict test_gen
+TSAN_SKIP = ServeCli|ServeClosedLoop
+TSAN_PARALLEL = ParallelTraining|GenDeterminism
 
-.PHONY: all deps build test demo tour clean
+.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan
 
 all: build
 
@@ -18,6 +40,7 @@ build: deps $(BUILD)/build.ninja
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory fuzz-quick
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/adpilot
@@ -25,6 +48,44 @@ demo: build
 tour: build
 	@bash scripts/tour.sh $(BUILD)/adpilot
 
+# libFuzzer targets (tests/fuzz): clang, ASan+UBSan, no libtorch (quick to
+# build), -O1 with assertions on (more checks for the fuzzer to trip).
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DADPILOT_BUILD_FUZZ=ON -DADPILOT_BUILD_TESTS=OFF \
+	  -DADPILOT_BUILD_BENCH=OFF -DADPILOT_WITH_TORCH=OFF -DCMAKE_BUILD_TYPE=Debug \
+	  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g"
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+# Part of `make test`: every regression input, then a short round per target.
+fuzz-quick:
+ifeq ($(CLANGXX),)
+	@echo "make test: clang++ not found: fuzz targets skipped (apt-get install clang)"
+else
+	@$(MAKE) --no-print-directory fuzz-build
+	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz
+endif
+
+fuzz: deps fuzz-build
+	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz --timeout 0
+
+# The whole test suite under ASan+UBSan (GCC, as the normal build).
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DADPILOT_SANITIZE=address,undefined $(HARDEN_FLAGS)
+
+sanitize: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+# ThreadSanitizer on the serve and multi-threaded training tests.
+$(TSAN_BUILD)/build.ninja:
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DADPILOT_SANITIZE=thread -DADPILOT_WITH_TORCH=OFF $(HARDEN_FLAGS)
+
+tsan: deps $(TSAN_BUILD)/build.ninja
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800 -L serve -E '$(TSAN_SKIP)'
+	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800 -R '$(TSAN_PARALLEL)'
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -13,9 +13,21 @@ add_compile_options(-Wall -Wextra)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   add_compile_options(-Wno-restrict)
 endif()
+# A fuzz build (clang; tests/fuzz) instruments every stage it compiles for
+# libFuzzer's coverage feedback, under ASan+UBSan unless told otherwise, so
+# the targets can link the ordinary stage objects.
+if(ADPILOT_BUILD_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  add_compile_options(-fsanitize=fuzzer-no-link -g)
+  if(NOT ADPILOT_SANITIZE)
+    set(ADPILOT_SANITIZE address,undefined)
+  endif()
+endif()
 if(ADPILOT_SANITIZE)
   add_compile_options(-fsanitize=${ADPILOT_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${ADPILOT_SANITIZE})
+  # Tests are listed when ctest runs, under the sanitizer options the Makefile
+  # sets (make sanitize / tsan), not at build time without them.
+  set(CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE PRE_TEST)
 endif()
 
 find_package(Threads REQUIRED)

@@ -24,6 +24,8 @@ TEST_PKGS=(
   python3 python3-numpy python3-sklearn python3-scipy python3-xgboost
   python3-statsmodels python3-torch
   chromium fonts-dejavu-core
+  # libFuzzer targets (tests/fuzz, run by `make test`) need clang and its runtime.
+  clang
   # serve benchmark: wrk drives the bidder, nginx serves the static-204 baseline.
   wrk nginx-light
 )

@@ -154,13 +154,22 @@ class HashedDatasetImpl : public HashedDataset {
       ctx_.log().info("{}: stale cache for {}; rebuilding", cache_path_, path_);
       return false;
     }
-    Schema schema;
-    const auto& hs = h.at("hasher");
-    auto names = hs.at("fields").get<std::vector<std::string>>();
-    auto kinds = hs.at("kinds").get<std::vector<int>>();
-    for (size_t i = 0; i < names.size(); ++i) schema.Add(names[i], FieldKind(kinds.at(i)));
-    hasher_ = std::make_unique<FeatureHasher>(features_, schema);
-    hasher_->StateFromJson(hs);
+    try {  // a damaged "hasher" (wrong types, lengths, kinds) is corruption, not a crash
+      Schema schema;
+      const auto& hs = h.at("hasher");
+      auto names = hs.at("fields").get<std::vector<std::string>>();
+      auto kinds = hs.at("kinds").get<std::vector<int>>();
+      for (size_t i = 0; i < names.size(); ++i) {
+        int k = kinds.at(i);
+        if (k < 0 || k > int(FieldKind::kText)) Throw(ErrorCode::kCorruption, "field kind {}", k);
+        schema.Add(names[i], FieldKind(k));
+      }
+      hasher_ = std::make_unique<FeatureHasher>(features_, schema);
+      hasher_->StateFromJson(hs);
+    } catch (const std::exception& e) {
+      std::fclose(f);
+      Throw(ErrorCode::kCorruption, "{}: bad hasher in the cache header ({}); delete the cache", cache_path_, e.what());
+    }
     if (h.value("feature_digest", "") != fmt::format("{:016x}", hasher_->StateDigest())) {
       std::fclose(f);
       Throw(ErrorCode::kCorruption, "{}: feature state does not match its digest; delete the cache", cache_path_);
@@ -237,6 +246,12 @@ class HashedDatasetImpl : public HashedDataset {
       block_pos_ = 0;
     }
     data::DecodeExample(block_, block_pos_, ex, cache_path_);
+    // Models index their tables with these: a bucket or field out of range
+    // would read outside them (found by tests/fuzz/fuzz_cache).
+    for (const auto& ft : ex.features)
+      if (ft.index > hasher_->mask() || ft.field >= uint32_t(hasher_->num_fields()))
+        Throw(ErrorCode::kCorruption, "{}: feature (field {}, bucket {}) outside the cache's hashing; delete it to rebuild",
+              cache_path_, ft.field, ft.index);
     --block_left_;
     return true;
   }

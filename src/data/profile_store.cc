@@ -1,5 +1,6 @@
 #include "adpilot/profile_store.h"
 
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -65,8 +66,9 @@ ProfileStore ProfileStore::Load(const std::string& path) {
   get(rows);
   get(flags);
   get(meta_len);
+  // rows * dim * 4 must not wrap around (found by tests/fuzz/fuzz_profile_store).
   uint64_t want = off + uint64_t(meta_len) + rows * dim * 4 + 8;
-  if (rows > (1ull << 40) || b.size() != want)
+  if (rows > (1ull << 40) || (dim && rows > (b.size() / 4) / dim) || b.size() != want)
     corrupt(fmt::format("{} bytes but the header implies {} (truncated?)", b.size(), want));
   uint64_t sum;
   std::memcpy(&sum, b.data() + b.size() - 8, 8);
@@ -86,10 +88,18 @@ ProfileStore ProfileStore::Load(const std::string& path) {
   std::vector<uint32_t> counts;
   while (std::getline(in, line)) {
     size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
-    if (t1 == std::string::npos || t2 == std::string::npos || std::stoull(line.substr(0, t1)) != ids.size())
+    // Numbers are parsed without exceptions: a bad index is corruption (found by tests/fuzz).
+    uint64_t row = 0;
+    uint32_t count = 0;
+    auto num = [&](size_t from, size_t to, auto& v) {
+      auto [p, ec] = std::from_chars(line.data() + from, line.data() + to, v);
+      return ec == std::errc() && p == line.data() + to && from < to;
+    };
+    if (t1 == std::string::npos || t2 == std::string::npos || !num(0, t1, row) || row != ids.size() ||
+        !num(t2 + 1, line.size(), count))
       Throw(ErrorCode::kCorruption, "{}:{}: expected row<TAB>user_id<TAB>texts", ipath, ids.size() + 2);
     ids.push_back(line.substr(t1 + 1, t2 - t1 - 1));
-    counts.push_back(uint32_t(std::stoul(line.substr(t2 + 1))));
+    counts.push_back(count);
   }
   if (ids.size() != rows)
     Throw(ErrorCode::kCorruption, "{}: {} users but {} has {} rows", ipath, ids.size(), path, rows);

@@ -116,6 +116,87 @@ Csr ReadAll(ExampleSource& src, Columns& cols, bool grow) {
   return c;
 }
 
+// xgboost's UBJSON reader trusts the counts in the bytes (a 3 KB model file
+// could make it allocate 4 GB) and recurses without bound, so a loaded state is
+// walked first: every length must fit in the bytes left, nesting is bounded.
+// (Found by tests/fuzz/fuzz_model.) Valid xgboost output always passes.
+class UbjCheck {
+ public:
+  explicit UbjCheck(std::string_view b) : b_(b) {}
+  bool Ok() { return Value(0); }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+  static int Fixed(char t) {  // payload bytes of a fixed-size type, -1 otherwise
+    switch (t) {
+      case 'Z': case 'N': case 'T': case 'F': return 0;
+      case 'i': case 'U': case 'C': return 1;
+      case 'I': return 2;
+      case 'l': case 'd': return 4;
+      case 'L': case 'D': return 8;
+      default: return -1;
+    }
+  }
+  size_t Left() const { return b_.size() - pos_; }
+  bool Peek(char c) const { return pos_ < b_.size() && b_[pos_] == c; }
+  bool Take(uint64_t n) {
+    if (n > Left()) return false;
+    pos_ += n;
+    return true;
+  }
+  bool Count(uint64_t& n) {  // an integer with its marker, big-endian, >= 0
+    if (!Left()) return false;
+    char t = b_[pos_++];
+    int w = t == 'i' || t == 'U' ? 1 : t == 'I' ? 2 : t == 'l' ? 4 : t == 'L' ? 8 : 0;
+    if (!w || size_t(w) > Left()) return false;
+    uint64_t u = 0;
+    for (int k = 0; k < w; ++k) u = u << 8 | uint8_t(b_[pos_ + k]);
+    pos_ += size_t(w);
+    bool neg = t != 'U' && (u >> (8 * w - 1)) & 1;
+    n = u;
+    return !neg;
+  }
+  bool Typed(char t, int depth) {
+    int f = Fixed(t);
+    if (f >= 0) return Take(uint64_t(f));
+    uint64_t n = 0;
+    if (t == 'S' || t == 'H') return Count(n) && Take(n);
+    if ((t == '[' || t == '{') && depth < kMaxDepth) return Container(t == '{', depth + 1);
+    return false;
+  }
+  bool Value(int depth) { return Left() && Typed(b_[pos_++], depth); }
+  bool Key() {
+    uint64_t n = 0;
+    return Count(n) && Take(n);
+  }
+  bool Container(bool object, int depth) {
+    char type = 0;
+    if (Peek('$')) {
+      if (Left() < 2) return false;
+      type = b_[pos_ + 1];
+      pos_ += 2;
+      if (!Peek('#')) return false;
+    }
+    if (Peek('#')) {
+      ++pos_;
+      uint64_t n = 0;
+      if (!Count(n) || n > Left()) return false;  // every element takes a byte at least
+      int f = type ? Fixed(type) : -1;
+      if (!object && f > 0) return n <= Left() / uint64_t(f) && Take(n * uint64_t(f));
+      for (uint64_t i = 0; i < n; ++i)
+        if ((object && !Key()) || !(type ? Typed(type, depth) : Value(depth))) return false;
+      return true;
+    }
+    char end = object ? '}' : ']';
+    while (!Peek(end))
+      if ((object && !Key()) || !Value(depth)) return false;
+    ++pos_;
+    return true;
+  }
+  std::string_view b_;
+  size_t pos_ = 0;
+};
+
 class GbdtModel : public Model {
  public:
   ~GbdtModel() override {
@@ -291,6 +372,8 @@ class GbdtModel : public Model {
     std::memcpy(b.data(), bytes.data() + sizeof n, n * sizeof(uint32_t));
     cols_.Assign(std::move(b));
     bytes.remove_prefix(sizeof n + n * sizeof(uint32_t));
+    if (!UbjCheck(bytes).Ok())
+      Throw(ErrorCode::kCorruption, "gbdt state: malformed xgboost model (a length overruns the data or nesting is too deep)");
     state_.assign(bytes);
     std::lock_guard lock(mu_);
     if (booster_) XGBoosterFree(booster_);

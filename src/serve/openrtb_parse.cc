@@ -49,7 +49,7 @@ void GetInt(object o, std::string_view key, int& out, std::string_view path) {
   double d;
   if (!e.get_int64().get(i)) {
     out = int(std::clamp<int64_t>(i, INT32_MIN, INT32_MAX));
-  } else if (!e.get_double().get(d) && d == double(int64_t(d)) && std::abs(d) < 2e9) {
+  } else if (!e.get_double().get(d) && std::abs(d) < 2e9 && d == double(int64_t(d))) {  // range first: int64_t(7e28) is UB
     out = int(d);
   } else {
     Expected(fmt::format("{}.{}", path, key), "integer");
