@@ -3,6 +3,7 @@
 // file the CLI wrote, and compares with the stored value. (The doc said XXH64
 // while the code computes XXH3-64; old files keep loading because the code,
 // not the doc, was left as it was.)
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <cstring>
@@ -44,7 +45,8 @@ uint64_t U64At(const std::string& b, size_t off) {
 }
 
 // One generated world for the suite (TempDir needs a running test, so the
-// suite keeps its own folder).
+// suite keeps its own folder, one per process: ctest runs each test of the
+// suite as its own process, in parallel).
 class ChecksumDoc : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -55,7 +57,9 @@ class ChecksumDoc : public ::testing::Test {
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(Root()); }
   void SetUp() override { ASSERT_TRUE(world_ok_) << "gen world failed"; }
-  static std::string Root() { return std::string(ADPILOT_BINARY_DIR) + "/test-tmp/ChecksumDoc"; }
+  static std::string Root() {
+    return std::string(ADPILOT_BINARY_DIR) + "/test-tmp/ChecksumDoc-" + std::to_string(::getpid());
+  }
   static std::string File(const std::string& f) { return Root() + "/" + f; }
   static std::string W(const std::string& f) { return File("w/" + f); }
   static bool world_ok_;
