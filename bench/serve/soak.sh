@@ -76,18 +76,22 @@ if [ -z "${RATE:-}" ]; then
   # Peak: closed loop on both replicas with a budget no run can spend.
   config 1000000000.0
   start_replicas
-  peak=0
+  # Both replicas loaded at once: they share the machine's cores.
+  LG=()
   for p in $P1 $P2; do
-    r=$("$LOADGEN" --url "http://127.0.0.1:$p/openrtb2/bid" --body "$BODY" --rate 0 --connections 16 --duration 5 --json \
-        | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["rate"])')
-    peak=$(echo "$peak $r" | awk '{print $1 + $2}')
+    "$LOADGEN" --url "http://127.0.0.1:$p/openrtb2/bid" --body "$BODY" --rate 0 --connections 8 --duration 5 --json \
+      > "$WORK/peak-$p.json" &
+    LG+=($!)
   done
+  wait "${LG[@]}"
+  peak=$(cat "$WORK"/peak-*.json | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["rate"] for l in sys.stdin if l.strip()))')
   stop_replicas
   RATE=$(echo "$peak ${LOAD:-0.9}" | awk '{printf "%d", $1 * $2}')
   echo "soak: measured peak $peak bids/s over both replicas; offering $RATE" >&2
 fi
 WIN="${WIN:-0.2}"
-BUDGET="${BUDGET:-$(echo "$RATE $SECS $WIN" | awk '{printf "%.3f", $1 * $2 * $3 * 0.0015 * 0.5}')}"
+# Wins cost more than 0.001 on average with the example's max_cpm: this runs out half way or sooner.
+BUDGET="${BUDGET:-$(echo "$RATE $SECS $WIN" | awk '{printf "%.3f", $1 * $2 * $3 * 0.001 * 0.5}')}"
 config "$BUDGET"
 start_replicas
 "$SOAK" --targets "127.0.0.1:$P1,127.0.0.1:$P2" --body "$BODY" --rate "$RATE" --duration "$SECS" \
