@@ -40,17 +40,7 @@ inline CliResult RunWithFault(const std::string& args, const Fault& f, const std
                     " ADP_FAULT=" + f.mode + " ADP_FAULT_PATH='" + f.path + "' ADP_FAULT_AFTER=" +
                     std::to_string(f.after) + " ADP_FAULT_EXE='" + f.exe + "' ADP_FAULT_VANISH='" + f.vanish + "' ADP_FAULT_GROUP=" +
                     (f.group ? "1" : "0") + " setsid ";  // its own process group: a group kill spares the test
-  std::string cmd = env + ADPILOT_CLI_PATH + " " + args + " 2>" + err;
-  CliResult r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  // A child killed by a signal shows through env and sh as 128 + signal.
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
+  return testing::RunShell(env + ADPILOT_CLI_PATH + " " + args + " 2>" + err);
 }
 
 // Every path under `dir` whose name holds ".tmp." (an atomic write's temp file).

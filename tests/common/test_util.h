@@ -47,9 +47,9 @@ struct CliResult {
   std::string out;  // stdout
 };
 
-// Runs `adpilot ARGS` (stderr to stderr_file or discarded) and captures stdout.
-inline CliResult RunCli(const std::string& args, const std::string& stderr_file = "/dev/null") {
-  std::string cmd = std::string(ADPILOT_CLI_PATH) + " " + args + " 2>" + stderr_file;
+// Runs a shell command line and captures its stdout; a command killed by a
+// signal shows through the shell as 128 + signal.
+inline CliResult RunShell(const std::string& cmd) {
   CliResult r{-1, ""};
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -59,6 +59,11 @@ inline CliResult RunCli(const std::string& args, const std::string& stderr_file 
   int st = pclose(p);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
+}
+
+// Runs `adpilot ARGS` (stderr to stderr_file or discarded) and captures stdout.
+inline CliResult RunCli(const std::string& args, const std::string& stderr_file = "/dev/null") {
+  return RunShell(std::string(ADPILOT_CLI_PATH) + " " + args + " 2>" + stderr_file);
 }
 
 }  // namespace adpilot::testing
