@@ -57,8 +57,9 @@ chmod +x "$WORK/restart.sh"
 config() {  # budget
   sed -e "s|^model = .*|model = \"$MODEL\"|" -e "s|^log_dir = .*|log_dir = \"\"|" \
       -e "s|^daily_budget = .*|daily_budget = $1|" -e "s|^pacing = .*|pacing = \"none\"|" \
-      -e "s|^# redis = .*|redis = \"127.0.0.1:$RPORT\"\nredis_prefix = \"soak$RANDOM\"\nnotice_secret = \"soak-secret-0123456789\"|" \
-      -e "s|^reservation_ttl_s = .*|reservation_ttl_s = $TTL\nnotice_ttl_s = $((TTL * 6))|" \
+      -e "s|^# redis = .*|redis = \"127.0.0.1:$RPORT\"\nredis_prefix = \"soak$RANDOM\"|" \
+      -e "s|^notice_secret = .*|notice_secret = \"soak-secret-0123456789\"|" \
+      -e "s|^reservation_ttl_s = .*|reservation_ttl_s = $TTL|" -e "s|^notice_ttl_s = .*|notice_ttl_s = $((TTL * 6))|" \
       "$ROOT/examples/serve.toml" > "$WORK/serve.toml"
 }
 start_replicas() {
