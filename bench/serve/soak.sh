@@ -36,19 +36,20 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 RPORT=$(free_port); P1=$(free_port); P2=$(free_port)
 mkdir -p "$WORK/redis"
 start_redis() {
-  redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
     --dir "$WORK/redis" --loglevel warning --daemonize no > "$WORK/redis.log" 2>&1 &
   echo $! > "$WORK/redis.pid"
   for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
   return 1
 }
 start_redis
-# The restart the soak runs half way: SIGKILL (no shutdown save; the AOF keeps
-# the counters), a pause, and the same port again.
+# The restart the soak runs half way: SIGKILL (no shutdown save; the AOF,
+# fsynced on every write, keeps the counters), a pause, and the same port
+# again. (With appendfsync everysec a kill loses up to a second of writes.)
 cat > "$WORK/restart.sh" <<SH
 #!/usr/bin/env bash
 kill -9 \$(cat "$WORK/redis.pid"); sleep 1
-redis-server --port $RPORT --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
+redis-server --port $RPORT --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
   --dir "$WORK/redis" --loglevel warning --daemonize no >> "$WORK/redis.log" 2>&1 &
 echo \$! > "$WORK/redis.pid"
 SH

@@ -41,9 +41,19 @@ return 1)";
 
 // The clearing price is clamped to the reservation, so spend never passes
 // what was reserved; -1 = no such reservation (already settled or released).
+// A win (KEYS[2] given) whose reservation Redis no longer holds although this
+// replica saw it confirmed (a restart that lost the last writes, a key past
+// its expiry) is still charged once, as kChargeLate would: the exchange bills it.
 constexpr const char* kSettle = R"(
 local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
-if res < 0 then return -1 end
+if res < 0 then
+  if not KEYS[2] then return -1 end
+  if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return -1 end
+  local amt = math.max(0, tonumber(ARGV[2]))
+  redis.call('HINCRBY', KEYS[1], 'spent', amt)
+  redis.call('EXPIRE', KEYS[1], 259200)
+  return amt
+end
 local act = math.max(0, math.min(tonumber(ARGV[2]), res))
 if KEYS[2] then redis.call('SET', KEYS[2], '1', 'EX', ARGV[3]) end
 redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
