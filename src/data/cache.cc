@@ -154,6 +154,7 @@ class HashedDatasetImpl : public HashedDataset {
       ctx_.log().info("{}: stale cache for {}; rebuilding", cache_path_, path_);
       return false;
     }
+    std::unique_ptr<FeatureHasher> loaded;
     try {  // a damaged "hasher" (wrong types, lengths, kinds) is corruption, not a crash
       Schema schema;
       const auto& hs = h.at("hasher");
@@ -164,16 +165,24 @@ class HashedDatasetImpl : public HashedDataset {
         if (k < 0 || k > int(FieldKind::kText)) Throw(ErrorCode::kCorruption, "field kind {}", k);
         schema.Add(names[i], FieldKind(k));
       }
-      hasher_ = std::make_unique<FeatureHasher>(features_, schema);
-      hasher_->StateFromJson(hs);
+      loaded = std::make_unique<FeatureHasher>(features_, schema);
+      loaded->StateFromJson(hs);
     } catch (const std::exception& e) {
       std::fclose(f);
       Throw(ErrorCode::kCorruption, "{}: bad hasher in the cache header ({}); delete the cache", cache_path_, e.what());
     }
-    if (h.value("feature_digest", "") != fmt::format("{:016x}", hasher_->StateDigest())) {
+    if (h.value("feature_digest", "") != fmt::format("{:016x}", loaded->StateDigest())) {
       std::fclose(f);
       Throw(ErrorCode::kCorruption, "{}: feature state does not match its digest; delete the cache", cache_path_);
     }
+    // Callers keep hasher() across Rewind (a trainer's epochs): the hasher in
+    // use stays, and a cache hashed otherwise is refused rather than swapped
+    // in under them (a use-after-free found by tests/fuzz/fuzz_cache).
+    if (hasher_ && hasher_->StateDigest() != loaded->StateDigest()) {
+      std::fclose(f);
+      Throw(ErrorCode::kCorruption, "{}: hashed differently from the pass before it; delete the cache", cache_path_);
+    }
+    if (!hasher_) hasher_ = std::move(loaded);
     reader_.reset();
     writer_.reset();
     if (cache_) std::fclose(cache_);

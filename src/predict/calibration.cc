@@ -114,7 +114,9 @@ double Calibrator::Apply(double p) const {
       else if (p >= x_.back()) q = y_.back();
       else {
         size_t k = size_t(std::upper_bound(x_.begin(), x_.end(), p) - x_.begin());
-        double t = (p - x_[k - 1]) / (x_[k] - x_[k - 1]);
+        k = std::clamp<size_t>(k, 1, x_.size() - 1);  // p strictly inside: never at either end
+        const double span = x_[k] - x_[k - 1];
+        double t = span > 0 ? (p - x_[k - 1]) / span : 0.0;
         q = y_[k - 1] + t * (y_[k] - y_[k - 1]);
       }
       // A zero or one would make logloss infinite on the next surprise.
@@ -149,7 +151,13 @@ Calibrator Calibrator::FromJson(const nlohmann::json& j) {
     if (c.kind_ == Kind::kIsotonic) {
       c.x_ = j.at("x").get<std::vector<double>>();
       c.y_ = j.at("y").get<std::vector<double>>();
-      if (c.x_.size() != c.y_.size() || !std::is_sorted(c.x_.begin(), c.x_.end()))
+      // NaN knots would defeat the ordering that Apply's search relies on
+      // (a heap overflow found by tests/fuzz/fuzz_model).
+      auto finite = [](const std::vector<double>& v) {
+        return std::all_of(v.begin(), v.end(), [](double d) { return std::isfinite(d); });
+      };
+      if (c.x_.size() != c.y_.size() || !finite(c.x_) || !finite(c.y_) ||
+          !std::is_sorted(c.x_.begin(), c.x_.end()))
         Throw(ErrorCode::kCorruption, "isotonic calibration knots are malformed");
     }
   } catch (const nlohmann::json::exception& e) {
