@@ -64,8 +64,12 @@ TEST(Cache, SecondPassAndSecondOpenReadTheCache) {
   EXPECT_EQ(ds->rows(), 9000u);
   EXPECT_EQ(ds->bad_rows(), 1u);
   ASSERT_TRUE(fs::exists(ds->cache_path()));
+  // A trainer holds the hasher across epochs: switching to the cache at
+  // Rewind must keep that very object (it used to be replaced and freed).
+  const FeatureHasher* held = &ds->hasher();
   ds->Rewind();
   EXPECT_TRUE(ds->from_cache());
+  EXPECT_EQ(&ds->hasher(), held);
   ExpectSame(Drain(*ds), want);
   ds->Rewind();
   ExpectSame(Drain(*ds), want);
