@@ -8,6 +8,10 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 # Seconds per fuzz target: `make test` runs a short round, `make fuzz` a long one.
 FUZZ_TEST_SECONDS ?= 12
+# make test's round is reproducible: a fixed seed and at most this many inputs
+# per target (the seconds above stay an upper bound).
+FUZZ_TEST_SEED ?= 1
+FUZZ_TEST_RUNS ?= 3000
 FUZZ_SECONDS ?= 300
 CLANGXX := $(shell command -v clang++ 2>/dev/null)
 # Sanitizer run-time options, suppressions and why: tests/sanitize/.
@@ -64,7 +68,8 @@ ifeq ($(CLANGXX),)
 	@echo "make test: clang++ not found: fuzz targets skipped (apt-get install clang)"
 else
 	@$(MAKE) --no-print-directory fuzz-build
-	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz
+	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) FUZZ_SEED=$(FUZZ_TEST_SEED) FUZZ_RUNS=$(FUZZ_TEST_RUNS) \
+	  ctest --output-on-failure -j $(JOBS) -L fuzz
 endif
 
 fuzz: deps fuzz-build

@@ -217,6 +217,7 @@ class GbdtModel : public Model {
   void Init(const Context&) override {
     if (booster_) XGBoosterFree(booster_);
     booster_ = nullptr;
+    predicted_ = false;
     state_.clear();
   }
 
@@ -350,6 +351,7 @@ class GbdtModel : public Model {
     cols_ = std::move(cols);
     if (booster_) XGBoosterFree(booster_);
     booster_ = nullptr;
+    predicted_ = false;
     ctx.log().info("gbdt: {} rounds kept (best valid logloss {:.5f})", best_round, best);
     return r;
   }
@@ -378,6 +380,7 @@ class GbdtModel : public Model {
     std::lock_guard lock(mu_);
     if (booster_) XGBoosterFree(booster_);
     booster_ = nullptr;
+    predicted_ = false;
     try {
       Ready();
     } catch (const Error& e) {
@@ -402,7 +405,9 @@ class GbdtModel : public Model {
     if (booster_) return;
     if (state_.empty()) Throw(ErrorCode::kInvalidArgument, "gbdt model is not trained");
     Check(XGBoosterCreate(nullptr, 0, &booster_), "create booster");
-    Check(XGBoosterLoadModelFromBuffer(booster_, state_.data(), state_.size()), "load model");
+    // The state comes from a file: xgboost refusing it is a corrupt model.
+    if (XGBoosterLoadModelFromBuffer(booster_, state_.data(), state_.size()) != 0)
+      Throw(ErrorCode::kCorruption, "gbdt model state rejected by xgboost: {}", XGBGetLastError());
     Check(XGBoosterSetParam(booster_, "nthread", "1"), "nthread");
   }
   void MarginCsr(const Csr& c, double* out, size_t n) const {
@@ -414,8 +419,12 @@ class GbdtModel : public Model {
     bst_ulong const* shape = nullptr;
     bst_ulong dim = 0;
     const float* res = nullptr;
-    Check(XGBoosterPredictFromDMatrix(booster_, d.h(), PredictConfig(1).c_str(), &shape, &dim, &res),
-          "predict");
+    // xgboost checks a loaded model's parameters (e.g. base_score in (0, 1)
+    // for logistic loss) only at its first prediction: a failure there is
+    // the file's, not ours (found by tests/fuzz/fuzz_model).
+    if (XGBoosterPredictFromDMatrix(booster_, d.h(), PredictConfig(1).c_str(), &shape, &dim, &res) != 0)
+      Throw(predicted_ ? ErrorCode::kInternal : ErrorCode::kCorruption, "xgboost predict: {}", XGBGetLastError());
+    predicted_ = true;
     for (size_t i = 0; i < n; ++i) out[i] = res[i];
   }
 
@@ -426,6 +435,7 @@ class GbdtModel : public Model {
   std::string state_;  // xgboost UBJSON model: the learned state
   mutable std::mutex mu_;
   mutable BoosterHandle booster_ = nullptr;
+  mutable bool predicted_ = false;  // the booster has answered once (its state passed xgboost's checks)
 };
 
 ADPILOT_REGISTER(ModelRegistry, "gbdt", "gradient-boosted trees (xgboost C API), TreeSHAP explanations",

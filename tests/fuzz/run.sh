@@ -12,6 +12,12 @@ bin=$1 name=$2 secs=${FUZZ_SECONDS:-$3} work=$4 reg=$5/$2
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 opts=(-rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=20)
+# make test fixes the seed and the number of inputs (FUZZ_SEED, FUZZ_RUNS):
+# from a clean clone its round is the same every time, so CI reproduces what
+# was run before a change was submitted; make fuzz explores with fresh seeds.
+fuzz_opts=()
+[ -n "${FUZZ_SEED:-}" ] && fuzz_opts+=(-seed="$FUZZ_SEED")
+[ -n "${FUZZ_RUNS:-}" ] && fuzz_opts+=(-runs="$FUZZ_RUNS")
 
 if compgen -G "$reg/*" >/dev/null; then
   echo "run.sh: $name: replaying $(ls "$reg" | wc -l) regression inputs from $reg"
@@ -28,7 +34,7 @@ mkdir -p "$corpus" "$artifacts"
 dirs=("$corpus")
 [ -d "$work/seeds/$name" ] && dirs+=("$work/seeds/$name")
 echo "run.sh: $name: fuzzing for ${secs}s (corpus $corpus)"
-if "$bin" "${opts[@]}" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+if "$bin" "${opts[@]}" "${fuzz_opts[@]}" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$artifacts/" \
      "${dirs[@]}" > "$work/$name.log" 2>&1; then
   grep -E "^stat::(number_of_executed_units|new_units_added)|^#[0-9]+.*DONE" "$work/$name.log" | tr '\n' ' '
   echo
