@@ -7,11 +7,13 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 # Seconds per fuzz target: `make test` runs a short round, `make fuzz` a long one.
-FUZZ_TEST_SECONDS ?= 12
-# make test's round is reproducible: a fixed seed and at most this many inputs
-# per target (the seconds above stay an upper bound).
+FUZZ_TEST_SECONDS ?= 60
+# make test's round is reproducible: a fixed seed and this many inputs per
+# target, which every target reaches well inside the seconds above (the
+# slowest, the readers under ASan, ran 389 in 12 s on a loaded machine), so a
+# clean clone in CI runs exactly the round that passed before submitting.
 FUZZ_TEST_SEED ?= 1
-FUZZ_TEST_RUNS ?= 3000
+FUZZ_TEST_RUNS ?= 300
 FUZZ_SECONDS ?= 300
 CLANGXX := $(shell command -v clang++ 2>/dev/null)
 # Sanitizer run-time options, suppressions and why: tests/sanitize/.
