@@ -54,6 +54,11 @@ class BudgetLedger {
   virtual BudgetState State(const std::string& campaign, int32_t day) = 0;
   // Settlements waiting for the shared store to come back (0 for the local ledger).
   virtual size_t pending() const { return 0; }
+  // True when Release and Settle check their token (act only on a reservation
+  // held under it), so a notice for a bid this process never reserved (a
+  // previous run's) may be passed on safely. The local ledger trusts its
+  // caller instead: one process, every call exactly once.
+  virtual bool checks_tokens() const { return false; }
 };
 
 // One process: atomics per campaign and day.

@@ -173,6 +173,7 @@ class RedisLedger : public BudgetLedger {
     std::lock_guard lock(mu_);
     return pending_.size();
   }
+  bool checks_tokens() const override { return true; }
 
  private:
   std::string Key(const std::string& campaign, int32_t day) const {

@@ -97,8 +97,11 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
     }
     if (was == SlotState::kFree) {
       // A bid of a previous run: its reservation may still be held in the
-      // shared store (a release of a token not held changes nothing).
-      ledger_->Release(f.campaign, f.day, f.max_micros, bid);
+      // shared store, whose release of a token not held changes nothing. The
+      // local ledger began empty with this process: nothing to release, and
+      // a release there would free money other bids hold (every replay of
+      // the URL again).
+      if (ledger_->checks_tokens()) ledger_->Release(f.campaign, f.day, f.max_micros, bid);
       LogEvent(fmt::format("{}\tloss\t-\t{}\t{}\t-\t-\t-\tprevious_run", now_s, bid, f.campaign));
       return Reply(200, "{\"status\":\"released\"}");
     }

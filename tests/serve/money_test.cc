@@ -144,6 +144,27 @@ TEST_F(Money, APreviousRunsWinIsChargedOnceFromItsSignedFields) {
   EXPECT_EQ(shared->State("camp1", UtcDay(clock_->UnixSeconds())).spent, micros);  // 1e308: the bid, not 0
 }
 
+TEST_F(Money, APreviousRunsLossReplayedFreesNoMoney) {
+  auto cfg = testing::TestConfig(0.01);  // 10,000 micros
+  cfg.server.notice_secret = "0123456789abcdef-shared";
+  std::string lurl;
+  {
+    Server first(cfg, ctx_, testing::TestScorerFactory(), nullptr, clock_);
+    HttpReply r = first.Handle("POST", "/openrtb2/bid", Banner(1), "");
+    ASSERT_EQ(r.status, 200);
+    lurl = testing::NoticePath(nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0], "lurl");
+  }
+  Start(cfg);
+  while (server_->Handle("POST", "/openrtb2/bid", Banner(2), "").status == 200) {
+  }
+  const BudgetState full = State();
+  // A genuine loss URL of the previous run, replayed: it must not free the
+  // money this run's bids hold (it used to subtract its amount every time).
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(Get(lurl), 200);
+  EXPECT_EQ(State().reserved, full.reserved);
+  EXPECT_EQ(server_->Handle("POST", "/openrtb2/bid", Banner(3), "").status, 204);
+}
+
 TEST_F(Money, PricesAreRangeCheckedNeverBelowZeroOrAboveTheBid) {
   Start(testing::TestConfig());
   struct Case {
