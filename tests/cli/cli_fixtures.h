@@ -2,10 +2,16 @@
 // `adpilot ARGS` run under the LD_PRELOAD fault injector (fault_shim.c).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/wait.h>
@@ -51,6 +57,23 @@ inline std::vector<std::string> TempLeftovers(const std::string& dir) {
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
     if (it->path().filename().string().find(".tmp.") != std::string::npos) out.push_back(it->path().string());
   return out;
+}
+
+// Waits (up to 10 s) until no writer holds a leftover temp file under `dir`:
+// a process killed with its group may still be tearing down (and holding its
+// temp file's lock) when the command that started it has returned, and the
+// next write cleans only the temps of writers that are gone.
+inline void WaitForKilledWriters(const std::string& dir) {
+  for (const auto& f : TempLeftovers(dir)) {
+    for (int i = 0; i < 200; ++i) {
+      int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      ::close(fd);
+      if (free) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
 }
 
 }  // namespace adpilot::testing

@@ -234,6 +234,7 @@ TEST(FaultInjection, StepKilledMidOutputIsRerunNotReused) {
   auto r = RunWithFault(args, {"rename", run + "/p/a.valid.tsv", 0, "data split", "", true}, t.File("err"));
   EXPECT_EQ(r.exit_code, kKilled) << ReadFile(t.File("err"));
   EXPECT_EQ(Lines(run + "/p/a.train.tsv"), 500u);
+  testing::WaitForKilledWriters(run);
   // Back to config A: the split's outputs are B's now, so its old key must not
   // vouch for them (before: "cached", with a 500-line train part).
   WriteFileAtomic(t.File("p.toml"), Pipeline(t, 0.7));
