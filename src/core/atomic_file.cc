@@ -26,6 +26,18 @@ std::string DirOf(const std::string& path) {
   return dir.empty() ? "." : dir;
 }
 
+// A killed writer stays a zombie until its parent (or init, for an orphan)
+// reaps it, and kill(pid, 0) still succeeds on a zombie: read its state.
+bool ProcessGone(long pid) {
+  if (::kill(pid_t(pid), 0) != 0) return errno == ESRCH;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  size_t paren = line.rfind(')');  // the command name may hold spaces and ')'
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         (line[paren + 2] == 'Z' || line[paren + 2] == 'X');
+}
+
 // Parses "<pid>" or "<pid>.<n>" (the rest of a temp name after ".tmp.").
 bool ParseTempSuffix(const char* s, long& pid) {
   char* end = nullptr;
@@ -56,7 +68,7 @@ size_t RemoveStaleTempFiles(const std::string& path) {
       continue;
     // A pid that is alive in another process may be a reused one or a writer
     // of an older adpilot that takes no lock: leave its file alone.
-    if (pid != ::getpid() && !(::kill(pid_t(pid), 0) != 0 && errno == ESRCH)) continue;
+    if (pid != ::getpid() && !ProcessGone(pid)) continue;
     int fd = ::openat(::dirfd(d), name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     // A live writer (this process's included) holds its lock until it commits or aborts.

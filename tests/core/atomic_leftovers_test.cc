@@ -86,6 +86,38 @@ TEST(AtomicLeftovers, NextWriteRemovesTempsOfDeadWritersOnly) {
   EXPECT_EQ(RemoveStaleTempFiles(p), 1u);  // the lock is gone with its holder
 }
 
+// A writer killed with its group stays a zombie until it is reaped (by init,
+// for an orphan, whenever init gets to it), and kill(pid, 0) still succeeds on
+// a zombie: its temp is stale all the same (the flaky fault-injection rerun).
+TEST(AtomicLeftovers, TempOfAKilledWriterNotYetReapedIsRemoved) {
+  testing::TempDir d;
+  std::string p = d.File("m.bin");
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string tmp = p + fmt::format(".tmp.{}.0", getpid());
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
+    flock(fd, LOCK_EX);
+    char c = 1;
+    (void)!write(ready[1], &c, 1);
+    pause();
+    _exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  kill(pid, SIGKILL);
+  siginfo_t info{};
+  // Wait for the death without reaping: the child stays a zombie.
+  ASSERT_EQ(waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT), 0);
+  ASSERT_EQ(kill(pid, 0), 0);
+  EXPECT_EQ(RemoveStaleTempFiles(p), 1u);
+  waitpid(pid, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
+  EXPECT_EQ(Names(d.path()), std::set<std::string>{});
+}
+
 TEST(AtomicLeftovers, UnwritableDirectoryIsAnIOErrorNamingTheTarget) {
   try {
     WriteFileAtomic("/nonexistent-dir/adpilot/m.bin", "x");
