@@ -207,10 +207,11 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         b.h = c.creatives[cand.creative].h;
         b.adomain = c.adomain;
         b.cat = c.cat;
-        b.nurl = fmt::format("{}/v1/win?{}&price=${{AUCTION_PRICE}}", public_url_, signer_.Query("win", nf));
-        b.lurl = fmt::format("{}/v1/loss?{}&reason=${{AUCTION_LOSS}}", public_url_, signer_.Query("loss", nf));
+        const NoticeSigner::Queries q = signer_.Sign(nf);
+        b.nurl = fmt::format("{}/v1/win?{}&price=${{AUCTION_PRICE}}", public_url_, q.win);
+        b.lurl = fmt::format("{}/v1/loss?{}&reason=${{AUCTION_LOSS}}", public_url_, q.loss);
         b.adm = c.creatives[cand.creative].adm;
-        ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?{}", public_url_, signer_.Query("click", nf)));
+        ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?{}", public_url_, q.click));
         LogEvent(fmt::format("{}\tbid\t{}\t{}\t{}\t{}\t{}\t{:.6g}\t{}", now_s, req.id, bid_id, c.id, imp.id,
                              out_price, pctr, cur));
         bids.push_back(std::move(b));

@@ -26,7 +26,8 @@ namespace {
 
 // Each reservation is also a field "r:<token>" of the day's hash, so that a
 // call whose reply was lost (timeout) can be replayed safely: Reserve is a
-// no-op for a token already held, Settle/Release act only while it is held.
+// no-op for a token already held, Release acts only while it is held, and a
+// win is charged once per token (kWin).
 constexpr const char* kReserve = R"(
 if redis.call('HEXISTS', KEYS[1], 'r:' .. ARGV[3]) == 1 then return 1 end
 local b = tonumber(ARGV[2])
@@ -39,33 +40,14 @@ redis.call('HINCRBY', KEYS[1], 'reserved', amt)
 redis.call('EXPIRE', KEYS[1], 259200)
 return 1)";
 
-// The clearing price is clamped to the reservation, so spend never passes
-// what was reserved; -1 = no such reservation (already settled or released).
-// A win (KEYS[2] given) whose reservation Redis no longer holds although this
-// replica saw it confirmed (a restart that lost the last writes, a key past
-// its expiry) is still charged once, as kChargeLate would: the exchange bills it.
-constexpr const char* kSettle = R"(
-local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
-if res < 0 then
-  if not KEYS[2] then return -1 end
-  if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return -1 end
-  local amt = math.max(0, tonumber(ARGV[2]))
-  redis.call('HINCRBY', KEYS[1], 'spent', amt)
-  redis.call('EXPIRE', KEYS[1], 259200)
-  return amt
-end
-local act = math.max(0, math.min(tonumber(ARGV[2]), res))
-if KEYS[2] then redis.call('SET', KEYS[2], '1', 'EX', ARGV[3]) end
-redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'reserved', -res)
-redis.call('HINCRBY', KEYS[1], 'spent', act)
-return act)";
-
-// A win whose reservation is gone. KEYS[2] marks the token as charged until
-// its notices expire (for any replica, across restarts; kSettle sets it too),
-// so a duplicate is never charged twice; a reservation still held under it is settled as kSettle does.
-// Returns the amount charged, or -2 for a token already charged.
-constexpr const char* kChargeLate = R"(
+// A win, in time or late (Settle and ChargeLate alike). The reservation held
+// under the token is settled at min(price, reservation); when Redis holds
+// none (a loss or the TTL released it, a previous run made the bid, a
+// restart lost the last writes) the price is charged anyway, since the
+// exchange bills it. KEYS[2] marks the token as won until its notices expire,
+// for every replica and across restarts, so a repeated or replayed win is
+// never charged twice. Returns the amount charged, or -2 for a repeat.
+constexpr const char* kWin = R"(
 local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) == false then return -2 end
 local amt = math.max(0, tonumber(ARGV[2]))
@@ -78,11 +60,19 @@ redis.call('HINCRBY', KEYS[1], 'spent', amt)
 redis.call('EXPIRE', KEYS[1], 259200)
 return amt)";
 
+// A loss or timeout: frees the reservation held under the token, if any; -1
+// when none is (already settled or released).
+constexpr const char* kRelease = R"(
+local res = tonumber(redis.call('HGET', KEYS[1], 'r:' .. ARGV[1]) or '-1')
+if res < 0 then return -1 end
+redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'reserved', -res)
+return 0)";
+
 struct Op {
   std::string key, token;
-  int64_t actual;     // 0 for a release
-  bool late = false;  // a ChargeLate
-  bool release = false;
+  int64_t actual;        // the win's price; 0 for a release
+  bool release = false;  // a release (kRelease), else a win (kWin)
 };
 
 class RedisLedger : public BudgetLedger {
@@ -119,17 +109,17 @@ class RedisLedger : public BudgetLedger {
       // No reply: the script may still have run. Releasing the token (queued
       // until Redis answers) frees such a reservation and is a no-op otherwise.
       std::lock_guard lock(mu_);
-      pending_.push_back(Op{key, token, 0, false, true});
+      pending_.push_back(Op{key, token, 0, true});
       return false;
     }
     return r == 1;
   }
 
   void Settle(const std::string& campaign, int32_t day, int64_t, int64_t actual, const std::string& token) override {
-    Apply(Op{Key(campaign, day), token, std::max<int64_t>(0, actual), false, false});
+    Apply(Op{Key(campaign, day), token, std::max<int64_t>(0, actual), false});
   }
   void Release(const std::string& campaign, int32_t day, int64_t, const std::string& token) override {
-    Apply(Op{Key(campaign, day), token, 0, false, true});
+    Apply(Op{Key(campaign, day), token, 0, true});
   }
 
   bool ChargeLate(const std::string& campaign, int32_t day, int64_t micros, const std::string& token) override {
@@ -137,11 +127,10 @@ class RedisLedger : public BudgetLedger {
     std::string key = Key(campaign, day);
     std::string won = prefix_ + ":won:" + token;
     long long r = 0;
-    if (FlushPending() && Eval(kChargeLate, {key, won}, {token, std::to_string(micros), mark_ttl_}, &r))
-      return r != -2;
+    if (FlushPending() && Eval(kWin, {key, won}, {token, std::to_string(micros), mark_ttl_}, &r)) return r != -2;
     // Redis away: queued like a settlement (the token mark makes a replay safe).
     std::lock_guard lock(mu_);
-    pending_.push_back(Op{key, token, micros, true, false});
+    pending_.push_back(Op{key, token, micros, false});
     return true;
   }
 
@@ -194,10 +183,8 @@ class RedisLedger : public BudgetLedger {
 
   bool Run(const Op& op) {
     long long r = 0;
-    std::string won = prefix_ + ":won:" + op.token;
-    if (op.late) return Eval(kChargeLate, {op.key, won}, {op.token, std::to_string(op.actual), mark_ttl_}, &r);
-    if (!op.release) return Eval(kSettle, {op.key, won}, {op.token, std::to_string(op.actual), mark_ttl_}, &r);
-    return Eval(kSettle, {op.key}, {op.token, "0"}, &r);
+    if (op.release) return Eval(kRelease, {op.key}, {op.token}, &r);
+    return Eval(kWin, {op.key, prefix_ + ":won:" + op.token}, {op.token, std::to_string(op.actual), mark_ttl_}, &r);
   }
 
   // Replays queued settlements in order; false while Redis is still away.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adpilot/toml_file.h"
 #include "serve/toml_table.h"
 
 namespace adpilot {
@@ -128,7 +129,7 @@ bool CategoryBlocked(const std::string& cat, const std::vector<std::string>& bca
 }  // namespace
 
 std::vector<Campaign> LoadCampaigns(const std::string& path) {
-  toml::value root = serve::ParseTomlFile(path);
+  toml::value root = ParseTomlFile(path);
   std::vector<Campaign> out;
   if (!root.is_table() || !root.contains("campaign")) return out;
   const toml::value& arr = root.at("campaign");

@@ -109,11 +109,7 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
     LogEvent(fmt::format("{}\tloss\t-\t{}\t-\t-\t-\t-\talready_settled", now_s, bid));
     return Reply(404, "{\"error\":\"already settled, released or expired\"}");
   }
-  if (was == SlotState::kWon) {
-    metrics_.duplicate_wins.fetch_add(1, std::memory_order_relaxed);
-    LogEvent(fmt::format("{}\twin\t-\t{}\t{}\t-\t-\t-\tduplicate", now_s, bid, f.campaign));
-    return Reply(404, "{\"error\":\"already settled\"}");
-  }
+  if (was == SlotState::kWon) return DuplicateWin(f, now_s);
   if (was != SlotState::kLive) return HandleLateWin(f, query, now_s);
   const Campaign& c = res.state->campaigns[res.campaign];
   const char* how = "";
@@ -141,16 +137,19 @@ HttpReply ServeCore::HandleLateWin(const NoticeFields& f, std::string_view query
   const double rate = it == st->currency.end() ? 0.0 : it->second;
   const char* how = "";
   const int64_t actual = WinCharge(QueryParam(query, "price"), rate, f.max_micros, &how);
-  if (!ledger_->ChargeLate(f.campaign, f.day, actual, f.bid)) {
-    metrics_.duplicate_wins.fetch_add(1, std::memory_order_relaxed);
-    LogEvent(fmt::format("{}\twin\t-\t{}\t{}\t-\t-\t-\tduplicate", now_s, f.bid, f.campaign));
-    return Reply(404, "{\"error\":\"already settled\"}");
-  }
+  if (!ledger_->ChargeLate(f.campaign, f.day, actual, f.bid)) return DuplicateWin(f, now_s);
   metrics_.wins.fetch_add(1, std::memory_order_relaxed);
   metrics_.late_wins.fetch_add(1, std::memory_order_relaxed);
   LogEvent(fmt::format("{}\twin\t-\t{}\t{}\t-\t{}\t-\tlate_{}", now_s, f.bid, f.campaign, double(actual) / 1000.0,
                        how));
   return Reply(200, "{\"status\":\"settled_late\"}");
+}
+
+// A win already charged (known to its slot or to the ledger): nothing more.
+HttpReply ServeCore::DuplicateWin(const NoticeFields& f, int64_t now_s) {
+  metrics_.duplicate_wins.fetch_add(1, std::memory_order_relaxed);
+  LogEvent(fmt::format("{}\twin\t-\t{}\t{}\t-\t-\t-\tduplicate", now_s, f.bid, f.campaign));
+  return Reply(404, "{\"error\":\"already settled\"}");
 }
 
 void ServeCore::FinishImpression(Impression& imp, bool clicked) {

@@ -32,11 +32,22 @@ NoticeSigner::NoticeSigner(std::string secret) : secret_(std::move(secret)) {
   }
 }
 
-std::string NoticeSigner::Mac(std::string_view kind, const NoticeFields& f) const {
-  // Fields are joined with a byte no field may hold ('\n' is refused in ids),
-  // so two different field lists never sign the same message.
-  std::string msg = fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}", kind, f.bid, f.campaign, f.cur, f.day,
-                                f.max_micros, f.expires_s);
+namespace {
+
+// Values percent-encoded, so neither '&' nor '=' nor '\n' can occur inside
+// one: two different field lists never make the same string, and the string
+// is what the tag covers.
+std::string EncodedFields(const NoticeFields& f) {
+  return fmt::format("bid={}&c={}&cu={}&d={}&m={}&e={}", PercentEncode(f.bid), PercentEncode(f.campaign),
+                     PercentEncode(f.cur), f.day, f.max_micros, f.expires_s);
+}
+
+}  // namespace
+
+std::string NoticeSigner::Mac(std::string_view kind, std::string_view fields) const {
+  std::string msg;
+  msg.reserve(kind.size() + 1 + fields.size());
+  msg.append(kind).append("\n").append(fields);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!HMAC(EVP_sha256(), secret_.data(), int(secret_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
@@ -48,9 +59,9 @@ std::string NoticeSigner::Mac(std::string_view kind, const NoticeFields& f) cons
   return hex;
 }
 
-std::string NoticeSigner::Query(std::string_view kind, const NoticeFields& f) const {
-  return fmt::format("bid={}&c={}&cu={}&d={}&m={}&e={}&s={}", PercentEncode(f.bid), PercentEncode(f.campaign),
-                     PercentEncode(f.cur), f.day, f.max_micros, f.expires_s, Mac(kind, f));
+NoticeSigner::Queries NoticeSigner::Sign(const NoticeFields& f) const {
+  const std::string q = EncodedFields(f);
+  return {q + "&s=" + Mac("win", q), q + "&s=" + Mac("loss", q), q + "&s=" + Mac("click", q)};
 }
 
 namespace {
@@ -72,7 +83,7 @@ NoticeCheck NoticeSigner::Check(std::string_view kind, std::string_view query, i
       !FindQueryParam(query, "e", e) || !ParseInt(d, f.day) || !ParseInt(m, f.max_micros) ||
       !ParseInt(e, f.expires_s) || f.max_micros < 0)
     return NoticeCheck::kMalformed;
-  const std::string want = Mac(kind, f);
+  const std::string want = Mac(kind, EncodedFields(f));
   if (sig.size() != want.size() || CRYPTO_memcmp(sig.data(), want.data(), want.size()) != 0)
     return NoticeCheck::kBadSignature;
   // Checked after the signature, so an expiry cannot be forged later.

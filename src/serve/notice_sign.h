@@ -28,14 +28,19 @@ class NoticeSigner {
  public:
   // An empty secret draws a random one (notices then do not survive a restart).
   explicit NoticeSigner(std::string secret);
-  // "bid=...&c=...&cu=...&d=...&m=...&e=...&s=..." for a notice of `kind`
-  // ("win", "loss", "click").
-  std::string Query(std::string_view kind, const NoticeFields& f) const;
-  // Parses the fields out of a query and checks them against `kind` and now.
+  // The signed queries ("bid=...&c=...&cu=...&d=...&m=...&e=...&s=...") of a
+  // bid's three notices, which share one encoding of its fields.
+  struct Queries {
+    std::string win, loss, click;
+  };
+  Queries Sign(const NoticeFields& f) const;
+  // Parses the fields out of a query and checks them against `kind` ("win",
+  // "loss", "click") and now.
   NoticeCheck Check(std::string_view kind, std::string_view query, int64_t now_s, NoticeFields& out) const;
 
  private:
-  std::string Mac(std::string_view kind, const NoticeFields& f) const;
+  // The tag of `kind` over the encoded fields (the query less "&s=").
+  std::string Mac(std::string_view kind, std::string_view fields) const;
   std::string secret_;
 };
 

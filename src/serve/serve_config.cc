@@ -14,11 +14,6 @@
 
 namespace adpilot {
 
-namespace serve {
-// The core reader bounds the nesting depth before toml11 recurses.
-toml::value ParseTomlFile(const std::string& path) { return adpilot::ParseTomlFile(path); }
-}  // namespace serve
-
 void ServerOptions::Describe(OptionSet& o) {
   o.Add("host", &host, "address to bind (loopback unless you mean to expose it)");
   o.Add("port", &port, "TCP port; 0 picks a free one").Range(0, 65535);
@@ -77,7 +72,7 @@ const std::vector<std::string>& RequestFieldNames() {
 
 void LoadServeTables(const std::string& path, ServeConfig& cfg) {
   cfg.path = path;
-  toml::value root = serve::ParseTomlFile(path);
+  toml::value root = ParseTomlFile(path);
   if (!root.is_table()) Throw(ErrorCode::kInvalidArgument, "{}: expected a TOML table", path);
   static const std::set<std::string> known = {"server", "features", "currency", "campaign"};
   for (const auto& [k, v] : root.as_table())

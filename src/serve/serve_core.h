@@ -161,6 +161,7 @@ class ServeCore {
   // authorised, else the reply to send (401, or 429 while locked out).
   std::optional<HttpReply> Authorize(std::string_view authorization, const std::string& token);
   HttpReply HandleLateWin(const serve::NoticeFields& f, std::string_view query, int64_t now_s);
+  HttpReply DuplicateWin(const serve::NoticeFields& f, int64_t now_s);
   void SweepLoop();
   void Sweep(int64_t now_ms);
   void FinishImpression(serve::Impression& imp, bool clicked);

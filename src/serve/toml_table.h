@@ -102,7 +102,4 @@ class TomlTable {
   std::set<std::string> used_;
 };
 
-// Parses a TOML file; kNotFound / kInvalidArgument with the parser's message.
-toml::value ParseTomlFile(const std::string& path);
-
 }  // namespace adpilot::serve

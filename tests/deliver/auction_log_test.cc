@@ -4,6 +4,7 @@
 #include "adpilot/auction_log.h"
 #include "adpilot/error.h"
 #include "adpilot/reader.h"
+#include "auction_log_error.h"
 #include "common/test_util.h"
 
 namespace adpilot {
@@ -20,14 +21,7 @@ std::string Write(const TempDir& d, const std::string& name, const std::string& 
 // The error message of loading `text` as an rlb log (empty when it loads).
 std::string LoadError(const std::string& text) {
   TempDir d;
-  std::string p = Write(d, "bad.txt", text);
-  try {
-    LoadAuctionLog(p);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kBadInput) << e.what();
-    return e.what();
-  }
-  return "";
+  return testing::AuctionLogError(d.File("bad.txt"), text);
 }
 
 TEST(AuctionLog, FlatLayoutSpacesOrTabs) {

@@ -9,6 +9,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/reader.h"
+#include "auction_log_error.h"
 #include "common/test_util.h"
 
 namespace adpilot {
@@ -17,15 +18,7 @@ namespace {
 using testing::TempDir;
 
 std::string RlbError(const TempDir& d, const std::string& price) {
-  std::string p = d.File("p.rlb");
-  std::ofstream(p) << "0 5 0.1\n0 " << price << " 0.1\n";
-  try {
-    LoadAuctionLog(p);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kBadInput) << e.what();
-    return e.what();
-  }
-  return "";
+  return testing::AuctionLogError(d.File("p.rlb"), "0 5 0.1\n0 " + price + " 0.1\n");
 }
 
 TEST(PriceBounds, RlbRefusesHugeInfiniteAndNanPrices) {

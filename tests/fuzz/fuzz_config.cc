@@ -13,6 +13,7 @@
 #include "adpilot/options.h"
 #include "adpilot/reader.h"
 #include "adpilot/server.h"
+#include "fuzz_hash.h"
 #include "fuzz_util.h"
 
 using namespace adpilot;
@@ -55,16 +56,7 @@ void CsvSchema(const std::string& path) {
   o.format = "csv";
   o.schema_path = path;
   auto r = OpenReader(csv, o);
-  FeatureConfig fc;
-  fc.bits = 12;
-  FeatureHasher h(fc, r->schema());
-  RawRecord rec;
-  Example ex;
-  while (r->Next(rec)) {
-    h.Hash(rec, ex);
-    for (const auto& f : ex.features)
-      if (f.index >= (1u << 12) || f.field >= uint32_t(h.num_fields())) __builtin_trap();
-  }
+  fuzz::HashEveryRow(*r);
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "adpilot/features.h"
 #include "adpilot/reader.h"
+#include "fuzz_hash.h"
 #include "fuzz_util.h"
 
 using namespace adpilot;
@@ -29,16 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.pseudonymize_key = "fuzz";
   fuzz::Refusable([&] {
     auto r = OpenReader(input, o);
-    FeatureConfig fc;
-    fc.bits = 12;
-    FeatureHasher h(fc, r->schema());
-    RawRecord rec;
-    Example ex;
-    while (r->Next(rec)) {
-      h.Hash(rec, ex);
-      for (const auto& f : ex.features)
-        if (f.index >= (1u << 12) || f.field >= uint32_t(h.num_fields())) __builtin_trap();
-    }
+    fuzz::HashEveryRow(*r);
   });
   return 0;
 }
