@@ -106,6 +106,11 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
 // adstock x (normalised weights), so this is the spend range the curve was fitted on.
 void ObservedSpendRange(const MmmModel& m, double q, int max_draws, std::vector<double>& lo, std::vector<double>& hi);
 void to_json(nlohmann::json& j, const Allocation& a);
+// An allocation read back from that JSON (what `mmm allocate` returns and
+// writes with --out), so a later stage reads the struct, not the text. Each
+// channel needs name, spend and current; the rest is optional. kBadInput naming
+// `origin` when it is not an allocation.
+Allocation AllocationFromJson(const nlohmann::json& j, const std::string& origin);
 
 // Parses "a=lo:hi,b=0.5x:2x" (x = relative to current spend; empty side = no bound).
 std::map<std::string, Bound> ParseBounds(const std::string& text);

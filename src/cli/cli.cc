@@ -20,6 +20,7 @@ Context MakeContext(const Globals& g) {
   ctx.seed = g.seed;
   if (g.quiet) {
     ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::null_sink_mt>());
+    ctx.logger->set_level(spdlog::level::off);
   } else {
     ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     ctx.logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
@@ -35,15 +36,24 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
                     (set.section().empty() ? std::string("top level") : "table [" + set.section() + "]") +
                     "); flags override it")->check(CLI::ExistingFile);
   for (auto& e : set.entries()) {
-    std::string flag = e.key;
-    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::string names = e.positional ? e.key : OptionSet::FlagName(e.key);
+    for (const auto& a : e.aliases) names += "," + OptionSet::FlagName(a);
     std::string help = e.help + " (default: " + (e.default_text.empty() ? "\"\"" : e.default_text) + ")";
     CLI::Option* opt;
     if (std::holds_alternative<bool*>(e.target)) {
-      opt = cmd->add_flag("--" + flag + "{true}", values_[e.key], help);
-      opt->expected(0, 1);
+      std::string with_value;
+      for (size_t p = 0, q; p <= names.size(); p = q + 1) {
+        q = names.find(',', p);
+        if (q == std::string::npos) q = names.size();
+        with_value += (with_value.empty() ? "" : ",") + names.substr(p, q - p) + "{true}";
+      }
+      opt = cmd->add_flag(with_value, values_[e.key], help);
+      opt->expected(0, 1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+    } else if (std::holds_alternative<std::vector<std::string>*>(e.target)) {
+      opt = cmd->add_option(names, values_[e.key], help);  // repeatable: --metric a --metric b
     } else {
-      opt = cmd->add_option("--" + flag, values_[e.key], help);
+      opt = cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(
+          CLI::MultiOptionPolicy::Throw);
     }
     flags_[e.key] = opt;
   }
@@ -52,11 +62,11 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
 void BoundOptions::Resolve() {
   if (!config_.empty()) set_.LoadTomlFile(config_);
   for (auto& [key, opt] : flags_) {
-    if (opt->count() > 0) {
-      std::string flag = key;
-      std::replace(flag.begin(), flag.end(), '_', '-');
-      set_.SetFromString(key, values_[key], "--" + flag);
-    }
+    if (opt->count() == 0) continue;
+    const auto& v = values_[key];
+    std::string text;
+    for (const auto& item : v) text += (text.empty() ? "" : ",") + item;
+    set_.SetFromString(key, text, OptionSet::FlagName(key));
   }
   set_.Validate();
 }

@@ -30,7 +30,8 @@ struct Globals {
 // lines otherwise, nothing under --quiet.
 Context MakeContext(const Globals& g);
 
-// Binds every option of `set` as a --flag of `cmd`, plus --config FILE.
+// Binds every option of `set` as a --flag of `cmd` (positionals by position,
+// aliases as more names), plus --config FILE.
 // Call Resolve() inside the command's callback: defaults < config file < flags.
 class BoundOptions {
  public:
@@ -40,10 +41,19 @@ class BoundOptions {
 
  private:
   OptionSet& set_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::map<std::string, CLI::Option*> flags_;
   std::string config_;
 };
+
+// Every library command (adpilot/command.h) as a subcommand: flags and
+// --config from its OptionSet, --json, and its text printer when it has one.
+void InstallLibraryCommands(CLI::App& app, Globals& g);
+
+// Prints a library command's result as text (without --json). `options` holds
+// the command's option values; a command with no printer prints its JSON.
+using Printer = std::function<void(const nlohmann::json& result, const nlohmann::json& options)>;
+bool RegisterPrinter(const std::string& command, Printer printer);
 
 // Prints exactly one JSON object on stdout.
 void PrintJson(const nlohmann::json& j);
@@ -53,6 +63,10 @@ bool RegisterCommand(int order, Installer installer);
 const std::vector<std::pair<int, Installer>>& Commands();
 
 }  // namespace adpilot::cli
+
+#define ADPILOT_CLI_PRINTER(command, printer)                              \
+  [[maybe_unused]] static const bool ADP_CONCAT(adp_cli_printer_, __LINE__) = \
+      ::adpilot::cli::RegisterPrinter(command, printer)
 
 #define ADPILOT_CLI_COMMAND(order, installer)                                  \
   [[maybe_unused]] static const bool ADP_CONCAT(adp_cli_cmd_, __LINE__) =      \

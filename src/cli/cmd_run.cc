@@ -6,9 +6,8 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "adpilot/pipeline.h"
 #include "cli/cli.h"
-#include "cli/run_pipeline.h"
-#include "cli/run_report.h"
 
 namespace adpilot::cli {
 namespace {
@@ -28,6 +27,7 @@ void InstallRun(CLI::App& app, Globals& g) {
   run->callback([a, &g] {
     namespace fs = std::filesystem;
     fs::create_directories(a->out);
+    using namespace run;
     Pipeline p = LoadPipeline(a->config, a->out);
     std::string exe = fs::read_symlink("/proc/self/exe").string();
     auto t0 = std::chrono::steady_clock::now();
@@ -35,7 +35,7 @@ void InstallRun(CLI::App& app, Globals& g) {
     std::string failure;
     ErrorCode failure_code = ErrorCode::kInternal;
     try {
-      RunPipeline(p, exe, a->out, a->force, g.quiet, results);
+      RunPipeline(p, MakeContext(g), exe, a->out, a->force, results);
     } catch (const Error& e) {
       failure = e.what();
       failure_code = e.code();

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet,-q", g.quiet, "no progress or log output on stderr");
   app.add_flag("--verbose,-v", g.verbose, "debug logging on stderr");
   for (const auto& [order, install] : cli::Commands()) install(app, g);
+  cli::InstallLibraryCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

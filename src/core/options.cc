@@ -1,5 +1,6 @@
 #include "adpilot/options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -89,10 +90,53 @@ OptionSet& OptionSet::Choices(std::vector<std::string> choices) {
   return *this;
 }
 
+OptionSet& OptionSet::Required() {
+  entries_.back().required = true;
+  return *this;
+}
+
+OptionSet& OptionSet::Positional() {
+  entries_.back().positional = true;
+  return *this;
+}
+
+OptionSet& OptionSet::Output() {
+  entries_.back().io = Entry::Io::kOutput;
+  return *this;
+}
+
+OptionSet& OptionSet::OutputDir() {
+  entries_.back().io = Entry::Io::kOutputDir;
+  return *this;
+}
+
+OptionSet& OptionSet::Alias(std::string key) {
+  entries_.back().aliases.push_back(std::move(key));
+  return *this;
+}
+
+std::string OptionSet::FlagName(const std::string& key) {
+  std::string flag = "--" + key;
+  for (auto& c : flag)
+    if (c == '_') c = '-';
+  return flag;
+}
+
 OptionSet::Entry* OptionSet::Find(const std::string& key) {
   for (auto& e : entries_)
     if (e.key == key) return &e;
+  for (auto& e : entries_)
+    for (const auto& a : e.aliases)
+      if (a == key) return &e;
   return nullptr;
+}
+
+void OptionSet::MarkSet(const std::string& key) {
+  if (const Entry* e = Find(key)) set_keys_.push_back(e->key);
+}
+
+bool OptionSet::IsSet(const std::string& key) const {
+  return std::find(set_keys_.begin(), set_keys_.end(), key) != set_keys_.end();
 }
 
 std::string OptionSet::ValueText(const Entry& e) {
@@ -116,6 +160,7 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
     Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}{}'; valid keys: {}", origin,
           section_.empty() ? "" : section_ + ".", key, valid);
   }
+  set_keys_.push_back(e->key);
   std::visit(Overload{[&](bool* v) {
                         if (value == "true" || value == "1" || value.empty()) *v = true;
                         else if (value == "false" || value == "0") *v = false;
@@ -131,10 +176,70 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
   // Check this one option now so the error names where the bad value came from.
   OptionSet one(section_);
   one.entries_.push_back(*e);
+  one.entries_.back().required = false;
   try {
     one.Validate();
   } catch (const Error& err) {
     Throw(ErrorCode::kInvalidArgument, "{}: {}", origin, err.what());
+  }
+}
+
+void OptionSet::SetFromJson(const std::string& key, const nlohmann::json& v, const std::string& origin) {
+  Entry* e = Find(key);
+  if (v.is_string() || !e) return SetFromString(key, v.is_string() ? v.get<std::string>() : v.dump(), origin);
+  bool integral = std::holds_alternative<int*>(e->target) || std::holds_alternative<int64_t*>(e->target) ||
+                  std::holds_alternative<uint64_t*>(e->target);
+  if (v.is_number_float() && integral)
+    Throw(ErrorCode::kInvalidArgument, "{}: option '{}': {} is not an integer", origin, key, v.dump());
+  if (v.is_array()) {
+    std::string text;
+    for (const auto& item : v) text += (text.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+    return SetFromString(key, text, origin);
+  }
+  if (v.is_boolean() != std::holds_alternative<bool*>(e->target) || !(v.is_boolean() || v.is_number()))
+    Throw(ErrorCode::kInvalidArgument, "{}: option '{}' must be {}", origin, key, TypeName(e->target));
+  // Through text, so the bounds are checked where the value came from.
+  SetFromString(key, v.is_number_float() ? fmt::format("{}", v.get<double>()) : v.dump(), origin);
+}
+
+void OptionSet::ParseArgs(const std::vector<std::string>& args, const std::string& origin) {
+  size_t next_positional = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      std::string name = a.substr(2), value;
+      size_t eq = name.find('=');
+      bool inline_value = eq != std::string::npos;
+      if (inline_value) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+      }
+      std::string key = name;
+      std::replace(key.begin(), key.end(), '-', '_');
+      Entry* e = Find(key);
+      if (!e || e->positional)
+        Throw(ErrorCode::kInvalidArgument, "{}: unknown option --{}", origin, name);
+      if (!inline_value) {
+        if (std::holds_alternative<bool*>(e->target)) {
+          value = "true";
+        } else {
+          if (i + 1 >= args.size())
+            Throw(ErrorCode::kInvalidArgument, "{}: option --{} needs a value", origin, name);
+          value = args[++i];
+        }
+      }
+      // A repeated list flag adds to the list (--metric a --metric b).
+      if (auto* list = std::get_if<std::vector<std::string>*>(&e->target); list && IsSet(e->key) && !(*list)->empty())
+        value = fmt::format("{},{}", fmt::join(**list, ","), value);
+      SetFromString(e->key, value, origin + " " + FlagName(e->key));
+      continue;
+    }
+    Entry* pos = nullptr;
+    for (size_t n = 0, seen = 0; n < entries_.size() && !pos; ++n)
+      if (entries_[n].positional && seen++ == next_positional) pos = &entries_[n];
+    if (!pos) Throw(ErrorCode::kInvalidArgument, "{}: unexpected argument '{}'", origin, a);
+    ++next_positional;
+    SetFromString(pos->key, a, origin);
   }
 }
 
@@ -176,6 +281,8 @@ void OptionSet::LoadTomlFile(const std::string& path) {
 
 void OptionSet::Validate() const {
   for (const auto& e : entries_) {
+    if (e.required && !IsSet(e.key))
+      Throw(ErrorCode::kInvalidArgument, "{} is required", e.positional ? e.key : FlagName(e.key));
     std::optional<double> num = std::visit(
         Overload{[](int* v) -> std::optional<double> { return double(*v); },
                  [](int64_t* v) -> std::optional<double> { return double(*v); },
@@ -222,9 +329,7 @@ void OptionSet::FromJson(const nlohmann::json& j, const std::string& origin) {
 std::string OptionSet::HelpText() const {
   std::string out;
   for (const auto& e : entries_) {
-    std::string flag = e.key;
-    for (auto& c : flag) if (c == '_') c = '-';
-    out += fmt::format("  --{:<22} {:<6} {} (default: {})", flag, TypeName(e.target), e.help,
+    out += fmt::format("  {:<24} {:<6} {} (default: {})", FlagName(e.key), TypeName(e.target), e.help,
                        e.default_text.empty() ? "\"\"" : e.default_text);
     if (e.lo || e.hi)
       out += fmt::format(" [{}, {}]", e.lo ? fmt::format("{}", *e.lo) : "-inf",

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adpilot/allocator.h"
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "deliver/tuning.h"
@@ -96,21 +97,18 @@ std::vector<BudgetPeriod> BudgetPeriods(const AuctionLog& log, const ReplayConfi
 
 double BudgetScaleFromAllocation(const std::string& path, const std::string& channel) {
   auto j = nlohmann::json::parse(ReadFile(path), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("channels") || !j["channels"].is_array())
-    Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", path);
-  std::string names;
-  for (const auto& c : j["channels"]) {
-    const std::string name = c.value("name", "");
-    names += (names.empty() ? "" : ", ") + name;
-    if (name != channel) continue;
-    const double spend = c.value("spend", -1.0), current = c.value("current", 0.0);
+  if (j.is_discarded()) Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", path);
+  mmm::Allocation al = mmm::AllocationFromJson(j, path);
+  for (size_t c = 0; c < al.channels.size(); ++c) {
+    if (al.channels[c] != channel) continue;
+    const double spend = al.spend[c], current = al.current[c];
     if (!(current > 0))
       Throw(ErrorCode::kBadInput, "{}: channel '{}': current spend {} must be > 0 to scale a budget", path, channel,
             current);
     if (!(spend >= 0)) Throw(ErrorCode::kBadInput, "{}: channel '{}': allocated spend {} must be >= 0", path, channel, spend);
     return spend / current;
   }
-  Throw(ErrorCode::kInvalidArgument, "{}: no channel '{}'; valid: {}", path, channel, names);
+  Throw(ErrorCode::kInvalidArgument, "{}: no channel '{}'; valid: {}", path, channel, fmt::join(al.channels, ", "));
 }
 
 BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adpilot/allocator.h"
+#include "adpilot/error.h"
 
 namespace adpilot::mmm {
 
@@ -67,6 +68,48 @@ void to_json(nlohmann::json& j, const Allocation& a) {
        {"bounds_active", active},
        {"method", a.method},
        {"seconds", a.seconds}};
+}
+
+Allocation AllocationFromJson(const nlohmann::json& j, const std::string& origin) {
+  using nlohmann::json;
+  if (!j.is_object() || !j.contains("channels") || !j["channels"].is_array())
+    Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", origin);
+  // A number, or NaN for null (a non-finite value written as JSON).
+  auto num = [&](const json& o, const char* key, double dflt, bool required) {
+    if (!o.contains(key)) {
+      if (required) Throw(ErrorCode::kBadInput, "{}: allocation channel without '{}'", origin, key);
+      return dflt;
+    }
+    const json& v = o[key];
+    if (v.is_null()) return std::nan("");
+    if (!v.is_number()) Throw(ErrorCode::kBadInput, "{}: allocation '{}' must be a number", origin, key);
+    return v.get<double>();
+  };
+  Allocation a;
+  for (const auto& c : j["channels"]) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string())
+      Throw(ErrorCode::kBadInput, "{}: allocation channel without a 'name'", origin);
+    a.channels.push_back(c["name"].get<std::string>());
+    a.spend.push_back(num(c, "spend", 0, true));
+    a.current.push_back(num(c, "current", 0, true));
+    a.kpi.push_back(num(c, "kpi", 0, false));
+    a.marginal_roas.push_back(num(c, "marginal_roas", 0, false));
+    a.lo.push_back(num(c, "lo", 0, false));
+    a.hi.push_back(num(c, "hi", std::nan(""), false));
+    a.at_bound.push_back(c.contains("at_bound") && c["at_bound"].is_boolean() && c["at_bound"].get<bool>());
+    a.bound_source.push_back(c.contains("bound") && c["bound"].is_string() ? c["bound"].get<std::string>() : "none");
+  }
+  a.budget = num(j, "budget", 0, false);
+  a.periods = int(num(j, "periods", 0, false));
+  a.expected_kpi = num(j, "expected_kpi", 0, false);
+  a.current_kpi = num(j, "current_kpi", 0, false);
+  a.uplift = num(j, "uplift", 0, false);
+  a.uplift_low = num(j, "uplift_low", 0, false);
+  a.uplift_high = num(j, "uplift_high", 0, false);
+  a.risk_aversion = num(j, "risk_aversion", 0, false);
+  a.seconds = num(j, "seconds", 0, false);
+  if (j.contains("method") && j["method"].is_string()) a.method = j["method"].get<std::string>();
+  return a;
 }
 
 }  // namespace adpilot::mmm

@@ -110,5 +110,78 @@ TEST(Options, JsonRoundTrip) {
   EXPECT_EQ(b.model, "ffm");
 }
 
+// The command-line form `adpilot run` parses in process: flags, =values,
+// bare bools, repeated lists, positionals, aliases; and what it refuses.
+TEST(Options, ParseArgsLikeTheCommandLine) {
+  struct Cmd {
+    std::string file, out;
+    int bits = 20;
+    double rate = 0.1;
+    bool dry = false;
+    std::vector<std::string> metric;
+  } c;
+  OptionSet o;
+  o.Add("file", &c.file, "input").Positional().Required();
+  o.Add("bits", &c.bits, "hash bits").Range(1, 30);
+  o.Add("learning_rate", &c.rate, "step size").Min(0).Alias("eta");
+  o.Add("dry_run", &c.dry, "do nothing");
+  o.Add("metric", &c.metric, "metrics");
+  o.Add("out", &c.out, "output").Output();
+  o.ParseArgs({"in.tsv", "--bits", "18", "--eta=0.5", "--dry-run", "--metric", "a", "--metric", "b,c", "--out", "o"},
+              "step 'x'");
+  o.Validate();
+  EXPECT_EQ(c.file, "in.tsv");
+  EXPECT_EQ(c.bits, 18);
+  EXPECT_DOUBLE_EQ(c.rate, 0.5);
+  EXPECT_TRUE(c.dry);
+  EXPECT_EQ(c.metric, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(OptionSet::FlagName("learning_rate"), "--learning-rate");
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"in", "--nope", "1"}, {"in", "--bits"}, {"in", "--bits", "31"}, {"in", "extra", "--bits", "2"}}) {
+    Cmd d;
+    OptionSet p;
+    p.Add("file", &d.file, "input").Positional();
+    p.Add("bits", &d.bits, "hash bits").Range(1, 30);
+    try {
+      p.ParseArgs(bad, "step 'x'");
+      FAIL() << bad[1];
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("step 'x'"), std::string::npos) << e.what();
+    }
+  }
+  // A required option not given is an error naming its flag.
+  Cmd r;
+  OptionSet q;
+  q.Add("out", &r.out, "output").Required();
+  try {
+    q.Validate();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--out is required"), std::string::npos) << e.what();
+  }
+}
+
+// Typed values of a run step: numbers must fit the type; strings parse as flags do.
+TEST(Options, SetFromJsonKeepsTypes) {
+  Demo d;
+  OptionSet o;
+  d.Describe(o);
+  o.SetFromJson("bits", 18, "s");
+  o.SetFromJson("lr", 0.25, "s");
+  o.SetFromJson("verbose", true, "s");
+  o.SetFromJson("cross", nlohmann::json::array({"C1xC2", "C3xC4"}), "s");
+  o.SetFromJson("lr", "1/4", "s");
+  EXPECT_EQ(d.bits, 18);
+  EXPECT_DOUBLE_EQ(d.lr, 0.25);
+  EXPECT_TRUE(d.verbose);
+  EXPECT_EQ(d.cross.size(), 2u);
+  EXPECT_THROW(o.SetFromJson("bits", 18.5, "s"), Error);
+  EXPECT_THROW(o.SetFromJson("bits", 99, "s"), Error);
+  EXPECT_THROW(o.SetFromJson("verbose", 1, "s"), Error);
+  EXPECT_THROW(o.SetFromJson("lr", true, "s"), Error);
+  EXPECT_THROW(o.SetFromJson("nope", 1, "s"), Error);
+}
+
 }  // namespace
 }  // namespace adpilot

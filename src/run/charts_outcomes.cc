@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/run_chart_spec.h"
+#include "run/chart_spec.h"
 
-namespace adpilot::cli::charts {
+namespace adpilot::run::charts {
 
 void DeliverCharts(Report& r, const std::vector<const StepResult*>& steps) {
   for (const auto* s : steps) {
@@ -266,4 +266,4 @@ void ProfileCharts(Report& r, const std::vector<const StepResult*>& steps) {
 }
 
 
-}  // namespace adpilot::cli::charts
+}  // namespace adpilot::run::charts

@@ -1,4 +1,4 @@
-#include "cli/run_charts.h"
+#include "run/charts.h"
 
 // Report sections of the data-side stages: the world, the data, the models, the marketing mix.
 #include <algorithm>
@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/run_chart_spec.h"
+#include "run/chart_spec.h"
 
-namespace adpilot::cli::charts {
+namespace adpilot::run::charts {
 
 void GenCharts(Report& r, const std::vector<const StepResult*>& steps) {
   for (const auto* s : steps) {
@@ -241,9 +241,9 @@ void ScheduleCharts(Report& r, const std::vector<const StepResult*>& steps, cons
 }
 
 
-}  // namespace adpilot::cli::charts
+}  // namespace adpilot::run::charts
 
-namespace adpilot::cli {
+namespace adpilot::run {
 
 void AddStageCharts(Report& r, const std::string& stage, const std::vector<const StepResult*>& steps,
                     const ChartContext& cc) {
@@ -257,4 +257,4 @@ void AddStageCharts(Report& r, const std::string& stage, const std::vector<const
   else if (stage == "profile") ProfileCharts(r, steps);
 }
 
-}  // namespace adpilot::cli
+}  // namespace adpilot::run

@@ -1,11 +1,11 @@
-#include "cli/run_chart_spec.h"
+#include "run/chart_spec.h"
 
 #include <cstdlib>
 
 #include "adpilot/error.h"
 #include "adpilot/table.h"
 
-namespace adpilot::cli::charts {
+namespace adpilot::run::charts {
 
 json Enc(const std::string& field, const std::string& type, const std::string& title) {
   return {{"field", field}, {"type", type}, {"title", title}};
@@ -61,4 +61,4 @@ json ReadCsv(const std::string& path, size_t max_rows) {
   return rows;
 }
 
-}  // namespace adpilot::cli::charts
+}  // namespace adpilot::run::charts

@@ -1,4 +1,4 @@
-#include "cli/run_report.h"
+#include "adpilot/pipeline.h"
 
 #include <filesystem>
 
@@ -6,9 +6,9 @@
 
 #include "adpilot/error.h"
 #include "adpilot/report.h"
-#include "cli/run_charts.h"
+#include "run/charts.h"
 
-namespace adpilot::cli {
+namespace adpilot::run {
 
 namespace {
 
@@ -85,4 +85,4 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
   return out;
 }
 
-}  // namespace adpilot::cli
+}  // namespace adpilot::run

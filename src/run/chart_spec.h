@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/run_charts.h"
+#include "run/charts.h"
 
-namespace adpilot::cli::charts {
+namespace adpilot::run::charts {
 
 using nlohmann::json;
 
@@ -35,4 +35,4 @@ void DeliverCharts(Report& r, const Steps& steps);
 void EvaluateCharts(Report& r, const Steps& steps, const ChartContext& cc);
 void ProfileCharts(Report& r, const Steps& steps);
 
-}  // namespace adpilot::cli::charts
+}  // namespace adpilot::run::charts

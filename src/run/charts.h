@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "adpilot/report.h"
-#include "cli/run_pipeline.h"
+#include "adpilot/pipeline.h"
 
-namespace adpilot::cli {
+namespace adpilot::run {
 
 struct ChartContext {
   std::string run_dir;
@@ -24,4 +24,4 @@ struct ChartContext {
 void AddStageCharts(Report& r, const std::string& stage, const std::vector<const StepResult*>& steps,
                     const ChartContext& cc);
 
-}  // namespace adpilot::cli
+}  // namespace adpilot::run
