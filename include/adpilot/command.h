@@ -26,6 +26,9 @@ class Command {
   // Does the work with the options as set; files it writes are written
   // atomically. Errors are thrown (adpilot::Error), never printed.
   virtual nlohmann::json Run(const Context& ctx) = 0;
+  // The TOML table --config reads this command's options from ("" = the top
+  // level), e.g. "encoder" for the profile commands (docs/profile.md).
+  virtual std::string config_section() const { return ""; }
 
   // The --config file the options were read from ("" if none): commands whose
   // config has tables beyond their options (mmm's [channel.NAME]) read it.

@@ -52,6 +52,7 @@ void InstallLibraryCommands(CLI::App& app, Globals& g) {
     };
     auto b = std::make_shared<Bound>();
     b->command = spec->make();
+    b->set = OptionSet(b->command->config_section());
     b->command->Describe(b->set);
     CLI::App* cmd = SubcommandFor(app, spec->name, spec->help);
     b->bound = std::make_unique<BoundOptions>(cmd, b->set);

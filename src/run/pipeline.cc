@@ -385,6 +385,7 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
     return p;
   }
   p.command = p.spec->make();
+  p.set = OptionSet(p.command->config_section());
   p.command->Describe(p.set);
   SetOptions(step, rest, done, p, origin);
   // The key covers the command, every option's value and the content of every
