@@ -37,7 +37,8 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
                     "); flags override it")->check(CLI::ExistingFile);
   for (auto& e : set.entries()) {
     std::string names = e.positional ? e.key : OptionSet::FlagName(e.key);
-    for (const auto& a : e.aliases) names += "," + OptionSet::FlagName(a);
+    // A one-letter alias is a short flag: Alias("n") is -n.
+    for (const auto& a : e.aliases) names += "," + (a.size() == 1 ? "-" + a : OptionSet::FlagName(a));
     std::string help = e.help + " (default: " + (e.default_text.empty() ? "\"\"" : e.default_text) + ")";
     CLI::Option* opt;
     if (std::holds_alternative<bool*>(e.target)) {

@@ -205,7 +205,12 @@ void OptionSet::SetFromJson(const std::string& key, const nlohmann::json& v, con
 void OptionSet::ParseArgs(const std::vector<std::string>& args, const std::string& origin) {
   size_t next_positional = 0;
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
+    std::string a = args[i];
+    // A one-letter alias is a short flag: Alias("n") is -n.
+    if (a.size() == 2 && a[0] == '-' && a[1] != '-')
+      for (const auto& e : entries_)
+        for (const auto& alias : e.aliases)
+          if (alias.size() == 1 && alias[0] == a[1]) a = FlagName(e.key);
     if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
       std::string name = a.substr(2), value;
       size_t eq = name.find('=');
