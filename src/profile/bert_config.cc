@@ -101,7 +101,8 @@ nlohmann::json BertConfig::ToJson() const {
 }
 
 void EncoderOptions::Describe(OptionSet& o) {
-  o.Add("pooling", &pooling, "mean | cls | sif (default: the model's sentence-transformers config, else mean)");
+  o.Add("pooling", &pooling, "mean | cls | sif (default: the model's sentence-transformers config, else mean)")
+      .Choices({"", "mean", "cls", "sif"});
   o.Add("sif_a", &sif_a, "sif pooling: token weight a / (a + p(token))").Range(1e-8, 1);
   o.Add("normalize", &normalize, "L2-normalise each vector");
   o.Add("max_len", &max_len, "tokens per text, [CLS] and [SEP] included").Range(2, 4096);
