@@ -1,6 +1,7 @@
 #include "adpilot/options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -162,8 +163,15 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
   }
   set_keys_.push_back(e->key);
   std::visit(Overload{[&](bool* v) {
-                        if (value == "true" || value == "1" || value.empty()) *v = true;
-                        else if (value == "false" || value == "0") *v = false;
+                        // The words CLI11 took for a bool option ("--baseline no") as well.
+                        std::string w = value;
+                        for (auto& c : w) c = char(std::tolower(static_cast<unsigned char>(c)));
+                        if (w == "true" || w == "1" || w.empty() || w == "yes" || w == "on" || w == "enable" ||
+                            w == "t" || w == "y" || w == "+")
+                          *v = true;
+                        else if (w == "false" || w == "0" || w == "no" || w == "off" || w == "disable" || w == "f" ||
+                                 w == "n" || w == "-")
+                          *v = false;
                         else Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not true/false", origin, key, value);
                       },
                       [&](int* v) { *v = ParseInt<int>(value, key, origin); },
