@@ -51,14 +51,17 @@ TEST(Commands, EveryOptionHasHelpADefaultBoundsAndAConfigKey) {
     // Each option's default, written as TOML, is accepted by --config and
     // reads back as the same value.
     nlohmann::json defaults = set.ToJson();
-    std::string toml;
+    // Under the command's own table when it has one (Command::config_section).
+    std::string section = cmd->config_section();
+    std::string toml = section.empty() ? "" : "[" + section + "]\n";
     for (auto it = defaults.begin(); it != defaults.end(); ++it) toml += it.key() + " = " + TomlValue(*it) + "\n";
     std::ofstream(tmp.File("c.toml")) << toml;
     auto again = spec->make();
-    OptionSet loaded;
+    OptionSet loaded(again->config_section());
     again->Describe(loaded);
     EXPECT_NO_THROW(loaded.LoadTomlFile(tmp.File("c.toml"))) << toml;
     EXPECT_EQ(loaded.ToJson(), defaults);
+    for (const auto& e : loaded.entries()) EXPECT_TRUE(loaded.IsSet(e.key)) << e.key << " was not read from " << toml;
   }
 }
 
