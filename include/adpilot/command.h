@@ -35,8 +35,16 @@ class Command {
   void set_config_path(std::string path) { config_path_ = std::move(path); }
   const std::string& config_path() const { return config_path_; }
 
+  // Whether option `key` was given (a flag, --config or a step's option)
+  // rather than left at its default: for commands whose defaults come from
+  // elsewhere unless given (gen world's --scale, train's --init model). The
+  // binders record it from the OptionSet before Run.
+  void set_given(const OptionSet& set);
+  bool given(const std::string& key) const;
+
  private:
   std::string config_path_;
+  std::vector<std::string> given_;
 };
 
 struct CommandSpec {

@@ -56,6 +56,10 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
       opt = cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(
           CLI::MultiOptionPolicy::Throw);
     }
+    // A required positional is required on the command line too: CLI11 then
+    // keeps it from being taken as the value of a bool flag before it
+    // (`data split --header FILE`).
+    if (e.positional && e.required) opt->required();
     flags_[e.key] = opt;
   }
 }

@@ -61,6 +61,7 @@ void InstallLibraryCommands(CLI::App& app, Globals& g) {
     cmd->callback([b, &g, name] {
       b->bound->Resolve();
       b->command->set_config_path(b->bound->config_path());
+      b->command->set_given(b->set);
       Context ctx = MakeContext(g);
       nlohmann::json result = b->command->Run(ctx);
       auto it = Printers().find(name);

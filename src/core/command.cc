@@ -21,6 +21,16 @@ std::map<std::string, std::string>& Groups() {
 
 }  // namespace
 
+void Command::set_given(const OptionSet& set) {
+  given_.clear();
+  for (const auto& e : set.entries())
+    if (set.IsSet(e.key)) given_.push_back(e.key);
+}
+
+bool Command::given(const std::string& key) const {
+  return std::find(given_.begin(), given_.end(), key) != given_.end();
+}
+
 bool RegisterCommand(CommandSpec spec) {
   std::string name = spec.name;
   Specs()[name] = std::move(spec);

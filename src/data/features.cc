@@ -21,7 +21,7 @@ void FeatureConfig::Describe(OptionSet& o) {
   o.Add("quantile_sample", &quantile_sample, "rows the quantile edges are fitted on").Min(1);
   o.Add("cross", &crosses, "pair crosses by field name, e.g. C1xC2,C3xC4");
   o.Add("missing_token", &missing_token, "hash a missing value as its own token");
-  o.Add("hash_seed", &hash_seed, "seed of the feature hash");
+  o.Add("hash_seed", &hash_seed, "seed of the feature hash").Min(0);
 }
 
 uint64_t FeatureConfig::Digest() const {
@@ -35,16 +35,20 @@ uint64_t FeatureConfig::Digest() const {
 
 FeatureHasher::FeatureHasher(FeatureConfig config, Schema schema)
     : config_(std::move(config)), schema_(std::move(schema)) {
-  if (config_.bits < 1 || config_.bits > 30)
-    Throw(ErrorCode::kInvalidArgument, "bits must be in [1, 30], got {}", config_.bits);
+  {
+    // The bounds and choices Describe declares (flags and configs are checked
+    // against them there), once more for configs built in code or read from a
+    // model or cache file: one declaration, no second copy of the numbers.
+    FeatureConfig c = config_;
+    OptionSet o;
+    c.Describe(o);
+    o.Validate();
+  }
   mask_ = uint32_t((uint64_t(1) << config_.bits) - 1);
   if (config_.numeric == "log") numeric_mode_ = 0;
   else if (config_.numeric == "raw") numeric_mode_ = 1;
   else if (config_.numeric == "bin") numeric_mode_ = 2;
-  else if (config_.numeric == "quantile") numeric_mode_ = 3;
-  else Throw(ErrorCode::kInvalidArgument, "numeric transform must be log, raw, bin or quantile, got '{}'", config_.numeric);
-  if (numeric_mode_ == 3 && (config_.quantile_bins < 2 || config_.quantile_sample < 1))
-    Throw(ErrorCode::kInvalidArgument, "quantile_bins must be >= 2 and quantile_sample >= 1");
+  else numeric_mode_ = 3;  // "quantile": Validate checked the choices
   field_names_ = schema_.fields;
   for (const auto& c : config_.crosses) {
     auto x = c.find('x');

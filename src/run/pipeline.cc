@@ -333,6 +333,7 @@ void SetOptions(const PipelineStep& st, const std::vector<std::string>& rest, co
   for (auto it = st.options.begin(); it != st.options.end(); ++it)
     if (it.key() != "config") p.set.SetFromJson(it.key(), ExpandRuntime(it.value(), done, origin), origin + " options");
   p.set.Validate();
+  p.command->set_given(p.set);
   if (!config.empty()) p.key = HashCombine(p.key, HashPath(config));
 }
 

@@ -227,11 +227,13 @@ TEST(FaultInjection, StepKilledMidOutputIsRerunNotReused) {
   std::string args = "--quiet run " + t.File("p.toml") + " --out " + run + " --no-report";
   WriteFileAtomic(t.File("p.toml"), Pipeline(t, 0.7));
   ASSERT_EQ(RunCli(args).exit_code, 0);
-  // Config B's run is killed (the run and its step together, as a terminal's
-  // Ctrl-C or the OOM killer of a cgroup would) after the split's train part
-  // replaced A's, before its valid part did.
+  // Config B's run is killed (with its process group, as a terminal's Ctrl-C
+  // or the OOM killer of a cgroup would) after the split's train part replaced
+  // A's, before its valid part did. `data split` runs inside the run's process
+  // (a library command), so the fault watches the run: only the split step
+  // writes a.valid.tsv.
   WriteFileAtomic(t.File("p.toml"), Pipeline(t, 0.5));
-  auto r = RunWithFault(args, {"rename", run + "/p/a.valid.tsv", 0, "data split", "", true}, t.File("err"));
+  auto r = RunWithFault(args, {"rename", run + "/p/a.valid.tsv", 0, " run ", "", true}, t.File("err"));
   EXPECT_EQ(r.exit_code, kKilled) << ReadFile(t.File("err"));
   EXPECT_EQ(Lines(run + "/p/a.train.tsv"), 500u);
   testing::WaitForKilledWriters(run);

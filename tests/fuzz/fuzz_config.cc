@@ -1,6 +1,6 @@
 // libFuzzer target for one kind of TOML config (ADPILOT_FUZZ_CONFIG):
 //   train  - `train --config`: the top-level options (training schedule, label,
-//            features) and each model's [<model>] table, as cmd_train binds them
+//            features) and each model's [<model>] table, as the train command binds them (src/predict/predict_commands.cc)
 //   serve  - LoadServeConfig: [server], [features], [currency], [[campaign]]
 //   schema - a CSV schema (the csv reader's --schema), then a fixed CSV read with it
 // (`adpilot run` configs: fuzz_config_run.cc.) Any refusal must be an adpilot::Error naming the problem (exit 2 or 1).

@@ -1,0 +1,69 @@
+// train and eval as library commands, set as `adpilot run` sets a step's typed
+// options: a model option reaches the model with its own type and bounds, one
+// that does not apply is an error, and a warm start rejects only the feature
+// options that were given.
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/command.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "common/test_util.h"
+
+namespace adpilot {
+namespace {
+
+void WriteRows(const std::string& path, int rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::ofstream f(path);
+  for (int r = 0; r < rows; ++r) {
+    int a = int(rng() % 6);
+    f << int(rng() % 10 < unsigned(a));
+    for (int i = 0; i < 13; ++i) f << '\t' << int(rng() % 4);
+    for (int i = 0; i < 26; ++i) f << '\t' << fmt::format("{:08x}", i == 0 ? a : int(rng() % 3));
+    f << '\n';
+  }
+}
+
+nlohmann::json Run(const std::string& name, const nlohmann::json& options) {
+  const CommandSpec* spec = FindCommand({name});
+  EXPECT_NE(spec, nullptr);
+  auto cmd = spec->make();
+  OptionSet set;
+  cmd->Describe(set);
+  for (auto it = options.begin(); it != options.end(); ++it) set.SetFromJson(it.key(), it.value(), "test");
+  set.Validate();
+  cmd->set_given(set);
+  return cmd->Run(Context());
+}
+
+TEST(PredictCommands, TypedModelOptionsReachTheModel) {
+  testing::TempDir d;
+  WriteRows(d.File("a.tsv"), 600, 1);
+  auto r = Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 12},
+                         {"epochs", 1}, {"alpha", 0.05}, {"out", d.File("m.apm")}});
+  EXPECT_EQ(r["config"]["params"]["alpha"], 0.05);
+  EXPECT_EQ(r["config"]["features"]["config"]["bits"], 12);
+  // Bounds are the model's: alpha must be positive.
+  EXPECT_THROW(Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"alpha", -1}}), Error);
+  // k is fm's and ffm's, not lr's.
+  EXPECT_THROW(Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"k", 4}}), Error);
+
+  // A warm start keeps the model's hashing: a feature option given with another
+  // value is an error; left out (or given the model's value) it is not.
+  EXPECT_THROW(Run("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 14}}), Error);
+  auto w = Run("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 12}, {"epochs", 1}});
+  EXPECT_TRUE(w["warm_start"].get<bool>());
+  EXPECT_EQ(w["config"]["features"]["config"]["bits"], 12);
+
+  auto e = Run("eval", {{"model", d.File("m.apm")}, {"data", d.File("a.tsv")}});
+  EXPECT_EQ(e["rows"], 600);
+  EXPECT_THROW(Run("eval", {{"model", d.File("none.apm")}, {"data", d.File("a.tsv")}}), Error);
+}
+
+}  // namespace
+}  // namespace adpilot
