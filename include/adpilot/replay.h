@@ -23,9 +23,9 @@ namespace adpilot {
 struct ReplayConfig {
   std::string protocol = "rlb";  // "rlb" | "ortb"
   double budget_ratio = 1.0 / 32;  // c0
-  int64_t episode = 1000;          // T (rlb protocol)
+  int64_t episode = BidderEnv().episode_auctions;  // T (rlb protocol)
   AuctionType auction = AuctionType::kSecondPrice;
-  double max_bid = 300;
+  double max_bid = BidderEnv().max_bid;
   // Budget of one full period; <= 0: derived from the protocol.
   double budget_override = 0;
   // Multiplies the protocol's budget (not an override): e.g. the schedule
@@ -112,5 +112,39 @@ AuctionLog LoadScoredLog(const std::string& path, const std::string& format,
 
 // Every registered strategy name, in a stable order.
 std::vector<std::string> StrategyNames();
+
+// Where a replay's auctions come from (the options every `adpilot bid` command shares).
+struct ReplaySource {
+  std::string log;             // the test stream
+  std::string format = "rlb";  // rlb, world, or a reader (ipinyou) scored with `model`
+  std::string model;           // adpilot model scoring pCTR for a reader format
+  std::string train;           // <camp>.train-info.txt, info.json, or a training auction log
+  std::string tune_log;        // auctions to tune strategy parameters on (never the test log)
+  double tune_split = 0;       // > 0: tune on this leading share of `log`, replay the rest
+};
+
+// The data of one replay: the test log, the tuning log and the training stats.
+struct ReplayInputs {
+  AuctionLog test, tune;
+  CampaignStats train;
+  std::string tune_source;  // where `tune` came from ("" = no tuning data)
+};
+
+// Loads the logs of `src`. With --train info beside an RLB data set, its
+// validation stream is the tuning log (never the log under test); without a
+// test log the tuning log is replayed (bid train). `episode` aligns the
+// tune-split cut to a budget episode. Logs what it tunes on.
+ReplayInputs LoadReplayInputs(const ReplaySource& src, int64_t episode, const Context& ctx);
+
+// The budget multiplier of --budget-from ALLOC --channel NAME (1 when neither
+// is given): the generated world's auctions and its weekly channel spend live
+// on unrelated money scales, so the allocation moves the budget relatively:
+// replay budget = the c0 protocol budget x (allocated / current spend of the
+// channel that buys these auctions). Both or neither, and not with a fixed
+// `budget_override` > 0.
+double ReplayBudgetScale(const std::string& budget_from, const std::string& channel, double budget_override);
+
+// A budget ratio as text, a number or a fraction like 1/32; must be > 0.
+double ParseBudgetRatio(const std::string& s);
 
 }  // namespace adpilot

@@ -58,7 +58,10 @@ void InstallLibraryCommands(CLI::App& app, Globals& g) {
     b->bound = std::make_unique<BoundOptions>(cmd, b->set);
     cmd->add_flag("--json", b->json, "print one JSON object on stdout");
     std::string name = spec->name;
-    cmd->callback([b, &g, name] {
+    cmd->callback([b, &g, name, cmd] {
+      // A command that is also a group ("abtest", "abtest plan"): CLI11 runs
+      // the parent's callback after the subcommand's; only the one named runs.
+      if (!cmd->get_subcommands().empty()) return;
       b->bound->Resolve();
       b->command->set_config_path(b->bound->config_path());
       b->command->set_given(b->set);

@@ -1,0 +1,280 @@
+// The deliver stage's commands: bid simulate, bid compare, bid ab, bid train
+// (auction replay of bidding strategies). Their options are declared here
+// once; the CLI and `adpilot run` bind from them.
+#include <atomic>
+#include <limits>
+#include <map>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/bidding.h"
+#include "adpilot/command.h"
+#include "adpilot/error.h"
+#include "adpilot/parallel.h"
+#include "adpilot/replay.h"
+
+namespace adpilot {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The options every bid command shares: where the auctions come from, the
+// budget protocol and the auction rules. Defaults are ReplayConfig's.
+class BidCommand : public Command {
+ protected:
+  void DescribeCommon(OptionSet& s, bool log_required) {
+    s.Add("log", &src_.log, "auction log to replay (test stream)");
+    if (log_required) s.Required();
+    s.Add("format", &src_.format,
+          "log format: rlb (both layouts), world (auctions.rlb), or a reader (ipinyou) with --model");
+    s.Add("model", &src_.model, "adpilot model scoring pCTR for --format ipinyou (and other full logs)");
+    s.Add("budget_ratio", &cfg_.budget_ratio,
+          "c0: budget as a share of CPM x T / 1000 (rlb) or of the log's cost (ortb); a number or a fraction like 1/32")
+        .Min(std::numeric_limits<double>::denorm_min());
+    s.Add("episode", &cfg_.episode, "T: auctions per budget episode (rlb protocol)").Min(1);
+    s.Add("train", &src_.train, "training stats: <camp>.train-info.txt, info.json, or a training auction log");
+    s.Add("tune_log", &src_.tune_log, "auctions to tune strategy parameters on (never the test log)");
+    s.Add("tune_split", &src_.tune_split, "tune on this leading share of --log, replay the rest (0 = off)")
+        .Range(0, 1);
+    s.Add("protocol", &cfg_.protocol, "budget protocol: rlb (episodes) or ortb (whole log)").Choices({"rlb", "ortb"});
+    s.Add("auction", &auction_, "second (pay the market price) or first (pay the bid)").Choices({"second", "first"});
+    s.Add("budget", &cfg_.budget_override, "budget per period, overriding the protocol's (0 = the protocol's)")
+        .Min(0);
+    s.Add("budget_from", &budget_from_,
+          "allocation JSON (mmm allocate): scale the c0 budget by allocated / current spend of --channel");
+    s.Add("channel", &channel_, "the allocation's channel that buys these auctions (e.g. display)");
+    s.Add("max_bid", &cfg_.max_bid, "bid cap").Min(0);
+  }
+
+  // Checks --budget-from/--channel and reads the budget scale they imply.
+  void ResolveBudget() { cfg_.budget_scale = ReplayBudgetScale(budget_from_, channel_, cfg_.budget_override); }
+
+  // The replay setting at budget ratio `ratio`.
+  ReplayConfig Config(double ratio, bool traces) const {
+    ReplayConfig cfg = cfg_;
+    cfg.budget_ratio = ratio;
+    cfg.auction = ParseAuctionType(auction_);
+    cfg.traces = traces;
+    return cfg;
+  }
+
+  void AddBudgetJson(nlohmann::json& j) const {
+    if (budget_from_.empty()) return;
+    j["budget_from"] = budget_from_;
+    j["channel"] = channel_;
+    j["budget_scale"] = cfg_.budget_scale;
+  }
+
+  ReplaySource src_;
+  ReplayConfig cfg_;
+  std::string auction_ = AuctionTypeName(ReplayConfig().auction);
+  std::string budget_from_, channel_;
+};
+
+class SimulateCommand : public BidCommand {
+ public:
+  void Describe(OptionSet& s) override {
+    DescribeCommon(s, true);
+    s.Add("strategy", &strategy_, "strategy: best, " + BidderRegistry::Get().NamesJoined());
+    s.Add("policy", &policy_, "a trained policy file (bid train) instead of --strategy");
+    s.Add("traces", &traces_, "include per-episode and per-hour traces in --json");
+  }
+
+  nlohmann::json Run(const Context& ctx) override {
+    ResolveBudget();
+    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
+    ReplayConfig cfg = Config(cfg_.budget_ratio, traces_);
+    ReplayResult r;
+    if (!policy_.empty()) {
+      auto b = LoadPolicy(policy_);
+      r = Replay(in.test, *b, cfg, in.train);
+    } else {
+      r = RunStrategy(strategy_, in.test, in.tune.size() ? &in.tune : nullptr, in.train, cfg, ctx);
+    }
+    double opt = HindsightOptimalClicks(in.test, cfg, in.train, false);
+    ForesightBound fb = PctrForesight(in.test, cfg, in.train);
+    nlohmann::json j = r;
+    j["requested_strategy"] = strategy_;
+    j["budget_ratio"] = cfg.budget_ratio;
+    j["protocol"] = cfg.protocol;
+    j["auction"] = AuctionTypeName(cfg.auction);
+    j["hindsight_optimal_clicks"] = opt;
+    j["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
+    j["tuned_on"] = in.tune_source;
+    AddBudgetJson(j);
+    return j;
+  }
+
+ private:
+  std::string strategy_ = "lin", policy_;
+  bool traces_ = false;
+};
+
+class CompareCommand : public BidCommand {
+ public:
+  void Describe(OptionSet& s) override {
+    DescribeCommon(s, true);
+    s.Add("strategies", &strategies_, "comma-separated strategies (default: all)");
+    s.Add("budget_ratios", &budget_ratios_, "comma-separated c0 values (numbers or fractions like 1/32)");
+    s.Add("out", &out_, "CSV table").Output();
+    s.Add("traces", &traces_, "keep each row's per-episode trace in --json (for paired comparisons)");
+  }
+
+  nlohmann::json Run(const Context& ctx) override {
+    ResolveBudget();
+    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
+    std::vector<std::string> names = strategies_.empty() ? StrategyNames() : strategies_;
+    std::vector<double> ratios;
+    for (const auto& s : budget_ratios_) ratios.push_back(ParseBudgetRatio(s));
+    struct Job {
+      std::string name;
+      double ratio;
+      ReplayResult r;
+    };
+    std::vector<Job> jobs;
+    for (double c0 : ratios)
+      for (const auto& n : names) jobs.push_back({n, c0, {}});
+    std::atomic<size_t> next{0};
+    // Jobs differ a lot in cost (rlb, dqn): hand them out one at a time.
+    ParallelFor(ctx.threads, size_t(ctx.threads), [&](size_t, size_t, int) {
+      for (size_t i; (i = next++) < jobs.size();)
+        jobs[i].r = RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
+                                Config(jobs[i].ratio, traces_), ctx);
+    });
+    nlohmann::json rows = nlohmann::json::array();
+    std::string csv = "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
+                      "hindsight_optimal_clicks,resolved_strategy\n";
+    // What `best` picked per budget ratio (on the tuning log only), for
+    // pipelines: {@step:bid-compare:best_strategy} is the pick at the first ratio.
+    nlohmann::json picks = nlohmann::json::object();
+    std::string best_strategy;
+    // The hindsight optimum and the foresight bound depend on the budget ratio
+    // only: once per ratio, not once per strategy.
+    std::map<double, std::pair<double, ForesightBound>> bounds;
+    for (double c0 : ratios) {
+      ReplayConfig cfg = Config(c0, traces_);
+      bounds[c0] = {HindsightOptimalClicks(in.test, cfg, in.train, false), PctrForesight(in.test, cfg, in.train)};
+    }
+    for (auto& j : jobs) {
+      const auto& [opt, fb] = bounds.at(j.ratio);
+      nlohmann::json row = j.r;
+      // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
+      if (!traces_) row.erase("episode_trace");
+      row.erase("hour_trace");
+      row.erase("bid_samples");
+      row["budget_ratio"] = j.ratio;
+      row["hindsight_optimal_clicks"] = opt;
+      row["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
+      rows.push_back(row);
+      csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
+                         j.r.auctions, j.r.bids, j.r.impressions, j.r.clicks, j.r.spend, j.r.budget, j.r.win_rate(),
+                         j.r.cpm(), j.r.ecpc(), opt, j.r.resolved);
+      if (j.name == "best") {
+        picks[fmt::format("{}", j.ratio)] = j.r.resolved;
+        if (best_strategy.empty()) best_strategy = j.r.resolved;
+      }
+    }
+    if (!out_.empty()) WriteFileAtomic(out_, csv);
+    nlohmann::json out = {{"log", src_.log}, {"tuned_on", in.tune_source}, {"rows", rows}};
+    if (!best_strategy.empty()) out["best_strategy"] = best_strategy, out["best_by_budget_ratio"] = picks;
+    AddBudgetJson(out);
+    return out;
+  }
+
+ private:
+  std::vector<std::string> strategies_, budget_ratios_{"1/32", "1/16", "1/8", "1/4", "1/2"};
+  std::string out_;
+  bool traces_ = false;
+};
+
+// A simulated A/B test of two strategies: each budget episode is randomly
+// assigned to one arm and gets that arm's outcome from its replay of the log.
+// The strategies' state carries over between episodes as if each ran them all,
+// so this measures the per-episode effect, not learning from half the traffic.
+class AbCommand : public BidCommand {
+ public:
+  void Describe(OptionSet& s) override {
+    DescribeCommon(s, true);
+    s.Add("strategies", &strategies_, "two strategies, control first, e.g. lin,rlb").Required();
+    s.Add("out", &out_, "units CSV: episode,variant,clicks,impressions,spend,budget").Required().Output();
+  }
+
+  nlohmann::json Run(const Context& ctx) override {
+    ResolveBudget();
+    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
+    const std::vector<std::string>& names = strategies_;
+    if (names.size() != 2)
+      Throw(ErrorCode::kInvalidArgument, "--strategies: give exactly two, control first (e.g. lin,rlb), got '{}'",
+            fmt::join(names, ","));
+    ReplayConfig cfg = Config(cfg_.budget_ratio, true);
+    ReplayResult r[2];
+    for (int k = 0; k < 2; ++k)
+      r[k] = RunStrategy(names[k], in.test, in.tune.size() ? &in.tune : nullptr, in.train, cfg, ctx);
+    size_t episodes = std::min(r[0].episode_trace.size(), r[1].episode_trace.size());
+    if (episodes < 4)
+      Throw(ErrorCode::kBadInput, "{}: {} budget episodes; an A/B readout needs at least 4", src_.log, episodes);
+    auto rng = ctx.Rng("bid-ab");
+    std::bernoulli_distribution coin(0.5);
+    std::string csv = "episode,variant,clicks,impressions,spend,budget\n";
+    uint64_t n[2] = {0, 0}, clicks[2] = {0, 0};
+    for (size_t e = 0; e < episodes; ++e) {
+      int arm = coin(rng) ? 1 : 0;
+      const PeriodTrace& t = r[arm].episode_trace[e];
+      csv += fmt::format("{},{},{},{},{},{}\n", e, names[arm], t.clicks, t.impressions, t.spend, t.budget);
+      ++n[arm];
+      clicks[arm] += t.clicks;
+    }
+    WriteFileAtomic(out_, csv);
+    nlohmann::json j{{"log", src_.log}, {"units", out_}, {"episodes", episodes}, {"budget_ratio", cfg.budget_ratio},
+                     {"budget_per_episode", PeriodBudget(cfg, in.test, in.train)}};
+    AddBudgetJson(j);
+    j["arms"] = nlohmann::json::array();
+    for (int k = 0; k < 2; ++k)
+      j["arms"].push_back({{"strategy", names[k]}, {"resolved_strategy", r[k].resolved}, {"episodes", n[k]},
+                           {"clicks", clicks[k]}, {"clicks_full_replay", r[k].clicks}});
+    return j;
+  }
+
+ private:
+  std::vector<std::string> strategies_;
+  std::string out_;
+};
+
+class TrainCommand : public BidCommand {
+ public:
+  void Describe(OptionSet& s) override {
+    DescribeCommon(s, false);
+    s.Add("strategy", &strategy_, "strategy to fit (dqn, rlb, lin, ...)");
+    s.Add("out", &out_, "policy file (.apb)").Required().Output();
+  }
+
+  nlohmann::json Run(const Context& ctx) override {
+    ResolveBudget();
+    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
+    if (in.tune.size() == 0)
+      Throw(ErrorCode::kInvalidArgument, "bid train needs training auctions (--tune-log or --train LOG)");
+    ReplayConfig cfg = Config(cfg_.budget_ratio, false);
+    auto bidder = MakeBidder(strategy_, MakeBidderEnv(cfg, in.test, in.train, ctx.SubSeed("bid:" + strategy_)));
+    bidder->Fit(in.tune, ctx);
+    SavePolicy(*bidder, out_);
+    nlohmann::json j = {{"strategy", bidder->name()}, {"resolved_strategy", bidder->Resolved()}, {"out", out_},
+                        {"params", bidder->Params()}, {"tuned_on", in.tune_source}};
+    AddBudgetJson(j);
+    return j;
+  }
+
+ private:
+  std::string strategy_ = "lin", out_;
+};
+
+ADPILOT_COMMAND_GROUP("bid", "bidding strategies: auction replay, comparison, training");
+ADPILOT_COMMAND("bid simulate", "deliver", "replay one strategy on an auction log", SimulateCommand);
+ADPILOT_COMMAND("bid compare", "deliver", "replay several strategies x budget ratios; table to --out", CompareCommand);
+ADPILOT_COMMAND("bid ab", "deliver",
+                "simulated A/B test of two strategies: per-episode units CSV for `adpilot abtest`", AbCommand);
+ADPILOT_COMMAND("bid train", "deliver", "fit a strategy on training auctions and save its policy", TrainCommand);
+
+}  // namespace
+}  // namespace adpilot
