@@ -108,9 +108,10 @@ std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env
 // fewer than 4 tuning episodes it uses rlb (train stats only).
 std::vector<std::string> BestCandidates();
 
-// Policy files (`adpilot bid train --out policy.apb`): magic "APBIDPOL", format
-// version, strategy name, env and params as JSON, XXH3-64 checksum; written
-// atomically. Loading a corrupt, truncated or newer file throws kCorruption.
+// Policy files (`adpilot bid train --out policy.apb`): a container
+// (adpilot/container.h, magic "APBIDPOL") whose config is the strategy name,
+// env and params as JSON; written atomically. Version 1 files still load.
+// Loading a corrupt, truncated or newer file throws kCorruption.
 void SavePolicy(const Bidder& b, const std::string& path);
 std::unique_ptr<Bidder> LoadPolicy(const std::string& path);
 

@@ -182,7 +182,8 @@ void to_json(nlohmann::json& j, const MmmReport& r);
 // contributions.csv, response_curves.csv, adstock.csv, params.csv under dir.
 void WriteReportCsv(const MmmReport& r, const MmmModel& m, const std::string& dir);
 
-// Model file: magic, version, JSON (config, data, names), draws, XXH3-64 of all.
+// Model file: a container (adpilot/container.h): JSON (config, data, names) as
+// its config, the draws as its payload. Version 1 files still load.
 void SaveMmmModel(const MmmModel& m, const std::string& path);
 MmmModel LoadMmmModel(const std::string& path);  // kCorruption on a bad file
 

@@ -1,10 +1,9 @@
 // User-profile vectors on disk, joinable by user id from any stage.
 //
-// FILE (binary, little-endian):
-//   "ADPPROF1" | u32 version (1) | u32 dim | u64 rows | u32 flags (bit 0:
-//   rows L2-normalised) | u32 meta_len | meta_len bytes of JSON metadata
-//   (encoder, model, pooling, ...) | rows x dim float32, row-major |
-//   u64 XXH3-64 (seed 0) of every byte before it.
+// FILE: a container (adpilot/container.h, magic "ADPPROF1", version 2) whose
+//   config is {"dim", "rows", "normalized" (rows L2-normalised), "meta" (JSON
+//   metadata: encoder, model, pooling, ...)} and whose payload is rows x dim
+//   float32, row-major. Version 1 files (hand-framed) still load.
 // FILE.index (text): header "row<TAB>user_id<TAB>texts", then one line per row.
 // A zero row is a user with no text. Loading checks magic, version, sizes and
 // checksum: a corrupt, truncated or newer file is a kCorruption error.
@@ -22,7 +21,7 @@ namespace adpilot {
 
 class ProfileStore {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   ProfileStore() = default;
   ProfileStore(size_t dim, std::vector<std::string> user_ids, std::vector<float> data,

@@ -1,7 +1,8 @@
-// Hashed-dataset cache (format in docs/formats.d/10-data.md): a JSON header
-// that keys the cache to its source and configuration, then checksummed blocks
-// of encoded Examples, then a footer. Staleness means "rebuild"; damage means
-// kCorruption, since an atomic write never leaves a torn cache behind.
+// Hashed-dataset cache (format in docs/formats.d/10-data.md): a container
+// whose config, a JSON header, keys the cache to its source and configuration,
+// and whose payload is checksummed blocks of encoded Examples, then the
+// counts. Staleness means "rebuild"; damage means kCorruption, since an
+// atomic write never leaves a torn cache behind.
 #include "adpilot/cache.h"
 
 #include <atomic>
@@ -13,7 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "adpilot/atomic_file.h"
+#include "adpilot/container.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
@@ -73,7 +74,7 @@ class HashedDatasetImpl : public HashedDataset {
 
   bool Next(Example& ex) override {
     // Past the end of a pass every call answers false until Rewind: the cache's
-    // footer follows its end marker and must not be read as another block.
+    // counts follow its end marker and must not be read as another block.
     if (pass_done_) return false;
     if (cache_) {
       if (NextFromCache(ex)) return true;
@@ -96,7 +97,7 @@ class HashedDatasetImpl : public HashedDataset {
   void Rewind() override {
     pass_done_ = false;
     if (cache_) {
-      std::fseek(cache_, long(data_offset_), SEEK_SET);
+      cache_->Rewind();
       block_.clear();
       block_left_ = 0;
       block_pos_ = 0;
@@ -111,10 +112,6 @@ class HashedDatasetImpl : public HashedDataset {
   uint64_t bad_rows() const override { return bad_rows_; }
   bool from_cache() const override { return cache_ != nullptr; }
   const std::string& cache_path() const override { return cache_path_; }
-
-  ~HashedDatasetImpl() override {
-    if (cache_) std::fclose(cache_);
-  }
 
  private:
   nlohmann::json HeaderJson() const {
@@ -134,23 +131,14 @@ class HashedDatasetImpl : public HashedDataset {
   // returns false (it will be rebuilt); a damaged one throws kCorruption.
   bool TryOpenCache() {
     if (!fs::exists(cache_path_)) return false;
-    FILE* f = std::fopen(cache_path_.c_str(), "rb");
+    std::unique_ptr<data::CacheFile> f = data::CacheFile::Open(cache_path_);
     if (!f) return false;
-    nlohmann::json h;
-    uint64_t rows = 0, bad = 0;
-    size_t data_offset = 0;
-    try {
-      data::ReadCacheFrame(f, cache_path_, h, data_offset, rows, bad);
-    } catch (...) {
-      std::fclose(f);
-      throw;
-    }
+    const nlohmann::json& h = f->header();
     bool fresh = h.value("source_path", "") == key_.path && h.value("source_size", uint64_t(0)) == key_.size &&
                  h.value("source_mtime_ns", int64_t(0)) == key_.mtime_ns &&
                  h.value("reader_digest", "") == fmt::format("{:016x}", reader_digest_) &&
                  h.value("config_digest", "") == fmt::format("{:016x}", features_.Digest());
     if (!fresh) {
-      std::fclose(f);
       ctx_.log().info("{}: stale cache for {}; rebuilding", cache_path_, path_);
       return false;
     }
@@ -168,29 +156,21 @@ class HashedDatasetImpl : public HashedDataset {
       loaded = std::make_unique<FeatureHasher>(features_, schema);
       loaded->StateFromJson(hs);
     } catch (const std::exception& e) {
-      std::fclose(f);
       Throw(ErrorCode::kCorruption, "{}: bad hasher in the cache header ({}); delete the cache", cache_path_, e.what());
     }
-    if (h.value("feature_digest", "") != fmt::format("{:016x}", loaded->StateDigest())) {
-      std::fclose(f);
+    if (h.value("feature_digest", "") != fmt::format("{:016x}", loaded->StateDigest()))
       Throw(ErrorCode::kCorruption, "{}: feature state does not match its digest; delete the cache", cache_path_);
-    }
     // Callers keep hasher() across Rewind (a trainer's epochs): the hasher in
     // use stays, and a cache hashed otherwise is refused rather than swapped
     // in under them (a use-after-free found by tests/fuzz/fuzz_cache).
-    if (hasher_ && hasher_->StateDigest() != loaded->StateDigest()) {
-      std::fclose(f);
+    if (hasher_ && hasher_->StateDigest() != loaded->StateDigest())
       Throw(ErrorCode::kCorruption, "{}: hashed differently from the pass before it; delete the cache", cache_path_);
-    }
     if (!hasher_) hasher_ = std::move(loaded);
     reader_.reset();
     writer_.reset();
-    if (cache_) std::fclose(cache_);
-    cache_ = f;
-    data_offset_ = data_offset;
-    rows_ = rows;
-    bad_rows_ = bad;
-    std::fseek(cache_, long(data_offset_), SEEK_SET);
+    rows_ = f->rows();
+    bad_rows_ = f->bad_rows();
+    cache_ = std::move(f);
     block_.clear();
     block_left_ = block_pos_ = 0;
     return true;
@@ -214,9 +194,7 @@ class HashedDatasetImpl : public HashedDataset {
       // A unique staging name: two datasets of one process may build the same cache.
       staging_ = fmt::format("{}.{}.{}", cache_path_, std::hash<std::thread::id>()(std::this_thread::get_id()),
                              counter++);
-      writer_ = std::make_unique<AtomicFileWriter>(staging_);
-      std::string hj = HeaderJson().dump();
-      data::WriteCacheHeader(*writer_, hj);
+      writer_ = std::make_unique<ContainerWriter>(staging_, data::kCacheFile, HeaderJson().dump());
       block_.clear();
       block_count_ = 0;
     }
@@ -240,7 +218,7 @@ class HashedDatasetImpl : public HashedDataset {
     progress_->Finish();
     if (!writer_) return;
     FlushBlock();
-    data::WriteCacheFooter(*writer_, rows_, bad_rows_);
+    data::WriteCacheEnd(*writer_, rows_, bad_rows_);
     writer_->Commit();
     writer_.reset();
     std::error_code ec;
@@ -251,7 +229,7 @@ class HashedDatasetImpl : public HashedDataset {
 
   bool NextFromCache(Example& ex) {
     if (block_pos_ >= block_.size() || block_left_ == 0) {
-      if (!data::ReadBlock(cache_, cache_path_, block_, block_left_)) return false;
+      if (!cache_->ReadBlock(block_, block_left_)) return false;
       block_pos_ = 0;
     }
     data::DecodeExample(block_, block_pos_, ex, cache_path_);
@@ -275,12 +253,12 @@ class HashedDatasetImpl : public HashedDataset {
   std::unique_ptr<FeatureHasher> hasher_;
   std::unique_ptr<RecordReader> reader_;
   RawRecord rec_;
-  std::unique_ptr<AtomicFileWriter> writer_;
+  std::unique_ptr<ContainerWriter> writer_;
   std::unique_ptr<Progress> progress_;
   std::string block_;
   uint64_t block_count_ = 0;
-  FILE* cache_ = nullptr;
-  size_t data_offset_ = 0, block_pos_ = 0;
+  std::unique_ptr<data::CacheFile> cache_;
+  size_t block_pos_ = 0;
   uint32_t block_left_ = 0;
   uint64_t rows_ = 0, bad_rows_ = 0, pass_rows_ = 0;
   bool pass_done_ = false;

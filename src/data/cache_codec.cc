@@ -30,81 +30,124 @@ void ReadExact(FILE* f, void* buf, size_t n, const std::string& path, const char
     Throw(ErrorCode::kCorruption, "{}: truncated cache ({}); delete it to rebuild", path, what);
 }
 
-uint64_t FooterChecksum(uint64_t rows, uint64_t bad) {
+constexpr char kV1FooterMagic[8] = {'A', 'D', 'P', 'C', 'E', 'N', 'D', '1'};
+constexpr size_t kV1FooterBytes = 32;
+
+uint64_t CountsChecksum(uint64_t rows, uint64_t bad) {
   uint64_t v[2] = {rows, bad};
   return Hash64(v, sizeof v, 0xadc);
 }
 
 }  // namespace
 
-void WriteCacheHeader(AtomicFileWriter& w, const std::string& header_json) {
-  w.Write(kCacheMagic, 8);
-  w.WritePod(kCacheVersion);
-  w.WritePod(uint32_t(header_json.size()));
-  w.Write(header_json);
-  w.WritePod(Hash64(header_json));
-}
-
-void WriteBlock(AtomicFileWriter& w, const std::string& payload, uint32_t examples) {
+void WriteBlock(ContainerWriter& w, const std::string& payload, uint32_t examples) {
   BlockHeader b{uint32_t(payload.size()), examples, Hash64(payload)};
   w.WritePod(b);
   w.Write(payload);
 }
 
-void WriteCacheFooter(AtomicFileWriter& w, uint64_t rows, uint64_t bad_rows) {
+void WriteCacheEnd(ContainerWriter& w, uint64_t rows, uint64_t bad_rows) {
   w.WritePod(BlockHeader{0, 0, 0});
-  w.WritePod(rows);
-  w.WritePod(bad_rows);
-  w.WritePod(FooterChecksum(rows, bad_rows));
-  w.Write(kFooterMagic, 8);
+  uint64_t counts[3] = {rows, bad_rows, CountsChecksum(rows, bad_rows)};
+  w.Write(counts, sizeof counts);
 }
 
-void ReadCacheFrame(FILE* f, const std::string& path, nlohmann::json& header, size_t& data_offset,
-                    uint64_t& rows, uint64_t& bad_rows) {
+std::unique_ptr<CacheFile> CacheFile::Open(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return nullptr;
+  std::unique_ptr<CacheFile> c(new CacheFile(path));
+  c->v1_ = f;  // closed by ~CacheFile on every way out
+  char head[12];
+  size_t got = std::fread(head, 1, sizeof head, f);
+  if (ContainerVersion(std::string_view(head, got), kCacheFile, path) < kCacheFile.first_version) {
+    c->OpenV1();
+    return c;
+  }
+  std::fclose(f);
+  c->v1_ = nullptr;
+  c->OpenContainer();
+  return c;
+}
+
+CacheFile::~CacheFile() {
+  if (v1_) std::fclose(v1_);
+}
+
+void CacheFile::OpenContainer() {
+  container_ = std::make_unique<ContainerReader>(path_, kCacheFile);
+  header_ = nlohmann::json::parse(container_->config(), nullptr, false);
+  if (header_.is_discarded() || !header_.is_object())
+    Throw(ErrorCode::kCorruption, "{}: cache header is not a JSON object", path_);
+  uint64_t counts[3];
+  if (container_->payload_size() < sizeof(BlockHeader) + sizeof counts)
+    Throw(ErrorCode::kCorruption, "{}: cache without its end marker and counts; delete it to rebuild", path_);
+  container_->ReadAt(container_->payload_size() - sizeof counts, counts, sizeof counts, "row counts");
+  if (counts[2] != CountsChecksum(counts[0], counts[1]))
+    Throw(ErrorCode::kCorruption, "{}: damaged cache (bad row counts); delete it to rebuild", path_);
+  rows_ = counts[0];
+  bad_rows_ = counts[1];
+}
+
+// magic | u32 1 | u32 H | header JSON | u64 XXH3(JSON) | blocks, end marker |
+// u64 rows | u64 bad rows | u64 counts checksum | "ADPCEND1".
+void CacheFile::OpenV1() {
+  FILE* f = v1_;
   std::error_code ec;
-  uint64_t size = std::filesystem::file_size(path, ec);
-  char magic[8];
-  ReadExact(f, magic, 8, path, "magic");
-  if (std::memcmp(magic, kCacheMagic, 8) != 0)
-    Throw(ErrorCode::kCorruption, "{}: not an adpilot dataset cache (bad magic)", path);
-  uint32_t version = 0, len = 0;
-  ReadExact(f, &version, 4, path, "version");
-  if (version > kCacheVersion)
-    Throw(ErrorCode::kCorruption, "{}: cache format version {} is newer than this build's {}", path,
-          version, kCacheVersion);
-  if (version == 0) Throw(ErrorCode::kCorruption, "{}: cache format version 0 is invalid", path);
-  ReadExact(f, &len, 4, path, "header length");
-  if (uint64_t(len) + 24 + kFooterBytes + sizeof(BlockHeader) > size)
-    Throw(ErrorCode::kCorruption, "{}: truncated cache (header of {} bytes in a {}-byte file)", path, len, size);
+  uint64_t size = std::filesystem::file_size(path_, ec);
+  uint32_t len = 0;
+  std::fseek(f, 12, SEEK_SET);
+  ReadExact(f, &len, 4, path_, "header length");
+  if (uint64_t(len) + 24 + kV1FooterBytes + sizeof(BlockHeader) > size)
+    Throw(ErrorCode::kCorruption, "{}: truncated cache (header of {} bytes in a {}-byte file)", path_, len, size);
   std::string hj(len, '\0');
-  ReadExact(f, hj.data(), len, path, "header");
+  ReadExact(f, hj.data(), len, path_, "header");
   uint64_t sum = 0;
-  ReadExact(f, &sum, 8, path, "header checksum");
-  if (sum != Hash64(hj)) Throw(ErrorCode::kCorruption, "{}: cache header checksum mismatch", path);
-  header = nlohmann::json::parse(hj, nullptr, false);
-  if (header.is_discarded() || !header.is_object())
-    Throw(ErrorCode::kCorruption, "{}: cache header is not a JSON object", path);
-  data_offset = 16 + len + 8;
-  std::fseek(f, long(size - kFooterBytes), SEEK_SET);
+  ReadExact(f, &sum, 8, path_, "header checksum");
+  if (sum != Hash64(hj)) Throw(ErrorCode::kCorruption, "{}: cache header checksum mismatch", path_);
+  header_ = nlohmann::json::parse(hj, nullptr, false);
+  if (header_.is_discarded() || !header_.is_object())
+    Throw(ErrorCode::kCorruption, "{}: cache header is not a JSON object", path_);
+  v1_data_offset_ = 16 + len + 8;
+  std::fseek(f, long(size - kV1FooterBytes), SEEK_SET);
   uint64_t footer[3];
   char end[8];
-  ReadExact(f, footer, sizeof footer, path, "footer");
-  ReadExact(f, end, 8, path, "footer");
-  if (std::memcmp(end, kFooterMagic, 8) != 0 || footer[2] != FooterChecksum(footer[0], footer[1]))
-    Throw(ErrorCode::kCorruption, "{}: truncated or damaged cache (bad footer); delete it to rebuild", path);
-  rows = footer[0];
-  bad_rows = footer[1];
+  ReadExact(f, footer, sizeof footer, path_, "footer");
+  ReadExact(f, end, 8, path_, "footer");
+  if (std::memcmp(end, kV1FooterMagic, 8) != 0 || footer[2] != CountsChecksum(footer[0], footer[1]))
+    Throw(ErrorCode::kCorruption, "{}: truncated or damaged cache (bad footer); delete it to rebuild", path_);
+  rows_ = footer[0];
+  bad_rows_ = footer[1];
+  Rewind();
 }
 
-bool ReadBlock(FILE* f, const std::string& path, std::string& payload, uint32_t& examples) {
+void CacheFile::Read(void* buf, size_t n, const char* what) {
+  if (container_) container_->Read(buf, n, what);
+  else ReadExact(v1_, buf, n, path_, what);
+}
+
+void CacheFile::Rewind() {
+  if (container_) container_->Rewind();
+  else std::fseek(v1_, long(v1_data_offset_), SEEK_SET);
+}
+
+bool CacheFile::ReadBlock(std::string& payload, uint32_t& examples) {
   BlockHeader b;
-  ReadExact(f, &b, sizeof b, path, "block header");
-  if (b.bytes == 0 && b.examples == 0) return false;
-  if (b.bytes > (256u << 20) || b.examples == 0)
-    Throw(ErrorCode::kCorruption, "{}: implausible cache block ({} bytes, {} examples)", path, b.bytes, b.examples);
+  Read(&b, sizeof b, "block header");
+  if (b.bytes == 0 && b.examples == 0) {
+    if (container_) {  // the counts, already checked: reading them completes the file checksum
+      uint64_t counts[3];
+      if (container_->remaining() != sizeof counts)
+        Throw(ErrorCode::kCorruption, "{}: {} bytes after the cache's end marker; delete it to rebuild", path_,
+              container_->remaining());
+      Read(counts, sizeof counts, "row counts");
+    }
+    return false;
+  }
+  if (b.bytes > (256u << 20) || b.examples == 0 || (container_ && b.bytes > container_->remaining()))
+    Throw(ErrorCode::kCorruption, "{}: implausible cache block ({} bytes, {} examples)", path_, b.bytes, b.examples);
   payload.resize(b.bytes);
-  ReadExact(f, payload.data(), b.bytes, path, "block");
-  if (Hash64(payload) != b.checksum) Throw(ErrorCode::kCorruption, "{}: cache block checksum mismatch", path);
+  Read(payload.data(), b.bytes, "block");
+  if (Hash64(payload) != b.checksum) Throw(ErrorCode::kCorruption, "{}: cache block checksum mismatch", path_);
   examples = b.examples;
   return true;
 }

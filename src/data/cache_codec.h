@@ -4,21 +4,20 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
-#include "adpilot/atomic_file.h"
+#include "adpilot/container.h"
 #include "adpilot/record.h"
 
 namespace adpilot::data {
 
-inline constexpr char kCacheMagic[8] = {'A', 'D', 'P', 'C', 'A', 'C', 'H', 'E'};
-inline constexpr char kFooterMagic[8] = {'A', 'D', 'P', 'C', 'E', 'N', 'D', '1'};
-inline constexpr uint32_t kCacheVersion = 1;
+// Version 1 was hand-framed (header, blocks, footer); CacheFile still reads it.
+inline constexpr ContainerFormat kCacheFile{"ADPCACHE", "adpilot dataset cache", 2, 2};
 inline constexpr uint64_t kBlockExamples = 4096;
 inline constexpr size_t kBlockBytes = 4u << 20;
-inline constexpr size_t kFooterBytes = 32;
 
 struct BlockHeader {
   uint32_t bytes;
@@ -26,17 +25,44 @@ struct BlockHeader {
   uint64_t checksum;
 };
 
-void WriteCacheHeader(AtomicFileWriter& w, const std::string& header_json);
-void WriteBlock(AtomicFileWriter& w, const std::string& payload, uint32_t examples);
-// Writes the end-of-blocks marker and the footer.
-void WriteCacheFooter(AtomicFileWriter& w, uint64_t rows, uint64_t bad_rows);
+// The payload of a container cache: blocks, the end marker, then the counts
+// (kCountsBytes), which a reader needs before its first pass.
+void WriteBlock(ContainerWriter& w, const std::string& payload, uint32_t examples);
+// Writes the end-of-blocks marker and the counts.
+void WriteCacheEnd(ContainerWriter& w, uint64_t rows, uint64_t bad_rows);
 
-// Checks magic, version, header checksum and footer; fills the header, the
-// offset of the first block and the footer counts. Throws kCorruption.
-void ReadCacheFrame(FILE* f, const std::string& path, nlohmann::json& header, size_t& data_offset,
-                    uint64_t& rows, uint64_t& bad_rows);
-// Reads and verifies the next block; false at the end marker. Throws kCorruption.
-bool ReadBlock(FILE* f, const std::string& path, std::string& payload, uint32_t& examples);
+// An open cache of either version, read one block at a time.
+class CacheFile {
+ public:
+  // nullptr when the file cannot be opened; kCorruption when it is not a
+  // valid cache (magic, version, header, counts).
+  static std::unique_ptr<CacheFile> Open(const std::string& path);
+  ~CacheFile();
+  CacheFile(const CacheFile&) = delete;
+  CacheFile& operator=(const CacheFile&) = delete;
+
+  const nlohmann::json& header() const { return header_; }
+  uint64_t rows() const { return rows_; }
+  uint64_t bad_rows() const { return bad_rows_; }
+  // Reads and verifies the next block; false at the end marker, where a
+  // container cache's whole-file checksum has been checked. Throws kCorruption.
+  bool ReadBlock(std::string& payload, uint32_t& examples);
+  // Back to the first block.
+  void Rewind();
+
+ private:
+  explicit CacheFile(std::string path) : path_(std::move(path)) {}
+  void OpenV1();
+  void OpenContainer();
+  void Read(void* buf, size_t n, const char* what);
+
+  std::string path_;
+  nlohmann::json header_;
+  uint64_t rows_ = 0, bad_rows_ = 0;
+  std::unique_ptr<ContainerReader> container_;
+  FILE* v1_ = nullptr;  // a version 1 cache
+  size_t v1_data_offset_ = 0;
+};
 
 void EncodeExample(const Example& ex, std::string& out);
 // Decodes one example at `pos` (advanced). Throws kCorruption past the end.

@@ -5,6 +5,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/bidding.h"
+#include "adpilot/container.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
 #include "adpilot/replay.h"
@@ -37,8 +38,24 @@ std::unique_ptr<Bidder> MakeBidder(const std::string& name, const BidderEnv& env
 
 namespace {
 
-constexpr char kMagic[8] = {'A', 'P', 'B', 'I', 'D', 'P', 'O', 'L'};
-constexpr uint32_t kVersion = 1;
+// Version 1 was the hand-framed layout ReadV1 reads; 2 is the container,
+// whose config is the policy JSON and whose payload is empty.
+constexpr ContainerFormat kPolicyFile{"APBIDPOL", "adpilot bidding policy", 2, 2};
+
+// magic | u32 1 | u64 n | n bytes of JSON | u64 XXH3 of the JSON alone.
+std::string_view ReadV1(std::string_view bytes, const std::string& path) {
+  const size_t head = 8 + sizeof(uint32_t) + sizeof(uint64_t);
+  uint64_t n, sum;
+  if (bytes.size() < head) Throw(ErrorCode::kCorruption, "{}: truncated policy file ({} bytes)", path, bytes.size());
+  std::memcpy(&n, bytes.data() + 12, sizeof n);
+  if (n > bytes.size() || bytes.size() != head + n + sizeof sum)
+    Throw(ErrorCode::kCorruption, "{}: truncated or padded policy file ({} bytes, expected {})",
+          path, bytes.size(), head + n + sizeof sum);
+  std::string_view body = bytes.substr(head, n);
+  std::memcpy(&sum, bytes.data() + head + n, sizeof sum);
+  if (Hash64(body) != sum) Throw(ErrorCode::kCorruption, "{}: policy checksum mismatch", path);
+  return body;
+}
 
 nlohmann::json EnvToJson(const BidderEnv& e) {
   return {{"avg_ctr", e.stats.avg_ctr}, {"cpm", e.stats.cpm}, {"cpc", e.stats.cpc},
@@ -66,35 +83,14 @@ BidderEnv EnvFromJson(const nlohmann::json& j) {
 
 void SavePolicy(const Bidder& b, const std::string& path) {
   nlohmann::json j = {{"strategy", b.name()}, {"env", EnvToJson(b.env())}, {"params", b.Params()}};
-  std::string body = j.dump();
-  uint64_t n = body.size(), sum = Hash64(body);
-  AtomicFileWriter w(path);
-  w.Write(kMagic, sizeof kMagic);
-  w.WritePod(kVersion);
-  w.WritePod(n);
-  w.Write(body);
-  w.WritePod(sum);
-  w.Commit();
+  WriteContainer(path, kPolicyFile, j.dump(), "");
 }
 
 std::unique_ptr<Bidder> LoadPolicy(const std::string& path) {
   std::string bytes = ReadFile(path);
-  const size_t head = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
-  if (bytes.size() < head || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    Throw(ErrorCode::kCorruption, "{}: not an adpilot bidding policy (bad magic)", path);
-  uint32_t version;
-  uint64_t n, sum;
-  std::memcpy(&version, bytes.data() + sizeof kMagic, sizeof version);
-  if (version > kVersion)
-    Throw(ErrorCode::kCorruption, "{}: policy format version {} is newer than this build's {}",
-          path, version, kVersion);
-  std::memcpy(&n, bytes.data() + sizeof kMagic + sizeof version, sizeof n);
-  if (bytes.size() != head + n + sizeof sum)
-    Throw(ErrorCode::kCorruption, "{}: truncated or padded policy file ({} bytes, expected {})",
-          path, bytes.size(), head + n + sizeof sum);
-  std::string_view body(bytes.data() + head, n);
-  std::memcpy(&sum, bytes.data() + head + n, sizeof sum);
-  if (Hash64(body) != sum) Throw(ErrorCode::kCorruption, "{}: policy checksum mismatch", path);
+  std::string_view body = ContainerVersion(bytes, kPolicyFile, path) < kPolicyFile.first_version
+                              ? ReadV1(bytes, path)
+                              : DecodeContainer(bytes, kPolicyFile, path).config;
   try {
     auto j = nlohmann::json::parse(body);
     auto b = MakeBidder(j.at("strategy").get<std::string>(), EnvFromJson(j.at("env")));

@@ -1,12 +1,13 @@
-// Model file: "ADPMMM\0\0", u32 version, u64 JSON length, JSON (options, data,
-// names, scales), u64 rows, u64 cols, row-major doubles (posterior draws),
-// u64 XXH3-64 of every preceding byte. Written atomically.
+// Model file (docs/formats.d/40-schedule.md): a container whose config is the
+// JSON (options, data, names, scales) and whose payload is u64 rows, u64 cols
+// and the row-major posterior draws. Version 1 framed the same two parts by hand.
 #include <cmath>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/container.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
 #include "adpilot/mmm.h"
@@ -15,8 +16,7 @@
 namespace adpilot::mmm {
 namespace {
 
-constexpr char kMagic[8] = {'A', 'D', 'P', 'M', 'M', 'M', 0, 0};
-constexpr uint32_t kVersion = 1;
+constexpr ContainerFormat kMmmFile{std::string_view("ADPMMM\0\0", 8), "adpilot MMM model file", 2, 2};
 
 template <typename T>
 void Put(std::string& out, const T& v) {
@@ -24,12 +24,24 @@ void Put(std::string& out, const T& v) {
 }
 
 template <typename T>
-T Get(const std::string& in, size_t& pos, const std::string& path) {
+T Get(std::string_view in, size_t& pos, const std::string& path) {
   if (pos + sizeof(T) > in.size()) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
   T v;
   std::memcpy(&v, in.data() + pos, sizeof(T));
   pos += sizeof(T);
   return v;
+}
+
+// magic | u32 1 | u64 J | JSON | draws (as the container's payload) | u64 XXH3 of all before.
+ContainerView ReadV1(std::string_view in, const std::string& path) {
+  if (in.size() < 8 + 4 + 8 + 8) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
+  uint64_t stored, jlen;
+  std::memcpy(&stored, in.data() + in.size() - 8, 8);
+  if (Hash64(in.data(), in.size() - 8) != stored)
+    Throw(ErrorCode::kCorruption, "{}: checksum mismatch: the model file is truncated or corrupt", path);
+  std::memcpy(&jlen, in.data() + 12, 8);
+  if (jlen > in.size() - 28) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
+  return ContainerView{1, in.substr(20, jlen), in.substr(20 + jlen, in.size() - 28 - jlen)};
 }
 
 }  // namespace
@@ -68,37 +80,22 @@ void SaveMmmModel(const MmmModel& m, const std::string& path) {
   j["chains"] = m.chains;
   j["param_names"] = m.param_names;
   j["seed"] = m.seed;
-  std::string js = j.dump();
-  std::string out(kMagic, 8);
-  Put(out, kVersion);
-  Put(out, uint64_t(js.size()));
-  out += js;
-  Put(out, uint64_t(m.draws.rows()));
-  Put(out, uint64_t(m.draws.cols()));
+  std::string draws;
+  Put(draws, uint64_t(m.draws.rows()));
+  Put(draws, uint64_t(m.draws.cols()));
   for (int64_t r = 0; r < m.draws.rows(); ++r)
-    for (int64_t c = 0; c < m.draws.cols(); ++c) Put(out, m.draws(r, c));
-  Put(out, Hash64(out.data(), out.size()));
-  WriteFileAtomic(path, out);
+    for (int64_t c = 0; c < m.draws.cols(); ++c) Put(draws, m.draws(r, c));
+  WriteContainer(path, kMmmFile, j.dump(), draws);
 }
 
 MmmModel LoadMmmModel(const std::string& path) {
-  std::string in = ReadFile(path);
-  if (in.size() < 8 + 4 + 8 + 8 || std::memcmp(in.data(), kMagic, 8) != 0)
-    Throw(ErrorCode::kCorruption, "{}: not an adpilot MMM model file (bad magic)", path);
-  size_t pos = 8;
-  uint32_t version = Get<uint32_t>(in, pos, path);
-  if (version > kVersion)
-    Throw(ErrorCode::kCorruption, "{}: model file version {} is newer than this adpilot reads ({})", path, version, kVersion);
-  uint64_t stored;
-  std::memcpy(&stored, in.data() + in.size() - 8, 8);
-  if (Hash64(in.data(), in.size() - 8) != stored)
-    Throw(ErrorCode::kCorruption, "{}: checksum mismatch: the model file is truncated or corrupt", path);
-  uint64_t jlen = Get<uint64_t>(in, pos, path);
-  if (pos + jlen > in.size() - 8) Throw(ErrorCode::kCorruption, "{}: truncated MMM model file", path);
+  std::string bytes = ReadFile(path);
+  ContainerView file = ContainerVersion(bytes, kMmmFile, path) < kMmmFile.first_version
+                           ? ReadV1(bytes, path)
+                           : DecodeContainer(bytes, kMmmFile, path);
   MmmModel m;
   try {
-    nlohmann::json j = nlohmann::json::parse(in.substr(pos, jlen));
-    pos += jlen;
+    nlohmann::json j = nlohmann::json::parse(file.config);
     OptionSet set;
     m.options.Describe(set);
     set.FromJson(j.at("options"), path);
@@ -137,8 +134,11 @@ MmmModel LoadMmmModel(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     Throw(ErrorCode::kCorruption, "{}: bad model header: {}", path, e.what());
   }
+  std::string_view in = file.payload;
+  size_t pos = 0;
   uint64_t rows = Get<uint64_t>(in, pos, path), cols = Get<uint64_t>(in, pos, path);
-  if (cols != m.param_names.size() || rows * cols * 8 + pos + 8 != in.size())
+  if (cols != m.param_names.size() || rows > in.size() || (cols && rows > in.size() / cols / 8) ||
+      rows * cols * 8 + pos != in.size())
     Throw(ErrorCode::kCorruption, "{}: draw block has the wrong size", path);
   m.draws.resize(int64_t(rows), int64_t(cols));
   for (uint64_t r = 0; r < rows; ++r)

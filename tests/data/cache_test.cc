@@ -9,6 +9,8 @@
 #include "adpilot/cache.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/atomic_file.h"
+#include "common/old_formats.h"
 #include "common/test_util.h"
 #include "data/fixtures.h"
 
@@ -185,6 +187,41 @@ TEST(Cache, DamageIsCorruption) {
   expect_corrupt(newer, "newer version");
   testing::WriteText(path, bytes);
   EXPECT_TRUE(OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"))->from_cache());
+}
+
+// A cache written before the container (version 1) is still read, pass after
+// pass, and still refused when damaged.
+TEST(Cache, Version1CacheStillReads) {
+  TempDir d;
+  testing::WriteText(d.File("a.tsv"), ManyCriteoRows(2000));  // 6000 rows, 2 blocks
+  ReaderOptions o;
+  FeatureConfig fc;
+  Context ctx;
+  auto first = OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"));
+  auto want = Drain(*first);
+  std::string path = first->cache_path();
+  first.reset();
+  std::string now = ReadFile(path);
+  ASSERT_EQ(now[8], 2);  // version
+  testing::v1::Parts parts = testing::v1::SplitContainer(now);
+  std::string old = testing::v1::CacheFile(parts.config, parts.payload);
+  testing::WriteText(path, old);
+  auto ds = OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"));
+  ASSERT_TRUE(ds->from_cache());
+  EXPECT_EQ(ds->rows(), 6000u);
+  for (int pass = 0; pass < 2; ++pass, ds->Rewind()) ExpectSame(Drain(*ds), want);
+  ds.reset();
+  EXPECT_EQ(ReadFile(path), old);  // read, not rewritten
+  std::string flip = old;
+  flip[old.size() / 2] ^= 0x40;
+  testing::WriteText(path, flip);
+  try {
+    auto bad = OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"));
+    Drain(*bad);
+    FAIL() << "read a damaged version 1 cache";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption) << e.what();
+  }
 }
 
 TEST(Cache, QuantileEdgesAreFittedAndStored) {

@@ -6,6 +6,7 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/bidding.h"
 #include "adpilot/error.h"
+#include "common/old_formats.h"
 #include "common/test_util.h"
 #include "deliver/rlb_value.h"
 
@@ -134,6 +135,17 @@ TEST(Policy, SaveLoadRoundTripAndCorruption) {
   newer[8] = 99;
   expect_corrupt(newer);                                // newer version
   expect_corrupt("garbage");
+
+  // A policy from before the container (version 1) loads to the same bidder.
+  ASSERT_EQ(bytes[8], 2);
+  WriteFileAtomic(p, testing::v1::PolicyFile(testing::v1::SplitContainer(bytes).config));
+  auto old = LoadPolicy(p);
+  EXPECT_EQ(old->name(), "lin");
+  EXPECT_EQ(old->Params(), b->Params());
+  EXPECT_DOUBLE_EQ(old->Bid(a), b->Bid(a));
+  std::string v1 = ReadFile(p);
+  v1[v1.size() / 2] ^= 1;
+  expect_corrupt(v1);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "adpilot/error.h"
 #include "adpilot/profile.h"
 #include "adpilot/profile_store.h"
+#include "common/old_formats.h"
 #include "common/test_util.h"
 
 namespace adpilot {
@@ -159,6 +160,26 @@ TEST(ProfileStore, RoundTripAndCorruption) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
   }
+}
+
+TEST(ProfileStore, Version1FilesStillLoad) {
+  testing::TempDir d;
+  std::string p = d.File("p.bin");
+  std::vector<float> data = {1, 2, 3, 0, 0, 0.5f};
+  ProfileStore(3, {"a", "b"}, data, {2, 0}, true, {{"encoder", "test"}}).Save(p);
+  std::string now = ReadFile(p);
+  ASSERT_EQ(now[8], 2);  // version
+  std::string floats(reinterpret_cast<const char*>(data.data()), data.size() * 4);
+  WriteFileAtomic(p, testing::v1::ProfileFile(3, 2, true, R"({"encoder":"test"})", floats));
+  ProfileStore l = ProfileStore::Load(p);
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l.dim(), 3u);
+  EXPECT_TRUE(l.normalized());
+  EXPECT_EQ(l.data(), data);
+  EXPECT_EQ(l.meta()["encoder"], "test");
+  EXPECT_EQ(l.text_count(0), 2u);
+  l.Save(p);
+  EXPECT_EQ(ReadFile(p), now);
 }
 
 TEST(UserTexts, FormatsAndBadRows) {

@@ -11,6 +11,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
+#include "common/old_formats.h"
 #include "common/test_util.h"
 #include "schedule/diagnostics.h"
 #include "schedule/nuts.h"
@@ -131,6 +132,17 @@ TEST(MmmModelFile, RoundTripAndCorruption) {
   std::string newer = bytes;
   newer[8] = 9;  // version field
   expect_corrupt(newer);
+
+  // A file from before the container (version 1) loads to the same model.
+  ASSERT_EQ(bytes[8], 2);
+  adpilot::testing::v1::Parts parts = adpilot::testing::v1::SplitContainer(bytes);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << adpilot::testing::v1::MmmFile(parts.config, parts.payload);
+  MmmModel old = LoadMmmModel(path);
+  EXPECT_EQ(old.draws, m.draws);
+  EXPECT_EQ(old.param_names, m.param_names);
+  EXPECT_EQ(old.data.spend, m.data.spend);
+  SaveMmmModel(old, path);
+  EXPECT_EQ(ReadFile(path), bytes);
 }
 
 }  // namespace
