@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "adpilot/text.h"
+
 namespace adpilot {
 
 struct CsvOptions {
@@ -42,11 +44,10 @@ class Table {
   std::vector<std::string> Distinct(size_t col) const;
 };
 
-// Reads a whole CSV file with a header row. Rows with a wrong cell count are
-// kBadInput errors naming the line (evaluation inputs are small and a torn row
-// would silently shift an experiment's numbers).
+// Reads a whole CSV file with a header row; records are split by
+// SplitCsvRecord (text.h). Rows with a wrong cell count are kBadInput errors
+// naming the line (evaluation inputs are small and a torn row would silently
+// shift an experiment's numbers).
 Table ReadCsvTable(const std::string& path, const CsvOptions& opts = {});
-// Splits one CSV record (no line breaks inside) honouring quotes.
-std::vector<std::string> SplitCsvRecord(std::string_view line, char delim);
 
 }  // namespace adpilot

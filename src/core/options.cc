@@ -4,13 +4,13 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <toml.hpp>
 
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 #include "adpilot/toml_file.h"
 
 namespace adpilot {
@@ -34,11 +34,10 @@ const char* TypeName(const OptionSet::Target& t) {
 
 template <typename T>
 T ParseInt(const std::string& s, const std::string& key, const std::string& origin) {
-  T v{};
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size())
-    Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a valid integer", origin, key, s);
-  return v;
+  // No '+': "+5" has never been an integer here (from_chars' rule).
+  auto v = adpilot::ParseInt<T>(s, {.plus = false});
+  if (!v) Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a valid integer", origin, key, s);
+  return *v;
 }
 
 double ParseDouble(const std::string& s, const std::string& key, const std::string& origin) {
@@ -53,24 +52,9 @@ double ParseDouble(const std::string& s, const std::string& key, const std::stri
       Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
     return a / b;
   }
-  try {
-    size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument("x");
-    return v;
-  } catch (const std::exception&) {
-    Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
-  }
-}
-
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
+  auto v = adpilot::ParseDouble(s);
+  if (!v) Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not a finite number", origin, key, s);
+  return *v;
 }
 
 }  // namespace
@@ -179,7 +163,7 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
                       [&](uint64_t* v) { *v = ParseInt<uint64_t>(value, key, origin); },
                       [&](double* v) { *v = ParseDouble(value, key, origin); },
                       [&](std::string* v) { *v = value; },
-                      [&](std::vector<std::string>* v) { *v = SplitList(value); }},
+                      [&](std::vector<std::string>* v) { *v = adpilot::SplitList(value); }},
              e->target);
   // Check this one option now so the error names where the bad value came from.
   OptionSet one(section_);

@@ -10,12 +10,12 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 #include "data/line_reader.h"
 
 namespace adpilot {
 
 using data::ParseFinite;
-using data::SplitWhitespace;
 
 RlbStream::RlbStream(const std::string& path) : src_(path) {}
 
@@ -170,7 +170,7 @@ void LoadWorldMeta(const std::string& path, AuctionLog& log) {
   log.hour.reserve(log.size());
   log.conversion.reserve(log.size());
   while (src.Next() == LineSource::Status::kLine) {
-    data::Split(src.line(), '\t', cols);
+    Split(src.line(), '\t', cols);
     double ts, conv;
     if (cols.size() < 6 || !ParseFinite(cols[0], ts) || !ParseFinite(cols[5], conv))
       Throw(ErrorCode::kBadInput, "{}:{}: line: expected timestamp ... conversion columns", meta, src.line_number());
@@ -233,7 +233,7 @@ CampaignStats ParseTrainInfoTxt(const std::string& path) {
       have_ctr = true;
     } else if (key == "counter") {
       std::vector<std::string_view> parts;
-      data::Split(val, '_', parts);
+      Split(val, '_', parts);
       for (auto part : parts) {
         if (part.empty()) continue;  // the list ends with '_'
         if (!ParseFinite(part, v) || v < 0)

@@ -1,9 +1,7 @@
 // Shared machinery of the line-oriented readers: the line loop, bad-row
-// accounting, too-long lines, number parsing and field splitting.
+// accounting and too-long lines (splitting and numbers come from text.h).
 #pragma once
 
-#include <charconv>
-#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,45 +10,14 @@
 #include "adpilot/hash.h"
 #include "adpilot/line_source.h"
 #include "adpilot/reader.h"
+#include "adpilot/text.h"
 
 namespace adpilot::data {
 
-// Parses a finite double; false on garbage, NaN or infinity.
-inline bool ParseFinite(std::string_view s, double& out) {
-  while (!s.empty() && (s.front() == ' ')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ')) s.remove_suffix(1);
-  if (s.empty()) return false;
-  if (s.front() == '+') s.remove_prefix(1);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
-}
-
-// Splits on one delimiter character into views (no quoting).
-inline void Split(std::string_view line, char delim, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t start = 0;
-  for (;;) {
-    size_t pos = line.find(delim, start);
-    if (pos == std::string_view::npos) {
-      out.push_back(line.substr(start));
-      return;
-    }
-    out.push_back(line.substr(start, pos - start));
-    start = pos + 1;
-  }
-}
-
-// Splits on runs of spaces/tabs.
-inline void SplitWhitespace(std::string_view line, std::vector<std::string_view>& out) {
-  out.clear();
-  size_t i = 0, n = line.size();
-  while (i < n) {
-    while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t s = i;
-    while (i < n && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > s) out.push_back(line.substr(s, i - s));
-  }
-}
+// A finite number, the padding spaces some exports put around fields allowed
+// (core's ParseDouble with the readers' one tolerance); false on garbage, NaN
+// or infinity.
+inline bool ParseFinite(std::string_view s, double& out) { return ParseDouble(Trim(s, " "), out); }
 
 // Why a row was rejected: field name and reason, filled by ParseLine.
 struct RowError {

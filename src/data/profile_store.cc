@@ -1,14 +1,15 @@
 #include "adpilot/profile_store.h"
 
-#include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/container.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/text.h"
 
 namespace adpilot {
 namespace {
@@ -116,17 +117,17 @@ ProfileStore ProfileStore::Load(const std::string& path) {
   while (std::getline(in, line)) {
     size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
     // Numbers are parsed without exceptions: a bad index is corruption (found by tests/fuzz).
-    uint64_t row = 0;
-    uint32_t count = 0;
-    auto num = [&](size_t from, size_t to, auto& v) {
-      auto [p, ec] = std::from_chars(line.data() + from, line.data() + to, v);
-      return ec == std::errc() && p == line.data() + to && from < to;
-    };
-    if (t1 == std::string::npos || t2 == std::string::npos || !num(0, t1, row) || row != ids.size() ||
-        !num(t2 + 1, line.size(), count))
+    std::optional<uint64_t> row;
+    std::optional<uint32_t> count;
+    std::string_view text = line;
+    if (t1 != std::string::npos && t2 != std::string::npos) {
+      row = ParseInt<uint64_t>(text.substr(0, t1), {.plus = false});
+      count = ParseInt<uint32_t>(text.substr(t2 + 1), {.plus = false});
+    }
+    if (!row || *row != ids.size() || !count)
       Throw(ErrorCode::kCorruption, "{}:{}: expected row<TAB>user_id<TAB>texts", ipath, ids.size() + 2);
     ids.push_back(line.substr(t1 + 1, t2 - t1 - 1));
-    counts.push_back(count);
+    counts.push_back(*count);
   }
   if (ids.size() != f.rows)
     Throw(ErrorCode::kCorruption, "{}: {} users but {} has {} rows", ipath, ids.size(), path, f.rows);

@@ -1,5 +1,6 @@
-// Small parsing helpers shared by the readers: civil dates, quoted CSV fields
-// and text tokens. Header-only because every function is a few lines.
+// Small parsing helpers shared by the readers: civil dates and text tokens
+// (quoted CSV fields are core's SplitQuoted, text.h). Header-only because
+// every function is a few lines.
 #pragma once
 
 #include <cctype>
@@ -56,48 +57,6 @@ inline bool ParseTimestamp(std::string_view s, int64_t& out) {
   if (s.empty() || s.size() > 18 || !Digits(s, 0, s.size(), out)) return false;
   if (neg) out = -out;
   return true;
-}
-
-// Splits one CSV line on `delim`, honouring RFC 4180 quotes ("a ""b""" -> a "b").
-// Unquoted fields are views into `line`; unescaped ones live in `store`
-// (cleared by the caller per row). False on an unterminated quote.
-inline bool SplitQuoted(std::string_view line, char delim, std::vector<std::string_view>& out,
-                        std::deque<std::string>& store) {
-  out.clear();
-  size_t i = 0, n = line.size();
-  for (;;) {
-    if (i < n && line[i] == '"') {
-      std::string v;
-      ++i;
-      for (;;) {
-        if (i >= n) return false;
-        if (line[i] == '"') {
-          if (i + 1 < n && line[i + 1] == '"') {
-            v.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        v.push_back(line[i++]);
-      }
-      if (i < n && line[i] != delim) return false;  // text after the closing quote
-      store.push_back(std::move(v));
-      out.push_back(store.back());
-    } else {
-      size_t e = line.find(delim, i);
-      if (e == std::string_view::npos) e = n;
-      out.push_back(line.substr(i, e - i));
-      i = e;
-    }
-    if (i >= n) return true;
-    ++i;  // the delimiter
-    if (i == n) {
-      out.push_back(std::string_view());
-      return true;
-    }
-  }
 }
 
 // Lower-cased alphanumeric words of a text (ASCII folding only; other bytes,

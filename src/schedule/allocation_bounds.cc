@@ -15,6 +15,7 @@
 
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
+#include "adpilot/text.h"
 #include "schedule/diagnostics.h"
 #include "schedule/mmm_density.h"
 
@@ -104,12 +105,7 @@ SplitBounds BuildBounds(const MmmModel& m, const AllocateOptions& o, const std::
 
 std::map<std::string, Bound> ParseBounds(const std::string& text) {
   std::map<std::string, Bound> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? text.size() : comma + 1;
-    if (item.empty()) continue;
+  for (const std::string& item : SplitList(text)) {
     size_t eq = item.find('='), colon = item.find(':');
     if (eq == std::string::npos || colon == std::string::npos || colon < eq)
       Throw(ErrorCode::kInvalidArgument, "bound '{}': want channel=lo:hi (e.g. tv=1000:5000 or tv=0.5x:2x)", item);
@@ -122,11 +118,9 @@ std::map<std::string, Bound> ParseBounds(const std::string& text) {
     auto num = [&](std::string s, double dflt) {
       if (s.empty()) return dflt;
       if (s.back() == 'x') s.pop_back();
-      char* end = nullptr;
-      double v = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
-        Throw(ErrorCode::kInvalidArgument, "bound '{}': '{}' is not a non-negative number", item, s);
-      return v;
+      auto v = ParseDouble(s);
+      if (!v || *v < 0) Throw(ErrorCode::kInvalidArgument, "bound '{}': '{}' is not a non-negative number", item, s);
+      return *v;
     };
     b.lo = num(lo, 0);
     b.hi = num(hi, INFINITY);

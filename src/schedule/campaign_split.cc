@@ -6,6 +6,7 @@
 
 #include "adpilot/allocator.h"
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 #include "schedule/csv.h"
 
 namespace adpilot::mmm {
@@ -28,8 +29,8 @@ std::vector<Campaign> LoadCampaignsCsv(const std::string& path) {
     Campaign k;
     k.name = t.rows[r][ni];
     const auto& row = t.rows[r];
-    if (!ParseNumber(row[ai], k.auctions) || !ParseNumber(row[ci], k.pctr) || !ParseNumber(row[vi], k.pcvr) ||
-        !ParseNumber(row[ui], k.value) || !ParseNumber(row[wi], k.win_c) || k.auctions < 0 || k.pctr < 0 ||
+    if (!ParseDouble(row[ai], k.auctions) || !ParseDouble(row[ci], k.pctr) || !ParseDouble(row[vi], k.pcvr) ||
+        !ParseDouble(row[ui], k.value) || !ParseDouble(row[wi], k.win_c) || k.auctions < 0 || k.pctr < 0 ||
         k.pcvr < 0 || k.value < 0 || !(k.win_c > 0))
       Throw(ErrorCode::kBadInput, "{}:{}: auctions, pctr, pcvr, value must be numbers >= 0 and win_c > 0", path, t.lines[r]);
     out.push_back(k);

@@ -1,5 +1,6 @@
 // Minimal CSV reading for the schedule stage's small tables (quoted fields,
 // header row); rows are held in memory: MMM inputs are a few hundred rows.
+// Cells are numbers through core's ParseDouble (text.h).
 #pragma once
 
 #include <cstdint>
@@ -17,9 +18,7 @@ struct CsvTable {
   int Column(const std::string& name) const;  // kInvalidArgument listing the columns when absent
 };
 
-std::vector<std::string> SplitCsvLine(std::string_view line);
 CsvTable ReadCsv(const std::string& path);
-bool ParseNumber(const std::string& s, double& out);  // finite numbers only
 bool ParseDate(const std::string& s, int64_t& days);  // days since 1970-01-01
 
 }  // namespace adpilot::mmm

@@ -10,41 +10,23 @@
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
 #include "adpilot/mmm.h"
+#include "adpilot/text.h"
 #include "schedule/csv.h"
 
 namespace adpilot::mmm {
 
-std::vector<std::string> SplitCsvLine(std::string_view line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char ch = line[i];
-    if (quoted) {
-      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (ch == '"') {
-        quoted = false;
-      } else {
-        cur += ch;
-      }
-    } else if (ch == '"') {
-      quoted = true;
-    } else if (ch == ',') {
-      out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += ch;
-    }
-  }
-  out.push_back(std::move(cur));
-  for (auto& s : out) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
-    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  }
-  return out;
+namespace {
+
+// Quoted cells as the evaluation tables read them, then every cell (quoted
+// or not) trimmed of spaces, and of carriage returns at its end: the MMM
+// inputs' own rule, older than the shared splitter.
+std::vector<std::string> SplitRow(std::string_view line) {
+  std::vector<std::string> cells = SplitCsvRecord(line, ',', "");
+  for (auto& c : cells) c = std::string(TrimLeft(TrimRight(c, " \r"), " "));
+  return cells;
 }
+
+}  // namespace
 
 CsvTable ReadCsv(const std::string& path) {
   LineSource src(path);
@@ -53,7 +35,7 @@ CsvTable ReadCsv(const std::string& path) {
   bool header = true;
   while (src.Next() == LineSource::Status::kLine) {
     if (src.line().empty()) continue;
-    auto cells = SplitCsvLine(src.line());
+    auto cells = SplitRow(src.line());
     if (header) {
       t.header = std::move(cells);
       header = false;
@@ -73,13 +55,6 @@ int CsvTable::Column(const std::string& name) const {
   for (size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return int(i);
   Throw(ErrorCode::kInvalidArgument, "{}: no column '{}'; columns: {}", file, name, fmt::join(header, ", "));
-}
-
-bool ParseNumber(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out);
 }
 
 // Days since 1970-01-01 of an ISO date (YYYY-MM-DD or YYYY/MM/DD, optional time after it).
@@ -149,21 +124,21 @@ MmmData LoadMmmCsv(const std::string& path, const std::string& date_col, const s
     const uint64_t line = t.lines[order[i]];
     d.dates.push_back(row[di]);
     double y;
-    if (!ParseNumber(row[ki], y)) {
+    if (!ParseDouble(row[ki], y)) {
       y = std::nan("");
       if (!missing_kpi++) first_missing = fmt::format("{}:{} ('{}')", path, line, row[ki]);
     }
     d.kpi.push_back(y);
     for (size_t c = 0; c < channels.size(); ++c) {
       double v;
-      if (!ParseNumber(row[ci[c]], v))
+      if (!ParseDouble(row[ci[c]], v))
         Throw(ErrorCode::kBadInput, "{}:{}: {}: '{}' is not a number", path, line, channels[c], row[ci[c]]);
       if (v < 0) Throw(ErrorCode::kBadInput, "{}:{}: {}: negative spend {}", path, line, channels[c], v);
       d.spend(i, c) = v;
     }
     for (size_t c = 0; c < controls.size(); ++c) {
       double v;
-      if (!ParseNumber(row[qi[c]], v))
+      if (!ParseDouble(row[qi[c]], v))
         Throw(ErrorCode::kBadInput, "{}:{}: {}: '{}' is not a number", path, line, controls[c], row[qi[c]]);
       d.control(i, c) = v;
     }
@@ -205,7 +180,7 @@ std::vector<LiftTest> LoadLiftTests(const std::string& path, const MmmData& data
     L.start = row_of(row[si], t.lines[r]);
     L.end = row_of(row[ei], t.lines[r]);
     if (L.end < L.start) Throw(ErrorCode::kBadInput, "{}:{}: end date before start date", path, t.lines[r]);
-    if (!ParseNumber(row[li], L.lift) || !ParseNumber(row[se], L.se) || !(L.se > 0))
+    if (!ParseDouble(row[li], L.lift) || !ParseDouble(row[se], L.se) || !(L.se > 0))
       Throw(ErrorCode::kBadInput, "{}:{}: lift and se must be numbers, se > 0", path, t.lines[r]);
     out.push_back(L);
   }

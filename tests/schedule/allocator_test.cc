@@ -71,6 +71,10 @@ TEST(Allocator, ParsesBounds) {
   EXPECT_THROW(ParseBounds("tv=100"), Error);
   EXPECT_THROW(ParseBounds("tv=1x:300"), Error);
   EXPECT_THROW(ParseBounds("tv=-1:3"), Error);
+  // A bare "x" is no number (strtod read it as 0, a silent zero bound).
+  EXPECT_THROW(ParseBounds("tv=x:2x"), Error);
+  EXPECT_THROW(ParseBounds("tv=0x10:300"), Error);  // nor hex
+  EXPECT_EQ(ParseBounds(",tv=1:2,,").size(), 1u);    // empty items skipped
 }
 
 // A model with a few hand-made posterior draws that disagree about the curves.

@@ -1,7 +1,6 @@
 // Streaming reader of long-layout journeys (one row per touch).
 #include <algorithm>
-#include <charconv>
-#include <cmath>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -11,15 +10,10 @@
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
 #include "adpilot/table.h"
+#include "adpilot/text.h"
 
 namespace adpilot {
 namespace {
-
-bool ParseNum(std::string_view s, double& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
-}
 
 struct Touch {
   double order, time;
@@ -67,17 +61,26 @@ Journeys ReadJourneys(const std::string& path, const JourneyColumns& cols) {
       Throw(ErrorCode::kBadInput, "{}: expected {} fields (as in the header), got {}", where(), header.size(), cells.size());
     const std::string& ch = cells[cc];
     if (ch.empty()) Throw(ErrorCode::kBadInput, "{}: column '{}': empty channel", where(), cols.channel);
-    double conv = 0;
-    if (!ParseNum(cells[vc], conv) || conv < 0)
+    const std::optional<double> converted = ParseDouble(cells[vc]);
+    if (!converted || *converted < 0)
       Throw(ErrorCode::kBadInput, "{}: column '{}': expected 0/1 or a count, got '{}'", where(), cols.converted,
             cells[vc].substr(0, 40));
+    const double conv = *converted;
     Touch t{0, 0, seq++, 0};
-    if (tc >= 0 && !ParseNum(cells[tc], t.time))
-      Throw(ErrorCode::kBadInput, "{}: column '{}': expected Unix seconds, got '{}'", where(), cols.time,
-            cells[tc].substr(0, 40));
-    if (oc >= 0 && !ParseNum(cells[oc], t.order))
-      Throw(ErrorCode::kBadInput, "{}: column '{}': expected a number, got '{}'", where(), cols.order,
-            cells[oc].substr(0, 40));
+    if (tc >= 0) {
+      auto v = ParseDouble(cells[tc]);
+      if (!v)
+        Throw(ErrorCode::kBadInput, "{}: column '{}': expected Unix seconds, got '{}'", where(), cols.time,
+              cells[tc].substr(0, 40));
+      t.time = *v;
+    }
+    if (oc >= 0) {
+      auto v = ParseDouble(cells[oc]);
+      if (!v)
+        Throw(ErrorCode::kBadInput, "{}: column '{}': expected a number, got '{}'", where(), cols.order,
+              cells[oc].substr(0, 40));
+      t.order = *v;
+    }
     auto [cit, cnew] = cindex.try_emplace(ch, int(out.channels.size()));
     if (cnew) out.channels.push_back(ch);
     t.channel = cit->second;

@@ -1,8 +1,6 @@
 // CSV tables for the evaluation commands (include/adpilot/table.h).
 #include "adpilot/table.h"
 
-#include <charconv>
-#include <cmath>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -21,45 +19,7 @@ bool QuoteOpen(std::string_view s) {
   return open;
 }
 
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 }  // namespace
-
-std::vector<std::string> SplitCsvRecord(std::string_view line, char delim) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false, was_quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          cur += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-      was_quoted = true;
-    } else if (c == delim) {
-      out.push_back(was_quoted ? cur : Trim(cur));
-      cur.clear();
-      was_quoted = false;
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(was_quoted ? cur : Trim(cur));
-  return out;
-}
 
 Table ReadCsvTable(const std::string& path, const CsvOptions& opts) {
   LineSource src(path);
@@ -133,14 +93,11 @@ std::string Table::Where(size_t row) const {
 std::optional<double> Table::Number(size_t row, size_t col) const {
   std::string_view s = rows[row][col];
   if (s.empty()) return std::nullopt;
-  std::string_view v = s;
-  if (v.front() == '+') v.remove_prefix(1);
-  double out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || !std::isfinite(out))
+  auto v = ParseDouble(s);
+  if (!v)
     Throw(ErrorCode::kBadInput, "{}: column '{}': expected a finite number, got '{}'", Where(row),
           columns[col], s.substr(0, 40));
-  return out;
+  return v;
 }
 
 std::vector<double> Table::NumericColumn(size_t col) const {

@@ -6,8 +6,8 @@
 #include "predict/deep/deep_model.h"
 
 #include <algorithm>
-#include <charconv>
 #include <random>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -16,24 +16,21 @@
 #include "adpilot/hash.h"
 #include "adpilot/options.h"
 #include "adpilot/parallel.h"
+#include "adpilot/text.h"
 
 namespace adpilot::predict::deep {
 
 std::vector<int64_t> ParseSizes(const std::string& s, const char* what) {
   std::vector<int64_t> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string_view part(s.data() + pos, end - pos);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    if (ec != std::errc() || p != part.data() + part.size() || v < 1 || v > 65536)
+  if (s.empty()) return out;
+  std::vector<std::string_view> parts;
+  Split(s, ',', parts);
+  if (s.back() == ',') parts.pop_back();  // "64,32," has always meant 64,32
+  for (std::string_view part : parts) {
+    auto v = ParseInt<int64_t>(Trim(part, " "), {.plus = false});
+    if (!v || *v < 1 || *v > 65536)
       Throw(ErrorCode::kInvalidArgument, "--{} '{}': expected comma-separated layer sizes in [1, 65536]", what, s);
-    out.push_back(v);
-    pos = end + 1;
+    out.push_back(*v);
   }
   return out;
 }

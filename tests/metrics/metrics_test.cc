@@ -1,4 +1,4 @@
-// Metrics against sklearn 1.2.1 (tests/evaluate/reference/metrics_reference.py
+// Metrics against sklearn 1.2.1 (tests/metrics/reference/metrics_reference.py
 // prints these constants; the inputs come from the same integer formulas).
 #include <cmath>
 
