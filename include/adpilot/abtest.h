@@ -153,7 +153,7 @@ struct AggregateOptions {
 };
 AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o);
 
+// Non-finite numbers are null. `adpilot abtest` prints its text from this JSON.
 nlohmann::json ToJson(const AbReport& r);
-std::string FormatReport(const AbReport& r);
 
 }  // namespace adpilot::abtest

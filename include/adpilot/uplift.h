@@ -13,6 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "adpilot/features.h"
 #include "adpilot/record.h"
 #include "adpilot/table.h"
 
@@ -72,8 +73,14 @@ struct LearnerOptions {
   // Numeric transform of the features (FeatureConfig::numeric): "auto" = raw
   // values for tree models (gbdt), quantile bins for the others.
   std::string numeric = "auto";
-  int quantile_bins = 16;
-  int bits = 16;    // hash space of the base models' features
+  // How the base models hash the features: the data stage's FeatureConfig
+  // (`uplift` binds its bits and quantile_bins), with uplift's smaller hash
+  // space. Its numeric transform, quantile sample and arm crosses are set per fit.
+  FeatureConfig features = [] {
+    FeatureConfig f;
+    f.bits = 16;
+    return f;
+  }();
   int epochs = 10;  // passes of the gradient-trained models (no early stopping: no validation rows)
 };
 

@@ -1,5 +1,6 @@
 // The three evaluation commands end to end through the CLI binary: the JSON
 // keys the interface promises, exit status 2 with a clear message on bad input.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -163,6 +164,41 @@ TEST(EvaluateCli, AttributeJson) {
   EXPECT_DOUBLE_EQ(all["last"]["channels"]["email"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(all["last"]["channels"]["social"].get<double>(), 1.0);
   EXPECT_EQ(RunCli(fmt::format("attribute --journeys {} --model nope --json", p)).exit_code, 2);
+}
+
+// `abtest` is a command and the group of `abtest plan`: the plan runs alone
+// (the readout's required --data is not asked for) and prints one line.
+TEST(EvaluateCli, AbtestPlanRunsWithoutTheReadoutsOptions) {
+  REQUIRE_CLI();
+  auto plan = RunCli("abtest plan --baseline 0.1 --mde 0.1");
+  ASSERT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_EQ(plan.out.rfind("to detect 0.1 -> 0.11 with power 0.8 at alpha 0.05: ", 0), 0u) << plan.out;
+  EXPECT_EQ(std::count(plan.out.begin(), plan.out.end(), '\n'), 1) << plan.out;
+  EXPECT_EQ(RunCli("abtest --variant-col variant --control old --metric converted").exit_code, 2);  // no --data
+}
+
+// uplift's hash space is the data stage's --bits (its bound too), with
+// uplift's own default of 16; a --base-param value may hold commas.
+TEST(EvaluateCli, UpliftBitsAndListValuedBaseParams) {
+  REQUIRE_CLI();
+  testing::TempDir dir;
+  std::string data = WriteExperiment(dir);
+  std::string args = fmt::format("uplift --data {} --treatment-col variant --treatment 'new, blue' --control old "
+                                 "--outcome converted --folds 2 --epochs 1",
+                                 data);
+  auto narrow = RunCli(args + " --bits 2 --json");
+  ASSERT_EQ(narrow.exit_code, 0) << narrow.out;
+  auto wide = RunCli(args + " --json");
+  ASSERT_EQ(wide.exit_code, 0);
+  EXPECT_NE(nlohmann::json::parse(narrow.out)["qini"], nlohmann::json::parse(wide.out)["qini"]);
+  EXPECT_EQ(wide.out, RunCli(args + " --bits 16 --json").out);
+  EXPECT_EQ(RunCli(args + " --bits 31 --json").exit_code, 2);
+  // One option whose value is "1,2" (not a number: lr's l2 rejects it), not "l2=1" and a stray "2".
+  auto list = RunCli(args + " --base-param l2=1,2 --json", dir.File("err.txt"));
+  EXPECT_EQ(list.exit_code, 2);
+  std::ifstream e(dir.File("err.txt"));
+  std::string msg((std::istreambuf_iterator<char>(e)), {});
+  EXPECT_NE(msg.find("'1,2'"), std::string::npos) << msg;
 }
 
 }  // namespace

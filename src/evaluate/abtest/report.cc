@@ -1,5 +1,5 @@
-// Verdict in words, JSON and text rendering of an A/B report, and the
-// per-variant aggregates input.
+// Verdict in words and the JSON of an A/B report (its text: src/cli/print_abtest.cc),
+// and the per-variant aggregates input.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -156,25 +156,6 @@ nlohmann::json ToJson(const AbReport& r) {
   j["reason"] = r.reason;
   j["remaining_units"] = Num(r.remaining_units);
   return j;
-}
-
-std::string FormatReport(const AbReport& r) {
-  std::string s = fmt::format("{:<16} {:>10} {:>12} {:>24}\n", "variant", "n", "mean", "95% CI");
-  for (const auto& v : r.variants)
-    s += fmt::format("{:<16} {:>10} {:>12.6g} {:>11.6g} .. {:<11.6g}\n", v.name, v.n, v.mean, v.mean_ci.lo, v.mean_ci.hi);
-  s += "\n";
-  for (const auto& m : r.results) {
-    s += fmt::format("{} vs control, {} ({}, {}): lift {} [{} .. {}], p = {:.4g}", m.variant, m.metric, m.kind,
-                     m.test, Pct(m.lift), Pct(m.ci_low), Pct(m.ci_high), m.p_value);
-    if (r.results.size() > 1) s += fmt::format(", BH p = {:.4g}", m.p_value_bh);
-    if (!std::isnan(m.always_valid_p)) s += fmt::format(", always-valid p = {:.4g}", m.always_valid_p);
-    if (m.variance_reduction != 0) s += fmt::format(", CUPED variance reduction {:.1f}%", 100 * m.variance_reduction);
-    s += "\n";
-  }
-  s += fmt::format("\nsample ratio check: chi2 = {:.3f}, p = {:.4g}{}\n", r.srm_chi2, r.srm_p_value,
-                   r.srm_flag ? "  << MISMATCH" : "");
-  s += fmt::format("verdict: {}\n  {}\n", r.verdict, r.reason);
-  return s;
 }
 
 AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o) {

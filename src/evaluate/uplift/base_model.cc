@@ -91,10 +91,8 @@ std::vector<Example> Gather(const UnitExamples& ex, const std::vector<size_t>& u
 UnitExamples::UnitExamples(const UpliftData& data, const LearnerOptions& o, bool with_arm)
     : treated_(data.treated) {
   Schema schema = data.schema;
-  FeatureConfig fc;
-  fc.bits = o.bits;
+  FeatureConfig fc = o.features;
   fc.numeric = NumericMode(o);
-  fc.quantile_bins = o.quantile_bins;
   fc.quantile_sample = int64_t(std::max<size_t>(data.n, 1));
   if (with_arm) {
     // Arm x feature crosses let additive models (lr) give each arm its own
