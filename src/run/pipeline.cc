@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <toml.hpp>
@@ -41,15 +40,6 @@ std::string Expand(std::string s, const std::map<std::string, std::string>& vars
     pos += it->second.size();
   }
   return s;
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
 }
 
 // Content hash of a file, streamed; directories hash their regular files in name order.
@@ -131,15 +121,6 @@ nlohmann::json ExpandRuntime(const nlohmann::json& v, const std::vector<StepResu
   if (s.size() > 3 && s.compare(0, 2, "{@") == 0 && s.find('}') == s.size() - 1)
     return LookupRuntime(s.substr(2, s.size() - 3), done, origin);
   return ExpandRuntime(s, done, origin);
-}
-
-// Flags whose value a step run as a subprocess writes (commands not yet in the
-// library): excluded from the cache key, and their folders are created before
-// the step runs. Library commands declare theirs (OptionSet::Output).
-bool IsOutputFlag(const std::string& flag) {
-  if (flag.rfind("--", 0) != 0) return false;
-  return flag.find("out") != std::string::npos || flag == "--curve" || flag == "--csv-dir" ||
-         flag == "--cache-dir" || flag == "--log-dir";
 }
 
 // Typed reads of config values: a wrong type is a bad config (exit 2) naming
@@ -274,8 +255,7 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
 
 namespace {
 
-// A step ready to run: in process (a library command with its options set)
-// or, for a command that is not in the library, as a subprocess.
+// A step ready to run: its library command with the options set.
 struct Prepared {
   const CommandSpec* spec = nullptr;
   std::unique_ptr<Command> command;
@@ -283,7 +263,6 @@ struct Prepared {
   int threads = Context().threads;
   uint64_t seed = Context().seed;
   uint64_t key = 0;
-  std::string cmdline;  // subprocess only
 };
 
 // Leading global flags of a step's command line (--threads, --seed, --quiet,
@@ -337,8 +316,7 @@ void SetOptions(const PipelineStep& st, const std::vector<std::string>& rest, co
   if (!config.empty()) p.key = HashCombine(p.key, HashPath(config));
 }
 
-Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, uint64_t exe_hash, bool quiet,
-                 const std::string& exe) {
+Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, uint64_t exe_hash) {
   std::string origin = fmt::format("step '{}'", step.name);
   Prepared p;
   p.key = exe_hash;
@@ -366,25 +344,9 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
     p.spec = FindCommand(words, &used);
     if (p.spec) rest.assign(args.begin() + long(g + used), args.end());
   }
-  if (!p.spec) {
-    // Not (yet) a library command: its own process, keyed on its arguments.
-    p.cmdline = ShellQuote(exe) + (quiet ? " --quiet" : "");
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      p.key = HashCombine(p.key, Hash64(a));
-      p.cmdline += " " + ShellQuote(a);
-      std::error_code ec;
-      // Files this step writes (after --out) are outputs, not inputs.
-      if (a.size() < 4096 && fs::exists(a, ec) && !ec && !(i > 0 && IsOutputFlag(args[i - 1])))
-        p.key = HashCombine(p.key, HashPath(a));
-      if (i > 0 && IsOutputFlag(args[i - 1])) {
-        fs::path target(a);
-        fs::create_directories(args[i - 1].find("dir") != std::string::npos ? target : target.parent_path(), ec);
-      }
-    }
-    if (step.json) p.cmdline += " --json";
-    return p;
-  }
+  if (!p.spec)
+    Throw(ErrorCode::kInvalidArgument, "{}: '{}' is not a command a run can call (see adpilot --help)", origin,
+          fmt::join(args, " "));
   p.command = p.spec->make();
   p.set = OptionSet(p.command->config_section());
   p.command->Describe(p.set);
@@ -412,26 +374,12 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
   return p;
 }
 
-// Runs a command that is not in the library as `adpilot ARGS --json`: its
-// exit code, and its stdout in `out`.
-int RunSubprocess(const Prepared& p, const std::string& name, std::string& out) {
-  FILE* pipe = popen(p.cmdline.c_str(), "r");
-  if (!pipe) Throw(ErrorCode::kIOError, "cannot start step '{}'", name);
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 }  // namespace
 
 void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir,
                  bool force, std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
   uint64_t exe_hash = HashPath(exe);
-  // A subprocess step is as quiet as this run.
-  bool quiet = ctx.logger->level() == spdlog::level::off;
   for (const PipelineStep& st : p.steps) {
     StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
     fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
@@ -445,7 +393,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     };
     Prepared prep;
     try {
-      prep = Prepare(st, results, exe_hash, quiet, exe);
+      prep = Prepare(st, results, exe_hash);
     } catch (const Error& e) {
       fail(e.what(), e.code(), fmt::format("step '{}' failed: {}", st.name, e.what()));
       continue;
@@ -463,25 +411,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     std::remove(key_path.string().c_str());
     auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-    if (!prep.spec) {
-      std::string out;
-      int code = RunSubprocess(prep, st.name, out);
-      r.seconds = elapsed();
-      if (code != 0) {
-        // A step that exits 2 was given bad arguments or input, which the run's
-        // config supplied (a var of the wrong type, a missing file): the run exits 2 too.
-        std::string error = fmt::format("exit code {}", code);
-        fail(error, code == 2 ? ErrorCode::kInvalidArgument : ErrorCode::kInternal,
-             fmt::format("step '{}' failed ({}): {}", st.name, code == 2 ? error + ": bad arguments or input" : error,
-                         prep.cmdline));
-        continue;
-      }
-      if (st.json) {
-        r.output = nlohmann::json::parse(out, nullptr, false);
-        if (r.output.is_discarded())
-          Throw(ErrorCode::kInternal, "step '{}' printed no valid JSON object", st.name);
-      }
-    } else {
+    {
       Context step_ctx = ctx;
       step_ctx.threads = prep.threads;
       step_ctx.seed = prep.seed;
