@@ -5,13 +5,13 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 
 namespace adpilot {
 
@@ -250,8 +250,9 @@ bool ServeCore::BidSeq(std::string_view bid, uint64_t& seq) const {
   const char* digits = bid.data() + id_prefix_.size();
   const char* end = bid.data() + bid.size();
   if (*digits == '0' && end - digits > 1) return false;  // "r1-07" is not the id of bid 7
-  auto [p, ec] = std::from_chars(digits, end, seq);
-  return ec == std::errc() && p == end;
+  auto v = ParseInt<uint64_t>(std::string_view(digits, size_t(end - digits)), {.plus = false});
+  if (v) seq = *v;
+  return v.has_value();
 }
 
 void ServeCore::Sweep(int64_t now_ms) {
