@@ -34,13 +34,14 @@ std::string RunTag() {
 }  // namespace
 
 ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
-                     std::unique_ptr<BudgetLedger> ledger, std::shared_ptr<const Clock> clock)
-    : cfg_(std::move(cfg)), ctx_(ctx), clock_(clock ? std::move(clock) : SystemClock()),
+                     std::unique_ptr<BudgetLedger> ledger)
+    : cfg_(std::move(cfg)), ctx_(ctx), clock_(ctx.clock),
       signer_(cfg_.server.notice_secret), factory_(std::move(factory)), ledger_(std::move(ledger)),
       // A slot stays past its reservation until its notices expire, so a late
       // or repeated win is recognised and charged exactly once.
       reservations_(uint64_t(cfg_.server.max_pending_reservations),
                     int64_t(cfg_.server.notice_ttl_s - cfg_.server.reservation_ttl_s) * 1000 + 1000) {
+  ADP_CHECK(clock_ != nullptr);  // a Context whose clock was reset by hand
   ValidateServerOptions(cfg_.server, cfg_.path.empty() ? std::string("serve config") : cfg_.path);
   metrics_open_ = cfg_.server.metrics_token.empty() && IsLoopback(cfg_.server.host);
   if (!factory_) factory_ = LoadModelScorer;
