@@ -1,5 +1,5 @@
 // The explicit context every long-running component receives: thread count,
-// seed, logger and progress sink. There are no hidden globals, so any result is
+// seed, logger, progress sink and clock. There are no hidden globals, so any result is
 // reproducible from the seed and the inputs.
 #pragma once
 
@@ -9,6 +9,8 @@
 #include <string>
 
 #include <spdlog/spdlog.h>
+
+#include "adpilot/clock.h"
 
 namespace adpilot {
 
@@ -23,6 +25,11 @@ struct Context {
   std::shared_ptr<spdlog::logger> logger;
   // Receives progress of long work; null means no progress reporting.
   std::shared_ptr<ProgressSink> progress;
+  // What money, pacing and expiry read the time from (the bidder's days,
+  // budgets, reservations and notices). Never null: the real clocks unless a
+  // test puts in a ManualClock to run a day of bidding in milliseconds.
+  // Durations reported for humans (a run's `seconds`) stay on steady_clock.
+  std::shared_ptr<const Clock> clock = SystemClock();
 
   Context();
 

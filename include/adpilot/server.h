@@ -99,9 +99,9 @@ class Server {
  public:
   // `scorer_factory` loads cfg.server.model (default LoadModelScorer); `ledger`
   // defaults to Redis when cfg.server.redis is set, else the local one.
-  // `clock` defaults to SystemClock(); tests drive time with a ManualClock.
+  // Time comes from ctx.clock (tests drive it with a ManualClock).
   Server(ServeConfig cfg, const Context& ctx, ScorerFactory scorer_factory = nullptr,
-         std::unique_ptr<BudgetLedger> ledger = nullptr, std::shared_ptr<const Clock> clock = nullptr);
+         std::unique_ptr<BudgetLedger> ledger = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

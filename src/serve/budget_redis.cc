@@ -6,6 +6,7 @@
 #include "adpilot/budget_ledger.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 
 #ifdef ADPILOT_WITH_HIREDIS
 #include <hiredis/hiredis.h>
@@ -84,7 +85,8 @@ class RedisLedger : public BudgetLedger {
     if (colon == std::string::npos)
       Throw(ErrorCode::kInvalidArgument, "redis address '{}': expected host:port", address);
     host_ = address.substr(0, colon);
-    port_ = std::atoi(address.c_str() + colon + 1);
+    // The whole rest must be the port: "host:63x9" is a typo, not port 63.
+    port_ = ParseInt<int>(std::string_view(address).substr(colon + 1), {.plus = false}).value_or(0);
     if (port_ <= 0 || port_ > 65535)
       Throw(ErrorCode::kInvalidArgument, "redis address '{}': bad port", address);
   }

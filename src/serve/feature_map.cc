@@ -1,14 +1,13 @@
 #include "serve/feature_map.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
 #include "adpilot/server.h"
+#include "adpilot/text.h"
 
 namespace adpilot::serve {
 namespace {
@@ -58,11 +57,6 @@ std::string SourceValue(int src, const openrtb::BidRequest& r, const openrtb::Im
   return "";
 }
 
-bool ParseNumber(std::string_view s, double& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
-}
-
 // Training rows are tab-separated lines: tokens must not carry either.
 std::string Clean(std::string_view s) {
   std::string out(s);
@@ -78,7 +72,8 @@ void SetField(const Schema& schema, int field, std::string value, bool have_numb
   if (schema.kinds[field] == FieldKind::kNumeric) {
     f.numeric = true;
     double v = number;
-    f.missing = !(have_number || ParseNumber(value, v));
+    // No '+': an OpenRTB value is JSON text, where "+1" is not a number.
+    f.missing = !(have_number || ParseDouble(value, v, {.plus = false}));
     f.value = f.missing ? 0 : v;
     storage[field] = f.missing ? "" : fmt::format("{}", v);
   } else {

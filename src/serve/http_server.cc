@@ -146,9 +146,8 @@ namespace {
 void Accept(Server::Net* net, ServeCore* core, const ServerOptions* opts);
 }
 
-Server::Server(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger,
-               std::shared_ptr<const Clock> clock)
-    : core_(std::make_unique<ServeCore>(std::move(cfg), ctx, std::move(factory), std::move(ledger), std::move(clock))),
+Server::Server(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger)
+    : core_(std::make_unique<ServeCore>(std::move(cfg), ctx, std::move(factory), std::move(ledger))),
       net_(std::make_unique<Net>()),
       ctx_(ctx) {}
 

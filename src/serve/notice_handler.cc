@@ -5,11 +5,12 @@
 // passed, or a previous run of the server made the bid) is still charged,
 // because the exchange bills it. Every notice is idempotent: a repeated win is
 // recognised by its slot or by the ledger and never charged twice.
-#include <charconv>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "adpilot/text.h"
 #include "serve/serve_core.h"
 
 namespace adpilot {
@@ -30,10 +31,10 @@ HttpReply Reply(int status, std::string body) {
 // non-finite price (an unsubstituted macro, "1e999") settles at the maximum:
 // the conservative reading of a win whose price we do not know.
 int64_t WinCharge(const std::string& text, double rate, int64_t max_micros, const char** how) {
-  double price = NAN;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), price);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(price) || price < 0 ||
-      !(rate > 0)) {
+  // No '+': exchanges substitute the price macro with plain decimal text.
+  const std::optional<double> parsed = ParseDouble(text, {.plus = false});
+  const double price = parsed.value_or(-1);
+  if (!parsed || price < 0 || !(rate > 0)) {
     *how = "no_price_settled_at_bid";
     return max_micros;
   }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 
 namespace adpilot::serve {
 
@@ -66,10 +67,12 @@ NoticeSigner::Queries NoticeSigner::Sign(const NoticeFields& f) const {
 
 namespace {
 
+// Signed fields are our own decimal text: no '+', which EncodedFields never writes.
 template <typename T>
-bool ParseInt(const std::string& s, T& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+bool ParseField(const std::string& s, T& out) {
+  auto v = ParseInt<T>(s, {.plus = false});
+  if (v) out = *v;
+  return v.has_value();
 }
 
 }  // namespace
@@ -80,8 +83,8 @@ NoticeCheck NoticeSigner::Check(std::string_view kind, std::string_view query, i
   if (!FindQueryParam(query, "s", sig) || sig.empty()) return NoticeCheck::kUnsigned;
   if (!FindQueryParam(query, "bid", f.bid) || !FindQueryParam(query, "c", f.campaign) ||
       !FindQueryParam(query, "cu", f.cur) || !FindQueryParam(query, "d", d) || !FindQueryParam(query, "m", m) ||
-      !FindQueryParam(query, "e", e) || !ParseInt(d, f.day) || !ParseInt(m, f.max_micros) ||
-      !ParseInt(e, f.expires_s) || f.max_micros < 0)
+      !FindQueryParam(query, "e", e) || !ParseField(d, f.day) || !ParseField(m, f.max_micros) ||
+      !ParseField(e, f.expires_s) || f.max_micros < 0)
     return NoticeCheck::kMalformed;
   const std::string want = Mac(kind, EncodedFields(f));
   if (sig.size() != want.size() || CRYPTO_memcmp(sig.data(), want.data(), want.size()) != 0)

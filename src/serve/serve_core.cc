@@ -5,13 +5,13 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/text.h"
 
 namespace adpilot {
 
@@ -34,13 +34,14 @@ std::string RunTag() {
 }  // namespace
 
 ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
-                     std::unique_ptr<BudgetLedger> ledger, std::shared_ptr<const Clock> clock)
-    : cfg_(std::move(cfg)), ctx_(ctx), clock_(clock ? std::move(clock) : SystemClock()),
+                     std::unique_ptr<BudgetLedger> ledger)
+    : cfg_(std::move(cfg)), ctx_(ctx), clock_(ctx.clock),
       signer_(cfg_.server.notice_secret), factory_(std::move(factory)), ledger_(std::move(ledger)),
       // A slot stays past its reservation until its notices expire, so a late
       // or repeated win is recognised and charged exactly once.
       reservations_(uint64_t(cfg_.server.max_pending_reservations),
                     int64_t(cfg_.server.notice_ttl_s - cfg_.server.reservation_ttl_s) * 1000 + 1000) {
+  ADP_CHECK(clock_ != nullptr);  // a Context whose clock was reset by hand
   ValidateServerOptions(cfg_.server, cfg_.path.empty() ? std::string("serve config") : cfg_.path);
   metrics_open_ = cfg_.server.metrics_token.empty() && IsLoopback(cfg_.server.host);
   if (!factory_) factory_ = LoadModelScorer;
@@ -250,8 +251,9 @@ bool ServeCore::BidSeq(std::string_view bid, uint64_t& seq) const {
   const char* digits = bid.data() + id_prefix_.size();
   const char* end = bid.data() + bid.size();
   if (*digits == '0' && end - digits > 1) return false;  // "r1-07" is not the id of bid 7
-  auto [p, ec] = std::from_chars(digits, end, seq);
-  return ec == std::errc() && p == end;
+  auto v = ParseInt<uint64_t>(std::string_view(digits, size_t(end - digits)), {.plus = false});
+  if (v) seq = *v;
+  return v.has_value();
 }
 
 void ServeCore::Sweep(int64_t now_ms) {

@@ -132,8 +132,7 @@ class ShardedMap {
 
 class ServeCore {
  public:
-  ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger,
-            std::shared_ptr<const Clock> clock = nullptr);
+  ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger);
   ~ServeCore();
 
   HttpReply Handle(std::string_view method, std::string_view target, std::string_view body,
@@ -169,7 +168,7 @@ class ServeCore {
 
   ServeConfig cfg_;
   Context ctx_;
-  std::shared_ptr<const Clock> clock_;
+  std::shared_ptr<const Clock> clock_;  // ctx_.clock, checked once
   serve::NoticeSigner signer_;
   bool metrics_open_ = false;  // no metrics_token and a loopback bind
   ScorerFactory factory_;

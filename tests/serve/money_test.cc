@@ -27,8 +27,9 @@ double Metric(const std::string& text, const std::string& series) {
 
 class Money : public ::testing::Test {
  protected:
+  Money() { ctx_.clock = clock_; }
   void Start(ServeConfig cfg, ScorerFactory f = testing::TestScorerFactory()) {
-    server_ = std::make_unique<Server>(std::move(cfg), ctx_, std::move(f), nullptr, clock_);
+    server_ = std::make_unique<Server>(std::move(cfg), ctx_, std::move(f));
   }
   nlohmann::json Bid(int n) {
     HttpReply r = server_->Handle("POST", "/openrtb2/bid", Banner(n), "");
@@ -130,7 +131,7 @@ TEST_F(Money, APreviousRunsWinIsChargedOnceFromItsSignedFields) {
   std::string nurl;
   int64_t micros = 0;
   {
-    Server first(cfg, ctx_, testing::TestScorerFactory(), nullptr, clock_);
+    Server first(cfg, ctx_, testing::TestScorerFactory());
     HttpReply r = first.Handle("POST", "/openrtb2/bid", Banner(1), "");
     ASSERT_EQ(r.status, 200);
     auto bid = nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0];
@@ -138,7 +139,7 @@ TEST_F(Money, APreviousRunsWinIsChargedOnceFromItsSignedFields) {
     micros = Micros(bid);
   }
   // The restarted server (same secret and ledger) never saw this bid.
-  Server second(cfg, ctx_, testing::TestScorerFactory(), std::move(ledger), clock_);
+  Server second(cfg, ctx_, testing::TestScorerFactory(), std::move(ledger));
   EXPECT_EQ(second.Handle("GET", nurl, "", "").status, 200);
   EXPECT_EQ(second.Handle("GET", nurl, "", "").status, 404);
   EXPECT_EQ(shared->State("camp1", UtcDay(clock_->UnixSeconds())).spent, micros);  // 1e308: the bid, not 0
@@ -149,7 +150,7 @@ TEST_F(Money, APreviousRunsLossReplayedFreesNoMoney) {
   cfg.server.notice_secret = "0123456789abcdef-shared";
   std::string lurl;
   {
-    Server first(cfg, ctx_, testing::TestScorerFactory(), nullptr, clock_);
+    Server first(cfg, ctx_, testing::TestScorerFactory());
     HttpReply r = first.Handle("POST", "/openrtb2/bid", Banner(1), "");
     ASSERT_EQ(r.status, 200);
     lurl = testing::NoticePath(nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0], "lurl");

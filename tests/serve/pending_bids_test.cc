@@ -32,7 +32,8 @@ TEST(ServePendingBids, FullTableMeansNoBidAndForeignIdsSettleNothing) {
   cfg.server.reservation_ttl_s = 10;
   cfg.server.notice_ttl_s = 60;
   auto clock = std::make_shared<ManualClock>();
-  Server server(cfg, ctx, testing::TestScorerFactory(), nullptr, clock);
+  ctx.clock = clock;
+  Server server(cfg, ctx, testing::TestScorerFactory());
   std::vector<nlohmann::json> bids;
   std::vector<std::string> ids;
   int64_t reserved_micros = 0;
