@@ -1,4 +1,6 @@
 // MMM options (flags and TOML top level) and per-channel [channel.NAME] tables.
+#include <limits>
+
 #include <fmt/format.h>
 #include <toml.hpp>
 
@@ -27,7 +29,9 @@ void MmmOptions::Describe(OptionSet& s) {
   s.Add("dense_metric", &dense_metric, "adapt a dense (full covariance) NUTS metric instead of a diagonal one");
   s.Add("rhat_warn", &rhat_warn, "warn when a parameter's R-hat exceeds this").Min(1);
   s.Add("ess_warn", &ess_warn, "warn when a parameter's bulk ESS is below this").Min(0);
-  s.Add("prior_intercept_mean", &prior_intercept_mean, "normal prior mean of the intercept (scaled KPI)");
+  // Any finite mean is a valid prior (non-finite values are refused when parsed).
+  s.Add("prior_intercept_mean", &prior_intercept_mean, "normal prior mean of the intercept (scaled KPI)")
+      .Range(-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity());
   s.Add("prior_intercept_sd", &prior_intercept_sd, "normal prior sd of the intercept").Min(1e-6);
   s.Add("prior_trend_sd", &prior_trend_sd, "normal prior sd of the trend over the whole series").Min(1e-6);
   s.Add("prior_season_sd", &prior_season_sd, "normal prior sd of each Fourier coefficient").Min(1e-6);
