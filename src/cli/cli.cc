@@ -56,18 +56,28 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
       opt = cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(
           CLI::MultiOptionPolicy::Throw);
     }
-    // A required positional is required on the command line too: CLI11 then
-    // keeps it from being taken as the value of a bool flag before it
-    // (`data split --header FILE`).
-    if (e.positional && e.required) opt->required();
     flags_[e.key] = opt;
   }
 }
 
 void BoundOptions::Resolve() {
+  // A bool flag takes an optional value (--shuffle false), so CLI11 gives it
+  // the positional that follows it (`data split --header FILE`): a value that
+  // is no bool is the first positional still missing.
+  for (auto& e : set_.entries()) {
+    auto& v = values_[e.key];
+    if (!std::holds_alternative<bool*>(e.target) || v.size() != 1) continue;
+    if (v[0] == "true" || v[0] == "false" || v[0] == "1" || v[0] == "0") continue;
+    for (auto& p : set_.entries())
+      if (p.positional && values_[p.key].empty()) {
+        values_[p.key].push_back(v[0]);
+        v[0] = "true";
+        break;
+      }
+  }
   if (!config_.empty()) set_.LoadTomlFile(config_);
   for (auto& [key, opt] : flags_) {
-    if (opt->count() == 0) continue;
+    if (opt->count() == 0 && values_[key].empty()) continue;
     const auto& v = values_[key];
     std::string text;
     for (const auto& item : v) text += (text.empty() ? "" : ",") + item;

@@ -29,7 +29,7 @@ void WriteRows(const std::string& path, int rows, uint64_t seed) {
   }
 }
 
-nlohmann::json Run(const std::string& name, const nlohmann::json& options) {
+nlohmann::json RunStep(const std::string& name, const nlohmann::json& options) {
   const CommandSpec* spec = FindCommand({name});
   EXPECT_NE(spec, nullptr);
   auto cmd = spec->make();
@@ -44,25 +44,25 @@ nlohmann::json Run(const std::string& name, const nlohmann::json& options) {
 TEST(PredictCommands, TypedModelOptionsReachTheModel) {
   testing::TempDir d;
   WriteRows(d.File("a.tsv"), 600, 1);
-  auto r = Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 12},
+  auto r = RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 12},
                          {"epochs", 1}, {"alpha", 0.05}, {"out", d.File("m.apm")}});
   EXPECT_EQ(r["config"]["params"]["alpha"], 0.05);
   EXPECT_EQ(r["config"]["features"]["config"]["bits"], 12);
   // Bounds are the model's: alpha must be positive.
-  EXPECT_THROW(Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"alpha", -1}}), Error);
+  EXPECT_THROW(RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"alpha", -1}}), Error);
   // k is fm's and ffm's, not lr's.
-  EXPECT_THROW(Run("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"k", 4}}), Error);
+  EXPECT_THROW(RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"k", 4}}), Error);
 
   // A warm start keeps the model's hashing: a feature option given with another
   // value is an error; left out (or given the model's value) it is not.
-  EXPECT_THROW(Run("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 14}}), Error);
-  auto w = Run("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 12}, {"epochs", 1}});
+  EXPECT_THROW(RunStep("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 14}}), Error);
+  auto w = RunStep("train", {{"init", d.File("m.apm")}, {"data", d.File("a.tsv")}, {"bits", 12}, {"epochs", 1}});
   EXPECT_TRUE(w["warm_start"].get<bool>());
   EXPECT_EQ(w["config"]["features"]["config"]["bits"], 12);
 
-  auto e = Run("eval", {{"model", d.File("m.apm")}, {"data", d.File("a.tsv")}});
+  auto e = RunStep("eval", {{"model", d.File("m.apm")}, {"data", d.File("a.tsv")}});
   EXPECT_EQ(e["rows"], 600);
-  EXPECT_THROW(Run("eval", {{"model", d.File("none.apm")}, {"data", d.File("a.tsv")}}), Error);
+  EXPECT_THROW(RunStep("eval", {{"model", d.File("none.apm")}, {"data", d.File("a.tsv")}}), Error);
 }
 
 }  // namespace
