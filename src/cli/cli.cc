@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -89,6 +90,9 @@ void BoundOptions::Resolve() {
 void PrintJson(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
 }
+
+double Num(const nlohmann::json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
+double Num(const nlohmann::json& j, const char* key) { return Num(j.at(key)); }
 
 namespace {
 std::vector<std::pair<int, Installer>>& MutableCommands() {

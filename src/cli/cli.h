@@ -58,6 +58,11 @@ bool RegisterPrinter(const std::string& command, Printer printer);
 // Prints exactly one JSON object on stdout.
 void PrintJson(const nlohmann::json& j);
 
+// A number of a command's result for a text printer; null (how JSON holds a
+// non-finite value) is NaN, which prints as nan as the value did before.
+double Num(const nlohmann::json& v);
+double Num(const nlohmann::json& j, const char* key);
+
 using Installer = std::function<void(CLI::App& app, Globals& g)>;
 bool RegisterCommand(int order, Installer installer);
 const std::vector<std::pair<int, Installer>>& Commands();

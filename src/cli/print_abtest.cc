@@ -14,44 +14,39 @@ namespace {
 using nlohmann::json;
 
 // A number of the report; null (a value that was not finite) reads as NaN.
-double D(const json& j, const char* key) {
-  const json& v = j.at(key);
-  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
-}
-
 std::string Pct(double x) { return std::isfinite(x) ? fmt::format("{:+.2f}%", 100 * x) : "n/a"; }
 
 void PrintReport(const json& r, const json&) {
   std::string s = fmt::format("{:<16} {:>10} {:>12} {:>24}\n", "variant", "n", "mean", "95% CI");
   for (const auto& v : r["variants"])
     s += fmt::format("{:<16} {:>10} {:>12.6g} {:>11.6g} .. {:<11.6g}\n", v["name"].get<std::string>(),
-                     v["n"].get<uint64_t>(), D(v, "mean"), D(v, "mean_ci_low"), D(v, "mean_ci_high"));
+                     v["n"].get<uint64_t>(), Num(v, "mean"), Num(v, "mean_ci_low"), Num(v, "mean_ci_high"));
   s += "\n";
   const json& results = r["results"];
   for (const auto& m : results) {
     s += fmt::format("{} vs control, {} ({}, {}): lift {} [{} .. {}], p = {:.4g}", m["variant"].get<std::string>(),
                      m["metric"].get<std::string>(), m["kind"].get<std::string>(), m["test"].get<std::string>(),
-                     Pct(D(m, "lift")), Pct(D(m, "ci_low")), Pct(D(m, "ci_high")), D(m, "p_value"));
-    if (results.size() > 1) s += fmt::format(", BH p = {:.4g}", D(m, "p_value_bh"));
-    if (!std::isnan(D(m, "always_valid_p"))) s += fmt::format(", always-valid p = {:.4g}", D(m, "always_valid_p"));
-    if (D(m, "variance_reduction") != 0)
-      s += fmt::format(", CUPED variance reduction {:.1f}%", 100 * D(m, "variance_reduction"));
+                     Pct(Num(m, "lift")), Pct(Num(m, "ci_low")), Pct(Num(m, "ci_high")), Num(m, "p_value"));
+    if (results.size() > 1) s += fmt::format(", BH p = {:.4g}", Num(m, "p_value_bh"));
+    if (!std::isnan(Num(m, "always_valid_p"))) s += fmt::format(", always-valid p = {:.4g}", Num(m, "always_valid_p"));
+    if (Num(m, "variance_reduction") != 0)
+      s += fmt::format(", CUPED variance reduction {:.1f}%", 100 * Num(m, "variance_reduction"));
     s += "\n";
   }
-  s += fmt::format("\nsample ratio check: chi2 = {:.3f}, p = {:.4g}{}\n", D(r, "srm_chi2"), D(r, "srm_p_value"),
+  s += fmt::format("\nsample ratio check: chi2 = {:.3f}, p = {:.4g}{}\n", Num(r, "srm_chi2"), Num(r, "srm_p_value"),
                    r["srm_flag"].get<bool>() ? "  << MISMATCH" : "");
   s += fmt::format("verdict: {}\n  {}\n", r["verdict"].get<std::string>(), r["reason"].get<std::string>());
   fmt::print("{}", s);
 }
 
 void PrintPlan(const json& j, const json& opts) {
-  double base = D(j, "control"), target = D(j, "treatment"), alpha = D(j, "alpha");
+  double base = Num(j, "control"), target = Num(j, "treatment"), alpha = Num(j, "alpha");
   if (opts["n"].get<double>() > 0)
     fmt::print("with {} control and {} treatment units, power to detect {:.6g} -> {:.6g} is {:.3f} (alpha {})\n",
-               D(j, "n_control"), D(j, "n_treatment"), base, target, D(j, "power"), alpha);
+               Num(j, "n_control"), Num(j, "n_treatment"), base, target, Num(j, "power"), alpha);
   else
     fmt::print("to detect {:.6g} -> {:.6g} with power {} at alpha {}: {} control + {} treatment units ({} in all)\n",
-               base, target, D(j, "power"), alpha, D(j, "n_control"), D(j, "n_treatment"), D(j, "n_total"));
+               base, target, Num(j, "power"), alpha, Num(j, "n_control"), Num(j, "n_treatment"), Num(j, "n_total"));
 }
 
 ADPILOT_CLI_PRINTER("abtest", PrintReport);

@@ -11,7 +11,6 @@ namespace {
 using nlohmann::json;
 
 std::string S(const json& j, const char* key) { return j.at(key).get<std::string>(); }
-double D(const json& j, const char* key) { return j.at(key).get<double>(); }
 uint64_t U(const json& j, const char* key) { return j.at(key).get<uint64_t>(); }
 
 void PrintSimulate(const json& r, const json&) {
@@ -22,9 +21,9 @@ void PrintSimulate(const json& r, const json&) {
              "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n"
              "expected     {:.1f} clicks (sum of won pCTR; pCTR foresight bound {:.1f}, its purchase {:.0f} clicks)\n",
              strategy, resolved != strategy ? " (picked " + resolved + " on the tuning log)" : "", U(r, "auctions"),
-             U(r, "bids"), U(r, "impressions"), U(r, "clicks"), U(r, "conversions"), D(r, "spend"), D(r, "budget"),
-             D(r, "win_rate"), D(r, "cpm"), D(r, "ecpc"), D(r, "hindsight_optimal_clicks"), D(r, "expected_clicks"),
-             D(fb, "expected_clicks"), D(fb, "clicks"));
+             U(r, "bids"), U(r, "impressions"), U(r, "clicks"), U(r, "conversions"), Num(r, "spend"), Num(r, "budget"),
+             Num(r, "win_rate"), Num(r, "cpm"), Num(r, "ecpc"), Num(r, "hindsight_optimal_clicks"), Num(r, "expected_clicks"),
+             Num(fb, "expected_clicks"), Num(fb, "clicks"));
 }
 
 void PrintCompare(const json& out, const json&) {
@@ -35,15 +34,15 @@ void PrintCompare(const json& out, const json&) {
   const json& rows = out["rows"];
   for (size_t i = 0; i < rows.size(); ++i) {
     const json& row = rows[i];
-    const double ratio = D(row, "budget_ratio");
+    const double ratio = Num(row, "budget_ratio");
     const std::string name = S(row, "strategy"), resolved = S(row, "resolved_strategy");
     fmt::print("{:<10.5f} {:<10} {:>9} {:>9.1f} {:>8} {:>12.0f} {:>12.0f}{}\n", ratio, name, U(row, "clicks"),
-               D(row, "expected_clicks"), U(row, "impressions"), D(row, "spend"), D(row, "budget"),
+               Num(row, "expected_clicks"), U(row, "impressions"), Num(row, "spend"), Num(row, "budget"),
                resolved != name ? "  (picked " + resolved + ")" : "");
-    if (i + 1 == rows.size() || D(rows[i + 1], "budget_ratio") != ratio) {
+    if (i + 1 == rows.size() || Num(rows[i + 1], "budget_ratio") != ratio) {
       const json& fb = row["pctr_foresight"];
       fmt::print("{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
-                 ratio, "foresight", D(fb, "clicks"), D(fb, "expected_clicks"));
+                 ratio, "foresight", Num(fb, "clicks"), Num(fb, "expected_clicks"));
     }
   }
 }

@@ -10,19 +10,13 @@ namespace {
 
 using nlohmann::json;
 
-// A number of a result; null (a non-finite value in JSON) prints as nan.
-double D(const json& j, const char* key) {
-  const json& v = j.at(key);
-  return v.is_null() ? std::nan("") : v.get<double>();
-}
-
 void PrintTrain(const json& r, const json&) {
   fmt::print("model        {}\ntrain rows   {}\nepochs       {} (best {})\n", r["model"].get<std::string>(),
              r["train_rows"].get<uint64_t>(), r["epochs_run"].get<int>(), r["best_epoch"].get<int>());
   // valid_auc is null exactly when no --valid was given.
   if (!r["valid_auc"].is_null())
-    fmt::print("valid auc    {:.5f}\nvalid logloss {:.5f}\n", D(r, "valid_auc"), D(r, "valid_logloss"));
-  fmt::print("seconds      {:.2f}\n", D(r, "seconds"));
+    fmt::print("valid auc    {:.5f}\nvalid logloss {:.5f}\n", Num(r, "valid_auc"), Num(r, "valid_logloss"));
+  fmt::print("seconds      {:.2f}\n", Num(r, "seconds"));
   const std::string& out = r["out"].get_ref<const std::string&>();
   if (!out.empty()) fmt::print("wrote        {}\n", out);
 }
@@ -34,8 +28,8 @@ void PrintEval(const json& r, const json&) {
   // The JSON keeps non-finite metrics as null; the text prints them as nan.
   fmt::print("model        {}\nrows         {}\nauc          {:.5f}\nlogloss      {:.5f}\nne           {:.5f}\n"
              "calibration  {:.4f}\nrows/s       {:.0f}\n",
-             r["model"].get<std::string>(), r["rows"].get<uint64_t>(), D(r, "auc"), D(r, "logloss"), D(r, "ne"),
-             D(r, "calibration"), D(r, "rows_per_s"));
+             r["model"].get<std::string>(), r["rows"].get<uint64_t>(), Num(r, "auc"), Num(r, "logloss"), Num(r, "ne"),
+             Num(r, "calibration"), Num(r, "rows_per_s"));
 }
 
 void PrintExplain(const json& r, const json& opts) {
@@ -43,10 +37,10 @@ void PrintExplain(const json& r, const json& opts) {
   for (const auto& row : r["rows"]) {
     // The label is a float in the model; printed as one.
     fmt::print("row {}  label {}  p {:.5f}  margin {:+.4f} = bias {:+.4f}", row["row"].get<uint64_t>(),
-               row["label"].get<float>(), D(row, "probability"), D(row, "margin"), D(row, "bias"));
+               row["label"].get<float>(), Num(row, "probability"), Num(row, "margin"), Num(row, "bias"));
     const json& fields = row["fields"];
     for (size_t k = 0; k < fields.size() && k < top; ++k)
-      fmt::print(" {}{:+.4f}", fields[k]["field"].get<std::string>() + " ", D(fields[k], "contribution"));
+      fmt::print(" {}{:+.4f}", fields[k]["field"].get<std::string>() + " ", Num(fields[k], "contribution"));
     fmt::print("{}\n", fields.size() > top ? " ..." : "");
   }
 }
