@@ -175,7 +175,8 @@ class Model {
   const Calibrator& calibrator() const { return calibrator_; }
   void set_calibrator(Calibrator c) { calibrator_ = std::move(c); }
 
-  // Writes the model file atomically (magic, version, config JSON, state, checksum).
+  // Writes the model file atomically: a container (adpilot/container.h) of the
+  // config JSON and the state.
   void Save(const std::string& path) const;
   // The config block of the file: model name, hyperparameters, features, format,
   // label, calibration, training schedule of the last Train.

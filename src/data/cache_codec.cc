@@ -178,7 +178,8 @@ void DecodeExample(const std::string& in, size_t& pos, Example& ex, const std::s
   if (pos + uint64_t(n) * sizeof(Feature) > in.size())
     Throw(ErrorCode::kCorruption, "{}: block ends inside an example", path);
   ex.features.resize(n);
-  std::memcpy(ex.features.data(), in.data() + pos, n * sizeof(Feature));
+  // An example without features leaves data() null, not valid for memcpy (found by tests/fuzz/fuzz_cache).
+  if (n) std::memcpy(ex.features.data(), in.data() + pos, n * sizeof(Feature));
   pos += n * sizeof(Feature);
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/container.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
@@ -20,8 +21,44 @@
 namespace adpilot {
 
 namespace {
-constexpr char kMagic[8] = {'A', 'D', 'P', 'M', 'O', 'D', 'E', 'L'};
-constexpr uint32_t kVersion = 1;
+
+// Version 1 was the hand-framed layout ReadV1 reads; 2 is the container.
+constexpr ContainerFormat kModelFile{"ADPMODEL", "adpilot model file", 2, 2};
+
+// magic | u32 1 | u32 flags | u64 C | config | u64 S | state | u64 XXH3 of all before.
+ContainerView ReadV1(std::string_view buf, const std::string& path) {
+  size_t pos = 12;
+  auto need = [&](size_t n, const char* what) {
+    if (buf.size() - pos < n)
+      Throw(ErrorCode::kCorruption, "model file {}: truncated while reading {} ({} bytes)", path, what,
+            buf.size());
+  };
+  auto length = [&](const char* what) {
+    need(8, what);
+    uint64_t v;
+    std::memcpy(&v, buf.data() + pos, 8);
+    pos += 8;
+    need(v, what);
+    pos += v;
+    return buf.substr(pos - v, v);
+  };
+  need(4, "flags");
+  pos += 4;
+  ContainerView v;
+  v.version = 1;
+  v.config = length("config");
+  v.payload = length("state");
+  size_t body = pos;
+  need(8, "checksum");
+  if (buf.size() != body + 8)
+    Throw(ErrorCode::kCorruption, "{}: {} unexpected bytes after the checksum", path, buf.size() - body - 8);
+  uint64_t sum;
+  std::memcpy(&sum, buf.data() + body, 8);
+  if (Hash64(buf.data(), body, 0) != sum)
+    Throw(ErrorCode::kCorruption, "{}: checksum mismatch: the file is corrupt", path);
+  return v;
+}
+
 }  // namespace
 
 void Model::SetFeatures(std::shared_ptr<const FeatureHasher> hasher, std::string format) {
@@ -131,19 +168,7 @@ nlohmann::json Model::ConfigJson() const {
 }
 
 void Model::Save(const std::string& path) const {
-  std::string config = ConfigJson().dump();
-  std::string state = SaveState();
-  std::string buf;
-  buf.append(kMagic, 8);
-  auto put = [&](auto v) { buf.append(reinterpret_cast<const char*>(&v), sizeof v); };
-  put(kVersion);
-  put(uint32_t(0));
-  put(uint64_t(config.size()));
-  buf += config;
-  put(uint64_t(state.size()));
-  buf += state;
-  put(Hash64(buf.data(), buf.size(), 0));
-  WriteFileAtomic(path, buf);
+  WriteContainer(path, kModelFile, ConfigJson().dump(), SaveState());
 }
 
 std::unique_ptr<Model> CreateModel(const std::string& name) {
@@ -152,44 +177,10 @@ std::unique_ptr<Model> CreateModel(const std::string& name) {
 
 std::unique_ptr<Model> LoadModel(const std::string& path) {
   std::string buf = ReadFile(path);
-  size_t pos = 0;
-  auto need = [&](size_t n, const char* what) {
-    if (buf.size() - pos < n)
-      Throw(ErrorCode::kCorruption, "model file {}: truncated while reading {} ({} bytes)", path, what,
-            buf.size());
-  };
-  auto get = [&](auto& v, const char* what) {
-    need(sizeof v, what);
-    std::memcpy(&v, buf.data() + pos, sizeof v);
-    pos += sizeof v;
-  };
-  need(8, "magic");
-  if (std::memcmp(buf.data(), kMagic, 8) != 0)
-    Throw(ErrorCode::kCorruption, "{}: not an adpilot model file (bad magic)", path);
-  pos = 8;
-  uint32_t version = 0, flags = 0;
-  get(version, "version");
-  get(flags, "flags");
-  if (version > kVersion)
-    Throw(ErrorCode::kCorruption, "{}: model format version {} is newer than this adpilot supports ({})",
-          path, version, kVersion);
-  if (version == 0) Throw(ErrorCode::kCorruption, "{}: invalid model format version 0", path);
-  uint64_t clen = 0, slen = 0;
-  get(clen, "config length");
-  need(clen, "config");
-  std::string_view config(buf.data() + pos, clen);
-  pos += clen;
-  get(slen, "state length");
-  need(slen, "state");
-  std::string_view state(buf.data() + pos, slen);
-  pos += slen;
-  size_t body = pos;
-  uint64_t sum = 0;
-  get(sum, "checksum");
-  if (pos != buf.size())
-    Throw(ErrorCode::kCorruption, "{}: {} unexpected bytes after the checksum", path, buf.size() - pos);
-  if (Hash64(buf.data(), body, 0) != sum)
-    Throw(ErrorCode::kCorruption, "{}: checksum mismatch: the file is corrupt", path);
+  ContainerView file = ContainerVersion(buf, kModelFile, path) < kModelFile.first_version
+                           ? ReadV1(buf, path)
+                           : DecodeContainer(buf, kModelFile, path);
+  std::string_view config = file.config, state = file.payload;
 
   nlohmann::json j;
   try {

@@ -1,10 +1,12 @@
 // libFuzzer target for the hashed-dataset cache loader (cache.h). At start-up
 // the harness writes a small Criteo file and lets OpenHashedDataset cache it;
-// each input then replaces that cache. The input is the cache's header JSON,
-// the separator "\nADPBLK\n", then the blocks and the 32-byte footer. The
-// harness keeps the fuzzed cache "fresh" (the header's source path, size and
-// mtime are set to the real file's, as a cache written on another machine
-// would not be) and rewrites the header, block and footer checksums, so that
+// each input then replaces that cache. The input is the cache's header JSON
+// (the container's config), the separator "\nADPBLK\n", then the payload: the
+// blocks, the end marker and the 24 bytes of counts. The harness keeps the
+// fuzzed cache "fresh" (the header's source path, size and mtime are set to
+// the real file's, as a cache written on another machine would not be),
+// rewrites the block and counts checksums and frames the result as a
+// container (current version), so that
 // mutations reach the header parsing, block decoding and example checks
 // rather than the staleness test or a checksum. Format: docs/formats.md.
 #include <cstdint>
@@ -16,7 +18,9 @@
 
 #include "adpilot/cache.h"
 #include "adpilot/context.h"
+#include "adpilot/container.h"
 #include "adpilot/hash.h"
+#include "data/cache_codec.h"
 #include "fuzz_util.h"
 #include "fuzz_fixtures.h"
 
@@ -51,11 +55,6 @@ const Setup& GetSetup() {
   return s;
 }
 
-template <typename T>
-void Put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -71,11 +70,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (h.contains(k)) h[k] = s.header[k];
     header = h.dump();
   }
-  std::string file = "ADPCACHE";
-  Put(file, uint32_t(1));
-  Put(file, uint32_t(header.size()));
-  file += header;
-  Put(file, Hash64(header));
   // Blocks: u32 bytes, u32 examples, u64 checksum, payload; a zero header ends them.
   size_t pos = 0;
   while (rest.size() - pos >= 16 + 32) {
@@ -87,14 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(rest.data() + pos + 8, &sum, 8);
     pos += 16 + bytes;
   }
-  if (rest.size() >= 32) {  // footer: rows, bad rows, checksum of both, magic
+  if (rest.size() >= 24) {  // counts: rows, bad rows, checksum of both
     uint64_t counts[2];
-    std::memcpy(counts, rest.data() + rest.size() - 32, 16);
+    std::memcpy(counts, rest.data() + rest.size() - 24, 16);
     uint64_t sum = Hash64(counts, sizeof counts, 0xadc);
-    std::memcpy(rest.data() + rest.size() - 16, &sum, 8);
+    std::memcpy(rest.data() + rest.size() - 8, &sum, 8);
   }
-  file += rest;
-  fuzz::WriteFile(s.cache, file);
+  fuzz::WriteFile(s.cache, EncodeContainer(adpilot::data::kCacheFile, header, rest));
   fuzz::Refusable([&] {
     auto ds = OpenHashedDataset(s.source, fuzz::CacheReaderOptions(), fuzz::CacheFeatures(), Context::Default(), s.dir);
     Example ex;

@@ -1,8 +1,10 @@
 // libFuzzer target for LoadModel (model.h): every registered model kind (lr,
 // fm, ffm, gbdt; deep models when the build has libtorch). The input is a model
-// file without its trailing checksum: the harness appends the checksum
-// (Hash64 of the bytes, as Model::Save writes it), so mutations reach the
-// config and state checks. A loaded model must score and explain a row.
+// file without its trailer, which the harness adds, so mutations reach the
+// config and state checks: for a container (version 2 on) the payload length
+// and checksum, after rewriting the config checksum (fuzz::SealContainer); for
+// a version 1 file the checksum (Hash64 of the bytes, as version 1 wrote it).
+// A loaded model must score and explain a row.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -16,8 +18,12 @@ using namespace adpilot;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = fuzz::TempPath("model.apm");
   std::string file(fuzz::AsView(data, size));
-  uint64_t sum = Hash64(file.data(), file.size(), 0);
-  file.append(reinterpret_cast<const char*>(&sum), 8);
+  if (fuzz::VersionOf(file) == 1) {
+    uint64_t sum = Hash64(file.data(), file.size(), 0);
+    file.append(reinterpret_cast<const char*>(&sum), 8);
+  } else {
+    file = fuzz::SealContainer(std::move(file));
+  }
   fuzz::WriteFile(path, file);
   fuzz::Refusable([&] {
     auto m = LoadModel(path);

@@ -1,6 +1,6 @@
 // Writes the binary seeds of the loader targets into OUT/<target>/ (text seeds
 // come from tests/fuzz/seeds and ../shared/data, see corpus.sh): small trained
-// models of every registered kind (fuzz_model: the file without its checksum),
+// models of every registered kind (fuzz_model: the file without its trailer),
 // a dataset cache (fuzz_cache) and a profile store (fuzz_profile_store), in the
 // layouts those targets read.
 #include <cstdio>
@@ -59,7 +59,7 @@ void Models(const std::string& out, const Context& ctx) {
       // A seed the loader refuses would start the fuzzer from garbage.
       if (LoadModel(path)->name() != name) Throw(ErrorCode::kInternal, "{}: reloads as another model", path);
       std::string bytes = fuzz::ReadFile(path);
-      fuzz::WriteFile(out + "/fuzz_model/" + name + "-" + cal, bytes.substr(0, bytes.size() - 8));
+      fuzz::WriteFile(out + "/fuzz_model/" + name + "-" + cal, bytes.substr(0, bytes.size() - 16));
     }
   }
 }
@@ -75,8 +75,9 @@ void Cache(const std::string& out, const Context& ctx) {
   std::string bytes = fuzz::ReadFile(ds->cache_path());
   uint32_t len = 0;
   std::memcpy(&len, bytes.data() + 12, 4);
-  // header JSON | separator | blocks and footer (after the header checksum)
-  fuzz::WriteFile(out + "/fuzz_cache/criteo", bytes.substr(16, len) + "\nADPBLK\n" + bytes.substr(16 + len + 8));
+  // header JSON (the container's config) | separator | the payload: blocks, end marker, counts
+  fuzz::WriteFile(out + "/fuzz_cache/criteo",
+                  bytes.substr(16, len) + "\nADPBLK\n" + bytes.substr(24 + len, bytes.size() - 24 - len - 16));
 }
 
 void Profiles(const std::string& out) {

@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
 
 #include "adpilot/error.h"
+#include "adpilot/hash.h"
 
 namespace adpilot::fuzz {
 
@@ -43,6 +45,34 @@ inline std::string ReadFile(const std::string& path) {
 
 inline std::string_view AsView(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// The format version of a file in adpilot's framings (u32 at offset 8), 0 if too short.
+inline uint32_t VersionOf(std::string_view file) {
+  uint32_t v = 0;
+  if (file.size() >= 12) std::memcpy(&v, file.data() + 8, 4);
+  return v;
+}
+
+// Completes a container image (adpilot/container.h) from `body`, the image
+// without its trailer: sets the config checksum (when the config length fits)
+// and appends the payload length and the file checksum, so that mutations
+// reach the format's own checks rather than the container's.
+inline std::string SealContainer(std::string body) {
+  uint64_t payload = 0;
+  if (body.size() >= 24) {
+    uint32_t c = 0;
+    std::memcpy(&c, body.data() + 12, 4);
+    if (c <= body.size() - 24) {
+      uint64_t sum = Hash64(body.data(), 16 + size_t(c));
+      std::memcpy(body.data() + 16 + c, &sum, 8);
+      payload = body.size() - 24 - c;
+    }
+  }
+  body.append(reinterpret_cast<const char*>(&payload), 8);
+  uint64_t sum = Hash64(body);
+  body.append(reinterpret_cast<const char*>(&sum), 8);
+  return body;
 }
 
 // Runs `fn`; an adpilot::Error other than kInternal is an accepted refusal

@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "common/old_formats.h"
 #include "deep_fixture.h"
 
 namespace adpilot::testing {
@@ -184,6 +188,57 @@ TEST(Deep, WarmStartContinuesAndParametersAreOneBuffer) {
   warm->AverageWith(copy, 0.5);
   EXPECT_TRUE(std::equal(copy.begin(), copy.end(), warm->Parameters().begin()));
   EXPECT_EQ(AucOf(*warm, valid), AucOf(*warm, valid));
+}
+
+// The deep state as version 1 wrote it ("ADPDEEP1", arrays inline), from the
+// array list and data of a version 2 state.
+std::string DeepStateV1(const std::string& state) {
+  v1::Parts parts = v1::SplitContainer(state);
+  auto arrays = nlohmann::json::parse(parts.config).at("arrays");
+  std::string out = "ADPDEEP1";
+  v1::Put(out, uint32_t(arrays.size()));
+  size_t pos = 0;
+  for (const auto& a : arrays) {
+    std::string name = a.at("name");
+    bool f32 = a.at("dtype") == "f32";
+    auto shape = a.at("shape").get<std::vector<int64_t>>();
+    v1::Put(out, uint32_t(name.size()));
+    out += name;
+    v1::Put(out, uint8_t(f32 ? 0 : 1));
+    v1::Put(out, uint32_t(shape.size()));
+    size_t n = f32 ? 4 : 8;
+    for (int64_t d : shape) v1::Put(out, d), n *= size_t(d);
+    out += parts.payload.substr(pos, n);
+    pos += n;
+  }
+  EXPECT_EQ(pos, parts.payload.size());
+  return out;
+}
+
+// A model file and deep state from before the container load to the same model.
+TEST(Deep, Version1FilesStillLoad) {
+  REQUIRE_DEEP();
+  Context ctx;
+  TempDir dir;
+  auto h = TinyHasher(3, 6);
+  std::vector<Example> rows = Toy(*h, 300, 5);
+  for (const char* kind : {"deepfm", "dcnv2"}) {
+    auto m = Make(kind, h, kToy, ctx);
+    MemorySource src(rows);
+    TrainConfig cfg;
+    cfg.epochs = 1;
+    m->Train(src, nullptr, cfg, ctx);
+    m->Save(dir.File("new.apm"));
+    std::string now = ReadFile(dir.File("new.apm"));
+    v1::Parts file = v1::SplitContainer(now);
+    ASSERT_EQ(file.payload.substr(0, 8), "ADPDEEPS");
+    WriteFileAtomic(dir.File("old.apm"), v1::ModelFile(file.config, DeepStateV1(file.payload)));
+    auto old = LoadModel(dir.File("old.apm"));
+    auto a = m->Parameters(), b = old->Parameters();
+    ASSERT_EQ(a.size(), b.size()) << kind;
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin())) << kind;
+    for (size_t i = 0; i < 10; ++i) EXPECT_EQ(old->PredictProba(rows[i]), m->PredictProba(rows[i])) << kind;
+  }
 }
 
 TEST(Deep, CorruptStateIsRejected) {

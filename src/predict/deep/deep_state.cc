@@ -10,8 +10,10 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/container.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
@@ -21,28 +23,96 @@
 namespace adpilot::predict::deep {
 namespace {
 
-constexpr char kMagic[8] = {'A', 'D', 'P', 'D', 'E', 'E', 'P', '1'};
+// Version 1 ("ADPDEEP1", no version field) listed each array inline: u32
+// count, then per array u32 name length, name, u8 dtype, u32 rank, i64 dims,
+// data. Version 2 is a container whose config lists the arrays and whose
+// payload is their data, in that order.
+constexpr char kV1Magic[8] = {'A', 'D', 'P', 'D', 'E', 'E', 'P', '1'};
+constexpr ContainerFormat kDeepState{"ADPDEEPS", "deep-model state", 2, 2};
 enum DType : uint8_t { kF32 = 0, kU64 = 1 };
+constexpr const char* kDTypeNames[] = {"f32", "u64"};
 
 struct Record {
   DType dtype;
   std::vector<int64_t> shape;
   std::string_view data;
 };
+using Records = std::map<std::string, Record>;
 
-template <typename T>
-void Put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+// The bytes a record of this dtype and shape holds, or a message for `bad`.
+std::string CheckShape(const std::string& nm, int dt, const std::vector<int64_t>& shape, uint64_t& bytes) {
+  if (dt < 0 || dt > kU64 || shape.size() > 8) return fmt::format("record '{}': bad dtype or rank", nm);
+  uint64_t numel = 1;
+  for (int64_t v : shape) {
+    if (v < 0 || v > (int64_t(1) << 40)) return fmt::format("record '{}': bad dimension", nm);
+    numel *= uint64_t(v);
+    if (numel > (uint64_t(1) << 40)) return fmt::format("record '{}': too many elements", nm);
+  }
+  bytes = numel * (dt == kF32 ? 4 : 8);
+  return "";
 }
 
-void PutRecord(std::string& out, const std::string& name, DType dt, const std::vector<int64_t>& shape,
-               const void* data, size_t bytes) {
-  Put(out, uint32_t(name.size()));
-  out += name;
-  Put(out, uint8_t(dt));
-  Put(out, uint32_t(shape.size()));
-  for (int64_t d : shape) Put(out, d);
-  out.append(static_cast<const char*>(data), bytes);
+template <typename Bad>
+Records ReadV1(std::string_view bytes, const Bad& bad) {
+  size_t pos = 8;
+  auto need = [&](size_t n) {
+    if (bytes.size() - pos < n) bad("truncated");
+  };
+  auto get = [&](auto& v) {
+    need(sizeof v);
+    std::memcpy(&v, bytes.data() + pos, sizeof v);
+    pos += sizeof v;
+  };
+  uint32_t count = 0;
+  get(count);
+  Records recs;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t len = 0, ndim = 0;
+    uint8_t dt = 0;
+    get(len);
+    need(len);
+    std::string nm(bytes.data() + pos, len);
+    pos += len;
+    get(dt);
+    get(ndim);
+    if (dt > kU64 || ndim > 8) bad(fmt::format("record '{}': bad dtype or rank", nm));
+    Record r{DType(dt), std::vector<int64_t>(ndim), {}};
+    for (auto& v : r.shape) get(v);
+    uint64_t nb = 0;
+    if (std::string why = CheckShape(nm, dt, r.shape, nb); !why.empty()) bad(why);
+    need(nb);
+    r.data = bytes.substr(pos, nb);
+    pos += nb;
+    recs[nm] = r;
+  }
+  if (pos != bytes.size()) bad(fmt::format("{} trailing bytes", bytes.size() - pos));
+  return recs;
+}
+
+template <typename Bad>
+Records ReadContainer(std::string_view bytes, const std::string& name, const Bad& bad) {
+  ContainerView c = DecodeContainer(bytes, kDeepState, name);
+  Records recs;
+  size_t pos = 0;
+  try {
+    const nlohmann::json index = nlohmann::json::parse(c.config);
+    for (const auto& a : index.at("arrays")) {
+      std::string nm = a.at("name").get<std::string>(), dt = a.at("dtype").get<std::string>();
+      Record r{dt == "u64" ? kU64 : kF32, a.at("shape").get<std::vector<int64_t>>(), {}};
+      uint64_t nb = 0;
+      std::string why = dt == "f32" || dt == "u64" ? CheckShape(nm, r.dtype, r.shape, nb)
+                                                   : fmt::format("record '{}': bad dtype", nm);
+      if (why.empty() && nb > c.payload.size() - pos) why = fmt::format("record '{}': truncated", nm);
+      if (!why.empty()) bad(why);
+      r.data = c.payload.substr(pos, nb);
+      pos += nb;
+      recs[nm] = r;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    bad(fmt::format("bad array list: {}", e.what()));
+  }
+  if (pos != c.payload.size()) bad(fmt::format("{} trailing bytes", c.payload.size() - pos));
+  return recs;
 }
 
 // The generator's user token (src/gen/users.cc HexToken): 8 hex digits of the
@@ -58,67 +128,32 @@ std::string GenToken(const std::string& field, const std::string& id) {
 }  // namespace
 
 std::string DeepModel::SaveState() const {
-  std::string out(kMagic, 8);
-  uint32_t count = 2 + uint32_t(params_.size()) + (pdim_ > 0 ? 2 : 0);
-  Put(out, count);
+  nlohmann::json arrays = nlohmann::json::array();
+  std::string payload;
+  auto put = [&](const std::string& name, DType dt, const std::vector<int64_t>& shape, const void* data,
+                 size_t bytes) {
+    arrays.push_back({{"name", name}, {"dtype", kDTypeNames[dt]}, {"shape", shape}});
+    payload.append(static_cast<const char*>(data), bytes);
+  };
   auto f32 = [&](const std::string& name, const torch::Tensor& t, std::vector<int64_t> shape) {
     auto c = t.contiguous();
-    PutRecord(out, name, kF32, shape, c.data_ptr<float>(), size_t(c.numel()) * sizeof(float));
+    put(name, kF32, shape, c.data_ptr<float>(), size_t(c.numel()) * sizeof(float));
   };
   f32("table", table_, {rows_, width_});
   f32("emb_acc", acc_, {rows_});
   for (const auto& p : params_) f32(p.name, p.view, p.shape);
   if (pdim_ > 0) {
     int64_t n = int64_t(profile_keys_.size());
-    PutRecord(out, "profile_keys", kU64, {n}, profile_keys_.data(), profile_keys_.size() * 8);
-    PutRecord(out, "profile", kF32, {n, pdim_}, profile_data_.data(), profile_data_.size() * 4);
+    put("profile_keys", kU64, {n}, profile_keys_.data(), profile_keys_.size() * 8);
+    put("profile", kF32, {n, pdim_}, profile_data_.data(), profile_data_.size() * 4);
   }
-  return out;
+  return EncodeContainer(kDeepState, nlohmann::json{{"arrays", arrays}}.dump(), payload);
 }
 
 void DeepModel::LoadState(std::string_view bytes) {
   auto bad = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{} state: {}", name(), why); };
-  size_t pos = 0;
-  auto need = [&](size_t n) {
-    if (bytes.size() - pos < n) bad("truncated");
-  };
-  auto get = [&](auto& v) {
-    need(sizeof v);
-    std::memcpy(&v, bytes.data() + pos, sizeof v);
-    pos += sizeof v;
-  };
-  need(8);
-  if (std::memcmp(bytes.data(), kMagic, 8) != 0) bad("bad magic (not a deep-model state)");
-  pos = 8;
-  uint32_t count = 0;
-  get(count);
-  std::map<std::string, Record> recs;
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t len = 0, ndim = 0;
-    uint8_t dt = 0;
-    get(len);
-    need(len);
-    std::string nm(bytes.data() + pos, len);
-    pos += len;
-    get(dt);
-    get(ndim);
-    if (dt > kU64 || ndim > 8) bad(fmt::format("record '{}': bad dtype or rank", nm));
-    Record r{DType(dt), {}, {}};
-    uint64_t numel = 1;
-    for (uint32_t d = 0; d < ndim; ++d) {
-      int64_t v = 0;
-      get(v);
-      if (v < 0 || v > (int64_t(1) << 40)) bad(fmt::format("record '{}': bad dimension", nm));
-      r.shape.push_back(v);
-      numel *= uint64_t(v);
-    }
-    size_t nb = size_t(numel) * (dt == kF32 ? 4 : 8);
-    need(nb);
-    r.data = bytes.substr(pos, nb);
-    pos += nb;
-    recs[nm] = r;
-  }
-  if (pos != bytes.size()) bad(fmt::format("{} trailing bytes", bytes.size() - pos));
+  Records recs = bytes.substr(0, 8) == std::string_view(kV1Magic, 8) ? ReadV1(bytes, bad)
+                                                                      : ReadContainer(bytes, name() + " state", bad);
   // Profile first: its width shapes the network.
   pdim_ = 0;
   profile_keys_.clear();
