@@ -2,6 +2,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# CI (.ci/run sets CI=true) builds with warnings as errors.
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DADPILOT_WERROR=ON
+endif
 # Hardening builds (docs/testing.md), each in its own folder.
 FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan

@@ -18,11 +18,11 @@
 #include "adpilot/reader.h"
 
 using namespace adpilot;
-using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
+double Seconds(WallClock::time_point a) { return std::chrono::duration<double>(WallClock::now() - a).count(); }
 
 }  // namespace
 
@@ -68,14 +68,14 @@ int main(int argc, char** argv) {
       MemorySource src(ex);
       TrainConfig cfg;
       cfg.epochs = 1;
-      auto t0 = Clock::now();
+      auto t0 = WallClock::now();
       m->Train(src, nullptr, cfg, ctx);
       double train_s = Seconds(t0);
       // Single rows, one thread: what a bidder does per request.
       std::vector<double> lat;
       double sink = 0;
       for (int i = 0; i < latency_rows; ++i) {
-        auto t = Clock::now();
+        auto t = WallClock::now();
         sink += m->Margin(ex[size_t(i) % ex.size()]);
         lat.push_back(Seconds(t) * 1e6);
       }
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       // Batches of 256 through the batch path.
       std::vector<double> out(256);
       size_t scored = 0;
-      t0 = Clock::now();
+      t0 = WallClock::now();
       for (size_t b = 0; b + 256 <= ex.size(); b += 256) {
         m->MarginBatch(std::span<const Example>(ex.data() + b, 256), out, ctx);
         sink += out[0];

@@ -24,7 +24,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::steady_clock;
 
 // Criteo-like rows: count features with a heavy tail, 8-hex categoricals drawn
 // from per-field vocabularies of very different sizes, ~20% missing values.
@@ -67,13 +67,13 @@ double CpuSeconds() {
 }
 
 struct Timer {
-  Clock::time_point wall = Clock::now();
+  WallClock::time_point wall = WallClock::now();
   double cpu = CpuSeconds();
 };
 
 void Report(const char* what, uint64_t bytes, uint64_t rows, const Timer& t) {
   double cpu = CpuSeconds() - t.cpu;
-  double wall = std::chrono::duration<double>(Clock::now() - t.wall).count();
+  double wall = std::chrono::duration<double>(WallClock::now() - t.wall).count();
   fmt::print("{:<28} {:8.1f} MB/s  {:10.0f} rows/s per core  (cpu {:.2f} s, wall {:.2f} s)\n", what,
              bytes / 1e6 / cpu, rows / cpu, cpu, wall);
 }
@@ -98,11 +98,11 @@ int main(int argc, char** argv) {
   std::string path = (work / "criteo.tsv").string();
   int rc = 0;
   try {
-    auto t0 = Clock::now();
+    auto t0 = WallClock::now();
     uint64_t rows = Generate(path, gb);
     uint64_t bytes = std::filesystem::file_size(path);
     fmt::print("generated {} rows, {:.2f} GB in {:.1f} s: {}\n", rows, bytes / 1e9,
-               std::chrono::duration<double>(Clock::now() - t0).count(), path);
+               std::chrono::duration<double>(WallClock::now() - t0).count(), path);
     adpilot::ReaderOptions o;
     adpilot::RawRecord rec;
     {

@@ -222,7 +222,7 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
   Allocation best;
   double best_f = -INFINITY;
   std::vector<std::vector<double>> starts{current, std::vector<double>(C, B / C)};
-  NloptData data{&r, B, 1.0};
+  NloptData data{&r, B, 1.0, 0, 0, {}};
   {
     double f0 = 0;
     for (int c = 0; c < C; ++c) f0 += std::fabs(r.Value(c, B / C));

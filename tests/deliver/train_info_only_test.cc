@@ -31,7 +31,9 @@ TEST(TrainInfoOnly, EveryStrategyBidsWithinBudget) {
     EXPECT_GT(r.impressions, 0u);
     EXPECT_LE(r.spend, r.budget + 1e-9);
     // Defaults from train-info spend a real share of the budget, not a token.
-    if (name != "mcpc") EXPECT_GT(r.spend, 0.3 * r.budget) << r.spend << " of " << r.budget;
+    if (name != "mcpc") {
+      EXPECT_GT(r.spend, 0.3 * r.budget) << r.spend << " of " << r.budget;
+    }
   }
   // best, unfitted: rlb, whose policy is train-info's (CPM, CTR, histogram).
   EXPECT_EQ(RunStrategy("best", test, nullptr, st, cfg, ctx).resolved, "rlb");

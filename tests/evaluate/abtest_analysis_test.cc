@@ -89,7 +89,9 @@ TEST(AbtestAnalysis, KeepRunningGivesTheRemainingSample) {
   EXPECT_NE(rep.verdict, "ship");
   Table u = Simulate(9, 3000, 0.15, 0.5, true);
   AbReport rep2 = AnalyzeExperiment(u, Opts(), Context::Default());
-  if (rep2.verdict == "keep running") EXPECT_GT(rep2.remaining_units, 0);
+  if (rep2.verdict == "keep running") {
+    EXPECT_GT(rep2.remaining_units, 0);
+  }
   EXPECT_GT(rep2.results[0].mde, 0);
 }
 

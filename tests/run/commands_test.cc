@@ -45,7 +45,9 @@ TEST(Commands, EveryOptionHasHelpADefaultBoundsAndAConfigKey) {
       EXPECT_FALSE(e.help.empty());
       bool number = !std::holds_alternative<bool*>(e.target) && !std::holds_alternative<std::string*>(e.target) &&
                     !std::holds_alternative<std::vector<std::string>*>(e.target);
-      if (number) EXPECT_TRUE(e.lo || e.hi) << "a number needs bounds";
+      if (number) {
+        EXPECT_TRUE(e.lo || e.hi) << "a number needs bounds";
+      }
       EXPECT_EQ(OptionSet::FlagName(e.key).find('_'), std::string::npos);
     }
     // Each option's default, written as TOML, is accepted by --config and

@@ -65,7 +65,7 @@ TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
 TEST(Pipeline, BadOptionsFailTheStepNamingIt) {
   testing::TempDir t;
   std::ofstream(t.File("c.csv")) << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\n";
-  for (const std::string& options : {"budgit = 1.0", "budget = \"lots\"", "budget = -1.0", "budget = true"}) {
+  for (std::string options : {"budgit = 1.0", "budget = \"lots\"", "budget = -1.0", "budget = true"}) {
     SCOPED_TRACE(options);
     WriteFileAtomic(t.File("p.toml"), "[[step]]\nname = \"s\"\ncommand = \"mmm split\"\n[step.options]\ncampaigns = \"" +
                                           t.File("c.csv") + "\"\n" + options + "\n");
@@ -82,7 +82,7 @@ TEST(Pipeline, BadOptionsFailTheStepNamingIt) {
     EXPECT_EQ(rs[0].status, "failed");
   }
   // A required option missing, an unknown command, and a step with both forms.
-  for (const std::string& step : {"command = \"mmm split\"\n", "command = \"mmm nope\"\n",
+  for (std::string step : {"command = \"mmm split\"\n", "command = \"mmm nope\"\n",
                                   "command = \"mmm split\"\nargs = [\"mmm\", \"split\"]\n"}) {
     SCOPED_TRACE(step);
     WriteFileAtomic(t.File("p.toml"), "[[step]]\nname = \"s\"\n" + step);
