@@ -29,24 +29,31 @@ double Seconds(WallClock::time_point a) { return std::chrono::duration<double>(W
 int main(int argc, char** argv) {
   CLI::App app{"adpilot deep-model training/scoring benchmark"};
   std::string data, format = "criteo", models = "ffm,deepfm,dcnv2";
-  int threads = 2, bits = 18, k = 8, latency_rows = 2000;
+  int threads = 2, k = 8, latency_rows = 2000;
   uint64_t rows = 100000;
   app.add_option("--data", data, "data file")->required();
   app.add_option("--format", format, "input format");
   app.add_option("--models", models, "comma-separated model names");
   app.add_option("--threads", threads, "training / batch-scoring threads");
-  app.add_option("--bits", bits, "hash bits");
   app.add_option("--k", k, "embedding size (ffm: latent factors 4)");
   app.add_option("--rows", rows, "rows to train and score");
   app.add_option("--latency-rows", latency_rows, "rows scored one at a time for p50/p99");
+  // Feature options (--bits, --numeric, --cross, ...) are FeatureConfig's own
+  // declaration, as in `adpilot train`; CLI11 passes them through.
+  FeatureConfig fc;
+  fc.bits = 18;  // this bench's default
+  OptionSet feature_options;
+  fc.Describe(feature_options);
+  app.allow_extras();
+  app.footer("Feature options:\n" + feature_options.HelpText());
   CLI11_PARSE(app, argc, argv);
   try {
     Context ctx;
     ctx.threads = threads;
     ReaderOptions ro;
     ro.format = format;
-    FeatureConfig fc;
-    fc.bits = bits;
+    feature_options.ParseArgs(app.remaining(), "feature options");
+    feature_options.Validate();
     auto hasher = std::make_shared<FeatureHasher>(fc, OpenReader(data, ro)->schema());
     auto ex = LoadExamples(data, ro, *hasher, LabelConfig{}, ctx, rows);
     size_t start = 0;
@@ -94,7 +101,7 @@ int main(int argc, char** argv) {
       j["model"] = name;
       j["rows"] = ex.size();
       j["threads"] = threads;
-      j["bits"] = bits;
+      j["bits"] = fc.bits;
       j["train_examples_per_s"] = double(ex.size()) / train_s;
       j["latency_us_p50"] = lat[lat.size() / 2];
       j["latency_us_p99"] = lat[lat.size() * 99 / 100];

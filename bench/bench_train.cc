@@ -59,27 +59,34 @@ class Limited : public ExampleSource {
 int main(int argc, char** argv) {
   CLI::App app{"adpilot training/scoring throughput benchmark"};
   std::string data, format = "criteo", model = "lr", mode = "stream";
-  int threads = 1, bits = 20, k = 4, epochs = 1;
+  int threads = 1, k = 4, epochs = 1;
   uint64_t rows = 0;
   std::vector<std::string> sets;
   app.add_option("--data", data, "data file")->required();
   app.add_option("--format", format, "input format");
   app.add_option("--model", model, "model name");
   app.add_option("--threads", threads, "Hogwild threads");
-  app.add_option("--bits", bits, "hash bits");
   app.add_option("--k", k, "latent factors (fm, ffm)");
   app.add_option("--rows", rows, "rows to use (0 = all)");
   app.add_option("--epochs", epochs, "epochs (memory mode)");
   app.add_option("--set", sets, "model hyperparameter key=value (e.g. simd=false), repeatable");
   app.add_option("--mode", mode, "stream | memory")->check(CLI::IsMember({"stream", "memory"}));
+  // Feature options (--bits, --numeric, --cross, ...) are FeatureConfig's own
+  // declaration, as in `adpilot train`; CLI11 passes them through.
+  FeatureConfig fc;
+  fc.bits = 20;  // this bench's default
+  OptionSet feature_options;
+  fc.Describe(feature_options);
+  app.allow_extras();
+  app.footer("Feature options:\n" + feature_options.HelpText());
   CLI11_PARSE(app, argc, argv);
   try {
     Context ctx;
     ctx.threads = threads;
     ReaderOptions ro;
     ro.format = format;
-    FeatureConfig fc;
-    fc.bits = bits;
+    feature_options.ParseArgs(app.remaining(), "feature options");
+    feature_options.Validate();
     auto schema = OpenReader(data, ro)->schema();
     auto hasher = std::make_shared<FeatureHasher>(fc, schema);
     auto m = CreateModel(model);
@@ -96,7 +103,7 @@ int main(int argc, char** argv) {
     m->SetFeatures(hasher, format);
     m->Init(ctx);
     double rss_init = PeakRssMb();
-    nlohmann::json j = {{"model", model}, {"threads", threads}, {"bits", bits}, {"mode", mode},
+    nlohmann::json j = {{"model", model}, {"threads", threads}, {"bits", fc.bits}, {"mode", mode},
                         {"data", data}, {"set", sets}};
     TrainConfig cfg;
     using clock = std::chrono::steady_clock;

@@ -43,7 +43,7 @@ class FfmModel : public SgdModel {
   std::string name() const override { return "ffm"; }
   void Describe(OptionSet& o) override {
     o.Add("k", &k_, "latent factors per (feature, field)").Range(1, 256);
-    o.Add("eta", &eta_, "AdaGrad learning rate").Min(1e-9);
+    o.Add("learning_rate", &eta_, "AdaGrad learning rate (libffm eta)").Min(1e-9).Alias("eta");
     o.Add("l2", &l2_, "L2 on the factors (libffm lambda)").Min(0);
     o.Add("l2_linear", &l2_linear_, "L2 on the linear weights").Min(0);
     o.Add("linear", &linear_, "learn the linear term and bias (libffm has none)");

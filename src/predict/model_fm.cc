@@ -20,7 +20,7 @@ class FmModel : public SgdModel {
   std::string name() const override { return "fm"; }
   void Describe(OptionSet& o) override {
     o.Add("k", &k_, "latent factors per feature").Range(1, kMaxK);
-    o.Add("eta", &eta_, "AdaGrad learning rate").Min(1e-9);
+    o.Add("learning_rate", &eta_, "AdaGrad learning rate").Min(1e-9).Alias("eta");
     o.Add("l2", &l2_, "L2 on the factors").Min(0);
     o.Add("l2_linear", &l2_linear_, "L2 on the linear weights").Min(0);
     o.Add("norm", &norm_, "scale interactions by 1/|x|^2 per example, as libffm does");

@@ -208,7 +208,7 @@ class GbdtModel : public Model {
   void Describe(OptionSet& o) override {
     o.Add("rounds", &rounds_, "maximum boosting rounds").Range(1, 100000);
     o.Add("early_stop", &early_stop_, "rounds without a better valid logloss before stopping").Min(1);
-    o.Add("eta", &eta_, "shrinkage per round").Range(1e-6, 1);
+    o.Add("learning_rate", &eta_, "shrinkage per round (xgboost eta)").Range(1e-6, 1).Alias("eta");
     o.Add("max_depth", &max_depth_, "maximum tree depth").Range(1, 32);
     o.Add("min_child_weight", &min_child_weight_, "minimum hessian per leaf").Min(0);
     o.Add("subsample", &subsample_, "row sampling per tree").Range(0.01, 1);

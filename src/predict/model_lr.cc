@@ -14,7 +14,7 @@ class LrModel : public SgdModel {
  public:
   std::string name() const override { return "lr"; }
   void Describe(OptionSet& o) override {
-    o.Add("alpha", &alpha_, "FTRL learning rate alpha").Min(1e-9);
+    o.Add("learning_rate", &alpha_, "FTRL learning rate (alpha)").Min(1e-9).Alias("alpha");
     o.Add("beta", &beta_, "FTRL beta (smooths early per-coordinate rates)").Min(0);
     o.Add("l1", &l1_, "L1 regularisation").Min(0);
     o.Add("l2", &l2_, "L2 regularisation").Min(0);

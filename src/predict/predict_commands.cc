@@ -65,7 +65,10 @@ class TrainCommand : public Command {
     // Model hyperparameters: one option per key over all models, kept as text;
     // each applies only to the models that declare it (checked once the model
     // is known) and is also read from the [<model>] table of --config.
+    // A model's older names of an option (--alpha, --eta, --lr for
+    // learning_rate) stay accepted as aliases of the merged one.
     std::map<std::string, std::string> help;
+    std::map<std::string, std::set<std::string>> aliases;
     for (const auto& name : ModelRegistry::Get().Names()) {
       auto m = CreateModel(name);
       OptionSet ms(name);
@@ -73,6 +76,7 @@ class TrainCommand : public Command {
       for (const auto& e : ms.entries()) {
         auto& h = help[e.key];
         h += (h.empty() ? "" : "; ") + name + ": " + e.help + " (default " + e.default_text + ")";
+        aliases[e.key].insert(e.aliases.begin(), e.aliases.end());
       }
     }
     for (const auto& [key, h] : help) {
@@ -80,6 +84,7 @@ class TrainCommand : public Command {
           std::find_if(s.entries().begin(), s.entries().end(), [&](const auto& e) { return e.key == key; }))
         continue;
       s.Add(key, &model_values_[key], "model option ([<model>] table of --config); " + h);
+      for (const auto& a : aliases[key]) s.Alias(a);
     }
   }
 

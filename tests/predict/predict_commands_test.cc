@@ -12,6 +12,8 @@
 #include "adpilot/command.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/model.h"
+#include "adpilot/options.h"
 #include "common/test_util.h"
 
 namespace adpilot {
@@ -45,11 +47,11 @@ TEST(PredictCommands, TypedModelOptionsReachTheModel) {
   testing::TempDir d;
   WriteRows(d.File("a.tsv"), 600, 1);
   auto r = RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 12},
-                         {"epochs", 1}, {"alpha", 0.05}, {"out", d.File("m.apm")}});
-  EXPECT_EQ(r["config"]["params"]["alpha"], 0.05);
+                         {"epochs", 1}, {"learning_rate", 0.05}, {"out", d.File("m.apm")}});
+  EXPECT_EQ(r["config"]["params"]["learning_rate"], 0.05);
   EXPECT_EQ(r["config"]["features"]["config"]["bits"], 12);
-  // Bounds are the model's: alpha must be positive.
-  EXPECT_THROW(RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"alpha", -1}}), Error);
+  // Bounds are the model's: the learning rate must be positive.
+  EXPECT_THROW(RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"learning_rate", -1}}), Error);
   // k is fm's and ffm's, not lr's.
   EXPECT_THROW(RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"k", 4}}), Error);
 
@@ -63,6 +65,33 @@ TEST(PredictCommands, TypedModelOptionsReachTheModel) {
   auto e = RunStep("eval", {{"model", d.File("m.apm")}, {"data", d.File("a.tsv")}});
   EXPECT_EQ(e["rows"], 600);
   EXPECT_THROW(RunStep("eval", {{"model", d.File("none.apm")}, {"data", d.File("a.tsv")}}), Error);
+}
+
+// One name for the learning rate in every model; each model's older name
+// (lr: alpha; fm, ffm, gbdt: eta; deep: lr) is still accepted as a flag, a
+// config key and a key of the parameters stored in older model files.
+TEST(PredictCommands, LearningRateHasOneNameAndTheOldNamesAreAliases) {
+  testing::TempDir d;
+  WriteRows(d.File("a.tsv"), 300, 2);
+  std::vector<std::pair<std::string, std::string>> old = {{"lr", "alpha"}, {"fm", "eta"}, {"ffm", "eta"},
+                                                          {"gbdt", "eta"}};
+  if (ModelRegistry::Get().Has("deepfm")) old.push_back({"deepfm", "lr"});
+  for (const auto& [model, old_key] : old) {
+    SCOPED_TRACE(model);
+    for (const std::string& key : {std::string("learning_rate"), old_key}) {
+      nlohmann::json opts = {{"model", model}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 10},
+                             {"epochs", 1}, {key, 0.0625}};
+      if (model == "gbdt") opts["rounds"] = 2;
+      auto r = RunStep("train", opts);
+      EXPECT_EQ(r["config"]["params"]["learning_rate"], 0.0625) << key;
+      EXPECT_FALSE(r["config"]["params"].contains(old_key)) << key;
+    }
+    auto m = CreateModel(model);
+    OptionSet ms(model);
+    m->Describe(ms);
+    ms.FromJson({{old_key, 0.125}}, "an older model file");
+    EXPECT_EQ(ms.ToJson()["learning_rate"], 0.125);
+  }
 }
 
 }  // namespace

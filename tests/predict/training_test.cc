@@ -205,6 +205,11 @@ TEST(ModelFile, Version1FilesStillLoad) {
     std::memcpy(&version, now.data() + 8, 4);
     EXPECT_EQ(version, 2u) << kind;
     v1::Parts parts = v1::SplitContainer(now);
+    // Files of that time named the learning rate as each model did then.
+    const std::string old_key = std::string(kind) == "lr" ? "\"alpha\"" : "\"eta\"";
+    const size_t at = parts.config.find("\"learning_rate\"");
+    ASSERT_NE(at, std::string::npos) << kind;
+    parts.config.replace(at, std::string("\"learning_rate\"").size(), old_key);
     WriteFileAtomic(dir.File("old.apm"), v1::ModelFile(parts.config, parts.payload));
     auto old = LoadModel(dir.File("old.apm")), cur = LoadModel(dir.File("new.apm"));
     EXPECT_EQ(old->name(), kind);

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/command.h"
+#include "adpilot/options.h"
 #include "adpilot/error.h"
 #include "adpilot/pipeline.h"
 #include "common/test_util.h"
@@ -60,6 +62,38 @@ TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
   rs.clear();
   RunPipeline(LoadPipeline(t.File("p.toml"), run), Context::Default(), exe, run, false, rs);
   EXPECT_EQ(rs[0].status, "ran");
+}
+
+// The example pipelines are typed steps whose every option is one the command
+// declares, with a value of its type (placeholders resolve at run time).
+TEST(Pipeline, ExampleConfigsAreTypedAndEveryOptionBinds) {
+  for (const char* name : {"demo.toml", "own-data.toml"}) {
+    SCOPED_TRACE(name);
+    Pipeline p = LoadPipeline(std::string(ADPILOT_SOURCE_DIR) + "/examples/" + name, "run");
+    ASSERT_FALSE(p.steps.empty());
+    for (const auto& step : p.steps) {
+      SCOPED_TRACE(step.name);
+      EXPECT_TRUE(step.args.empty()) << "a command-line step";
+      std::vector<std::string> words;
+      for (size_t a = 0, b; a < step.command.size(); a = b + 1) {
+        b = step.command.find(' ', a);
+        if (b == std::string::npos) b = step.command.size();
+        words.push_back(step.command.substr(a, b - a));
+      }
+      size_t used = 0;
+      const CommandSpec* spec = FindCommand(words, &used);
+      ASSERT_NE(spec, nullptr) << step.command;
+      EXPECT_EQ(used, words.size()) << step.command;
+      auto cmd = spec->make();
+      OptionSet set(cmd->config_section());
+      cmd->Describe(set);
+      for (auto it = step.options.begin(); it != step.options.end(); ++it) {
+        if (it.key() == "config") continue;  // the command's --config file, read by the run
+        if (it->is_string() && it->get<std::string>().rfind("{@", 0) == 0) continue;
+        EXPECT_NO_THROW(set.SetFromJson(it.key(), it.value(), step.name)) << it.key();
+      }
+    }
+  }
 }
 
 TEST(Pipeline, BadOptionsFailTheStepNamingIt) {

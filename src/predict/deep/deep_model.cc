@@ -40,7 +40,7 @@ void DeepModel::Describe(OptionSet& o) {
   o.Add("hidden", &hidden_, "DNN hidden layer sizes, comma-separated (\"\" = none)");
   o.Add("dropout", &dropout_, "dropout after each hidden layer (training only)").Range(0, 0.95);
   o.Add("batch_norm", &batch_norm_, "batch normalisation after each hidden linear layer");
-  o.Add("lr", &lr_, "Adam learning rate of the dense layers").Min(1e-12);
+  o.Add("learning_rate", &lr_, "Adam learning rate of the dense layers").Min(1e-12).Alias("lr");
   o.Add("emb_lr", &emb_lr_, "row-wise sparse AdaGrad learning rate of the embedding table").Min(1e-12);
   o.Add("l2", &l2_, "L2 on the embedding rows touched by a batch").Min(0);
   o.Add("dense_l2", &dense_l2_, "L2 weight decay of the dense layers (Adam)").Min(0);

@@ -167,7 +167,7 @@ class Trainer {
  private:
   [[noreturn]] void Diverged(int epoch, uint64_t batch_no, const char* what) {
     Throw(ErrorCode::kInvalidArgument,
-          "{}: training diverged at epoch {} batch {}: {} is not finite (NaN/inf); lower --lr / --emb-lr. "
+          "{}: training diverged at epoch {} batch {}: {} is not finite (NaN/inf); lower --learning-rate / --emb-lr. "
           "No model was written",
           m_.name(), epoch, batch_no, what);
   }
