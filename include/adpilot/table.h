@@ -1,5 +1,5 @@
 // A small in-memory CSV table for the evaluation commands (experiments, uplift
-// data, journeys): a header row, quoted fields ("a,b", "say ""hi"""), quoted
+// data, journeys) and the report's charts: a header row, quoted fields ("a,b", "say ""hi"""), quoted
 // line breaks, plain or gzip files. Cells stay text; typed access goes through
 // the column helpers, whose errors name the file, column, line and value.
 #pragma once
@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "adpilot/text.h"
 
@@ -49,5 +51,11 @@ class Table {
 // naming the line (evaluation inputs are small and a torn row would silently
 // shift an experiment's numbers).
 Table ReadCsvTable(const std::string& path, const CsvOptions& opts = {});
+
+// The first `max_rows` rows of a CSV file as JSON objects, a cell as a number
+// where it parses whole as a finite one: the data of a report chart. A file
+// that does not parse gives no rows, so its chart is left out rather than the
+// report failing.
+nlohmann::json CsvRowsJson(const std::string& path, size_t max_rows = 5000);
 
 }  // namespace adpilot

@@ -6,24 +6,11 @@
 
 #include "adpilot/error.h"
 #include "adpilot/report.h"
-#include "run/charts.h"
+#include "adpilot/report_section.h"
 
 namespace adpilot::run {
 
 namespace {
-
-const char* kStageOrder[] = {"gen", "data", "profile", "predict", "schedule", "deliver", "evaluate"};
-
-const char* StageTitle(const std::string& s) {
-  if (s == "gen") return "The world";
-  if (s == "data") return "What the data says";
-  if (s == "profile") return "Who the users are";
-  if (s == "predict") return "Which model predicts best";
-  if (s == "schedule") return "Where the budget should go";
-  if (s == "deliver") return "How to bid";
-  if (s == "evaluate") return "What the experiment shows";
-  return "Other steps";
-}
 
 std::string Scalar(const nlohmann::json& v) {
   if (v.is_number_integer() || v.is_number_unsigned()) return fmt::format("{}", v.get<int64_t>());
@@ -57,17 +44,23 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
   for (const auto& s : results) total += s.seconds;
   Report report(p.title, fmt::format("{} steps from {}; run directory {}", results.size(), p.config_path,
                                      std::filesystem::absolute(run_dir).string()));
-  ChartContext cc{run_dir, results};
-  for (const char* stage : kStageOrder) {
-    std::vector<const StepResult*> steps;
-    for (const auto& s : results)
-      if (s.stage == stage && s.output.is_object()) steps.push_back(&s);
-    if (steps.empty()) continue;
-    report.AddSection(StageTitle(stage));
+  // Each stage's own section (src/<stage>/<stage>_report.cc), in pipeline
+  // order; a stage's steps that its section does not recognise get a table of
+  // their scalars.
+  ReportInputs in;
+  in.run_dir = run_dir;
+  for (const auto& s : results) in.all.push_back({s.name, s.stage, s.output});
+  for (const ReportSection& section : ReportSections()) {
+    in.steps.clear();
+    for (const auto& s : in.all)
+      if (s.stage == section.stage && s.output.is_object()) in.steps.push_back(&s);
+    if (in.steps.empty()) continue;
+    report.AddSection(section.title);
     size_t before = report.item_count();
-    AddStageCharts(report, stage, steps, cc);
+    section.add(report, in);
     if (report.item_count() == before)
-      for (const auto* s : steps) AddScalarTable(report, *s);
+      for (const auto& s : results)
+        if (s.stage == section.stage && s.output.is_object()) AddScalarTable(report, s);
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : results)

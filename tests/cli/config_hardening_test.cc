@@ -128,12 +128,15 @@ TEST(ConfigHardening, WrongTypedRunKeysAreExitTwoNamingTheKey) {
   }
 }
 
+// A step that needs no input and runs in milliseconds.
+constexpr const char* kCheapStep = "args = [\"abtest\", \"plan\", \"--baseline\", \"0.1\", \"--mde\", \"0.05\"]\n";
+
 TEST(ConfigHardening, StepNamesCannotLeaveTheRunDirectory) {
   TempDir tmp;
   for (const char* name : {"../../escaped", "a/b", "..", ".hidden", "", "a b", "x\\\\y"}) {
     SCOPED_TRACE(name);
     WriteFileAtomic(tmp.File("p.toml"), std::string("[[step]]\nname = \"") + name +
-                                            "\"\nstage = \"data\"\njson = false\nargs = [\"--help\"]\n");
+                                            "\"\nstage = \"data\"\njson = false\n" + kCheapStep);
     auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("a/b/run"));
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find("step"), std::string::npos) << err;
@@ -141,7 +144,7 @@ TEST(ConfigHardening, StepNamesCannotLeaveTheRunDirectory) {
   EXPECT_FALSE(std::filesystem::exists(tmp.File("a/escaped.json")));
   EXPECT_FALSE(std::filesystem::exists(tmp.File("a/escaped.key")));
   // Names the demo uses stay valid.
-  WriteFileAtomic(tmp.File("p.toml"), "[[step]]\nname = \"train-ffm_v2.1\"\njson = false\nargs = [\"--help\"]\n");
+  WriteFileAtomic(tmp.File("p.toml"), std::string("[[step]]\nname = \"train-ffm_v2.1\"\njson = false\n") + kCheapStep);
   auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --no-report");
   EXPECT_EQ(code, 0) << err;
   EXPECT_TRUE(std::filesystem::exists(tmp.File("run/steps/train-ffm_v2.1.key")));

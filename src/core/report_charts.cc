@@ -1,11 +1,6 @@
-#include "run/chart_spec.h"
+#include "adpilot/report_charts.h"
 
-#include <cstdlib>
-
-#include "adpilot/error.h"
-#include "adpilot/table.h"
-
-namespace adpilot::run::charts {
+namespace adpilot::charts {
 
 json Enc(const std::string& field, const std::string& type, const std::string& title) {
   return {{"field", field}, {"type", type}, {"title", title}};
@@ -39,26 +34,4 @@ double Num(const json& o, const char* key, double dflt) {
   return o[key].get<double>();
 }
 
-json ReadCsv(const std::string& path, size_t max_rows) {
-  json rows = json::array();
-  Table t;
-  try {
-    t = ReadCsvTable(path);
-  } catch (const Error&) {
-    return rows;
-  }
-  for (size_t r = 0; r < t.num_rows() && rows.size() < max_rows; ++r) {
-    json row = json::object();
-    for (size_t c = 0; c < t.columns.size(); ++c) {
-      const std::string& v = t.Cell(r, c);
-      char* end = nullptr;
-      double d = std::strtod(v.c_str(), &end);
-      if (!v.empty() && end && *end == '\0' && std::isfinite(d)) row[t.columns[c]] = d;
-      else row[t.columns[c]] = v;
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-}  // namespace adpilot::run::charts
+}  // namespace adpilot::charts

@@ -1,9 +1,12 @@
-// CSV tables for the evaluation commands (include/adpilot/table.h).
+// CSV tables for the evaluation commands and report charts (include/adpilot/table.h).
 #include "adpilot/table.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
@@ -116,6 +119,28 @@ std::vector<std::string> Table::Distinct(size_t col) const {
   for (const auto& r : rows)
     if (seen.insert(r[col]).second) out.push_back(r[col]);
   return out;
+}
+
+nlohmann::json CsvRowsJson(const std::string& path, size_t max_rows) {
+  nlohmann::json rows = nlohmann::json::array();
+  Table t;
+  try {
+    t = ReadCsvTable(path);
+  } catch (const Error&) {
+    return rows;
+  }
+  for (size_t r = 0; r < t.num_rows() && rows.size() < max_rows; ++r) {
+    nlohmann::json row = nlohmann::json::object();
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      const std::string& v = t.Cell(r, c);
+      char* end = nullptr;
+      double d = std::strtod(v.c_str(), &end);
+      if (!v.empty() && end && *end == '\0' && std::isfinite(d)) row[t.columns[c]] = d;
+      else row[t.columns[c]] = v;
+    }
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace adpilot
