@@ -35,7 +35,7 @@ TSAN_TARGETS = test_serve test_predict test_gen
 TSAN_SKIP = ServeCli|ServeClosedLoop
 TSAN_PARALLEL = ParallelTraining|GenDeterminism
 
-.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan
+.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan format format-check tidy
 
 all: build
 
@@ -49,6 +49,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	@$(MAKE) --no-print-directory format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@$(MAKE) --no-print-directory fuzz-quick
 
@@ -57,6 +58,27 @@ demo: build
 
 tour: build
 	@bash scripts/tour.sh $(BUILD)/adpilot
+
+# Formatting (.clang-format, clang-format 14): `make format` applies it, and
+# `make test` fails on a file it would change. The fuzz regression inputs are
+# data, not code.
+FORMAT_FILES = git ls-files '*.cc' '*.h' ':!:tests/fuzz/regressions/*'
+CLANG_FORMAT := $(shell command -v clang-format 2>/dev/null)
+
+format:
+	$(FORMAT_FILES) | xargs -r clang-format -i
+
+format-check:
+ifeq ($(CLANG_FORMAT),)
+	@echo "make test: clang-format not found: format check skipped (apt-get install clang-format)"
+else
+	@$(FORMAT_FILES) | xargs -r clang-format --dry-run --Werror && echo "format-check: every file is formatted"
+endif
+
+# Static analysis (.clang-tidy) of the library and CLI sources; about 30
+# CPU-minutes (libtorch headers), so its own target rather than part of `make test`.
+tidy: build
+	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet -extra-arg=-Wno-unknown-warning-option '$(CURDIR)/src/'
 
 # libFuzzer targets (tests/fuzz): clang, ASan+UBSan, no libtorch (quick to
 # build), -O1 with assertions on (more checks for the fuzzer to trip).

@@ -26,6 +26,8 @@ TEST_PKGS=(
   chromium fonts-dejavu-core
   # libFuzzer targets (tests/fuzz, run by `make test`) need clang and its runtime.
   clang
+  # `make test` checks the formatting (.clang-format); `make tidy` runs .clang-tidy.
+  clang-format clang-tidy
   # serve benchmark: wrk drives the bidder, nginx serves the static-204 baseline.
   wrk nginx-light
 )

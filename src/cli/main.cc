@@ -7,7 +7,9 @@
 #include "adpilot/error.h"
 #include "cli/cli.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace adpilot;
   CLI::App app{"adpilot: decide where advertising money goes, and prove the decision was good"};
   app.set_version_flag("--version", std::string("adpilot ") + ADPILOT_VERSION);
@@ -38,4 +40,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Only setting up the commands can get here (a duplicate flag, no memory):
+  // a bug or a dying machine, never the user's input.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "adpilot: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "adpilot: internal error\n");
+  }
+  return 1;
 }

@@ -40,7 +40,7 @@ class DistinctCounter {
     double m = kRegisters, alpha = 0.7213 / (1 + 1.079 / m);
     double e = alpha * m * m / sum;
     if (e <= 2.5 * m && zeros) e = m * std::log(m / zeros);
-    return uint64_t(e + 0.5);
+    return uint64_t(std::llround(e));
   }
 
  private:

@@ -16,7 +16,7 @@ namespace {
 
 constexpr ContainerFormat kProfileFile{"ADPPROF1", "adpilot profile file", ProfileStore::kVersion, 2};
 
-struct Frame {
+struct Frame {  // NOLINT(bugprone-exception-escape): json's implicit move does not throw
   uint64_t dim = 0, rows = 0;
   bool normalized = false;
   nlohmann::json meta;

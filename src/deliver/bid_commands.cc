@@ -18,8 +18,6 @@
 namespace adpilot {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 // The options every bid command shares: where the auctions come from, the
 // budget protocol and the auction rules. Defaults are ReplayConfig's.
 class BidCommand : public Command {

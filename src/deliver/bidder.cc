@@ -156,6 +156,7 @@ double BudgetNeutralBid(const BidderEnv& env) {
 
 std::vector<double> GeomGrid(double lo, double hi, int n) {
   std::vector<double> g;
+  g.reserve(std::max(n, 0));
   for (int i = 0; i < n; ++i) g.push_back(lo * std::pow(hi / lo, n > 1 ? double(i) / (n - 1) : 0));
   return g;
 }

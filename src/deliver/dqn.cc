@@ -34,7 +34,7 @@ struct QNetImpl : torch::nn::Module {
     l2 = register_module("l2", torch::nn::Linear(64, 64));
     l3 = register_module("l3", torch::nn::Linear(64, kActions));
   }
-  torch::Tensor forward(torch::Tensor x) {
+  torch::Tensor forward(const torch::Tensor& x) {
     return l3->forward(torch::relu(l2->forward(torch::relu(l1->forward(x)))));
   }
   torch::nn::Linear l1{nullptr}, l2{nullptr}, l3{nullptr};

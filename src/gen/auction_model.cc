@@ -35,7 +35,7 @@ std::vector<float> Effects(Random& rng, size_t n, double sd) {
 }
 
 CatField MakeField(int index, std::string meaning, std::vector<std::string> labels,
-                   std::vector<double> weights) {
+                   const std::vector<double>& weights) {
   CatField f;
   f.name = fmt::format("C{}", index + 1);
   f.meaning = std::move(meaning);

@@ -250,6 +250,7 @@ nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
     return o;
   };
   std::vector<std::string> hours;
+  hours.reserve(24);
   for (int h = 0; h < 24; ++h) hours.push_back(std::to_string(h));
   const auto& fields = model.fields();
   j["segments"] = {{"device", seg(total.device, kDevices)},

@@ -67,6 +67,7 @@ std::vector<double> OracleSplit(const std::vector<Channel>& ch, double budget, d
   }
   lambda = std::exp(0.5 * (llo + lhi));
   std::vector<double> x;
+  x.reserve(ch.size());
   for (const auto& c : ch) x.push_back(spend_at(c, lambda));
   // Spread the bisection's last rounding so the split sums to the budget exactly.
   double s = 0;

@@ -134,7 +134,7 @@ nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const s
     int dialect = 0;
     if (cfg.dialects > 1) j["dialect"] = dialect = int(dialect_rng.Below(uint64_t(cfg.dialects)));
     auto& texts = j["texts"] = nlohmann::json::array();
-    int n = cfg.texts_min + int(rng.Below(uint64_t(cfg.texts_max - cfg.texts_min + 1)));
+    int n = cfg.texts_min + int(rng.Below(uint64_t(cfg.texts_max - cfg.texts_min) + 1));
     for (int i = 0; i < n; ++i) {
       // Mostly on-interest, sometimes off-topic (people read outside their interests).
       int topic;

@@ -43,7 +43,7 @@ class Columns {
   size_t size() const { return buckets_.size(); }
   uint32_t bucket(size_t col) const { return buckets_[col]; }
   const std::vector<uint32_t>& buckets() const { return buckets_; }
-  void Assign(std::vector<uint32_t> b) {
+  void Assign(const std::vector<uint32_t>& b) {
     buckets_.clear();
     index_.clear();
     for (uint32_t x : b) FindOrAdd(x);
@@ -374,7 +374,7 @@ class GbdtModel : public Model {
       Throw(ErrorCode::kCorruption, "gbdt state: {} columns do not fit in {} bytes", n, bytes.size());
     std::vector<uint32_t> b(n);
     std::memcpy(b.data(), bytes.data() + sizeof n, n * sizeof(uint32_t));
-    cols_.Assign(std::move(b));
+    cols_.Assign(b);
     bytes.remove_prefix(sizeof n + n * sizeof(uint32_t));
     if (!UbjCheck(bytes).Ok())
       Throw(ErrorCode::kCorruption, "gbdt state: malformed xgboost model (a length overruns the data or nesting is too deep)");

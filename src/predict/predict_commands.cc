@@ -79,7 +79,10 @@ class TrainCommand : public Command {
         aliases[e.key].insert(e.aliases.begin(), e.aliases.end());
       }
     }
-    for (const auto& [key, h] : help) {
+    for (const auto& kv : help) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const std::string& key = kv.first;
+      const std::string& h = kv.second;
       if (s.entries().end() !=
           std::find_if(s.entries().begin(), s.entries().end(), [&](const auto& e) { return e.key == key; }))
         continue;

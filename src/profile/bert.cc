@@ -188,6 +188,7 @@ class TorchBertEncoder : public BertEncoder {
   std::vector<float> HiddenStates(const std::vector<std::vector<int32_t>>& ids, int& seq_len) const override {
     c10::InferenceMode guard;
     std::vector<const std::vector<int32_t>*> batch;
+    batch.reserve(ids.size());
     for (const auto& s : ids) batch.push_back(&s);
     auto [t_ids, mask] = bert::PadBatch(batch, tok_.pad_id());
     CheckIds(t_ids);

@@ -27,6 +27,7 @@ class TokenizeCommand : public Command {
     WordPieceTokenizer tok = WordPieceTokenizer::Load(model_);
     auto ids = tok.Encode(text_, size_t(std::max(0, max_len_)));
     std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
     for (int32_t id : ids) tokens.push_back(tok.Token(id));
     return {{"ids", ids}, {"tokens", tokens}};
   }

@@ -32,6 +32,7 @@ std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_
     }
   }
   std::vector<std::pair<uint64_t, std::string>> by_count;
+  by_count.reserve(chars.size());
   for (const auto& [ch, c] : chars) by_count.emplace_back(c, ch);
   std::sort(by_count.begin(), by_count.end(), std::greater<>());
   for (const auto& [c, ch] : by_count) add(ch);
@@ -67,6 +68,7 @@ std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_
     }
   }
   std::vector<std::pair<uint64_t, std::string>> ranked;
+  ranked.reserve(pieces.size());
   for (const auto& [p, c] : pieces) ranked.emplace_back(c, p);
   std::sort(ranked.begin(), ranked.end(), std::greater<>());
   for (const auto& [c, p] : ranked) add(p);

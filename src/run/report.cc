@@ -49,6 +49,7 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
   // their scalars.
   ReportInputs in;
   in.run_dir = run_dir;
+  in.all.reserve(results.size());
   for (const auto& s : results) in.all.push_back({s.name, s.stage, s.output});
   for (const ReportSection& section : ReportSections()) {
     in.steps.clear();
@@ -63,6 +64,7 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
         if (s.stage == section.stage && s.output.is_object()) AddScalarTable(report, s);
   }
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(results.size());
   for (const auto& s : results)
     rows.push_back({s.name, s.stage, s.status, fmt::format("{:.1f}", s.seconds)});
   report.AddSection("How this report was made",

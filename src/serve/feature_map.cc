@@ -13,11 +13,13 @@ namespace adpilot::serve {
 namespace {
 
 // Request field ids, in RequestFieldNames() order.
+// clang-format off
 enum Src {
   kInvType, kInvId, kInvDomain, kSiteDomain, kAppBundle, kPublisher, kInvCat, kImpSize, kImpPos,
   kImpTagid, kImpInstl, kImpFloor, kOs, kOsv, kMake, kModel, kDeviceType, kConnType, kLanguage,
   kCarrier, kCountry, kRegion, kCity, kMetro, kGender, kYob, kHour, kWeekday, kAuctionType, kNumSrc
 };
+// clang-format on
 
 std::string SourceValue(int src, const openrtb::BidRequest& r, const openrtb::Imp& imp, int64_t unix_s) {
   auto num = [](int v) { return std::to_string(v); };
@@ -65,7 +67,7 @@ std::string Clean(std::string_view s) {
   return out;
 }
 
-void SetField(const Schema& schema, int field, std::string value, bool have_number, double number,
+void SetField(const Schema& schema, int field, const std::string& value, bool have_number, double number,
               RawRecord& rec, std::vector<std::string>& storage) {
   RawFeature f;
   f.field = uint32_t(field);

@@ -135,7 +135,7 @@ std::string DeepModel::SaveState() const {
     arrays.push_back({{"name", name}, {"dtype", kDTypeNames[dt]}, {"shape", shape}});
     payload.append(static_cast<const char*>(data), bytes);
   };
-  auto f32 = [&](const std::string& name, const torch::Tensor& t, std::vector<int64_t> shape) {
+  auto f32 = [&](const std::string& name, const torch::Tensor& t, const std::vector<int64_t>& shape) {
     auto c = t.contiguous();
     put(name, kF32, shape, c.data_ptr<float>(), size_t(c.numel()) * sizeof(float));
   };
@@ -170,7 +170,7 @@ void DeepModel::LoadState(std::string_view bytes) {
   }
   Allocate();
   BuildProfileIndex();
-  auto fill = [&](const std::string& nm, torch::Tensor dst, const std::vector<int64_t>& shape) {
+  auto fill = [&](const std::string& nm, const torch::Tensor& dst, const std::vector<int64_t>& shape) {
     auto it = recs.find(nm);
     if (it == recs.end()) bad(fmt::format("missing array '{}'", nm));
     if (it->second.dtype != kF32 || it->second.shape != shape)

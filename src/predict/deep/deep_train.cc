@@ -88,7 +88,7 @@ class Loader {
 
 class Trainer {
  public:
-  Trainer(DeepModel& m, const Context& ctx) : m_(m), ctx_(ctx) {
+  Trainer(DeepModel& m, const Context&) : m_(m) {
     for (auto& p : m_.params_) {
       if (p.kind == DeepModel::Kind::kBuffer0 || p.kind == DeepModel::Kind::kBuffer1) continue;
       p.view.requires_grad_(true);
@@ -173,7 +173,6 @@ class Trainer {
   }
 
   DeepModel& m_;
-  const Context& ctx_;
   std::vector<torch::Tensor> dense_;
   std::unique_ptr<torch::optim::Adam> adam_;
   std::vector<float> grad_;
