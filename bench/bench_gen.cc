@@ -48,10 +48,11 @@ int main(int argc, char** argv) {
     done = end;
   }
   double s = Seconds(t0), cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
-  std::printf("block  threads=1 rows=%lld  wall %.2f s (%.3f M rows/s)  cpu %.2f s (%.3f M rows per CPU-second)  "
-              "%.0f bytes/row tsv+rlb+meta\n",
-              (long long)rows, s, rows / s / 1e6, cpu, rows / cpu / 1e6,
-              double(blk.tsv.size() + blk.rlb.size() + blk.meta.size()) / double(blk.stats.rows));
+  std::printf(
+      "block  threads=1 rows=%lld  wall %.2f s (%.3f M rows/s)  cpu %.2f s (%.3f M rows per CPU-second)  "
+      "%.0f bytes/row tsv+rlb+meta\n",
+      (long long)rows, s, rows / s / 1e6, cpu, rows / cpu / 1e6,
+      double(blk.tsv.size() + blk.rlb.size() + blk.meta.size()) / double(blk.stats.rows));
 
   // write: the three files on disk.
   std::filesystem::create_directories(out);
@@ -62,9 +63,10 @@ int main(int argc, char** argv) {
     nlohmann::json j = gen::WriteAuctions(cfg, model, out, ctx);
     s = Seconds(t0);
     cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
-    std::printf("write  threads=%d rows=%lld  wall %.2f s (%.3f M rows/s)  cpu %.2f s (%.3f M rows per CPU-second)  "
-                "true_auc=%.4f\n",
-                t, (long long)rows, s, rows / s / 1e6, cpu, rows / cpu / 1e6, j["true_auc"].get<double>());
+    std::printf(
+        "write  threads=%d rows=%lld  wall %.2f s (%.3f M rows/s)  cpu %.2f s (%.3f M rows per CPU-second)  "
+        "true_auc=%.4f\n",
+        t, (long long)rows, s, rows / s / 1e6, cpu, rows / cpu / 1e6, j["true_auc"].get<double>());
     if (t == threads) break;
   }
   std::filesystem::remove_all(out);

@@ -50,14 +50,26 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   MmmModel m = FitMmm(data, o, ctx, &rep);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  nlohmann::json j = {{"bench", "mmm_fit_208x5"}, {"roas_prior", roas_prior}, {"threads", threads}, {"chains", 4}, {"warmup", warmup},
-                      {"draws", draws}, {"seconds", secs}, {"rhat_max", rep.rhat_max}, {"ess_min", rep.ess_min},
-                      {"divergences", rep.divergences}, {"gradients", rep.gradients},
-                      {"mean_tree_depth", rep.mean_tree_depth}, {"us_per_gradient", 1e6 * secs * threads / double(rep.gradients)}, {"r2", rep.train.r2}};
+  nlohmann::json j = {{"bench", "mmm_fit_208x5"},
+                      {"roas_prior", roas_prior},
+                      {"threads", threads},
+                      {"chains", 4},
+                      {"warmup", warmup},
+                      {"draws", draws},
+                      {"seconds", secs},
+                      {"rhat_max", rep.rhat_max},
+                      {"ess_min", rep.ess_min},
+                      {"divergences", rep.divergences},
+                      {"gradients", rep.gradients},
+                      {"mean_tree_depth", rep.mean_tree_depth},
+                      {"us_per_gradient", 1e6 * secs * threads / double(rep.gradients)},
+                      {"r2", rep.train.r2}};
   nlohmann::json roas = nlohmann::json::array();
   for (int c = 0; c < 5; ++c)
-    roas.push_back({{"channel", rep.channels[c].name}, {"true", TrueRoas(truth, m.data, c, m.train_rows)},
-                    {"mean", rep.channels[c].roas.mean}, {"low", rep.channels[c].roas.low},
+    roas.push_back({{"channel", rep.channels[c].name},
+                    {"true", TrueRoas(truth, m.data, c, m.train_rows)},
+                    {"mean", rep.channels[c].roas.mean},
+                    {"low", rep.channels[c].roas.low},
                     {"high", rep.channels[c].roas.high}});
   j["roas"] = roas;
   std::puts(j.dump().c_str());
@@ -108,10 +120,15 @@ int main(int argc, char** argv) {
   const double best = time_alloc(true, al), best_ng = time_alloc(false, al_ng);
   int binding = 0;
   for (size_t c = 0; c < al.at_bound.size(); ++c) binding += al.at_bound[c] && al.bound_source[c] == "guard";
-  std::puts(nlohmann::json({{"bench", "mmm_allocate_20ch"}, {"seconds_best_of_5", best},
-                            {"seconds_best_of_5_no_guard", best_ng}, {"guard_bounds_binding", binding},
-                            {"periods", al.periods}, {"draws", 200}, {"expected_kpi", al.expected_kpi},
-                            {"expected_kpi_no_guard", al_ng.expected_kpi}, {"current_kpi", al.current_kpi}})
+  std::puts(nlohmann::json({{"bench", "mmm_allocate_20ch"},
+                            {"seconds_best_of_5", best},
+                            {"seconds_best_of_5_no_guard", best_ng},
+                            {"guard_bounds_binding", binding},
+                            {"periods", al.periods},
+                            {"draws", 200},
+                            {"expected_kpi", al.expected_kpi},
+                            {"expected_kpi_no_guard", al_ng.expected_kpi},
+                            {"current_kpi", al.current_kpi}})
                 .dump()
                 .c_str());
   return 0;

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <memory>
+#include <random>
 #include <string>
 
 #include <sys/wait.h>
@@ -26,9 +26,7 @@ namespace {
 // The checkout root, from this file's path (CMake passes absolute paths).
 const std::string kRoot = std::filesystem::path(__FILE__).parent_path().parent_path().string();
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 std::string SharedData() {
   std::filesystem::path p = std::filesystem::path(kRoot) / ".." / "shared" / "data";
@@ -37,10 +35,11 @@ std::string SharedData() {
 
 // Deterministic English-like sentences with punctuation, accents and the odd CJK word.
 std::vector<std::string> Sentences(size_t n) {
-  const char* words[] = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "Cheap", "flights",
-                         "to", "Lisbon", "hotel", "café", "naïve", "reviews", "running", "shoes", "marathon",
-                         "recipe", "sourdough", "unaffable", "puppeteer", "Henson", "price", "comparison",
-                         "smartphone", "battery", "life", "東京", "weekend", "deals", "don't", "miss", "it!"};
+  const char* words[] = {"the",       "quick",     "brown",   "fox",   "jumps",      "over",       "lazy",
+                         "dog",       "Cheap",     "flights", "to",    "Lisbon",     "hotel",      "café",
+                         "naïve",     "reviews",   "running", "shoes", "marathon",   "recipe",     "sourdough",
+                         "unaffable", "puppeteer", "Henson",  "price", "comparison", "smartphone", "battery",
+                         "life",      "東京",      "weekend", "deals", "don't",      "miss",       "it!"};
   std::mt19937_64 rng(1);
   std::vector<std::string> out;
   for (size_t i = 0; i < n; ++i) {
@@ -125,8 +124,12 @@ int main(int argc, char** argv) {
     double t0 = Now();
     for (const auto& t : texts) ids += tok.Encode(t).size();
     double dt = Now() - t0;
-    out["tokenizer"] = {{"texts", texts.size()}, {"bytes", bytes}, {"ids", ids}, {"seconds", dt},
-                        {"texts_per_s", double(texts.size()) / dt}, {"mb_per_s", double(bytes) / dt / 1e6},
+    out["tokenizer"] = {{"texts", texts.size()},
+                        {"bytes", bytes},
+                        {"ids", ids},
+                        {"seconds", dt},
+                        {"texts_per_s", double(texts.size()) / dt},
+                        {"mb_per_s", double(bytes) / dt / 1e6},
                         {"threads", 1}};
   } else {
     out["tokenizer"] = "skipped: ../shared/data/bert/bert-base-uncased/vocab.txt not found";
@@ -190,11 +193,21 @@ int main(int argc, char** argv) {
     py += j["seconds"].get<double>();
     ratios.push_back(j["seconds"].get<double>() / dt);
   }
-  out["bert_cpp"] = {{"impl", "adpilot libtorch"}, {"threads", threads}, {"seq_len", 128}, {"batch", 32},
-                     {"batches", batches}, {"seconds", cpp}, {"embeddings_per_s", 32.0 * batches / cpp}};
+  out["bert_cpp"] = {{"impl", "adpilot libtorch"},
+                     {"threads", threads},
+                     {"seq_len", 128},
+                     {"batch", 32},
+                     {"batches", batches},
+                     {"seconds", cpp},
+                     {"embeddings_per_s", 32.0 * batches / cpp}};
   if (peer && int(ratios.size()) == batches) {
-    out["bert_python"] = {{"impl", "python3-torch eager"}, {"threads", threads}, {"seq_len", 128}, {"batch", 32},
-                          {"batches", batches}, {"seconds", py}, {"embeddings_per_s", 32.0 * batches / py}};
+    out["bert_python"] = {{"impl", "python3-torch eager"},
+                          {"threads", threads},
+                          {"seq_len", 128},
+                          {"batch", 32},
+                          {"batches", batches},
+                          {"seconds", py},
+                          {"embeddings_per_s", 32.0 * batches / py}};
     out["speed_ratio_cpp_over_python"] = py / cpp;
     out["speed_ratio_per_batch"] = ratios;  // python seconds / C++ seconds of neighbouring batches
   }

@@ -74,8 +74,8 @@ struct Timer {
 void Report(const char* what, uint64_t bytes, uint64_t rows, const Timer& t) {
   double cpu = CpuSeconds() - t.cpu;
   double wall = std::chrono::duration<double>(WallClock::now() - t.wall).count();
-  fmt::print("{:<28} {:8.1f} MB/s  {:10.0f} rows/s per core  (cpu {:.2f} s, wall {:.2f} s)\n", what,
-             bytes / 1e6 / cpu, rows / cpu, cpu, wall);
+  fmt::print("{:<28} {:8.1f} MB/s  {:10.0f} rows/s per core  (cpu {:.2f} s, wall {:.2f} s)\n", what, bytes / 1e6 / cpu,
+             rows / cpu, cpu, wall);
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best = std::max(best, double(log.size()) / s);
   }
-  std::printf("strategy=%s auctions=%zu clicks=%llu best_of_%d=%.2f M auctions/s\n", strategy.c_str(),
-              log.size(), (unsigned long long)r.clicks, reps, best / 1e6);
+  std::printf("strategy=%s auctions=%zu clicks=%llu best_of_%d=%.2f M auctions/s\n", strategy.c_str(), log.size(),
+              (unsigned long long)r.clicks, reps, best / 1e6);
   return 0;
 }

@@ -103,8 +103,8 @@ int main(int argc, char** argv) {
     m->SetFeatures(hasher, format);
     m->Init(ctx);
     double rss_init = PeakRssMb();
-    nlohmann::json j = {{"model", model}, {"threads", threads}, {"bits", fc.bits}, {"mode", mode},
-                        {"data", data}, {"set", sets}};
+    nlohmann::json j = {{"model", model}, {"threads", threads}, {"bits", fc.bits},
+                        {"mode", mode},   {"data", data},       {"set", sets}};
     TrainConfig cfg;
     using clock = std::chrono::steady_clock;
     if (mode == "stream") {

@@ -75,7 +75,8 @@ class Worker {
       c.due = plan_.start + Ns(int64_t(double(c.k) * 1e9 / plan_.rate));
       if (c.due >= plan_.end) return Finish(c);
       if (now >= plan_.end) {  // still behind when the run ends: count what was never sent
-        for (; c.due < plan_.end; c.k += plan_.total_conns, c.due = plan_.start + Ns(int64_t(double(c.k) * 1e9 / plan_.rate)))
+        for (; c.due < plan_.end;
+             c.k += plan_.total_conns, c.due = plan_.start + Ns(int64_t(double(c.k) * 1e9 / plan_.rate)))
           ++stats.backlog;
         return Finish(c);
       }
@@ -151,7 +152,9 @@ class Worker {
   }
 
   void Record(const Conn& c, Clock::time_point now) {
-    auto us = [](Clock::duration d) { return uint32_t(std::chrono::duration_cast<std::chrono::microseconds>(d).count()); };
+    auto us = [](Clock::duration d) {
+      return uint32_t(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
     uint32_t send_lag = us(c.sent - c.due);
     stats.samples.push_back({us(c.due - plan_.start), c.waited ? send_lag : 0, send_lag, us(now - c.due)});
   }
@@ -299,7 +302,8 @@ double CpuSeconds() {
 
 int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
-  std::string request = (o.has_body ? "POST " : "GET ") + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" + o.port + "\r\n";
+  std::string request =
+      (o.has_body ? "POST " : "GET ") + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" + o.port + "\r\n";
   if (o.has_body)
     request += "Content-Type: " + o.content_type + "\r\nContent-Length: " + std::to_string(o.body.size()) + "\r\n";
   request += "\r\n" + o.body;

@@ -36,19 +36,20 @@ inline void Report(const Options& o, Stats& all, double client_cpu_s) {
       codes += (codes.empty() ? "\"" : ", \"") + std::to_string(i) + "\": " + std::to_string(all.status[i]);
   if (o.json) {
     std::printf(
-        "{\"status\": {%s}, \"target_rate\": %.1f, \"rate\": %.1f, \"responses\": %zu, \"non2xx\": %llu, \"errors\": %llu, "
+        "{\"status\": {%s}, \"target_rate\": %.1f, \"rate\": %.1f, \"responses\": %zu, \"non2xx\": %llu, \"errors\": "
+        "%llu, "
         "\"connect_errors\": %llu, \"read_errors\": %llu, \"write_errors\": %llu, \"timeouts\": %llu, "
         "\"bad_responses\": %llu, \"backlog\": %llu, \"connections\": %d, \"threads\": %d, \"duration_s\": %.3f, "
         "\"client_cpu_s\": %.3f, \"latency_ms\": {\"mean\": %.4f, \"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f, "
         "\"p999\": %.4f, \"max\": %.4f}}\n",
         codes.c_str(), o.rate, achieved, lat.size(), u(non2xx), u(errors), u(all.connect_err), u(all.read_err),
-        u(all.write_err), u(all.timeouts), u(all.bad_response), u(all.backlog), o.connections, o.threads,
-        o.duration_s, client_cpu_s, mean, pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1.0));
+        u(all.write_err), u(all.timeouts), u(all.bad_response), u(all.backlog), o.connections, o.threads, o.duration_s,
+        client_cpu_s, mean, pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1.0));
     return;
   }
   std::printf("%s %s:%s%s, %d connections, %d threads, %.1f s (+%.1f s warm-up)\n",
-              o.rate > 0 ? "open loop" : "closed loop", o.host.c_str(), o.port.c_str(), o.path.c_str(),
-              o.connections, o.threads, o.duration_s, o.warmup_s);
+              o.rate > 0 ? "open loop" : "closed loop", o.host.c_str(), o.port.c_str(), o.path.c_str(), o.connections,
+              o.threads, o.duration_s, o.warmup_s);
   if (o.rate > 0) std::printf("  target     %.0f req/s\n", o.rate);
   std::printf("  achieved   %.0f req/s (%zu timed responses), non-2xx %llu, by status {%s}\n", achieved, lat.size(),
               u(non2xx), codes.c_str());
@@ -87,8 +88,8 @@ inline bool WriteTimeline(const Options& o, const std::vector<Sample>& samples) 
   std::fprintf(f, "t_ms\trequests\tslow\tmax_latency_ms\tmax_timer_lag_ms\tmax_send_lag_ms\n");
   for (const auto& [t, b] : buckets)
     if (b.slow > 0)
-      std::fprintf(f, "%u\t%llu\t%llu\t%.3f\t%.3f\t%.3f\n", t * 10, (unsigned long long)b.n,
-                   (unsigned long long)b.slow, b.max_lat / 1e3, b.max_timer_lag / 1e3, b.max_send_lag / 1e3);
+      std::fprintf(f, "%u\t%llu\t%llu\t%.3f\t%.3f\t%.3f\n", t * 10, (unsigned long long)b.n, (unsigned long long)b.slow,
+                   b.max_lat / 1e3, b.max_timer_lag / 1e3, b.max_send_lag / 1e3);
   return std::fclose(f) == 0;
 }
 

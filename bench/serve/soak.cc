@@ -58,8 +58,8 @@ class Conn {
   explicit Conn(Target t) : t_(std::move(t)) {}
   ~Conn() { Close(); }
   int Request(const std::string& method, const std::string& path, const std::string& body, std::string* out) {
-    std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + t_.host + "\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + t_.host +
+                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (fd_ < 0 && !Connect()) return 0;
       if (Send(req)) {
@@ -184,8 +184,8 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 }
 
 // Sends bids on its own schedule (every senders-th request of the stream).
-void Sender(const Options& o, Shared& sh, int id, Clock::time_point start, std::vector<double>& lat_ms,
-            int64_t& bids, int64_t& nobids, int64_t& errors) {
+void Sender(const Options& o, Shared& sh, int id, Clock::time_point start, std::vector<double>& lat_ms, int64_t& bids,
+            int64_t& nobids, int64_t& errors) {
   std::vector<std::unique_ptr<Conn>> conns;
   for (const auto& t : o.targets) conns.push_back(std::make_unique<Conn>(t));
   std::mt19937_64 rng(o.seed * 1000 + uint64_t(id));
@@ -211,8 +211,7 @@ void Sender(const Options& o, Shared& sh, int id, Clock::time_point start, std::
     const double price = NumberAfter(body, "price");
     const int64_t bid_micros = int64_t(std::ceil(price * 1000.0 - 1e-9));
     int64_t seen = sh.max_bid_micros.load();
-    while (bid_micros > seen && !sh.max_bid_micros.compare_exchange_weak(seen, bid_micros)) {
-    }
+    while (bid_micros > seen && !sh.max_bid_micros.compare_exchange_weak(seen, bid_micros)) {}
     auto now = Clock::now();
     std::vector<Notice> out;
     auto at = [&](double s) { return now + std::chrono::microseconds(int64_t(s * 1e6)); };
@@ -220,7 +219,7 @@ void Sender(const Options& o, Shared& sh, int id, Clock::time_point start, std::
       // Three forgeries: unsigned sequential id at price 0, a flipped
       // signature, a raised maximum.
       double f = u(rng);
-      std::string p = f < 1.0 / 3 ? "/v1/win?bid=" + Between(body.substr(body.find("\"bid\"")), "id") + "&price=0"
+      std::string p = f < 1.0 / 3   ? "/v1/win?bid=" + Between(body.substr(body.find("\"bid\"")), "id") + "&price=0"
                       : f < 2.0 / 3 ? Replace(nurl, "&s=", "&s=0")
                                     : Replace(nurl, "&m=", "&m=9");
       p = Replace(p, "${AUCTION_PRICE}", "0");
@@ -262,10 +261,8 @@ void Notifier(const Options& o, Shared& sh) {
       for (;;) {
         if (!sh.queue.empty() && sh.queue.top().due <= Clock::now()) break;
         if (sh.done && sh.queue.empty()) return;
-        if (sh.queue.empty())
-          sh.cv.wait_for(lock, std::chrono::milliseconds(50));
-        else
-          sh.cv.wait_until(lock, sh.queue.top().due);
+        if (sh.queue.empty()) sh.cv.wait_for(lock, std::chrono::milliseconds(50));
+        else sh.cv.wait_until(lock, sh.queue.top().due);
       }
       n = sh.queue.top();
       sh.queue.pop();
@@ -408,11 +405,10 @@ int main(int argc, char** argv) {
       "\"repeats_sent\":%lld,\"duplicates_refused\":%.0f,\"losses_sent\":%lld,\"forged_sent\":%lld,"
       "\"forged_accepted\":%lld,\"notices_rejected\":%.0f,\"win_copies_accepted\":%lld,\"notice_errors\":%lld,"
       "\"spend_within_budget_plus_one_bid\":%s,\"spend_equals_billed\":%s}\n",
-      o.rate, elapsed, all.size(), (long long)nb, (long long)nn, (long long)ne, Quantile(all, 0.5),
-      Quantile(all, 0.99), Quantile(all, 0.999), o.budget, max_bid, spend, overspend, billed,
-      (long long)sh.genuine_wins.load(), wins, late, (long long)sh.repeats.load(), dups, (long long)sh.losses.load(),
-      (long long)sh.forged.load(), (long long)sh.forged_accepted.load(), rejected,
-      (long long)sh.copies_accepted.load(), (long long)sh.notice_errors.load(), bound ? "true" : "false",
-      exact ? "true" : "false");
+      o.rate, elapsed, all.size(), (long long)nb, (long long)nn, (long long)ne, Quantile(all, 0.5), Quantile(all, 0.99),
+      Quantile(all, 0.999), o.budget, max_bid, spend, overspend, billed, (long long)sh.genuine_wins.load(), wins, late,
+      (long long)sh.repeats.load(), dups, (long long)sh.losses.load(), (long long)sh.forged.load(),
+      (long long)sh.forged_accepted.load(), rejected, (long long)sh.copies_accepted.load(),
+      (long long)sh.notice_errors.load(), bound ? "true" : "false", exact ? "true" : "false");
   return bound && sh.forged_accepted.load() == 0 ? 0 : 1;
 }

@@ -102,24 +102,24 @@ struct AbOptions {
   bool sequential = false;
   double alpha = 0.05;
   double power = 0.8;
-  std::vector<double> split;         // planned shares per variant in first-seen order (empty = equal)
-  double msprt_tau = 0;              // mixing sd; 0 = 0.1 pooled standard deviations
+  std::vector<double> split;  // planned shares per variant in first-seen order (empty = equal)
+  double msprt_tau = 0;       // mixing sd; 0 = 0.1 pooled standard deviations
   double srm_alpha = 0.001;
 };
 
 struct MetricResult {
-  std::string metric, kind;          // kind: proportion | mean | ratio
-  std::string variant;               // treatment compared with control
-  std::string test;                  // "two-proportion z", "welch t", "delta-method z"
+  std::string metric, kind;  // kind: proportion | mean | ratio
+  std::string variant;       // treatment compared with control
+  std::string test;          // "two-proportion z", "welch t", "delta-method z"
   double control_mean = 0, treatment_mean = 0;
   double diff = 0, diff_ci_low = 0, diff_ci_high = 0;
-  double lift = 0, ci_low = 0, ci_high = 0;  // relative lift and its interval
-  double p_value = 1;                // fixed-horizon
-  double p_value_bh = 1;             // Benjamini-Hochberg across metrics and treatments
+  double lift = 0, ci_low = 0, ci_high = 0;                          // relative lift and its interval
+  double p_value = 1;                                                // fixed-horizon
+  double p_value_bh = 1;                                             // Benjamini-Hochberg across metrics and treatments
   double always_valid_p = std::numeric_limits<double>::quiet_NaN();  // mSPRT, set under --sequential
-  double variance_reduction = 0;     // CUPED, when a covariate was given
-  double mde = 0;                    // absolute difference detectable now at the chosen power
-  double needed_per_arm = 0;         // units per arm to detect the observed difference (0 = n/a)
+  double variance_reduction = 0;                                     // CUPED, when a covariate was given
+  double mde = 0;             // absolute difference detectable now at the chosen power
+  double needed_per_arm = 0;  // units per arm to detect the observed difference (0 = n/a)
   // Under --sequential: (units seen, always-valid p) at up to ~60 evenly spaced looks, for plots.
   std::vector<std::pair<double, double>> sequential_path;
 };
@@ -127,8 +127,8 @@ struct MetricResult {
 struct VariantSummary {
   std::string name;
   uint64_t n = 0;
-  double mean = 0;                   // of the primary metric (raw, before CUPED)
-  Interval mean_ci;                  // Wilson (proportions) or t interval
+  double mean = 0;   // of the primary metric (raw, before CUPED)
+  Interval mean_ci;  // Wilson (proportions) or t interval
 };
 
 struct AbReport {
@@ -136,9 +136,9 @@ struct AbReport {
   std::vector<MetricResult> results;  // per treatment x metric; the first metric is primary
   double srm_p_value = 1, srm_chi2 = 0;
   bool srm_flag = false;
-  std::string verdict;                // ship | keep running | stop
-  std::string reason;                 // the why, in words
-  double remaining_units = 0;         // for "keep running": expected further units (all arms)
+  std::string verdict;         // ship | keep running | stop
+  std::string reason;          // the why, in words
+  double remaining_units = 0;  // for "keep running": expected further units (all arms)
 };
 
 AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ctx);

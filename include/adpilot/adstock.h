@@ -16,7 +16,7 @@ AdstockKind ParseAdstock(const std::string& name);        // geometric | weibull
 SaturationKind ParseSaturation(const std::string& name);  // hill | logistic
 const char* AdstockName(AdstockKind k);
 const char* SaturationName(SaturationKind k);
-int AdstockParamCount(AdstockKind k);      // geometric 1 (alpha); weibull 2 (shape, scale)
+int AdstockParamCount(AdstockKind k);        // geometric 1 (alpha); weibull 2 (shape, scale)
 int SaturationParamCount(SaturationKind k);  // hill 2 (K, gamma); logistic 1 (lambda)
 
 // Lag weights w_0..w_{L-1} of one adstock, optionally normalised to sum 1.
@@ -24,8 +24,8 @@ int SaturationParamCount(SaturationKind k);  // hill 2 (K, gamma); logistic 1 (l
 //   weibull_cdf: u_l = exp(-(l / scale)^shape)        (survival: decay from lag 0)
 //   weibull_pdf: u_l = Weibull pdf at l + 1            (peak after a delay)
 // When dw is non-null it receives dw[j * L + l] = d w_l / d param_j.
-void AdstockWeights(AdstockKind kind, const double* params, int max_lag, bool normalize,
-                    std::vector<double>& w, std::vector<double>* dw = nullptr);
+void AdstockWeights(AdstockKind kind, const double* params, int max_lag, bool normalize, std::vector<double>& w,
+                    std::vector<double>* dw = nullptr);
 
 // a_t = sum_l w_l x_{t-l} (spend before the first row counts as 0).
 void Convolve(const double* x, int n, const std::vector<double>& w, double* a);

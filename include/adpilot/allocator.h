@@ -48,13 +48,13 @@ struct Bound {
 };
 
 struct AllocateOptions {
-  double budget = 0;        // total spend per period; 0 = the current total
-  int periods = 0;          // 0 = long enough for carry-over to settle (2 x longest adstock window)
+  double budget = 0;          // total spend per period; 0 = the current total
+  int periods = 0;            // 0 = long enough for carry-over to settle (2 x longest adstock window)
   bool steady_state = false;  // per-period response once carry-over has settled (no history, no horizon)
   std::map<std::string, Bound> bounds;
   std::vector<std::string> locked;  // held at the current spend
-  int current_rows = 13;    // the current split is the mean of the data's last rows
-  int max_draws = 400;      // posterior draws used by the objective
+  int current_rows = 13;            // the current split is the mean of the data's last rows
+  int max_draws = 400;              // posterior draws used by the objective
   // Extrapolation guard: each channel not named in `bounds` or `locked` keeps its
   // spend per period inside the range of adstocked spend its training weeks saw
   // (quantiles guard_quantile and 1 - guard_quantile, pooled over posterior
@@ -65,8 +65,8 @@ struct AllocateOptions {
   // > 0: maximise mean - k * sd over posterior draws of the uplift over the current
   // split instead of the expected KPI (moves only as far as the posterior agrees).
   double risk_aversion = 0;
-  double target_roas = 0;   // > 0: largest budget whose expected ROAS stays >= target
-  double target_kpi = 0;    // > 0: smallest budget whose expected KPI reaches target
+  double target_roas = 0;  // > 0: largest budget whose expected ROAS stays >= target
+  double target_kpi = 0;   // > 0: smallest budget whose expected KPI reaches target
 };
 
 struct Allocation {
@@ -84,9 +84,9 @@ struct Allocation {
   double risk_aversion = 0;
   std::vector<double> risk_marginal;
   double budget = 0;
-  double expected_kpi = 0, current_kpi = 0;  // incremental media KPI per period
+  double expected_kpi = 0, current_kpi = 0;            // incremental media KPI per period
   double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
-  int periods = 0;  // 0: steady state
+  int periods = 0;                                     // 0: steady state
   double seconds = 0;
   std::string method;
 };

@@ -28,7 +28,9 @@ class AtomicFileWriter {
   void Write(const void* data, size_t n);
   void Write(std::string_view s) { Write(s.data(), s.size()); }
   template <typename T>
-  void WritePod(const T& v) { Write(&v, sizeof(T)); }
+  void WritePod(const T& v) {
+    Write(&v, sizeof(T));
+  }
   void Commit();
   FILE* file() { return f_; }
   const std::string& path() const { return path_; }

@@ -41,20 +41,19 @@ struct JourneyColumns {
 Journeys ReadJourneys(const std::string& path, const JourneyColumns& cols = {});
 
 struct AttributionOptions {
-  double half_life = 7;           // time decay: days (with timestamps) or touches (without)
-  double position_first = 0.4;    // position-based: share of the first touch
-  double position_last = 0.4;     // and of the last; the middle touches share the rest
-  int shapley_exact_max = 12;     // channels up to which Shapley values are exact
+  double half_life = 7;             // time decay: days (with timestamps) or touches (without)
+  double position_first = 0.4;      // position-based: share of the first touch
+  double position_last = 0.4;       // and of the last; the middle touches share the rest
+  int shapley_exact_max = 12;       // channels up to which Shapley values are exact
   int shapley_permutations = 4000;  // sampled permutations above that
-  int min_set_journeys = 20;      // shapley: journeys a channel set needs for its own rate
+  int min_set_journeys = 20;        // shapley: journeys a channel set needs for its own rate
 };
 
 class AttributionModel {
  public:
   virtual ~AttributionModel() = default;
   // Attributed conversions per channel (same order as j.channels).
-  virtual std::vector<double> Attribute(const Journeys& j, const AttributionOptions& o,
-                                        const Context& ctx) const = 0;
+  virtual std::vector<double> Attribute(const Journeys& j, const AttributionOptions& o, const Context& ctx) const = 0;
 };
 using AttributionRegistry = Registry<AttributionModel>;
 

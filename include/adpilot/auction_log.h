@@ -34,9 +34,9 @@ inline bool ValidMarketPrice(double p) { return p >= 0 && p <= kMaxMarketPrice; 
 // What a bidder knows of a campaign before the test stream: statistics of the
 // training log (train-info.txt / info.json, or computed from a log).
 struct CampaignStats {
-  double avg_ctr = 0;   // clicks / impressions in training
-  double cpm = 0;       // mean market price x 1000 (train-info's CPM)
-  double cpc = 0;       // cost per click in training (price units, not x 1000)
+  double avg_ctr = 0;  // clicks / impressions in training
+  double cpm = 0;      // mean market price x 1000 (train-info's CPM)
+  double cpc = 0;      // cost per click in training (price units, not x 1000)
   // Market-price histogram: counts[p] impressions won at price p (integer prices).
   std::vector<double> price_counts;
   double mean_price() const { return cpm / 1000.0; }
@@ -48,12 +48,12 @@ struct CampaignStats {
 };
 
 struct AuctionLog {
-  std::string source;              // file it came from
-  std::vector<uint8_t> click;      // 0/1 per auction
-  std::vector<float> price;        // market price (what a second-price winner pays)
-  std::vector<float> pctr;         // pCTR of the auction
-  std::vector<uint8_t> conversion; // empty when the log has none
-  std::vector<int8_t> hour;        // hour of day 0..23, empty when unknown
+  std::string source;               // file it came from
+  std::vector<uint8_t> click;       // 0/1 per auction
+  std::vector<float> price;         // market price (what a second-price winner pays)
+  std::vector<float> pctr;          // pCTR of the auction
+  std::vector<uint8_t> conversion;  // empty when the log has none
+  std::vector<int8_t> hour;         // hour of day 0..23, empty when unknown
   // Start index of each episode the file declares, plus size() at the end;
   // empty for a flat log (the replay then cuts episodes of T auctions).
   std::vector<size_t> episode_start;

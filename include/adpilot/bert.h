@@ -48,8 +48,8 @@ struct EncoderOptions {
   double sif_a = 1e-3;
   // L2-normalise each vector; also switched on by a sentence-transformers Normalize module.
   bool normalize = false;
-  int max_len = 128;     // tokens per text including [CLS] and [SEP]
-  int batch_size = 32;   // texts per forward pass (padded to the longest in the batch)
+  int max_len = 128;    // tokens per text including [CLS] and [SEP]
+  int batch_size = 32;  // texts per forward pass (padded to the longest in the batch)
   // int8 dynamic quantisation of the linear layers, kept only if pooled vectors
   // of a calibration batch keep cosine >= 0.99 to fp32 (else fp32 and a warning).
   bool quantize = false;
@@ -63,8 +63,7 @@ class BertEncoder {
  public:
   // Loads DIR. Tensor names may carry a "bert." prefix. Missing or mis-shaped
   // tensors are kCorruption errors naming the file and the tensor.
-  static std::unique_ptr<BertEncoder> Load(const std::string& dir, const EncoderOptions& opts,
-                                           const Context& ctx);
+  static std::unique_ptr<BertEncoder> Load(const std::string& dir, const EncoderOptions& opts, const Context& ctx);
   // A randomly initialised encoder (benchmarks, tests), N(0, 0.02) weights.
   static std::unique_ptr<BertEncoder> Random(const BertConfig& config, WordPieceTokenizer tokenizer,
                                              const EncoderOptions& opts, uint64_t seed);
@@ -73,14 +72,12 @@ class BertEncoder {
   // One pooled vector per text. Texts are sorted by length into batches (dynamic
   // padding, attention masks); the forward pass uses ctx.threads threads.
   // Invalid UTF-8 throws kBadInput; an empty text encodes as [CLS] [SEP].
-  virtual std::vector<std::vector<float>> Embed(const std::vector<std::string>& texts,
-                                                const Context& ctx) const = 0;
+  virtual std::vector<std::vector<float>> Embed(const std::vector<std::string>& texts, const Context& ctx) const = 0;
   virtual std::vector<std::vector<float>> EmbedIds(const std::vector<std::vector<int32_t>>& ids,
                                                    const Context& ctx) const = 0;
   // Last-layer hidden states of one padded batch, [batch][seq][hidden] flattened
   // (seq = longest sequence); for checks against a reference implementation.
-  virtual std::vector<float> HiddenStates(const std::vector<std::vector<int32_t>>& ids,
-                                          int& seq_len) const = 0;
+  virtual std::vector<float> HiddenStates(const std::vector<std::vector<int32_t>>& ids, int& seq_len) const = 0;
 
   virtual int dim() const = 0;
   virtual const BertConfig& config() const = 0;
@@ -111,12 +108,12 @@ struct PretrainOptions {
   // other groups of the batch negatives (InfoNCE, both directions). Mean-pooled
   // vectors of a masked-LM-only model are dominated by frequent tokens; this
   // stage trains exactly the user vector the profiler computes.
-  int contrastive_steps = 500;       // 0: masked LM only
-  int contrastive_batch = 32;        // groups per step
-  int contrastive_texts = 3;         // texts per half at most
+  int contrastive_steps = 500;  // 0: masked LM only
+  int contrastive_batch = 32;   // groups per step
+  int contrastive_texts = 3;    // texts per half at most
   double contrastive_learning_rate = 5e-3;
-  double temperature = 0.2;          // tuned on a generated world of another seed (docs/profile.md)
-  double contrastive_share = 0.9;    // of max_seconds, when both stages run
+  double temperature = 0.2;        // tuned on a generated world of another seed (docs/profile.md)
+  double contrastive_share = 0.9;  // of max_seconds, when both stages run
   void Describe(OptionSet& opts);
 };
 
@@ -124,7 +121,7 @@ struct PretrainReport {
   size_t texts = 0, tokens = 0, vocab_size = 0;
   int steps = 0;
   double first_loss = 0, last_loss = 0;  // masked-LM cross-entropy, mean of the first/last 20 steps
-  size_t groups = 0;                      // groups with at least two texts (contrastive stage)
+  size_t groups = 0;                     // groups with at least two texts (contrastive stage)
   int contrastive_steps = 0;
   double contrastive_first_loss = 0, contrastive_last_loss = 0;  // InfoNCE, mean of the first/last 20 steps
   double mlm_seconds = 0, seconds = 0;

@@ -36,11 +36,11 @@ const char* AuctionTypeName(AuctionType t);
 struct BidderEnv {
   CampaignStats stats;
   AuctionType auction = AuctionType::kSecondPrice;
-  double max_bid = 300;         // bids are capped here (iPinYou's max market price)
+  double max_bid = 300;             // bids are capped here (iPinYou's max market price)
   int64_t episode_auctions = 1000;  // T: auctions per budget period
-  double episode_budget = 0;    // B per full period
-  double click_value = 1;       // value of a click for value-based strategies (dual)
-  uint64_t seed = 42;           // for randomised strategies
+  double episode_budget = 0;        // B per full period
+  double click_value = 1;           // value of a click for value-based strategies (dual)
+  uint64_t seed = 42;               // for randomised strategies
 };
 
 // Per-auction input. Fields a caller does not know keep their defaults.
@@ -54,9 +54,9 @@ struct AuctionContext {
 
 struct AuctionOutcome {
   bool won = false;
-  double price = 0;   // price paid (0 when lost)
+  double price = 0;  // price paid (0 when lost)
   bool clicked = false;
-  double pctr = 0;    // the pCTR the bid was placed with
+  double pctr = 0;  // the pCTR the bid was placed with
 };
 
 class Bidder {

@@ -45,10 +45,8 @@ class HashedDataset {
 // empty = no cache (parse on every pass). Numeric transform "quantile" fits its
 // bin edges on the first rows of the file before the first pass.
 // Throws kNotFound (no file), kInvalidArgument (bad format/config).
-std::unique_ptr<HashedDataset> OpenHashedDataset(const std::string& path,
-                                                 const ReaderOptions& opts,
-                                                 const FeatureConfig& features,
-                                                 const Context& ctx,
+std::unique_ptr<HashedDataset> OpenHashedDataset(const std::string& path, const ReaderOptions& opts,
+                                                 const FeatureConfig& features, const Context& ctx,
                                                  const std::string& cache_dir = "");
 
 }  // namespace adpilot

@@ -31,8 +31,8 @@ class Calibrator {
 
  private:
   Kind kind_ = Kind::kNone;
-  double a_ = 1, b_ = 0;          // Platt: sigmoid(a * logit(p) + b)
-  std::vector<double> x_, y_;     // isotonic: increasing knots, interpolated
+  double a_ = 1, b_ = 0;       // Platt: sigmoid(a * logit(p) + b)
+  std::vector<double> x_, y_;  // isotonic: increasing knots, interpolated
 };
 
 }  // namespace adpilot

@@ -68,9 +68,9 @@ std::string CommandGroupHelp(const std::string& name);
 }  // namespace adpilot
 
 // ADPILOT_COMMAND("mmm allocate", "schedule", "help", MyCommandClass)
-#define ADPILOT_COMMAND(name, stage, help, Class)                                                  \
-  [[maybe_unused]] static const bool ADP_CONCAT(adp_command_, __LINE__) = ::adpilot::RegisterCommand( \
-      {name, stage, help, [] { return std::unique_ptr<::adpilot::Command>(new Class()); }})
-#define ADPILOT_COMMAND_GROUP(name, help)                                    \
+#define ADPILOT_COMMAND(name, stage, help, Class)                         \
+  [[maybe_unused]] static const bool ADP_CONCAT(adp_command_, __LINE__) = \
+      ::adpilot::RegisterCommand({name, stage, help, [] { return std::unique_ptr<::adpilot::Command>(new Class()); }})
+#define ADPILOT_COMMAND_GROUP(name, help)                                       \
   [[maybe_unused]] static const bool ADP_CONCAT(adp_command_group_, __LINE__) = \
       ::adpilot::RegisterCommandGroup(name, help)

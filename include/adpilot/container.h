@@ -66,7 +66,9 @@ class ContainerWriter {
   void Write(const void* data, size_t n);
   void Write(std::string_view s) { Write(s.data(), s.size()); }
   template <typename T>
-  void WritePod(const T& v) { Write(&v, sizeof(T)); }
+  void WritePod(const T& v) {
+    Write(&v, sizeof(T));
+  }
   void Commit();
 
  private:

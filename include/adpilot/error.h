@@ -44,9 +44,8 @@ template <typename... Args>
 }  // namespace adpilot
 
 // Always-on invariant check (release builds too): a failure is a bug, not bad input.
-#define ADP_CHECK(cond)                                                               \
-  do {                                                                                \
-    if (!(cond))                                                                      \
-      ::adpilot::Throw(::adpilot::ErrorCode::kInternal, "{}:{}: check failed: {}",    \
-                       __FILE__, __LINE__, #cond);                                    \
+#define ADP_CHECK(cond)                                                                                        \
+  do {                                                                                                         \
+    if (!(cond))                                                                                               \
+      ::adpilot::Throw(::adpilot::ErrorCode::kInternal, "{}:{}: check failed: {}", __FILE__, __LINE__, #cond); \
   } while (0)

@@ -38,8 +38,8 @@ struct MmmOptions {
   int fourier_order = 2;
   double seasonality_period = 52.18;  // rows per season (weeks per year)
   bool trend = true;
-  int holdout = 8;                    // last rows kept out of the fit to measure fit quality
-  std::string lift_tests;             // CSV: channel,start,end,lift,se (dates as in the data)
+  int holdout = 8;         // last rows kept out of the fit to measure fit quality
+  std::string lift_tests;  // CSV: channel,start,end,lift,se (dates as in the data)
   // Sampler.
   int chains = 4;
   int warmup = 1000;
@@ -56,11 +56,11 @@ struct MmmOptions {
   // "pooled": each channel's ROAS at its reference spend is log-normal around a
   // common level learned from the data (partial pooling, non-centred).
   std::string roas_prior = "half_normal";
-  double prior_roas_media_share = 0.2;  // centre of the common level: media = this share of the KPI
-  double prior_roas_mu_sd = 1.5;        // normal sd of the log common level around that centre
-  double prior_roas_tau_sd = 0.5;       // half-normal sd of the spread of log ROAS across channels
-  double prior_beta_sd = 0.5;   // half_normal: each channel's effect at its reference spend
-  double prior_sigma_sd = 0.5;  // half-normal on the noise sd
+  double prior_roas_media_share = 0.2;              // centre of the common level: media = this share of the KPI
+  double prior_roas_mu_sd = 1.5;                    // normal sd of the log common level around that centre
+  double prior_roas_tau_sd = 0.5;                   // half-normal sd of the spread of log ROAS across channels
+  double prior_beta_sd = 0.5;                       // half_normal: each channel's effect at its reference spend
+  double prior_sigma_sd = 0.5;                      // half-normal on the noise sd
   double prior_alpha_a = 1.0, prior_alpha_b = 3.0;  // Beta on geometric decay
   double prior_weibull_shape_median = 1.5, prior_weibull_shape_logsd = 0.5;
   double prior_weibull_scale_median = 2.0, prior_weibull_scale_logsd = 0.7;
@@ -77,8 +77,7 @@ struct MmmOptions {
 // Checks the [channel.NAME] tables of a TOML config (keys adstock, saturation,
 // max_lag; every name must be one of `channels`) and fills o.channel_specs for
 // all channels. Unknown tables or keys are kInvalidArgument naming key and file.
-void ResolveChannels(const std::string& config_path, const std::vector<std::string>& channels,
-                     MmmOptions& o);
+void ResolveChannels(const std::string& config_path, const std::vector<std::string>& channels, MmmOptions& o);
 
 // Weekly (or any regular) time series for the model.
 struct MmmData {
@@ -86,8 +85,8 @@ struct MmmData {
   std::vector<std::string> dates;  // ISO YYYY-MM-DD, ascending
   std::vector<double> kpi;         // NaN: missing, excluded from the likelihood (reported)
   std::vector<std::string> channels, controls;
-  Eigen::MatrixXd spend;    // rows x channels, >= 0
-  Eigen::MatrixXd control;  // rows x controls
+  Eigen::MatrixXd spend;             // rows x channels, >= 0
+  Eigen::MatrixXd control;           // rows x controls
   std::vector<std::string> repairs;  // what loading changed, in words
   int rows() const { return int(dates.size()); }
 };
@@ -100,7 +99,7 @@ MmmData LoadMmmCsv(const std::string& path, const std::string& date_col, const s
 
 struct LiftTest {
   int channel = 0;
-  int start = 0, end = 0;  // row range [start, end]
+  int start = 0, end = 0;   // row range [start, end]
   double lift = 0, se = 1;  // measured incremental KPI over the range, data units
 };
 std::vector<LiftTest> LoadLiftTests(const std::string& path, const MmmData& data);
@@ -147,8 +146,8 @@ struct ParamSummary {
 struct ChannelSummary {
   std::string name, adstock, saturation;
   Interval roas, mroas, contribution;
-  double contribution_share = 0;  // of all media contribution (posterior mean)
-  double spend = 0;               // over the training rows
+  double contribution_share = 0;        // of all media contribution (posterior mean)
+  double spend = 0;                     // over the training rows
   std::vector<double> adstock_weights;  // posterior mean
   std::vector<double> curve_spend;      // response curve grid (spend per period)
   std::vector<Interval> curve_kpi;      // steady-state KPI per period at that spend

@@ -69,8 +69,8 @@ class MemorySource : public ExampleSource {
 // whatever the file size. Bad rows are counted in the reader's BadRowLog and
 // logged at the end of each pass.
 std::unique_ptr<ExampleSource> OpenExampleSource(const std::string& path, const ReaderOptions& ro,
-                                                 std::shared_ptr<const FeatureHasher> hasher,
-                                                 const LabelConfig& label, const Context& ctx);
+                                                 std::shared_ptr<const FeatureHasher> hasher, const LabelConfig& label,
+                                                 const Context& ctx);
 // Like OpenExampleSource, through the hashed-dataset cache in `cache_dir`
 // (cache.h): the first pass parses and writes the cache, later passes (epochs)
 // and later runs read it. Falls back to parsing (with a log line) when the
@@ -80,19 +80,18 @@ std::unique_ptr<ExampleSource> OpenCachedExampleSource(const std::string& path, 
                                                        const LabelConfig& label, const std::string& cache_dir,
                                                        const Context& ctx);
 // Reads the whole file into memory (max_rows = 0: all rows).
-std::vector<Example> LoadExamples(const std::string& path, const ReaderOptions& ro,
-                                  const FeatureHasher& hasher, const LabelConfig& label,
-                                  const Context& ctx, uint64_t max_rows = 0);
+std::vector<Example> LoadExamples(const std::string& path, const ReaderOptions& ro, const FeatureHasher& hasher,
+                                  const LabelConfig& label, const Context& ctx, uint64_t max_rows = 0);
 
 // Training schedule shared by every model (model hyperparameters are the
 // model's own, see Model::Describe).
 struct TrainConfig {
-  int epochs = 10;           // maximum passes over the training data
-  int patience = 1;          // epochs without a better valid logloss before stopping
-  bool online = false;       // single pass, no early stopping (unbounded streams)
+  int epochs = 10;                 // maximum passes over the training data
+  int patience = 1;                // epochs without a better valid logloss before stopping
+  bool online = false;             // single pass, no early stopping (unbounded streams)
   std::string calibrate = "none";  // none | platt | isotonic, fitted on the validation set
-  int batch = 8192;          // examples per thread per Hogwild batch
-  bool shuffle = true;       // shuffle in-memory training rows once (seeded) before training
+  int batch = 8192;                // examples per thread per Hogwild batch
+  bool shuffle = true;             // shuffle in-memory training rows once (seeded) before training
   void Describe(OptionSet& o);
 };
 
@@ -104,7 +103,7 @@ struct EpochReport {
 };
 
 struct TrainReport {
-  uint64_t train_rows = 0;   // rows of one pass
+  uint64_t train_rows = 0;     // rows of one pass
   uint64_t examples_seen = 0;  // updates made, all epochs
   int epochs_run = 0, best_epoch = 0;
   bool stopped_early = false;
@@ -146,14 +145,12 @@ class Model {
   // Trains from the current state: a fresh model after Init, a warm start after
   // LoadModel. Early-stops on `valid` logloss when given and fits the
   // calibration (cfg.calibrate) on it.
-  TrainReport Train(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                    const Context& ctx);
+  TrainReport Train(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx);
 
   // Logit before calibration. Thread-safe (also alongside Hogwild updates).
   virtual double Margin(const Example& ex) const = 0;
   // Margins of many examples; models with a faster batch path (gbdt) override it.
-  virtual void MarginBatch(std::span<const Example> ex, std::span<double> out,
-                           const Context& ctx) const;
+  virtual void MarginBatch(std::span<const Example> ex, std::span<double> out, const Context& ctx) const;
   // Calibrated probability. Thread-safe.
   double PredictProba(const Example& ex) const;
   // Hashes with the stored features, then scores. Thread-safe.

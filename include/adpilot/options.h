@@ -17,19 +17,18 @@ namespace adpilot {
 
 class OptionSet {
  public:
-  using Target = std::variant<bool*, int*, int64_t*, uint64_t*, double*, std::string*,
-                              std::vector<std::string>*>;
+  using Target = std::variant<bool*, int*, int64_t*, uint64_t*, double*, std::string*, std::vector<std::string>*>;
   struct Entry {
-    std::string key;   // snake_case; the flag is --key with '_' -> '-'
+    std::string key;  // snake_case; the flag is --key with '_' -> '-'
     Target target;
     std::string help;
     std::string default_text;  // the value at declaration time
     std::optional<double> lo, hi;
     std::vector<std::string> choices;
     bool required = false;
-    bool positional = false;        // given by position on a command line, not as --flag
+    bool positional = false;  // given by position on a command line, not as --flag
     enum class Io { kNone, kInput, kOutput, kOutputDir } io = Io::kNone;  // paths a step reads or writes
-    std::vector<std::string> aliases;  // older flag names, still accepted
+    std::vector<std::string> aliases;                                     // older flag names, still accepted
   };
 
   // `section` is the TOML table this set reads ("" = top level).
@@ -37,8 +36,8 @@ class OptionSet {
 
   template <typename T>
   OptionSet& Add(std::string key, T* target, std::string help) {
-    entries_.push_back(Entry{std::move(key), Target(target), std::move(help), "", {}, {}, {}, false, false,
-                             Entry::Io::kNone, {}});
+    entries_.push_back(
+        Entry{std::move(key), Target(target), std::move(help), "", {}, {}, {}, false, false, Entry::Io::kNone, {}});
     entries_.back().default_text = ValueText(entries_.back());
     return *this;
   }
@@ -63,8 +62,7 @@ class OptionSet {
   // name the key and the file.
   void LoadTomlFile(const std::string& path);
   // Sets one option from text, as a flag or config would ("--bits 20").
-  void SetFromString(const std::string& key, const std::string& value,
-                     const std::string& origin);
+  void SetFromString(const std::string& key, const std::string& value, const std::string& origin);
   // Sets one option from a JSON value (a typed TOML value of `adpilot run`):
   // strings parse as SetFromString does, numbers and booleans must fit the type.
   void SetFromJson(const std::string& key, const nlohmann::json& value, const std::string& origin);

@@ -12,7 +12,6 @@ struct Context;
 
 // Calls fn(begin, end, thread_index) on `threads` contiguous chunks of [0, n).
 // Exceptions thrown by fn are rethrown on the calling thread (first one wins).
-void ParallelFor(int threads, size_t n,
-                 const std::function<void(size_t, size_t, int)>& fn);
+void ParallelFor(int threads, size_t n, const std::function<void(size_t, size_t, int)>& fn);
 
 }  // namespace adpilot

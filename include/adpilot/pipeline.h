@@ -18,15 +18,15 @@
 namespace adpilot::run {
 
 struct PipelineStep {
-  std::string name;                 // unique, e.g. "predict-ffm"
-  std::string stage;                // data|gen|predict|schedule|deliver|evaluate|profile
-  std::string command;              // "train", "mmm allocate" (or the leading words of args)
+  std::string name;                                   // unique, e.g. "predict-ffm"
+  std::string stage;                                  // data|gen|predict|schedule|deliver|evaluate|profile
+  std::string command;                                // "train", "mmm allocate" (or the leading words of args)
   nlohmann::json options = nlohmann::json::object();  // typed values of [step.options]
-  std::vector<std::string> args;    // or: a command line, after placeholder expansion
-  std::optional<int> threads;       // the command line's --threads (default 1)
-  std::optional<uint64_t> seed;     // the command line's --seed (default: Context's)
-  bool json = true;                 // keep the command's JSON as the step's result
-  bool optional = false;            // a failure is reported but does not stop the run
+  std::vector<std::string> args;                      // or: a command line, after placeholder expansion
+  std::optional<int> threads;                         // the command line's --threads (default 1)
+  std::optional<uint64_t> seed;                       // the command line's --seed (default: Context's)
+  bool json = true;                                   // keep the command's JSON as the step's result
+  bool optional = false;                              // a failure is reported but does not stop the run
 };
 
 struct Pipeline {
@@ -44,7 +44,7 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir);
 struct StepResult {
   std::string name, stage, status;  // status: ran | cached | failed | skipped
   double seconds = 0;
-  nlohmann::json output;            // the command's JSON (null if none)
+  nlohmann::json output;  // the command's JSON (null if none)
   std::string error;
 };
 
@@ -53,8 +53,8 @@ struct StepResult {
 // step's reuse key. Writes RUN_DIR/steps/NAME.json and NAME.key. Appends each
 // step's result to `results` as it finishes, then throws when a required step
 // fails (the results so far stay for the summary).
-void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir,
-                 bool force, std::vector<StepResult>& results);
+void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir, bool force,
+                 std::vector<StepResult>& results);
 
 struct RunReportSummary {
   size_t charts = 0;
@@ -63,7 +63,7 @@ struct RunReportSummary {
 
 // RUN_DIR/report.html: one section per stage, charts drawn from the steps'
 // JSON outputs and the CSV files they wrote, each with a takeaway sentence.
-RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
-                                const std::string& run_dir, const std::string& path);
+RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results, const std::string& run_dir,
+                                const std::string& path);
 
 }  // namespace adpilot::run

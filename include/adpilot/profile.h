@@ -28,23 +28,22 @@ struct UserTextOptions {
   std::string id_field = "user_id";
   // A string, an array of strings, or an array of objects with a "text" member.
   std::string text_field = "texts";
-  std::string truth_field;   // optional numeric array per user (true interest mixture)
-  std::string label_field;   // optional string (e.g. dominant_topic) or array of strings per user
+  std::string truth_field;  // optional numeric array per user (true interest mixture)
+  std::string label_field;  // optional string (e.g. dominant_topic) or array of strings per user
 };
 
 struct UserTexts {
   std::vector<std::string> ids;
-  std::vector<std::vector<std::string>> texts;     // per user; may be empty
-  std::vector<std::vector<float>> truth;           // per user when truth_field is set
-  std::vector<std::vector<std::string>> labels;    // per user when label_field is set
+  std::vector<std::vector<std::string>> texts;   // per user; may be empty
+  std::vector<std::vector<float>> truth;         // per user when truth_field is set
+  std::vector<std::vector<std::string>> labels;  // per user when label_field is set
   size_t num_texts() const;
 };
 
 // Streams the file; malformed rows and texts with invalid UTF-8 go to `bad`
 // ("file:line: field: reason") and are skipped. Users with no text are kept
 // (their vector is all zeros, see docs/profile.md).
-UserTexts ReadUserTexts(const std::string& path, const UserTextOptions& opts, BadRowLog& bad,
-                        const Context& ctx);
+UserTexts ReadUserTexts(const std::string& path, const UserTextOptions& opts, BadRowLog& bad, const Context& ctx);
 
 // ---- Vectors ------------------------------------------------------------
 
@@ -108,8 +107,8 @@ std::unique_ptr<TextEmbedder> MakeWhitenedEmbedder(std::shared_ptr<const TextEmb
 // smoothed idf = ln((1+n)/(1+df))+1, sublinear tf, L2-normalised; the
 // vocabulary is the `max_features` words of highest document frequency that
 // occur in at least `min_df` documents and at most `max_df_share` of them.
-std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents, size_t max_features,
-                                       size_t min_df, double max_df_share, const Context& ctx);
+std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents, size_t max_features, size_t min_df,
+                                       double max_df_share, const Context& ctx);
 // One document per user (texts joined by newlines).
 std::vector<std::string> UserDocuments(const UserTexts& users);
 
@@ -117,10 +116,10 @@ std::vector<std::string> UserDocuments(const UserTexts& users);
 
 struct KMeansResult {
   int k = 0;
-  std::vector<int> assignment;      // per row
-  std::vector<float> centroids;     // k x dim
+  std::vector<int> assignment;   // per row
+  std::vector<float> centroids;  // k x dim
   std::vector<size_t> sizes;
-  double inertia = 0;               // sum of squared distances to the centroid
+  double inertia = 0;  // sum of squared distances to the centroid
   int iterations = 0;
 };
 
@@ -134,13 +133,13 @@ double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, si
 
 struct SegmentTerm {
   std::string term;
-  double score;       // p(term|segment) * ln(p(term|segment) / p(term))
-  double share;       // share of the segment's users whose texts contain it
+  double score;  // p(term|segment) * ln(p(term|segment) / p(term))
+  double share;  // share of the segment's users whose texts contain it
 };
 // The most characteristic words of each segment (document frequency over
 // users, lift against all users), `top` per segment.
-std::vector<std::vector<SegmentTerm>> SegmentTerms(const UserTexts& users, const std::vector<int>& assignment,
-                                                   int k, size_t top, size_t min_users = 3);
+std::vector<std::vector<SegmentTerm>> SegmentTerms(const UserTexts& users, const std::vector<int>& assignment, int k,
+                                                   size_t top, size_t min_users = 3);
 
 // Normalised mutual information (arithmetic mean normalisation, as sklearn's default).
 double Nmi(const std::vector<int>& a, const std::vector<int>& b);
@@ -148,9 +147,9 @@ double Nmi(const std::vector<int>& a, const std::vector<int>& b);
 // ---- Lookalikes ---------------------------------------------------------
 
 struct LookalikeResult {
-  std::vector<size_t> users;       // row indices, best first, seeds excluded
-  std::vector<float> scores;       // cosine to the closest seed
-  double recall = 0;               // |ANN top-N ∩ exact top-N| / N
+  std::vector<size_t> users;  // row indices, best first, seeds excluded
+  std::vector<float> scores;  // cosine to the closest seed
+  double recall = 0;          // |ANN top-N ∩ exact top-N| / N
   double ann_seconds = 0, exact_seconds = 0;
 };
 
@@ -164,13 +163,12 @@ LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, siz
 // truth cosine| / k (the user itself excluded from both).
 // The sampled queries depend only on ctx's seed and the number of users, so two
 // profiles of the same users are scored on the same queries (`per_query`).
-double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k,
-                          size_t queries, const Context& ctx, std::vector<double>* per_query = nullptr);
+double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k, size_t queries,
+                          const Context& ctx, std::vector<double>* per_query = nullptr);
 
 // Leave-one-out k-nearest-neighbour prediction of each label from the other
 // users' labels (cosine-weighted votes), AUC over all (user, label) pairs.
-double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
-                   const Context& ctx);
+double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k, const Context& ctx);
 // The per (user, label) vote shares behind KnnLabelAuc, row-major users x
 // labels, kept for paired comparisons (BootstrapAucDifference).
 struct KnnLabelScores {
@@ -193,7 +191,7 @@ struct ProfileEval {
   double seconds = 0;
   // Behind the figures, for paired comparisons (not written to JSON).
   KnnLabelScores knn;
-  std::vector<int> segments, topics;       // k-means assignment and first label per user
+  std::vector<int> segments, topics;  // k-means assignment and first label per user
   std::vector<double> precision_per_query;
 };
 ProfileEval EvaluateProfiles(const Matrix& x, const UserTexts& users, int k, size_t neighbours, size_t queries,
@@ -213,7 +211,7 @@ std::vector<ItemJudgement> JudgementsFromLabels(const UserTexts& users, const st
 std::vector<ItemJudgement> ReadItemJudgements(const std::string& path, const UserTexts& users,
                                               const std::vector<std::string>& item_ids, BadRowLog& bad);
 struct ItemRankingEval {
-  double auc = -1;        // mean over users with both classes of the per-user AUC
+  double auc = -1;  // mean over users with both classes of the per-user AUC
   size_t users = 0, judgements = 0;
   std::vector<double> per_user;  // NaN where a user lacks a class
 };
@@ -240,18 +238,17 @@ void to_json(nlohmann::json& j, const AucDifference& d);
 
 struct KeywordScore {
   std::string keyword;
-  double similarity = 0;   // cosine(keyword, campaign description)
-  size_t reach = 0;        // users whose texts contain the keyword
-  double response = 0;     // mean response of the reached users
-  double score = 0;        // similarity + response, the ranking key
+  double similarity = 0;  // cosine(keyword, campaign description)
+  size_t reach = 0;       // users whose texts contain the keyword
+  double response = 0;    // mean response of the reached users
+  double score = 0;       // similarity + response, the ranking key
 };
 
 // Ranks candidate keywords for a campaign. `response` per user (empty: each
 // user's cosine to the campaign description).
 std::vector<KeywordScore> RankKeywords(const TextEmbedder& embedder, const std::string& campaign,
                                        const std::vector<std::string>& candidates, const UserTexts& users,
-                                       const Matrix& profiles, const std::vector<double>& response,
-                                       const Context& ctx);
+                                       const Matrix& profiles, const std::vector<double>& response, const Context& ctx);
 // Frequent words of the users' texts (document frequency, top n) as default candidates.
 std::vector<std::string> CandidateKeywords(const UserTexts& users, size_t n);
 

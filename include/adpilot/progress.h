@@ -12,11 +12,11 @@ namespace adpilot {
 struct Context;
 
 struct ProgressState {
-  std::string task;       // e.g. "parse train.tsv"
-  std::string unit;       // e.g. "rows"
-  uint64_t done = 0;      // units done
-  uint64_t total = 0;     // 0 when unknown
-  double elapsed_s = 0;   // since the task started
+  std::string task;      // e.g. "parse train.tsv"
+  std::string unit;      // e.g. "rows"
+  uint64_t done = 0;     // units done
+  uint64_t total = 0;    // 0 when unknown
+  double elapsed_s = 0;  // since the task started
   bool finished = false;
 };
 

@@ -14,10 +14,10 @@ namespace adpilot {
 
 struct ReaderOptions {
   std::string format = "criteo";
-  std::string schema_path;        // TOML schema, required by "csv"
+  std::string schema_path;  // TOML schema, required by "csv"
   OnError on_error = OnError::kSkip;
-  size_t max_reported = 10;       // bad rows kept verbatim for the report
-  std::string pseudonymize_key;   // non-empty: user ids are replaced by a keyed hash
+  size_t max_reported = 10;      // bad rows kept verbatim for the report
+  std::string pseudonymize_key;  // non-empty: user ids are replaced by a keyed hash
   size_t max_line_bytes = 16u << 20;
   // Header line of CSV-like formats (avazu, csv): "auto" detects it from the
   // first line, "yes"/"no" force it.

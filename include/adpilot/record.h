@@ -46,14 +46,14 @@ struct RawRecord {
   double label = 0;
   double weight = 1;
   std::vector<RawFeature> features;
-  std::string_view user_id;     // may be empty (pseudonymised when configured)
+  std::string_view user_id;  // may be empty (pseudonymised when configured)
   // Auction fields where the format carries them (NaN otherwise).
-  double market_price = kNaN;   // price paid by the winner (second price)
+  double market_price = kNaN;  // price paid by the winner (second price)
   double bid_price = kNaN;
-  double pctr = kNaN;           // a given pCTR (RLB streams, true_pctr in worlds)
-  double conversion = kNaN;     // conversion label where present
+  double pctr = kNaN;        // a given pCTR (RLB streams, true_pctr in worlds)
+  double conversion = kNaN;  // conversion label where present
   int64_t timestamp = 0;
-  uint64_t line = 0;            // source line number
+  uint64_t line = 0;  // source line number
   void Clear() {
     label = 0;
     weight = 1;

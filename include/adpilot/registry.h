@@ -35,12 +35,10 @@ class Registry {
 
   bool Has(const std::string& name) const { return entries_.count(name) != 0; }
 
-  std::unique_ptr<Base> Create(const std::string& kind, const std::string& name,
-                               Args... args) const {
+  std::unique_ptr<Base> Create(const std::string& kind, const std::string& name, Args... args) const {
     auto it = entries_.find(name);
     if (it == entries_.end()) {
-      Throw(ErrorCode::kInvalidArgument, "unknown {} '{}'; valid: {}", kind, name,
-            NamesJoined());
+      Throw(ErrorCode::kInvalidArgument, "unknown {} '{}'; valid: {}", kind, name, NamesJoined());
     }
     return it->second.factory(std::forward<Args>(args)...);
   }
@@ -72,6 +70,6 @@ class Registry {
 #define ADP_CONCAT(a, b) ADP_CONCAT_INNER(a, b)
 
 // ADPILOT_REGISTER(RegistryType, "name", "one-line description", factory-lambda)
-#define ADPILOT_REGISTER(RegistryType, name, description, ...)                  \
-  [[maybe_unused]] static const bool ADP_CONCAT(adp_registered_, __LINE__) =   \
+#define ADPILOT_REGISTER(RegistryType, name, description, ...)               \
+  [[maybe_unused]] static const bool ADP_CONCAT(adp_registered_, __LINE__) = \
       RegistryType::Get().Add(name, description, __VA_ARGS__)

@@ -21,8 +21,8 @@
 namespace adpilot {
 
 struct ReplayConfig {
-  std::string protocol = "rlb";  // "rlb" | "ortb"
-  double budget_ratio = 1.0 / 32;  // c0
+  std::string protocol = "rlb";                    // "rlb" | "ortb"
+  double budget_ratio = 1.0 / 32;                  // c0
   int64_t episode = BidderEnv().episode_auctions;  // T (rlb protocol)
   AuctionType auction = AuctionType::kSecondPrice;
   double max_bid = BidderEnv().max_bid;
@@ -66,12 +66,10 @@ double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const Campai
 double BudgetScaleFromAllocation(const std::string& alloc_json_path, const std::string& channel);
 
 // The environment a bidder is created with for this replay setting.
-BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,
-                        const CampaignStats& train, uint64_t seed);
+BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log, const CampaignStats& train, uint64_t seed);
 
 // Replays `log` with `bidder` (already fitted). Deterministic for a given bidder state.
-ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg,
-                    const CampaignStats& train);
+ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg, const CampaignStats& train);
 
 void to_json(nlohmann::json& j, const ReplayResult& r);
 
@@ -79,8 +77,8 @@ void to_json(nlohmann::json& j, const ReplayResult& r);
 // same budget periods (second price, a 0/1 knapsack per period over the won
 // auctions' prices, solved exactly by DP over integer prices). Expected clicks
 // (sum of pCTR) instead of realised clicks when `use_pctr`.
-double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
-                              const CampaignStats& train, bool use_pctr);
+double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train,
+                              bool use_pctr);
 
 // What the pCTRs allow: an oracle that knows every auction's price and pCTR
 // in advance (never its click) and buys, per budget period, the auctions of
@@ -107,8 +105,8 @@ ReplayResult RunStrategy(const std::string& name, const AuctionLog& test, const 
 
 // A full bid log read with the `format` reader (e.g. "ipinyou": click,
 // payprice, timestamp) scored by the adpilot model at `model_path` for pCTR.
-AuctionLog LoadScoredLog(const std::string& path, const std::string& format,
-                         const std::string& model_path, const Context& ctx);
+AuctionLog LoadScoredLog(const std::string& path, const std::string& format, const std::string& model_path,
+                         const Context& ctx);
 
 // Every registered strategy name, in a stable order.
 std::vector<std::string> StrategyNames();

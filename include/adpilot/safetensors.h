@@ -15,9 +15,9 @@ namespace adpilot {
 
 struct SafeTensorInfo {
   std::string name;
-  std::string dtype;             // "F32", "F16", "BF16", "F64", "I64", ...
+  std::string dtype;  // "F32", "F16", "BF16", "F64", "I64", ...
   std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;   // byte range within the data section
+  uint64_t begin = 0, end = 0;  // byte range within the data section
   int64_t numel() const {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;

@@ -25,31 +25,31 @@ class OptionSet;
 // The [server] table of a serve config (also bound to `adpilot serve` flags).
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                  // 0 = any free port (tests)
-  int threads = 2;                  // worker threads of the HTTP pool
-  std::string model;                // adpilot model file (pCTR)
-  std::string log_dir;              // event/training/replay logs; "" = no logs
+  int port = 8080;      // 0 = any free port (tests)
+  int threads = 2;      // worker threads of the HTTP pool
+  std::string model;    // adpilot model file (pCTR)
+  std::string log_dir;  // event/training/replay logs; "" = no logs
   int64_t log_rotate_bytes = 64 << 20;
-  std::string admin_token;          // bearer token of /admin/*; "" = admin disabled
-  std::string public_url;           // base of nurl/lurl/click URLs; "" = http://host:port
+  std::string admin_token;  // bearer token of /admin/*; "" = admin disabled
+  std::string public_url;   // base of nurl/lurl/click URLs; "" = http://host:port
   std::string seat = "adpilot";
-  std::string replica_id;           // prefix of bid ids; "" = derived from pid
-  std::string redis;                // "host:port" shares budgets; "" = in-process ledger
+  std::string replica_id;  // prefix of bid ids; "" = derived from pid
+  std::string redis;       // "host:port" shares budgets; "" = in-process ledger
   std::string redis_prefix = "adpilot:budget";
   int redis_timeout_ms = 50;
-  int64_t max_body_bytes = 1 << 20; // larger requests get 413
-  int idle_timeout_ms = 10000;      // keep-alive idle and slow-request limit
-  int reservation_ttl_s = 300;      // unanswered bids release their reservation after this
+  int64_t max_body_bytes = 1 << 20;            // larger requests get 413
+  int idle_timeout_ms = 10000;                 // keep-alive idle and slow-request limit
+  int reservation_ttl_s = 300;                 // unanswered bids release their reservation after this
   int64_t max_pending_reservations = 4000000;  // bids awaiting a notice; when full, no bid
-  int click_window_s = 600;         // a click within this of the win labels the row 1
-  int64_t max_score_rows = 10000;   // rows per /v1/score call
+  int click_window_s = 600;                    // a click within this of the win labels the row 1
+  int64_t max_score_rows = 10000;              // rows per /v1/score call
   // Money safety (docs/security.md).
-  std::string notice_secret;        // HMAC key of notice URLs; "" = random per process
-  int notice_ttl_s = 900;           // signed notices are refused after this (>= reservation_ttl_s)
-  int max_imps = 20;                // impressions of one request considered; the rest are ignored
-  double max_request_share = 0.1;   // one request reserves at most this share of a campaign's remaining budget
-  int tmax_margin_ms = 5;           // no bid when less than this is left of the request's tmax
-  std::string metrics_token;        // bearer token of /metrics; "" = open on loopback binds only
+  std::string notice_secret;       // HMAC key of notice URLs; "" = random per process
+  int notice_ttl_s = 900;          // signed notices are refused after this (>= reservation_ttl_s)
+  int max_imps = 20;               // impressions of one request considered; the rest are ignored
+  double max_request_share = 0.1;  // one request reserves at most this share of a campaign's remaining budget
+  int tmax_margin_ms = 5;          // no bid when less than this is left of the request's tmax
+  std::string metrics_token;       // bearer token of /metrics; "" = open on loopback binds only
   void Describe(OptionSet& o);
 };
 

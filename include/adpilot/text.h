@@ -36,8 +36,7 @@ std::vector<std::string> SplitList(std::string_view s, char delim = ',');
 // Unquoted fields are views into `line`, unescaped ones live in `store`
 // (the caller clears it per line). False on an unterminated quote or text
 // after a closing quote.
-bool SplitQuoted(std::string_view line, char delim, std::vector<std::string_view>& out,
-                 std::deque<std::string>& store);
+bool SplitQuoted(std::string_view line, char delim, std::vector<std::string_view>& out, std::deque<std::string>& store);
 
 // One CSV record split on `delim`, lenient, for small hand-edited tables: a
 // quote anywhere opens or closes quoting (a"b,c"d -> {ab,cd}), "" inside

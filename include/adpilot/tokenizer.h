@@ -78,7 +78,7 @@ class WordPieceTokenizer {
 // "##" continuation), the most frequent words with at least `min_count`
 // occurrences, then the most frequent word-initial and "##" pieces of the
 // remaining words, until `vocab_size` tokens.
-std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_t>& word_counts,
-                                             size_t vocab_size, uint64_t min_count = 2);
+std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_t>& word_counts, size_t vocab_size,
+                                             uint64_t min_count = 2);
 
 }  // namespace adpilot

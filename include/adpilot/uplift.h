@@ -29,9 +29,9 @@ namespace adpilot::uplift {
 struct UpliftData {
   std::vector<std::string> feature_names;  // dense columns: numeric as is, categorical one-hot
   size_t n = 0, d = 0;
-  std::vector<double> x;      // n * d, empty numeric cells filled with the column mean
-  std::vector<int> treated;   // 1 treatment, 0 control
-  std::vector<double> y;      // outcome
+  std::vector<double> x;         // n * d, empty numeric cells filled with the column mean
+  std::vector<int> treated;      // 1 treatment, 0 control
+  std::vector<double> y;         // outcome
   std::vector<std::string> ids;  // unit ids (id column) or row numbers
   bool binary_outcome = false;
   // Base-model input: one schema field per feature column, and per unit and
@@ -95,22 +95,22 @@ struct CurvePoint {
   double uplift = 0;        // (rate_T - rate_C) * targeted share
 };
 struct UpliftEval {
-  double qini = 0;          // area between the Qini curve and the random line
-  double auuc = 0;          // area under the uplift curve
-  double auuc_random = 0;   // its value for random targeting (ATE / 2)
-  double ate = 0;           // rate_T - rate_C over everyone
+  double qini = 0;                                   // area between the Qini curve and the random line
+  double auuc = 0;                                   // area under the uplift curve
+  double auuc_random = 0;                            // its value for random targeting (ATE / 2)
+  double ate = 0;                                    // rate_T - rate_C over everyone
   std::vector<std::pair<double, double>> uplift_at;  // (share, rate_T - rate_C in the top share)
   std::vector<CurvePoint> curve;                     // `points` evenly spaced shares + 0
 };
-UpliftEval Evaluate(const std::vector<double>& score, const std::vector<int>& treated,
-                    const std::vector<double>& y, int points = 100);
+UpliftEval Evaluate(const std::vector<double>& score, const std::vector<int>& treated, const std::vector<double>& y,
+                    int points = 100);
 
 // Which share of units to target and what it brings, in words.
 struct Recommendation {
   double share = 0;              // best share to target (deciles)
   double uplift_in_segment = 0;  // rate_T - rate_C among them
   double incremental_per_1000 = 0;
-  double everyone_per_1000 = 0;  // treating everyone
+  double everyone_per_1000 = 0;     // treating everyone
   std::vector<std::string> traits;  // how the segment differs from the rest
   std::string text;
 };

@@ -40,14 +40,14 @@ struct WorldConfig {
   double competitiveness = 1.0;        // multiplies the market price level
   double price_noise = 0.5;            // sd of log market price
   int max_price = 300;
-  double cvr = 0.08;                   // mean P(conversion | click)
+  double cvr = 0.08;  // mean P(conversion | click)
   // Channels (marketing mix).
-  double kpi_noise = 0.05;             // noise sd as a share of the mean KPI
-  double spend_correlation = 0.5;      // share of spend variation from a common factor
+  double kpi_noise = 0.05;         // noise sd as a share of the mean KPI
+  double spend_correlation = 0.5;  // share of spend variation from a common factor
   // Experiment and journeys.
   double treatment_share = 0.5;
-  double uplift_strength = 1.0;        // scales the heterogeneous treatment effect
-  double journey_base_rate = 0.02;     // conversion probability with no touches
+  double uplift_strength = 1.0;     // scales the heterogeneous treatment effect
+  double journey_base_rate = 0.02;  // conversion probability with no touches
   std::string scale = "small";
 
   // Registers every knob (key, help, bounds) on `opts`.

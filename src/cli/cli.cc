@@ -1,10 +1,10 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -33,9 +33,11 @@ Context MakeContext(const Globals& g) {
 
 BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag) : set_(set) {
   if (with_config_flag)
-    cmd->add_option("--config", config_, "TOML config file (" +
-                    (set.section().empty() ? std::string("top level") : "table [" + set.section() + "]") +
-                    "); flags override it")->check(CLI::ExistingFile);
+    cmd->add_option("--config", config_,
+                    "TOML config file (" +
+                        (set.section().empty() ? std::string("top level") : "table [" + set.section() + "]") +
+                        "); flags override it")
+        ->check(CLI::ExistingFile);
   for (auto& e : set.entries()) {
     std::string names = e.positional ? e.key : OptionSet::FlagName(e.key);
     // A one-letter alias is a short flag: Alias("n") is -n.
@@ -54,8 +56,8 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
     } else if (std::holds_alternative<std::vector<std::string>*>(e.target)) {
       opt = cmd->add_option(names, values_[e.key], help);  // repeatable: --metric a --metric b
     } else {
-      opt = cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(
-          CLI::MultiOptionPolicy::Throw);
+      opt =
+          cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     }
     flags_[e.key] = opt;
   }

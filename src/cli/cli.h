@@ -69,10 +69,10 @@ const std::vector<std::pair<int, Installer>>& Commands();
 
 }  // namespace adpilot::cli
 
-#define ADPILOT_CLI_PRINTER(command, printer)                              \
+#define ADPILOT_CLI_PRINTER(command, printer)                                 \
   [[maybe_unused]] static const bool ADP_CONCAT(adp_cli_printer_, __LINE__) = \
       ::adpilot::cli::RegisterPrinter(command, printer)
 
-#define ADPILOT_CLI_COMMAND(order, installer)                                  \
-  [[maybe_unused]] static const bool ADP_CONCAT(adp_cli_cmd_, __LINE__) =      \
+#define ADPILOT_CLI_COMMAND(order, installer)                             \
+  [[maybe_unused]] static const bool ADP_CONCAT(adp_cli_cmd_, __LINE__) = \
       ::adpilot::cli::RegisterCommand(order, installer)

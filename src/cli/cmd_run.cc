@@ -41,12 +41,15 @@ void InstallRun(CLI::App& app, Globals& g) {
       failure_code = e.code();
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    nlohmann::json summary{{"title", p.title}, {"config", a->config}, {"run_dir", fs::absolute(a->out).string()},
-                           {"seconds", seconds}, {"ok", failure.empty()}};
+    nlohmann::json summary{{"title", p.title},
+                           {"config", a->config},
+                           {"run_dir", fs::absolute(a->out).string()},
+                           {"seconds", seconds},
+                           {"ok", failure.empty()}};
     auto steps = nlohmann::json::array();
     for (const auto& r : results)
-      steps.push_back({{"name", r.name}, {"stage", r.stage}, {"status", r.status},
-                       {"seconds", r.seconds}, {"error", r.error}});
+      steps.push_back(
+          {{"name", r.name}, {"stage", r.stage}, {"status", r.status}, {"seconds", r.seconds}, {"error", r.error}});
     summary["steps"] = steps;
     std::string report = (fs::path(a->out) / "report.html").string();
     if (failure.empty() && !a->no_report) {
@@ -64,8 +67,7 @@ void InstallRun(CLI::App& app, Globals& g) {
     } else {
       fmt::print("\n{}\n", p.title);
       for (const auto& r : results)
-        fmt::print("  {:<26} {:<9} {:>7.1f}s{}\n", r.name, r.status, r.seconds,
-                   r.error.empty() ? "" : "  " + r.error);
+        fmt::print("  {:<26} {:<9} {:>7.1f}s{}\n", r.name, r.status, r.seconds, r.error.empty() ? "" : "  " + r.error);
       fmt::print("  total {:.1f}s\n", seconds);
       if (summary.contains("key_figures")) {
         fmt::print("\n");

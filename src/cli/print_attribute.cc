@@ -57,8 +57,9 @@ void PrintAttribute(const json& out, const json& opts) {
     for (const json* m : per_model) fmt::print(" {:>10.1f}", (*m)["error_vs_shapley_truth"]["mae"].get<double>());
     fmt::print("\n");
   }
-  fmt::print("(MAE: mean absolute error per channel, conversions; share err: half the L1 distance of the\n"
-             " channel shares from the true incremental shares; MAE vs shap: against the true Shapley split)\n");
+  fmt::print(
+      "(MAE: mean absolute error per channel, conversions; share err: half the L1 distance of the\n"
+      " channel shares from the true incremental shares; MAE vs shap: against the true Shapley split)\n");
 }
 
 ADPILOT_CLI_PRINTER("attribute", PrintAttribute);

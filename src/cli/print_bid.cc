@@ -16,14 +16,15 @@ uint64_t U(const json& j, const char* key) { return j.at(key).get<uint64_t>(); }
 void PrintSimulate(const json& r, const json&) {
   const std::string strategy = S(r, "strategy"), resolved = S(r, "resolved_strategy");
   const json& fb = r["pctr_foresight"];
-  fmt::print("strategy     {}{}\nauctions     {}\nbids         {}\nimpressions  {}\nclicks       {}\n"
-             "conversions  {}\nspend        {:.0f}\nbudget       {:.0f}\nwin rate     {:.4f}\n"
-             "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n"
-             "expected     {:.1f} clicks (sum of won pCTR; pCTR foresight bound {:.1f}, its purchase {:.0f} clicks)\n",
-             strategy, resolved != strategy ? " (picked " + resolved + " on the tuning log)" : "", U(r, "auctions"),
-             U(r, "bids"), U(r, "impressions"), U(r, "clicks"), U(r, "conversions"), Num(r, "spend"), Num(r, "budget"),
-             Num(r, "win_rate"), Num(r, "cpm"), Num(r, "ecpc"), Num(r, "hindsight_optimal_clicks"), Num(r, "expected_clicks"),
-             Num(fb, "expected_clicks"), Num(fb, "clicks"));
+  fmt::print(
+      "strategy     {}{}\nauctions     {}\nbids         {}\nimpressions  {}\nclicks       {}\n"
+      "conversions  {}\nspend        {:.0f}\nbudget       {:.0f}\nwin rate     {:.4f}\n"
+      "CPM          {:.2f}\neCPC         {:.2f}\nhindsight    {:.0f} clicks\n"
+      "expected     {:.1f} clicks (sum of won pCTR; pCTR foresight bound {:.1f}, its purchase {:.0f} clicks)\n",
+      strategy, resolved != strategy ? " (picked " + resolved + " on the tuning log)" : "", U(r, "auctions"),
+      U(r, "bids"), U(r, "impressions"), U(r, "clicks"), U(r, "conversions"), Num(r, "spend"), Num(r, "budget"),
+      Num(r, "win_rate"), Num(r, "cpm"), Num(r, "ecpc"), Num(r, "hindsight_optimal_clicks"), Num(r, "expected_clicks"),
+      Num(fb, "expected_clicks"), Num(fb, "clicks"));
 }
 
 void PrintCompare(const json& out, const json&) {
@@ -41,8 +42,9 @@ void PrintCompare(const json& out, const json&) {
                resolved != name ? "  (picked " + resolved + ")" : "");
     if (i + 1 == rows.size() || Num(rows[i + 1], "budget_ratio") != ratio) {
       const json& fb = row["pctr_foresight"];
-      fmt::print("{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
-                 ratio, "foresight", Num(fb, "clicks"), Num(fb, "expected_clicks"));
+      fmt::print(
+          "{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
+          ratio, "foresight", Num(fb, "clicks"), Num(fb, "expected_clicks"));
     }
   }
 }

@@ -26,10 +26,11 @@ void PrintPredict(const json&, const json&) {}
 
 void PrintEval(const json& r, const json&) {
   // The JSON keeps non-finite metrics as null; the text prints them as nan.
-  fmt::print("model        {}\nrows         {}\nauc          {:.5f}\nlogloss      {:.5f}\nne           {:.5f}\n"
-             "calibration  {:.4f}\nrows/s       {:.0f}\n",
-             r["model"].get<std::string>(), r["rows"].get<uint64_t>(), Num(r, "auc"), Num(r, "logloss"), Num(r, "ne"),
-             Num(r, "calibration"), Num(r, "rows_per_s"));
+  fmt::print(
+      "model        {}\nrows         {}\nauc          {:.5f}\nlogloss      {:.5f}\nne           {:.5f}\n"
+      "calibration  {:.4f}\nrows/s       {:.0f}\n",
+      r["model"].get<std::string>(), r["rows"].get<uint64_t>(), Num(r, "auc"), Num(r, "logloss"), Num(r, "ne"),
+      Num(r, "calibration"), Num(r, "rows_per_s"));
 }
 
 void PrintExplain(const json& r, const json& opts) {

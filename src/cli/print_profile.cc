@@ -26,20 +26,21 @@ void PrintEmbed(const json& r, const json&) {
 
 void PrintPretrain(const json& j, const json&) {
   const json& r = j["report"];
-  fmt::print("pretrained {} masked-LM steps on {} texts ({} tokens), vocabulary {}, loss {:.3f} -> {:.3f}; "
-             "{} contrastive steps on {} groups, loss {:.3f} -> {:.3f}; {:.1f}s -> {}\n",
-             r["steps"].get<int>(), r["texts"].get<size_t>(), r["tokens"].get<size_t>(), r["vocab_size"].get<size_t>(),
-             r["first_loss"].get<double>(), r["last_loss"].get<double>(), r["contrastive_steps"].get<int>(),
-             r["groups"].get<size_t>(), r["contrastive_first_loss"].get<double>(),
-             r["contrastive_last_loss"].get<double>(), r["seconds"].get<double>(), j["out"].get<std::string>());
+  fmt::print(
+      "pretrained {} masked-LM steps on {} texts ({} tokens), vocabulary {}, loss {:.3f} -> {:.3f}; "
+      "{} contrastive steps on {} groups, loss {:.3f} -> {:.3f}; {:.1f}s -> {}\n",
+      r["steps"].get<int>(), r["texts"].get<size_t>(), r["tokens"].get<size_t>(), r["vocab_size"].get<size_t>(),
+      r["first_loss"].get<double>(), r["last_loss"].get<double>(), r["contrastive_steps"].get<int>(),
+      r["groups"].get<size_t>(), r["contrastive_first_loss"].get<double>(), r["contrastive_last_loss"].get<double>(),
+      r["seconds"].get<double>(), j["out"].get<std::string>());
 }
 
 void PrintSegment(const json& r, const json& opts) {
   fmt::print("{} users, encoder {}, k = {}{}\n", r["users"].get<size_t>(), r["encoder"].get<std::string>(),
              r["k"].get<int>(),
-             r.contains("nmi") ? fmt::format(", NMI vs {} = {:.3f}", opts["label_field"].get<std::string>(),
-                                             r["nmi"].get<double>())
-                               : "");
+             r.contains("nmi")
+                 ? fmt::format(", NMI vs {} = {:.3f}", opts["label_field"].get<std::string>(), r["nmi"].get<double>())
+                 : "");
   for (const auto& j : r["segments"])
     fmt::print("  segment {:>2} {:>6} users  {:<40} {}\n", j["segment"].get<int>(), j["users"].get<size_t>(),
                j.contains("majority_label") ? fmt::format("true: {} ({:.0f}%)", j["majority_label"].get<std::string>(),
@@ -76,10 +77,12 @@ void PrintEvaluate(const json& j, const json& opts) {
   bool with_items = false;
   for (const auto& e : res) with_items = with_items || e.contains("item_auc");
   if (res.empty())
-    with_items = !opts["items"].get<std::string>().empty() && j["items"].get<size_t>() > 0 && j["users"].get<size_t>() > 0;
+    with_items =
+        !opts["items"].get<std::string>().empty() && j["items"].get<size_t>() > 0 && j["users"].get<size_t>() > 0;
   fmt::print("{} users, {} texts\n{:<14} {:>5} {:>8} {:>14} {:>14}{}\n", j["users"].get<size_t>(),
-             j["texts"].get<size_t>(), "encoder", "k", "NMI", fmt::format("precision@{}", j["neighbours"].get<size_t>()),
-             "kNN label AUC", with_items ? fmt::format(" {:>9}", "item AUC") : "");
+             j["texts"].get<size_t>(), "encoder", "k", "NMI",
+             fmt::format("precision@{}", j["neighbours"].get<size_t>()), "kNN label AUC",
+             with_items ? fmt::format(" {:>9}", "item AUC") : "");
   for (auto it = res.begin(); it != res.end(); ++it)
     fmt::print("{:<14} {:>5} {:>8.4f} {:>14.4f} {:>14.4f}{}\n", it.key(), it.value()["k"].get<int>(),
                it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),

@@ -1,17 +1,17 @@
 #include "adpilot/atomic_file.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -34,8 +34,7 @@ bool ProcessGone(long pid) {
   std::string line;
   if (!std::getline(stat, line)) return true;
   size_t paren = line.rfind(')');  // the command name may hold spaces and ')'
-  return paren != std::string::npos && paren + 2 < line.size() &&
-         (line[paren + 2] == 'Z' || line[paren + 2] == 'X');
+  return paren != std::string::npos && paren + 2 < line.size() && (line[paren + 2] == 'Z' || line[paren + 2] == 'X');
 }
 
 // Parses "<pid>" or "<pid>.<n>" (the rest of a temp name after ".tmp.").
@@ -64,15 +63,15 @@ size_t RemoveStaleTempFiles(const std::string& path) {
   while (const dirent* e = ::readdir(d)) {
     const char* name = e->d_name;
     long pid = 0;
-    if (std::strncmp(name, prefix.c_str(), prefix.size()) != 0 || !ParseTempSuffix(name + prefix.size(), pid))
-      continue;
+    if (std::strncmp(name, prefix.c_str(), prefix.size()) != 0 || !ParseTempSuffix(name + prefix.size(), pid)) continue;
     // A pid that is alive in another process may be a reused one or a writer
     // of an older adpilot that takes no lock: leave its file alone.
     if (pid != ::getpid() && !ProcessGone(pid)) continue;
     int fd = ::openat(::dirfd(d), name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     // A live writer (this process's included) holds its lock until it commits or aborts.
-    struct stat held{}, named{};
+    struct stat held {
+    }, named{};
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 &&
         ::fstatat(::dirfd(d), name, &named, AT_SYMLINK_NOFOLLOW) == 0 && held.st_ino == named.st_ino &&
         ::unlinkat(::dirfd(d), name, 0) == 0)

@@ -61,8 +61,8 @@ uint32_t CheckHead(std::string_view head, uint64_t size, const ContainerFormat& 
                    uint32_t& version) {
   version = ContainerVersion(head, fmt, name);
   if (version < fmt.first_version)
-    Throw(ErrorCode::kCorruption, "{}: {} version {} is not container-framed (versions from {} are)", name,
-          fmt.what, version, fmt.first_version);
+    Throw(ErrorCode::kCorruption, "{}: {} version {} is not container-framed (versions from {} are)", name, fmt.what,
+          version, fmt.first_version);
   if (size < kContainerOverhead) Truncated(name, fmt, size, kContainerOverhead);
   uint32_t c = Load<uint32_t>(head.data() + 12);
   if (c > size - kContainerOverhead) Truncated(name, fmt, size, kContainerOverhead + uint64_t(c));
@@ -151,7 +151,9 @@ void ContainerWriter::Commit() {
 }
 
 ContainerReader::ContainerReader(std::string path, const ContainerFormat& fmt)
-    : path_(std::move(path)), what_(fmt.what), hash_(std::make_unique<detail::StreamHash>()),
+    : path_(std::move(path)),
+      what_(fmt.what),
+      hash_(std::make_unique<detail::StreamHash>()),
       after_config_(std::make_unique<detail::StreamHash>()) {
   f_ = std::fopen(path_.c_str(), "rb");
   if (!f_)

@@ -8,15 +8,13 @@
 namespace adpilot {
 
 Context::Context() {
-  static auto silent = std::make_shared<spdlog::logger>(
-      "adpilot-silent", std::make_shared<spdlog::sinks::null_sink_mt>());
+  static auto silent =
+      std::make_shared<spdlog::logger>("adpilot-silent", std::make_shared<spdlog::sinks::null_sink_mt>());
   logger = silent;
 }
 
 uint64_t Context::SubSeed(const std::string& stream) const { return Hash64(stream, seed); }
 
-std::mt19937_64 Context::Rng(const std::string& stream) const {
-  return std::mt19937_64(SubSeed(stream));
-}
+std::mt19937_64 Context::Rng(const std::string& stream) const { return std::mt19937_64(SubSeed(stream)); }
 
 }  // namespace adpilot

@@ -6,13 +6,9 @@
 
 namespace adpilot {
 
-uint64_t Hash64(std::string_view data, uint64_t seed) {
-  return XXH3_64bits_withSeed(data.data(), data.size(), seed);
-}
+uint64_t Hash64(std::string_view data, uint64_t seed) { return XXH3_64bits_withSeed(data.data(), data.size(), seed); }
 
-uint64_t Hash64(const void* data, size_t len, uint64_t seed) {
-  return XXH3_64bits_withSeed(data, len, seed);
-}
+uint64_t Hash64(const void* data, size_t len, uint64_t seed) { return XXH3_64bits_withSeed(data, len, seed); }
 
 std::string Pseudonymize(std::string_view id, std::string_view key) {
   // XXH3's keyed variant needs a >=136-byte secret; derive a seed chain from the

@@ -25,10 +25,9 @@ template <class... Ts>
 Overload(Ts...) -> Overload<Ts...>;
 
 const char* TypeName(const OptionSet::Target& t) {
-  return std::visit(Overload{[](bool*) { return "bool"; }, [](int*) { return "int"; },
-                             [](int64_t*) { return "int"; }, [](uint64_t*) { return "uint"; },
-                             [](double*) { return "float"; }, [](std::string*) { return "string"; },
-                             [](std::vector<std::string>*) { return "list"; }},
+  return std::visit(Overload{[](bool*) { return "bool"; }, [](int*) { return "int"; }, [](int64_t*) { return "int"; },
+                             [](uint64_t*) { return "uint"; }, [](double*) { return "float"; },
+                             [](std::string*) { return "string"; }, [](std::vector<std::string>*) { return "list"; }},
                     t);
 }
 
@@ -126,18 +125,14 @@ bool OptionSet::IsSet(const std::string& key) const {
 
 std::string OptionSet::ValueText(const Entry& e) {
   return std::visit(
-      Overload{[](bool* v) { return std::string(*v ? "true" : "false"); },
-               [](int* v) { return std::to_string(*v); },
-               [](int64_t* v) { return std::to_string(*v); },
-               [](uint64_t* v) { return std::to_string(*v); },
-               [](double* v) { return fmt::format("{}", *v); },
-               [](std::string* v) { return *v; },
+      Overload{[](bool* v) { return std::string(*v ? "true" : "false"); }, [](int* v) { return std::to_string(*v); },
+               [](int64_t* v) { return std::to_string(*v); }, [](uint64_t* v) { return std::to_string(*v); },
+               [](double* v) { return fmt::format("{}", *v); }, [](std::string* v) { return *v; },
                [](std::vector<std::string>* v) { return fmt::format("{}", fmt::join(*v, ",")); }},
       e.target);
 }
 
-void OptionSet::SetFromString(const std::string& key, const std::string& value,
-                              const std::string& origin) {
+void OptionSet::SetFromString(const std::string& key, const std::string& value, const std::string& origin) {
   Entry* e = Find(key);
   if (!e) {
     std::string valid;
@@ -156,13 +151,14 @@ void OptionSet::SetFromString(const std::string& key, const std::string& value,
                         else if (w == "false" || w == "0" || w == "no" || w == "off" || w == "disable" || w == "f" ||
                                  w == "n" || w == "-")
                           *v = false;
-                        else Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not true/false", origin, key, value);
+                        else
+                          Throw(ErrorCode::kInvalidArgument, "{}: option '{}': '{}' is not true/false", origin, key,
+                                value);
                       },
                       [&](int* v) { *v = ParseInt<int>(value, key, origin); },
                       [&](int64_t* v) { *v = ParseInt<int64_t>(value, key, origin); },
                       [&](uint64_t* v) { *v = ParseInt<uint64_t>(value, key, origin); },
-                      [&](double* v) { *v = ParseDouble(value, key, origin); },
-                      [&](std::string* v) { *v = value; },
+                      [&](double* v) { *v = ParseDouble(value, key, origin); }, [&](std::string* v) { *v = value; },
                       [&](std::vector<std::string>* v) { *v = adpilot::SplitList(value); }},
              e->target);
   // Check this one option now so the error names where the bad value came from.
@@ -185,7 +181,8 @@ void OptionSet::SetFromJson(const std::string& key, const nlohmann::json& v, con
     Throw(ErrorCode::kInvalidArgument, "{}: option '{}': {} is not an integer", origin, key, v.dump());
   if (v.is_array()) {
     std::string text;
-    for (const auto& item : v) text += (text.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+    for (const auto& item : v)
+      text += (text.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
     return SetFromString(key, text, origin);
   }
   if (v.is_boolean() != std::holds_alternative<bool*>(e->target) || !(v.is_boolean() || v.is_number()))
@@ -214,14 +211,12 @@ void OptionSet::ParseArgs(const std::vector<std::string>& args, const std::strin
       std::string key = name;
       std::replace(key.begin(), key.end(), '-', '_');
       Entry* e = Find(key);
-      if (!e || e->positional)
-        Throw(ErrorCode::kInvalidArgument, "{}: unknown option --{}", origin, name);
+      if (!e || e->positional) Throw(ErrorCode::kInvalidArgument, "{}: unknown option --{}", origin, name);
       if (!inline_value) {
         if (std::holds_alternative<bool*>(e->target)) {
           value = "true";
         } else {
-          if (i + 1 >= args.size())
-            Throw(ErrorCode::kInvalidArgument, "{}: option --{} needs a value", origin, name);
+          if (i + 1 >= args.size()) Throw(ErrorCode::kInvalidArgument, "{}: option --{} needs a value", origin, name);
           value = args[++i];
         }
       }
@@ -247,8 +242,7 @@ void OptionSet::LoadTomlFile(const std::string& path) {
     if (!root.is_table() || !root.contains(section_)) return;
     table = &root.at(section_);
   }
-  if (!table->is_table())
-    Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be a table", path, section_);
+  if (!table->is_table()) Throw(ErrorCode::kInvalidArgument, "{}: '{}' must be a table", path, section_);
   for (const auto& [k, v] : table->as_table()) {
     std::string origin = fmt::format("{} [{}]", path, section_.empty() ? "top level" : section_);
     std::string text;
@@ -262,8 +256,7 @@ void OptionSet::LoadTomlFile(const std::string& path) {
                 std::holds_alternative<uint64_t*>(e->target)))
         Throw(ErrorCode::kInvalidArgument, "{}: option '{}': {} is not an integer", origin, k, v.as_floating());
       text = fmt::format("{}", v.as_floating());
-    }
-    else if (v.is_string()) text = v.as_string();
+    } else if (v.is_string()) text = v.as_string();
     else if (v.is_array()) {
       for (const auto& item : v.as_array()) {
         if (!text.empty()) text += ",";
@@ -280,13 +273,12 @@ void OptionSet::Validate() const {
   for (const auto& e : entries_) {
     if (e.required && !IsSet(e.key))
       Throw(ErrorCode::kInvalidArgument, "{} is required", e.positional ? e.key : FlagName(e.key));
-    std::optional<double> num = std::visit(
-        Overload{[](int* v) -> std::optional<double> { return double(*v); },
-                 [](int64_t* v) -> std::optional<double> { return double(*v); },
-                 [](uint64_t* v) -> std::optional<double> { return double(*v); },
-                 [](double* v) -> std::optional<double> { return *v; },
-                 [](auto*) -> std::optional<double> { return std::nullopt; }},
-        e.target);
+    std::optional<double> num = std::visit(Overload{[](int* v) -> std::optional<double> { return double(*v); },
+                                                    [](int64_t* v) -> std::optional<double> { return double(*v); },
+                                                    [](uint64_t* v) -> std::optional<double> { return double(*v); },
+                                                    [](double* v) -> std::optional<double> { return *v; },
+                                                    [](auto*) -> std::optional<double> { return std::nullopt; }},
+                                           e.target);
     if (num && ((e.lo && *num < *e.lo) || (e.hi && *num > *e.hi)))
       Throw(ErrorCode::kInvalidArgument, "option '{}' = {} is outside [{}, {}]", e.key, *num,
             e.lo ? fmt::format("{}", *e.lo) : "-inf", e.hi ? fmt::format("{}", *e.hi) : "inf");
@@ -314,11 +306,10 @@ void OptionSet::FromJson(const nlohmann::json& j, const std::string& origin) {
     Entry* e = Find(it.key());
     if (!e) Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}'", origin, it.key());
     try {
-      std::visit(Overload{[&](auto* v) { *v = it.value().get<std::remove_pointer_t<decltype(v)>>(); }},
-                 e->target);
+      std::visit(Overload{[&](auto* v) { *v = it.value().get<std::remove_pointer_t<decltype(v)>>(); }}, e->target);
     } catch (const nlohmann::json::exception&) {
-      Throw(ErrorCode::kInvalidArgument, "{}: key '{}' has the wrong type (want {})", origin,
-            it.key(), TypeName(e->target));
+      Throw(ErrorCode::kInvalidArgument, "{}: key '{}' has the wrong type (want {})", origin, it.key(),
+            TypeName(e->target));
     }
   }
 }
@@ -329,8 +320,8 @@ std::string OptionSet::HelpText() const {
     out += fmt::format("  {:<24} {:<6} {} (default: {})", FlagName(e.key), TypeName(e.target), e.help,
                        e.default_text.empty() ? "\"\"" : e.default_text);
     if (e.lo || e.hi)
-      out += fmt::format(" [{}, {}]", e.lo ? fmt::format("{}", *e.lo) : "-inf",
-                         e.hi ? fmt::format("{}", *e.hi) : "inf");
+      out +=
+          fmt::format(" [{}, {}]", e.lo ? fmt::format("{}", *e.lo) : "-inf", e.hi ? fmt::format("{}", *e.hi) : "inf");
     if (!e.choices.empty()) out += fmt::format(" {{{}}}", fmt::join(e.choices, "|"));
     out += "\n";
   }

@@ -1,7 +1,7 @@
 #include "adpilot/progress.h"
 
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,8 +10,7 @@
 
 namespace adpilot {
 
-Progress::Progress(const Context& ctx, std::string task, uint64_t total, std::string unit)
-    : sink_(ctx.progress) {
+Progress::Progress(const Context& ctx, std::string task, uint64_t total, std::string unit) : sink_(ctx.progress) {
   state_.task = std::move(task);
   state_.unit = std::move(unit);
   state_.total = total;
@@ -51,8 +50,7 @@ std::string Line(const ProgressState& s) {
   if (s.total > 0) {
     double frac = std::min(1.0, double(s.done) / double(s.total));
     out += fmt::format(" / {} ({:.0f}%)", Human(double(s.total)), frac * 100);
-    if (!s.finished && rate > 0 && s.done < s.total)
-      out += fmt::format(", ETA {:.0f}s", (s.total - s.done) / rate);
+    if (!s.finished && rate > 0 && s.done < s.total) out += fmt::format(", ETA {:.0f}s", (s.total - s.done) / rate);
   }
   out += fmt::format(", {}/s, {:.1f}s", Human(rate), s.elapsed_s);
   return out;
@@ -78,7 +76,10 @@ class LogSink : public ProgressSink {
   LogSink(std::shared_ptr<spdlog::logger> log, double interval) : log_(std::move(log)), interval_(interval) {}
   void Update(const ProgressState& s) override {
     if (!s.finished && s.task == task_ && s.elapsed_s - last_ < interval_) return;
-    if (s.task != task_) { task_ = s.task; last_ = 0; }
+    if (s.task != task_) {
+      task_ = s.task;
+      last_ = 0;
+    }
     last_ = s.elapsed_s;
     log_->info("{}", Line(s));
   }

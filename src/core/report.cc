@@ -1,8 +1,8 @@
 #include "adpilot/report.h"
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -75,18 +75,26 @@ std::string HtmlEscape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-Report::Report(std::string title, std::string subtitle)
-    : title_(std::move(title)), subtitle_(std::move(subtitle)) {}
+Report::Report(std::string title, std::string subtitle) : title_(std::move(title)), subtitle_(std::move(subtitle)) {}
 
 void Report::AddSection(const std::string& title, const std::string& intro) {
   if (!body_.empty()) body_ += "</section>\n";
@@ -122,8 +130,9 @@ void Report::AddText(const std::string& text) { body_ += "<p>" + HtmlEscape(text
 
 void Report::AddKeyFigure(const std::string& label, const std::string& value, const std::string& note) {
   key_figures_.push_back({label, value, note});
-  figures_ += fmt::format("<div class=\"figure\"><div class=\"v\">{}</div><div class=\"l\">{}</div><div class=\"n\">{}</div></div>",
-                          HtmlEscape(value), HtmlEscape(label), HtmlEscape(note));
+  figures_ += fmt::format(
+      "<div class=\"figure\"><div class=\"v\">{}</div><div class=\"l\">{}</div><div class=\"n\">{}</div></div>",
+      HtmlEscape(value), HtmlEscape(label), HtmlEscape(note));
 }
 
 void Report::Write(const std::string& path, const std::string& assets_dir) const {

@@ -59,16 +59,15 @@ void CheckTomlDepth(const std::string& s, const std::string& origin) {
     int levels;
   };
   std::vector<Open> stack;
-  int header = 0;     // levels of the current [table] header
-  int open = 0;       // levels of the brackets open now
-  int key_dots = 0;   // dots of the key being read (each one a table level)
-  int pending = 0;    // levels a dotted key adds to the value after its '='
+  int header = 0;    // levels of the current [table] header
+  int open = 0;      // levels of the brackets open now
+  int key_dots = 0;  // dots of the key being read (each one a table level)
+  int pending = 0;   // levels a dotted key adds to the value after its '='
   bool key_pos = true, line_start = true, in_header = false;
   int line = 1;
   auto check = [&](int depth) {
     if (depth > kMaxTomlDepth)
-      Throw(ErrorCode::kInvalidArgument, "{}:{}: TOML nested deeper than {} levels", origin, line,
-            kMaxTomlDepth);
+      Throw(ErrorCode::kInvalidArgument, "{}:{}: TOML nested deeper than {} levels", origin, line, kMaxTomlDepth);
   };
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];

@@ -22,8 +22,8 @@ RlbStream::RlbStream(const std::string& path) : src_(path) {}
 void RlbStream::CheckEpisodeEnd() {
   // Every declared episode has exactly T auctions (the header's promise).
   if (structured_ && started_ && in_episode_ != header_t_)
-    Throw(ErrorCode::kBadInput, "{}:{}: episode {}: header says T={} auctions per episode, found {}",
-          src_.path(), episode_line_, last_index_, header_t_, in_episode_);
+    Throw(ErrorCode::kBadInput, "{}:{}: episode {}: header says T={} auctions per episode, found {}", src_.path(),
+          episode_line_, last_index_, header_t_, in_episode_);
 }
 
 bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episode) {
@@ -32,8 +32,7 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
     auto st = src_.Next();
     if (st == LineSource::Status::kEnd) {
       CheckEpisodeEnd();
-      if (structured_ && episodes_ == 0)
-        Throw(ErrorCode::kBadInput, "{}: episode header but no episodes", src_.path());
+      if (structured_ && episodes_ == 0) Throw(ErrorCode::kBadInput, "{}: episode header but no episodes", src_.path());
       return false;
     }
     const uint64_t ln = src_.line_number();
@@ -44,8 +43,8 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
     if (ln == 1 && cols_.size() == 2) {  // `N<TAB>T` header of the episode layout
       double n, t;
       if (!ParseFinite(cols_[0], n) || !ParseFinite(cols_[1], t) || t < 1 || t != std::floor(t))
-        Throw(ErrorCode::kBadInput, "{}:1: header: expected 'N<TAB>T' with integer T >= 1, got '{}'",
-              src_.path(), src_.line().substr(0, 64));
+        Throw(ErrorCode::kBadInput, "{}:1: header: expected 'N<TAB>T' with integer T >= 1, got '{}'", src_.path(),
+              src_.line().substr(0, 64));
       structured_ = true;
       header_t_ = int64_t(t);
       continue;
@@ -53,11 +52,10 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
     if (cols_.size() == 1) {
       double k;
       if (!structured_)
-        Throw(ErrorCode::kBadInput, "{}:{}: line: episode index line without an 'N<TAB>T' header",
-              src_.path(), ln);
+        Throw(ErrorCode::kBadInput, "{}:{}: line: episode index line without an 'N<TAB>T' header", src_.path(), ln);
       if (!ParseFinite(cols_[0], k) || k != std::floor(k))
-        Throw(ErrorCode::kBadInput, "{}:{}: episode: expected an integer episode index, got '{}'",
-              src_.path(), ln, cols_[0].substr(0, 32));
+        Throw(ErrorCode::kBadInput, "{}:{}: episode: expected an integer episode index, got '{}'", src_.path(), ln,
+              cols_[0].substr(0, 32));
       CheckEpisodeEnd();
       if (started_ && int64_t(k) != last_index_ + 1)
         Throw(ErrorCode::kBadInput, "{}:{}: episode: index {} follows {}", src_.path(), ln, k, last_index_);
@@ -70,29 +68,26 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
       continue;
     }
     if (cols_.size() != 3)
-      Throw(ErrorCode::kBadInput, "{}:{}: line: expected 'click market_price pctr', got {} columns",
-            src_.path(), ln, cols_.size());
+      Throw(ErrorCode::kBadInput, "{}:{}: line: expected 'click market_price pctr', got {} columns", src_.path(), ln,
+            cols_.size());
     if (structured_ && !started_)
-      Throw(ErrorCode::kBadInput, "{}:{}: episode: auction before the first episode index line",
-            src_.path(), ln);
+      Throw(ErrorCode::kBadInput, "{}:{}: episode: auction before the first episode index line", src_.path(), ln);
     double c, p, q;
     if (!ParseFinite(cols_[0], c) || (c != 0 && c != 1))
-      Throw(ErrorCode::kBadInput, "{}:{}: click: expected 0 or 1, got '{}'", src_.path(), ln,
-            cols_[0].substr(0, 32));
+      Throw(ErrorCode::kBadInput, "{}:{}: click: expected 0 or 1, got '{}'", src_.path(), ln, cols_[0].substr(0, 32));
     if (!ParseFinite(cols_[1], p))
       Throw(ErrorCode::kBadInput, "{}:{}: market_price: not a finite number: '{}'", src_.path(), ln,
             cols_[1].substr(0, 32));
-    if (p < 0)
-      Throw(ErrorCode::kBadInput, "{}:{}: market_price: negative price {}", src_.path(), ln, p);
+    if (p < 0) Throw(ErrorCode::kBadInput, "{}:{}: market_price: negative price {}", src_.path(), ln, p);
     if (!ValidMarketPrice(p))
       Throw(ErrorCode::kBadInput, "{}:{}: market_price: {} is above the maximum market price {} (docs/formats.md)",
             src_.path(), ln, cols_[1].substr(0, 32), kMaxMarketPrice);
     if (!ParseFinite(cols_[2], q) || q < 0 || q > 1)
-      Throw(ErrorCode::kBadInput, "{}:{}: pctr: expected a probability in [0, 1], got '{}'",
-            src_.path(), ln, cols_[2].substr(0, 32));
+      Throw(ErrorCode::kBadInput, "{}:{}: pctr: expected a probability in [0, 1], got '{}'", src_.path(), ln,
+            cols_[2].substr(0, 32));
     if (structured_ && ++in_episode_ > header_t_)
-      Throw(ErrorCode::kBadInput, "{}:{}: episode {}: more than the header's T={} auctions",
-            src_.path(), ln, last_index_, header_t_);
+      Throw(ErrorCode::kBadInput, "{}:{}: episode {}: more than the header's T={} auctions", src_.path(), ln,
+            last_index_, header_t_);
     click = uint8_t(c);
     price = float(p);
     pctr = float(q);
@@ -221,8 +216,8 @@ CampaignStats ParseTrainInfoTxt(const std::string& path) {
     double v = 0;
     auto number = [&](double& out) {
       if (!ParseFinite(val, out) || out < 0)
-        Throw(ErrorCode::kBadInput, "{}:{}: {}: expected a non-negative number, got '{}'", path,
-              src.line_number(), key, val.substr(0, 32));
+        Throw(ErrorCode::kBadInput, "{}:{}: {}: expected a non-negative number, got '{}'", path, src.line_number(), key,
+              val.substr(0, 32));
     };
     if (key == "CPC") number(s.cpc), have_cpc = true;
     else if (key == "CPM") number(s.cpm), have_cpm = true;
@@ -259,8 +254,7 @@ CampaignStats ParseInfoJson(const std::string& path) {
   }
   for (const char* k : {"imp_train", "clk_train", "cost_train", "price_counter_train"})
     if (!j.contains(k)) Throw(ErrorCode::kBadInput, "{}: info.json has no '{}'", path, k);
-  double imp = j["imp_train"].get<double>(), clk = j["clk_train"].get<double>(),
-         cost = j["cost_train"].get<double>();
+  double imp = j["imp_train"].get<double>(), clk = j["clk_train"].get<double>(), cost = j["cost_train"].get<double>();
   if (imp <= 0) Throw(ErrorCode::kBadInput, "{}: imp_train must be > 0", path);
   CampaignStats s;
   s.avg_ctr = clk / imp;

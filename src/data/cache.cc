@@ -50,10 +50,13 @@ std::string CachePathFor(const std::string& cache_dir, const SourceKey& key) {
 
 class HashedDatasetImpl : public HashedDataset {
  public:
-  HashedDatasetImpl(std::string path, ReaderOptions opts, FeatureConfig features,
-                    const Context& ctx, std::string cache_dir)
-      : path_(std::move(path)), opts_(std::move(opts)), features_(std::move(features)),
-        ctx_(ctx), cache_dir_(std::move(cache_dir)) {
+  HashedDatasetImpl(std::string path, ReaderOptions opts, FeatureConfig features, const Context& ctx,
+                    std::string cache_dir)
+      : path_(std::move(path)),
+        opts_(std::move(opts)),
+        features_(std::move(features)),
+        ctx_(ctx),
+        cache_dir_(std::move(cache_dir)) {
     key_ = KeyOf(path_);
     if (path_ != "-" && !fs::exists(path_)) Throw(ErrorCode::kNotFound, "{}: no such file", path_);
     reader_digest_ = opts_.Digest();
@@ -192,8 +195,8 @@ class HashedDatasetImpl : public HashedDataset {
     if (!cache_path_.empty()) {
       static std::atomic<uint64_t> counter{0};
       // A unique staging name: two datasets of one process may build the same cache.
-      staging_ = fmt::format("{}.{}.{}", cache_path_, std::hash<std::thread::id>()(std::this_thread::get_id()),
-                             counter++);
+      staging_ =
+          fmt::format("{}.{}.{}", cache_path_, std::hash<std::thread::id>()(std::this_thread::get_id()), counter++);
       writer_ = std::make_unique<ContainerWriter>(staging_, data::kCacheFile, HeaderJson().dump());
       block_.clear();
       block_count_ = 0;
@@ -237,8 +240,9 @@ class HashedDatasetImpl : public HashedDataset {
     // would read outside them (found by tests/fuzz/fuzz_cache).
     for (const auto& ft : ex.features)
       if (ft.index > hasher_->mask() || ft.field >= uint32_t(hasher_->num_fields()))
-        Throw(ErrorCode::kCorruption, "{}: feature (field {}, bucket {}) outside the cache's hashing; delete it to rebuild",
-              cache_path_, ft.field, ft.index);
+        Throw(ErrorCode::kCorruption,
+              "{}: feature (field {}, bucket {}) outside the cache's hashing; delete it to rebuild", cache_path_,
+              ft.field, ft.index);
     --block_left_;
     return true;
   }

@@ -104,8 +104,8 @@ class ConvertCommand : public HashingCommand {
     ReaderOptions ro = Options();
     ConvertResult r = ConvertFile(input_, ro, features, out_, to_, ctx);
     for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
-    return {{"file", input_}, {"format", ro.format}, {"to", to_},          {"out", out_},
-            {"rows", r.rows},  {"bad_rows", r.bad_rows}, {"seconds", r.seconds}};
+    return {{"file", input_}, {"format", ro.format},    {"to", to_},           {"out", out_},
+            {"rows", r.rows}, {"bad_rows", r.bad_rows}, {"seconds", r.seconds}};
   }
 
  private:
@@ -131,9 +131,14 @@ class CacheCommand : public HashingCommand {
       ++n;
       nnz += ex.features.size();
     }
-    return {{"file", input_},   {"format", ro.format}, {"cache", ds->cache_path()},
-            {"from_cache", hit}, {"rows", n},            {"bad_rows", ds->bad_rows()},
-            {"features", nnz},   {"fields", ds->hasher().num_fields()}};
+    return {{"file", input_},
+            {"format", ro.format},
+            {"cache", ds->cache_path()},
+            {"from_cache", hit},
+            {"rows", n},
+            {"bad_rows", ds->bad_rows()},
+            {"features", nnz},
+            {"fields", ds->hasher().num_fields()}};
   }
 
  private:

@@ -29,7 +29,8 @@ void DataSection(Report& r, const ReportInputs& in) {
     double worst_share = -1;
     for (const auto& f : o["fields"]) {
       double m = f.value("missing_share", 0.0);
-      vals.push_back({{"field", f.value("name", "")}, {"missing", m}, {"distinct", std::max<double>(1, f.value("distinct", 0))}});
+      vals.push_back(
+          {{"field", f.value("name", "")}, {"missing", m}, {"distinct", std::max<double>(1, f.value("distinct", 0))}});
       if (m > worst_share) {
         worst_share = m;
         worst = f.value("name", "");

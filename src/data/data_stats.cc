@@ -80,8 +80,7 @@ DataStats ComputeStats(const std::string& path, const ReaderOptions& opts, const
         distinct.resize(f.field + 1);
         sums.resize(f.field + 1);
         for (size_t i = old; i < s.fields.size(); ++i)
-          s.fields[i].name = i < reader->schema().fields.size() ? reader->schema().fields[i]
-                                                               : "f" + std::to_string(i);
+          s.fields[i].name = i < reader->schema().fields.size() ? reader->schema().fields[i] : "f" + std::to_string(i);
       }
       FieldStats& fs = s.fields[f.field];
       if (f.missing) {
@@ -127,11 +126,14 @@ DataStats ComputeStats(const std::string& path, const ReaderOptions& opts, const
 }
 
 void to_json(nlohmann::json& j, const DataStats& s) {
-  j = nlohmann::json{{"file", s.file},         {"format", s.format},
-                     {"rows", s.rows},         {"bad_rows", s.bad_rows},
+  j = nlohmann::json{{"file", s.file},
+                     {"format", s.format},
+                     {"rows", s.rows},
+                     {"bad_rows", s.bad_rows},
                      {"label_rate", s.label_rate()},
                      {"bad_row_examples", s.bad_examples},
-                     {"seconds", s.seconds},   {"bytes", s.bytes}};
+                     {"seconds", s.seconds},
+                     {"bytes", s.bytes}};
   auto fields = nlohmann::json::array();
   for (const auto& f : s.fields) {
     nlohmann::json o{{"name", f.name},

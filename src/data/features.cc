@@ -25,8 +25,7 @@ void FeatureConfig::Describe(OptionSet& o) {
 }
 
 uint64_t FeatureConfig::Digest() const {
-  std::string s = fmt::format("{}|{}|{}|{}|{}", bits, numeric, fmt::join(crosses, ","),
-                              missing_token, hash_seed);
+  std::string s = fmt::format("{}|{}|{}|{}|{}", bits, numeric, fmt::join(crosses, ","), missing_token, hash_seed);
   // Quantile settings only enter the digest when used, so digests of the
   // other transforms stay what they were.
   if (numeric == "quantile") s += fmt::format("|q{}|{}", quantile_bins, quantile_sample);
@@ -56,7 +55,11 @@ FeatureHasher::FeatureHasher(FeatureConfig config, Schema schema)
     // Field names may themselves contain 'x': try every split point.
     for (size_t p = c.find('x'); p != std::string::npos; p = c.find('x', p + 1)) {
       int fa = schema_.FieldIndex(c.substr(0, p)), fb = schema_.FieldIndex(c.substr(p + 1));
-      if (fa >= 0 && fb >= 0) { a = fa; b = fb; break; }
+      if (fa >= 0 && fb >= 0) {
+        a = fa;
+        b = fb;
+        break;
+      }
     }
     if (x == std::string::npos || a < 0)
       Throw(ErrorCode::kInvalidArgument, "cross '{}': expected FIELDxFIELD with fields from: {}", c,
@@ -64,8 +67,7 @@ FeatureHasher::FeatureHasher(FeatureConfig config, Schema schema)
     crosses_.push_back({a, b});
     field_names_.push_back(c);
   }
-  for (size_t i = 0; i < field_names_.size(); ++i)
-    field_seed_.push_back(Hash64(field_names_[i], config_.hash_seed));
+  for (size_t i = 0; i < field_names_.size(); ++i) field_seed_.push_back(Hash64(field_names_[i], config_.hash_seed));
 }
 
 void FeatureHasher::Hash(const RawRecord& rec, Example& ex) const {
@@ -130,8 +132,7 @@ void FeatureHasher::SetQuantileEdges(std::vector<std::vector<double>> edges) {
     Throw(ErrorCode::kInvalidArgument, "quantile edges for {} fields, schema has {}", edges.size(),
           schema_.fields.size());
   for (auto& e : edges)
-    if (!std::is_sorted(e.begin(), e.end()))
-      Throw(ErrorCode::kInvalidArgument, "quantile edges must be sorted");
+    if (!std::is_sorted(e.begin(), e.end())) Throw(ErrorCode::kInvalidArgument, "quantile edges must be sorted");
   edges_ = std::move(edges);
 }
 

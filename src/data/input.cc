@@ -77,21 +77,22 @@ struct Stream {
   dev_t dev = 0;
   ino_t ino = 0;
   int fd = -1;
-  int spool = -1;          // unlinked temporary file holding bytes [0, kept)
-  uint64_t kept = 0;       // bytes in the spool
-  uint64_t live = 0;       // bytes read from fd so far
+  int spool = -1;     // unlinked temporary file holding bytes [0, kept)
+  uint64_t kept = 0;  // bytes in the spool
+  uint64_t live = 0;  // bytes read from fd so far
   uint64_t opens = 0;
-  int readers = 0;         // cursors open now
+  int readers = 0;  // cursors open now
   bool eof = false, whole = false;
-  bool dropped = false;    // bytes past `kept` were read and let go
+  bool dropped = false;  // bytes past `kept` were read and let go
 
   void Keep(const char* data, size_t n) {
     if (spool < 0) {
       const char* dir = std::getenv("TMPDIR");
       std::string tmpl = fmt::format("{}/adpilot-spool-XXXXXX", dir && *dir ? dir : "/tmp");
       spool = ::mkstemp(tmpl.data());
-      if (spool < 0) Throw(ErrorCode::kIOError, "{}: cannot create a spool file in {}: {}", path,
-                           dir && *dir ? dir : "/tmp", std::strerror(errno));
+      if (spool < 0)
+        Throw(ErrorCode::kIOError, "{}: cannot create a spool file in {}: {}", path, dir && *dir ? dir : "/tmp",
+              std::strerror(errno));
       ::unlink(tmpl.c_str());  // gone when the process ends, even on kill -9
     }
     for (size_t done = 0; done < n;) {
@@ -149,8 +150,8 @@ class StreamCursor : public data::RawInput {
       return size_t(r);
     }
     if (off_ != s.live)  // guarded at open; kept here so no path can skip bytes
-      Throw(ErrorCode::kUnsupported, "{}: bytes {}..{} of the stream were consumed by another reader", s.path,
-            off_, s.live);
+      Throw(ErrorCode::kUnsupported, "{}: bytes {}..{} of the stream were consumed by another reader", s.path, off_,
+            s.live);
     if (s.eof) return 0;
     size_t r = ReadFd(s.fd, out, n, s.path);
     if (r == 0) {
@@ -185,8 +186,7 @@ bool KeepWholeInput(const std::string& path) {
   auto s = StreamFor(path, StatOrThrow(path));
   std::lock_guard lock(s->mu);
   if (s->dropped)
-    Throw(ErrorCode::kUnsupported, "{}: cannot read the stream twice: {} bytes were already consumed", path,
-          s->live);
+    Throw(ErrorCode::kUnsupported, "{}: cannot read the stream twice: {} bytes were already consumed", path, s->live);
   s->whole = true;
   return true;
 }

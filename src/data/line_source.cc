@@ -88,8 +88,7 @@ size_t LineSource::Decode(char* out, size_t n) {
     size_t got = n - zs.avail_out;
     if (rc == Z_STREAM_END) gz_->in_member = false;
     else if (rc != Z_OK && rc != Z_BUF_ERROR)  // Z_BUF_ERROR: needs more input, read above
-      Throw(ErrorCode::kBadInput, "{}:{}: corrupt compressed data: {}", path_, line_no_ + 1,
-            zs.msg ? zs.msg : "?");
+      Throw(ErrorCode::kBadInput, "{}:{}: corrupt compressed data: {}", path_, line_no_ + 1, zs.msg ? zs.msg : "?");
     if (got) return got;
   }
 }
@@ -162,8 +161,7 @@ LineSource::Status LineSource::Next() {
   line_ = carry_;
 done:
   if (eol_ != '\r' && !line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
-  if (line_no_ == 1 && line_.size() >= 3 && std::memcmp(line_.data(), "\xEF\xBB\xBF", 3) == 0)
-    line_.remove_prefix(3);
+  if (line_no_ == 1 && line_.size() >= 3 && std::memcmp(line_.data(), "\xEF\xBB\xBF", 3) == 0) line_.remove_prefix(3);
   return Status::kLine;
 }
 

@@ -63,8 +63,7 @@ Frame ReadContainer(std::string_view b, const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     Throw(ErrorCode::kCorruption, "{}: bad profile header: {}", path, e.what());
   }
-  if (f.dim > (1u << 20) || (f.dim && f.rows > c.payload.size() / 4 / f.dim) ||
-      f.rows * f.dim * 4 != c.payload.size())
+  if (f.dim > (1u << 20) || (f.dim && f.rows > c.payload.size() / 4 / f.dim) || f.rows * f.dim * 4 != c.payload.size())
     Throw(ErrorCode::kCorruption, "{}: {} rows of {} floats but {} bytes of vectors", path, f.rows, f.dim,
           c.payload.size());
   f.data = c.payload;
@@ -75,8 +74,12 @@ Frame ReadContainer(std::string_view b, const std::string& path) {
 
 ProfileStore::ProfileStore(size_t dim, std::vector<std::string> user_ids, std::vector<float> data,
                            std::vector<uint32_t> text_counts, bool normalized, nlohmann::json meta)
-    : dim_(dim), ids_(std::move(user_ids)), data_(std::move(data)), counts_(std::move(text_counts)),
-      normalized_(normalized), meta_(std::move(meta)) {
+    : dim_(dim),
+      ids_(std::move(user_ids)),
+      data_(std::move(data)),
+      counts_(std::move(text_counts)),
+      normalized_(normalized),
+      meta_(std::move(meta)) {
   ADP_CHECK(data_.size() == ids_.size() * dim_);
   ADP_CHECK(counts_.empty() || counts_.size() == ids_.size());
   for (size_t i = 0; i < ids_.size(); ++i)
@@ -90,20 +93,23 @@ int64_t ProfileStore::Find(std::string_view user_id) const {
 }
 
 void ProfileStore::Save(const std::string& path) const {
-  nlohmann::json config = {{"dim", dim_}, {"rows", ids_.size()}, {"normalized", normalized_},
-                            {"meta", meta_.is_null() ? nlohmann::json::object() : meta_}};
+  nlohmann::json config = {{"dim", dim_},
+                           {"rows", ids_.size()},
+                           {"normalized", normalized_},
+                           {"meta", meta_.is_null() ? nlohmann::json::object() : meta_}};
   WriteContainer(path, kProfileFile, config.dump(),
                  std::string_view(reinterpret_cast<const char*>(data_.data()), data_.size() * sizeof(float)));
   std::string idx = "row\tuser_id\ttexts\n";
-  for (size_t i = 0; i < ids_.size(); ++i) idx += std::to_string(i) + "\t" + ids_[i] + "\t" + std::to_string(text_count(i)) + "\n";
+  for (size_t i = 0; i < ids_.size(); ++i)
+    idx += std::to_string(i) + "\t" + ids_[i] + "\t" + std::to_string(text_count(i)) + "\n";
   WriteFileAtomic(path + ".index", idx);
 }
 
 ProfileStore ProfileStore::Load(const std::string& path) {
   if (!std::filesystem::exists(path)) Throw(ErrorCode::kNotFound, "{}: no such profile file", path);
   std::string b = ReadFile(path);
-  Frame f = ContainerVersion(b, kProfileFile, path) < kProfileFile.first_version ? ReadV1(b, path)
-                                                                               : ReadContainer(b, path);
+  Frame f =
+      ContainerVersion(b, kProfileFile, path) < kProfileFile.first_version ? ReadV1(b, path) : ReadContainer(b, path);
   std::vector<float> data(f.rows * f.dim);
   std::memcpy(data.data(), f.data.data(), f.data.size());
 

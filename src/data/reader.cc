@@ -18,12 +18,10 @@ std::unique_ptr<RecordReader> OpenReader(const std::string& path, const ReaderOp
 
 uint64_t ReaderOptions::Digest() const {
   uint64_t schema_hash = 0;
-  if (!schema_path.empty() && std::filesystem::exists(schema_path))
-    schema_hash = Hash64(ReadFile(schema_path));
+  if (!schema_path.empty() && std::filesystem::exists(schema_path)) schema_hash = Hash64(ReadFile(schema_path));
   // The key itself never enters the digest, only a hash of it.
   std::string s = fmt::format("{}|{:x}|{}|{:x}|{}", format, schema_hash, header,
-                              pseudonymize_key.empty() ? 0 : Hash64(pseudonymize_key, 7),
-                              max_line_bytes);
+                              pseudonymize_key.empty() ? 0 : Hash64(pseudonymize_key, 7), max_line_bytes);
   return Hash64(s);
 }
 

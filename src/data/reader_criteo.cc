@@ -52,8 +52,7 @@ class CriteoReader : public LineReader {
   std::vector<std::string_view> cols_;
 };
 
-ADPILOT_REGISTER(ReaderRegistry, "criteo",
-                 "Criteo TSV: label, I1-I13, C1-C26; empty = missing",
+ADPILOT_REGISTER(ReaderRegistry, "criteo", "Criteo TSV: label, I1-I13, C1-C26; empty = missing",
                  [](const std::string& path, const ReaderOptions& o) -> std::unique_ptr<RecordReader> {
                    return std::make_unique<CriteoReader>(path, o);
                  });

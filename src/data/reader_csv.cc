@@ -54,7 +54,8 @@ class CsvReader : public LineReader {
     o.LoadTomlFile(opts.schema_path);
     if (s.delimiter == "\\t") s.delimiter = "\t";
     if (s.delimiter.size() != 1)
-      Throw(ErrorCode::kInvalidArgument, "{}: delimiter must be one character, got '{}'", opts.schema_path, s.delimiter);
+      Throw(ErrorCode::kInvalidArgument, "{}: delimiter must be one character, got '{}'", opts.schema_path,
+            s.delimiter);
     delim_ = s.delimiter[0];
     if (s.multi_separator.size() != 1)
       Throw(ErrorCode::kInvalidArgument, "{}: multi_separator must be one character", opts.schema_path);
@@ -87,8 +88,8 @@ class CsvReader : public LineReader {
     auto col = [&](const std::string& name, const char* key) {
       for (size_t i = 0; i < names.size(); ++i)
         if (names[i] == name) return i;
-      Throw(ErrorCode::kInvalidArgument, "{}: {} column '{}' is not in {}'s columns ({})", opts.schema_path, key,
-            name, path, fmt::join(names, ", "));
+      Throw(ErrorCode::kInvalidArgument, "{}: {} column '{}' is not in {}'s columns ({})", opts.schema_path, key, name,
+            path, fmt::join(names, ", "));
     };
     auto role = [&](const std::string& name, Role r, const char* key) {
       if (!name.empty()) roles_[col(name, key)] = r;
@@ -115,9 +116,7 @@ class CsvReader : public LineReader {
   }
 
  protected:
-  bool SkipLine(std::string_view line) override {
-    return line.empty() || (skip_header_ && src_.line_number() == 1);
-  }
+  bool SkipLine(std::string_view line) override { return line.empty() || (skip_header_ && src_.line_number() == 1); }
 
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
     store_.clear();
@@ -132,7 +131,8 @@ class CsvReader : public LineReader {
     for (size_t i = 0; i < cols_.size(); ++i) {
       std::string_view c = cols_[i];
       switch (roles_[i]) {
-        case Role::kIgnore: break;
+        case Role::kIgnore:
+          break;
         // The models are click/conversion models: a label other than 0/1
         // (a count, a typo like 7) is a bad row, never read as a click.
         case Role::kLabel:
@@ -162,7 +162,9 @@ class CsvReader : public LineReader {
             return false;
           }
           break;
-        case Role::kUser: rec.user_id = c; break;
+        case Role::kUser:
+          rec.user_id = c;
+          break;
         case Role::kFeature:
           if (!Feature(i, c, rec, err)) return false;
           break;

@@ -15,10 +15,36 @@ namespace adpilot::data {
 namespace {
 
 enum Col {
-  kClick, kWeekday, kHour, kBidId, kTimestamp, kLogType, kIpinyouId, kUserAgent, kIP, kRegion, kCity,
-  kAdExchange, kDomain, kUrl, kUrlId, kSlotId, kSlotWidth, kSlotHeight, kSlotVisibility, kSlotFormat,
-  kSlotPrice, kCreative, kBidPrice, kPayPrice, kKeyPage, kAdvertiser, kUserTag, kColumns,
-  kNClick = kColumns, kNConversion
+  kClick,
+  kWeekday,
+  kHour,
+  kBidId,
+  kTimestamp,
+  kLogType,
+  kIpinyouId,
+  kUserAgent,
+  kIP,
+  kRegion,
+  kCity,
+  kAdExchange,
+  kDomain,
+  kUrl,
+  kUrlId,
+  kSlotId,
+  kSlotWidth,
+  kSlotHeight,
+  kSlotVisibility,
+  kSlotFormat,
+  kSlotPrice,
+  kCreative,
+  kBidPrice,
+  kPayPrice,
+  kKeyPage,
+  kAdvertiser,
+  kUserTag,
+  kColumns,
+  kNClick = kColumns,
+  kNConversion
 };
 
 struct FieldCol {
@@ -28,16 +54,24 @@ struct FieldCol {
 };
 
 const FieldCol kFields[] = {
-    {"weekday", kWeekday, FieldKind::kCategorical},     {"hour", kHour, FieldKind::kCategorical},
-    {"useragent", kUserAgent, FieldKind::kCategorical}, {"IP", kIP, FieldKind::kCategorical},
-    {"region", kRegion, FieldKind::kCategorical},       {"city", kCity, FieldKind::kCategorical},
-    {"adexchange", kAdExchange, FieldKind::kCategorical}, {"domain", kDomain, FieldKind::kCategorical},
-    {"url", kUrl, FieldKind::kCategorical},             {"urlid", kUrlId, FieldKind::kCategorical},
-    {"slotid", kSlotId, FieldKind::kCategorical},       {"slotwidth", kSlotWidth, FieldKind::kCategorical},
+    {"weekday", kWeekday, FieldKind::kCategorical},
+    {"hour", kHour, FieldKind::kCategorical},
+    {"useragent", kUserAgent, FieldKind::kCategorical},
+    {"IP", kIP, FieldKind::kCategorical},
+    {"region", kRegion, FieldKind::kCategorical},
+    {"city", kCity, FieldKind::kCategorical},
+    {"adexchange", kAdExchange, FieldKind::kCategorical},
+    {"domain", kDomain, FieldKind::kCategorical},
+    {"url", kUrl, FieldKind::kCategorical},
+    {"urlid", kUrlId, FieldKind::kCategorical},
+    {"slotid", kSlotId, FieldKind::kCategorical},
+    {"slotwidth", kSlotWidth, FieldKind::kCategorical},
     {"slotheight", kSlotHeight, FieldKind::kCategorical},
     {"slotvisibility", kSlotVisibility, FieldKind::kCategorical},
-    {"slotformat", kSlotFormat, FieldKind::kCategorical}, {"slotprice", kSlotPrice, FieldKind::kNumeric},
-    {"creative", kCreative, FieldKind::kCategorical},   {"keypage", kKeyPage, FieldKind::kCategorical},
+    {"slotformat", kSlotFormat, FieldKind::kCategorical},
+    {"slotprice", kSlotPrice, FieldKind::kNumeric},
+    {"creative", kCreative, FieldKind::kCategorical},
+    {"keypage", kKeyPage, FieldKind::kCategorical},
     {"advertiser", kAdvertiser, FieldKind::kCategorical},
     {"usertag", kUserTag, FieldKind::kMultiCategorical},
 };
@@ -56,8 +90,8 @@ class IpinyouReader : public LineReader {
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
     Split(line, '\t', cols_);
     if (cols_.size() != kColumns && cols_.size() != kColumns + 2) {
-      err = {"line", fmt::format("expected {} or {} tab-separated columns, got {}", int(kColumns),
-                                 int(kColumns) + 2, cols_.size())};
+      err = {"line", fmt::format("expected {} or {} tab-separated columns, got {}", int(kColumns), int(kColumns) + 2,
+                                 cols_.size())};
       return false;
     }
     double click;

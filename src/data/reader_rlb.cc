@@ -53,8 +53,7 @@ class RlbReader : public RecordReader {
   int64_t episode_ = 0;
 };
 
-ADPILOT_REGISTER(ReaderRegistry, "rlb",
-                 "RLB auction stream: click market_price pctr (flat or N<TAB>T episode layout)",
+ADPILOT_REGISTER(ReaderRegistry, "rlb", "RLB auction stream: click market_price pctr (flat or N<TAB>T episode layout)",
                  [](const std::string& path, const ReaderOptions& o) -> std::unique_ptr<RecordReader> {
                    return std::make_unique<RlbReader>(path, o);
                  });

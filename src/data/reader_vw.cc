@@ -66,8 +66,8 @@ class VwReader : public LineReader {
       std::string_view name = NamespaceName(seg);
       int field = schema_.FieldIndex(name);
       if (field < 0) {
-        err = {"namespace", fmt::format("'{}' not among the namespaces of the first {} lines", name.substr(0, 32),
-                                        kPeekLines)};
+        err = {"namespace",
+               fmt::format("'{}' not among the namespaces of the first {} lines", name.substr(0, 32), kPeekLines)};
         return false;
       }
       double scale = 1;

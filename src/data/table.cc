@@ -61,15 +61,14 @@ Table ReadCsvTable(const std::string& path, const CsvOptions& opts) {
     } else {
       auto cells = SplitCsvRecord(record, delim);
       if (cells.size() != t.columns.size())
-        Throw(ErrorCode::kBadInput, "{}:{}: expected {} fields (as in the header), got {}", path,
-              record_line, t.columns.size(), cells.size());
+        Throw(ErrorCode::kBadInput, "{}:{}: expected {} fields (as in the header), got {}", path, record_line,
+              t.columns.size(), cells.size());
       t.rows.push_back(std::move(cells));
       t.lines.push_back(record_line);
     }
     record.clear();
   }
-  if (!record.empty())
-    Throw(ErrorCode::kBadInput, "{}:{}: unterminated quoted field", path, record_line);
+  if (!record.empty()) Throw(ErrorCode::kBadInput, "{}:{}: unterminated quoted field", path, record_line);
   if (t.columns.empty()) Throw(ErrorCode::kBadInput, "{}: empty file (no header row)", path);
   return t;
 }
@@ -89,17 +88,15 @@ size_t Table::Col(std::string_view column, std::string_view flag) const {
         flag.empty() ? "" : fmt::format("{}: ", flag), column, path, have);
 }
 
-std::string Table::Where(size_t row) const {
-  return fmt::format("{}:{}", path, row < lines.size() ? lines[row] : 0);
-}
+std::string Table::Where(size_t row) const { return fmt::format("{}:{}", path, row < lines.size() ? lines[row] : 0); }
 
 std::optional<double> Table::Number(size_t row, size_t col) const {
   std::string_view s = rows[row][col];
   if (s.empty()) return std::nullopt;
   auto v = ParseDouble(s);
   if (!v)
-    Throw(ErrorCode::kBadInput, "{}: column '{}': expected a finite number, got '{}'", Where(row),
-          columns[col], s.substr(0, 40));
+    Throw(ErrorCode::kBadInput, "{}: column '{}': expected a finite number, got '{}'", Where(row), columns[col],
+          s.substr(0, 40));
   return v;
 }
 

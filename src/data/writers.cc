@@ -152,7 +152,8 @@ ConvertResult ConvertFile(const std::string& in, const ReaderOptions& opts, cons
                           const std::string& out, const std::string& to, const Context& ctx) {
   auto t0 = std::chrono::steady_clock::now();
   if (!WriterRegistry::Get().Has(to))
-    Throw(ErrorCode::kInvalidArgument, "unknown output format '{}'; valid: {}", to, WriterRegistry::Get().NamesJoined());
+    Throw(ErrorCode::kInvalidArgument, "unknown output format '{}'; valid: {}", to,
+          WriterRegistry::Get().NamesJoined());
   auto reader = OpenReader(in, opts);
   FeatureHasher hasher(features, reader->schema());
   if (hasher.needs_fit()) {

@@ -69,7 +69,9 @@ double Ratio(double a, double b) { return a > 0 && b > 0 ? std::max(a / b, b / a
 
 struct Score {
   double clicks = 0, expected = 0;
-  bool operator>(const Score& o) const { return expected > o.expected || (expected == o.expected && clicks > o.clicks); }
+  bool operator>(const Score& o) const {
+    return expected > o.expected || (expected == o.expected && clicks > o.clicks);
+  }
 };
 
 Score HeldOut(const std::string& name, const BidderEnv& env, const AuctionLog& fit, const AuctionLog& eval,
@@ -90,8 +92,7 @@ class BestBidder : public Bidder {
  public:
   explicit BestBidder(const BidderEnv& e) : Bidder(e) { Pick(kDefault); }
   BestBidder(const BestBidder& o)
-      : Bidder(o), picked_(o.picked_), scores_(o.scores_), consistency_(o.consistency_),
-        inner_(o.inner_->Clone()) {}
+      : Bidder(o), picked_(o.picked_), scores_(o.scores_), consistency_(o.consistency_), inner_(o.inner_->Clone()) {}
 
   void Fit(const AuctionLog& train, const Context& ctx) override {
     // Fold boundary on an episode boundary: the declared episodes when the
@@ -113,12 +114,17 @@ class BestBidder : public Bidder {
     AuctionLog a = train.Slice(0, cut), b = train.Slice(cut, train.size());
     const double level = MeanPctr(train), ctr = env_.stats.avg_ctr;
     const double vs_train = Ratio(level, ctr), drift = Ratio(MedianPctr(a), MedianPctr(b));
-    consistency_ = {{"tuning_mean_pctr", level}, {"train_ctr", ctr}, {"level_vs_train_ratio", vs_train},
-                    {"fold_drift_ratio", drift}, {"max_ratio", kMaxLevelRatio}};
+    consistency_ = {{"tuning_mean_pctr", level},
+                    {"train_ctr", ctr},
+                    {"level_vs_train_ratio", vs_train},
+                    {"fold_drift_ratio", drift},
+                    {"max_ratio", kMaxLevelRatio}};
     if (vs_train > kMaxLevelRatio || drift > kMaxLevelRatio) {
       consistency_["consistent"] = false;
-      ctx.log().info("best: tuning stream not representative (mean pCTR {:.3g} vs training CTR {:.3g}, "
-                     "fold drift x{:.2f}): using {}", level, ctr, drift, kDefault);
+      ctx.log().info(
+          "best: tuning stream not representative (mean pCTR {:.3g} vs training CTR {:.3g}, "
+          "fold drift x{:.2f}): using {}",
+          level, ctr, drift, kDefault);
       Pick(kDefault);
       inner_->Fit(train, ctx);
       return;
@@ -145,7 +151,9 @@ class BestBidder : public Bidder {
   std::string Resolved() const override { return picked_; }
 
   nlohmann::json Params() const override {
-    return {{"picked", picked_}, {"params", inner_->Params()}, {"held_out_scores", scores_},
+    return {{"picked", picked_},
+            {"params", inner_->Params()},
+            {"held_out_scores", scores_},
             {"tuning_consistency", consistency_}};
   }
   void SetParams(const nlohmann::json& p) override {

@@ -34,12 +34,10 @@ class BidCommand : public Command {
     s.Add("episode", &cfg_.episode, "T: auctions per budget episode (rlb protocol)").Min(1);
     s.Add("train", &src_.train, "training stats: <camp>.train-info.txt, info.json, or a training auction log");
     s.Add("tune_log", &src_.tune_log, "auctions to tune strategy parameters on (never the test log)");
-    s.Add("tune_split", &src_.tune_split, "tune on this leading share of --log, replay the rest (0 = off)")
-        .Range(0, 1);
+    s.Add("tune_split", &src_.tune_split, "tune on this leading share of --log, replay the rest (0 = off)").Range(0, 1);
     s.Add("protocol", &cfg_.protocol, "budget protocol: rlb (episodes) or ortb (whole log)").Choices({"rlb", "ortb"});
     s.Add("auction", &auction_, "second (pay the market price) or first (pay the bid)").Choices({"second", "first"});
-    s.Add("budget", &cfg_.budget_override, "budget per period, overriding the protocol's (0 = the protocol's)")
-        .Min(0);
+    s.Add("budget", &cfg_.budget_override, "budget per period, overriding the protocol's (0 = the protocol's)").Min(0);
     s.Add("budget_from", &budget_from_,
           "allocation JSON (mmm allocate): scale the c0 budget by allocated / current spend of --channel");
     s.Add("channel", &channel_, "the allocation's channel that buys these auctions (e.g. display)");
@@ -142,8 +140,9 @@ class CompareCommand : public BidCommand {
                                 Config(jobs[i].ratio, traces_), ctx);
     });
     nlohmann::json rows = nlohmann::json::array();
-    std::string csv = "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
-                      "hindsight_optimal_clicks,resolved_strategy\n";
+    std::string csv =
+        "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
+        "hindsight_optimal_clicks,resolved_strategy\n";
     // What `best` picked per budget ratio (on the tuning log only), for
     // pipelines: {@step:bid-compare:best_strategy} is the pick at the first ratio.
     nlohmann::json picks = nlohmann::json::object();
@@ -225,13 +224,19 @@ class AbCommand : public BidCommand {
       clicks[arm] += t.clicks;
     }
     WriteFileAtomic(out_, csv);
-    nlohmann::json j{{"log", src_.log}, {"units", out_}, {"episodes", episodes}, {"budget_ratio", cfg.budget_ratio},
+    nlohmann::json j{{"log", src_.log},
+                     {"units", out_},
+                     {"episodes", episodes},
+                     {"budget_ratio", cfg.budget_ratio},
                      {"budget_per_episode", PeriodBudget(cfg, in.test, in.train)}};
     AddBudgetJson(j);
     j["arms"] = nlohmann::json::array();
     for (int k = 0; k < 2; ++k)
-      j["arms"].push_back({{"strategy", names[k]}, {"resolved_strategy", r[k].resolved}, {"episodes", n[k]},
-                           {"clicks", clicks[k]}, {"clicks_full_replay", r[k].clicks}});
+      j["arms"].push_back({{"strategy", names[k]},
+                           {"resolved_strategy", r[k].resolved},
+                           {"episodes", n[k]},
+                           {"clicks", clicks[k]},
+                           {"clicks_full_replay", r[k].clicks}});
     return j;
   }
 
@@ -257,8 +262,11 @@ class TrainCommand : public BidCommand {
     auto bidder = MakeBidder(strategy_, MakeBidderEnv(cfg, in.test, in.train, ctx.SubSeed("bid:" + strategy_)));
     bidder->Fit(in.tune, ctx);
     SavePolicy(*bidder, out_);
-    nlohmann::json j = {{"strategy", bidder->name()}, {"resolved_strategy", bidder->Resolved()}, {"out", out_},
-                        {"params", bidder->Params()}, {"tuned_on", in.tune_source}};
+    nlohmann::json j = {{"strategy", bidder->name()},
+                        {"resolved_strategy", bidder->Resolved()},
+                        {"out", out_},
+                        {"params", bidder->Params()},
+                        {"tuned_on", in.tune_source}};
     AddBudgetJson(j);
     return j;
   }
@@ -270,8 +278,8 @@ class TrainCommand : public BidCommand {
 ADPILOT_COMMAND_GROUP("bid", "bidding strategies: auction replay, comparison, training");
 ADPILOT_COMMAND("bid simulate", "deliver", "replay one strategy on an auction log", SimulateCommand);
 ADPILOT_COMMAND("bid compare", "deliver", "replay several strategies x budget ratios; table to --out", CompareCommand);
-ADPILOT_COMMAND("bid ab", "deliver",
-                "simulated A/B test of two strategies: per-episode units CSV for `adpilot abtest`", AbCommand);
+ADPILOT_COMMAND("bid ab", "deliver", "simulated A/B test of two strategies: per-episode units CSV for `adpilot abtest`",
+                AbCommand);
 ADPILOT_COMMAND("bid train", "deliver", "fit a strategy on training auctions and save its policy", TrainCommand);
 
 }  // namespace

@@ -19,9 +19,7 @@ AuctionType ParseAuctionType(const std::string& s) {
   Throw(ErrorCode::kInvalidArgument, "unknown auction type '{}'; valid: first, second", s);
 }
 
-const char* AuctionTypeName(AuctionType t) {
-  return t == AuctionType::kFirstPrice ? "first" : "second";
-}
+const char* AuctionTypeName(AuctionType t) { return t == AuctionType::kFirstPrice ? "first" : "second"; }
 
 void Bidder::Fit(const AuctionLog&, const Context&) {}
 
@@ -49,8 +47,8 @@ std::string_view ReadV1(std::string_view bytes, const std::string& path) {
   if (bytes.size() < head) Throw(ErrorCode::kCorruption, "{}: truncated policy file ({} bytes)", path, bytes.size());
   std::memcpy(&n, bytes.data() + 12, sizeof n);
   if (n > bytes.size() || bytes.size() != head + n + sizeof sum)
-    Throw(ErrorCode::kCorruption, "{}: truncated or padded policy file ({} bytes, expected {})",
-          path, bytes.size(), head + n + sizeof sum);
+    Throw(ErrorCode::kCorruption, "{}: truncated or padded policy file ({} bytes, expected {})", path, bytes.size(),
+          head + n + sizeof sum);
   std::string_view body = bytes.substr(head, n);
   std::memcpy(&sum, bytes.data() + head + n, sizeof sum);
   if (Hash64(body) != sum) Throw(ErrorCode::kCorruption, "{}: policy checksum mismatch", path);
@@ -58,10 +56,16 @@ std::string_view ReadV1(std::string_view bytes, const std::string& path) {
 }
 
 nlohmann::json EnvToJson(const BidderEnv& e) {
-  return {{"avg_ctr", e.stats.avg_ctr}, {"cpm", e.stats.cpm}, {"cpc", e.stats.cpc},
-          {"price_counts", e.stats.price_counts}, {"auction", AuctionTypeName(e.auction)},
-          {"max_bid", e.max_bid}, {"episode_auctions", e.episode_auctions},
-          {"episode_budget", e.episode_budget}, {"click_value", e.click_value}, {"seed", e.seed}};
+  return {{"avg_ctr", e.stats.avg_ctr},
+          {"cpm", e.stats.cpm},
+          {"cpc", e.stats.cpc},
+          {"price_counts", e.stats.price_counts},
+          {"auction", AuctionTypeName(e.auction)},
+          {"max_bid", e.max_bid},
+          {"episode_auctions", e.episode_auctions},
+          {"episode_budget", e.episode_budget},
+          {"click_value", e.click_value},
+          {"seed", e.seed}};
 }
 
 BidderEnv EnvFromJson(const nlohmann::json& j) {

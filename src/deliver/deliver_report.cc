@@ -36,7 +36,10 @@ void DeliverSection(Report& r, const ReportInputs& in) {
           st = "best (" + pick + ")";
         }
         vals.push_back({{"strategy", st}, {"clicks", clicks}});
-        if (clicks > best_clicks) { best_clicks = clicks; best = st; }
+        if (clicks > best_clicks) {
+          best_clicks = clicks;
+          best = st;
+        }
         if (st == "lin") lin_clicks = clicks;
         optimal = Num(row, "hindsight_optimal_clicks", optimal);
       }
@@ -46,16 +49,22 @@ void DeliverSection(Report& r, const ReportInputs& in) {
                        fmt::format("{:.2f}x the base budget", Num(o, "budget_scale")),
                        fmt::format("allocated / current spend of the {} channel", o.value("channel", "")));
       if (!pick.empty())
-        r.AddKeyFigure("bidding strategy picked on the tuning half", fmt::format("{} ({:.0f} clicks)", pick, pick_clicks),
-                       std::isfinite(lin_clicks) && lin_clicks > 0
-                           ? fmt::format("{:+.1f}% clicks over lin on the replayed half", 100 * (pick_clicks / lin_clicks - 1))
-                           : "replayed auctions");
+        r.AddKeyFigure(
+            "bidding strategy picked on the tuning half", fmt::format("{} ({:.0f} clicks)", pick, pick_clicks),
+            std::isfinite(lin_clicks) && lin_clicks > 0
+                ? fmt::format("{:+.1f}% clicks over lin on the replayed half", 100 * (pick_clicks / lin_clicks - 1))
+                : "replayed auctions");
       else
-        r.AddKeyFigure("best bidding strategy", fmt::format("{} ({:.0f} clicks)", best, best_clicks), "same budget, replayed auctions");
+        r.AddKeyFigure("best bidding strategy", fmt::format("{} ({:.0f} clicks)", best, best_clicks),
+                       "same budget, replayed auctions");
       r.AddChart("Clicks per strategy under the same budget", Bar(vals, "strategy", "clicks", "strategy", "clicks"),
                  fmt::format("{} wins {:.0f} clicks{}{}.", best, best_clicks,
-                             std::isfinite(lin_clicks) && lin_clicks > 0 ? fmt::format(", {:+.0f}% over lin", 100 * (best_clicks / lin_clicks - 1)) : "",
-                             std::isfinite(optimal) && optimal > 0 ? fmt::format(", {:.0f}% of the hindsight optimum", 100 * best_clicks / optimal) : ""));
+                             std::isfinite(lin_clicks) && lin_clicks > 0
+                                 ? fmt::format(", {:+.0f}% over lin", 100 * (best_clicks / lin_clicks - 1))
+                                 : "",
+                             std::isfinite(optimal) && optimal > 0
+                                 ? fmt::format(", {:.0f}% of the hindsight optimum", 100 * best_clicks / optimal)
+                                 : ""));
     }
   }
   json pacing = json::array();
@@ -67,7 +76,8 @@ void DeliverSection(Report& r, const ReportInputs& in) {
     int hour = 0;
     for (const auto& h : o["hour_trace"]) {
       cum += Num(h, "spend", 0);
-      pacing.push_back({{"strategy", o.value("strategy", s->name)}, {"hour", hour++}, {"spend_share", total > 0 ? cum / total : 0}});
+      pacing.push_back(
+          {{"strategy", o.value("strategy", s->name)}, {"hour", hour++}, {"spend_share", total > 0 ? cum / total : 0}});
     }
     names.push_back(o.value("strategy", s->name));
   }
@@ -83,9 +93,10 @@ void DeliverSection(Report& r, const ReportInputs& in) {
                  {"width", 420},
                  {"height", 280},
                  {"mark", {{"type", "point"}, {"opacity", 0.6}, {"tooltip", true}}},
-                 {"encoding", {{"x", Enc("pctr", "quantitative", "pCTR")},
-                               {"y", Enc("bid", "quantitative", "bid")},
-                               {"color", Enc("strategy", "nominal", "strategy")}}}};
+                 {"encoding",
+                  {{"x", Enc("pctr", "quantitative", "pCTR")},
+                   {"y", Enc("bid", "quantitative", "bid")},
+                   {"color", Enc("strategy", "nominal", "strategy")}}}};
     r.AddChart("Bid vs pCTR", spec,
                "lin bids in proportion to pCTR; budget-aware strategies bend the line, bidding less on cheap-looking "
                "auctions when budget is short and more when it is plentiful.");
@@ -93,8 +104,10 @@ void DeliverSection(Report& r, const ReportInputs& in) {
   if (!pacing.empty()) {
     pacing.push_back({{"strategy", "even pacing"}, {"hour", 0}, {"spend_share", 1.0 / 24}});
     pacing.push_back({{"strategy", "even pacing"}, {"hour", 23}, {"spend_share", 1.0}});
-    r.AddChart("Spend pacing over the day (cumulative share)", Lines(pacing, "hour", "spend_share", "strategy", "hour of day", "share of the day's spend"),
-               "A curve above the even-pacing line spends early and risks missing cheap evening traffic; below it, it holds budget back.");
+    r.AddChart("Spend pacing over the day (cumulative share)",
+               Lines(pacing, "hour", "spend_share", "strategy", "hour of day", "share of the day's spend"),
+               "A curve above the even-pacing line spends early and risks missing cheap evening traffic; below it, it "
+               "holds budget back.");
   }
 }
 

@@ -172,9 +172,13 @@ class DqnBidder : public Bidder {
   double RewardScale() const { return std::max(1e-9, SafeCtr() * double(env_.episode_auctions) / slots_); }
   std::array<float, kState> State(double spend, double win_rate, double value, double) const {
     const double rate = budget_ > 0 ? budget_ / double(slots_) : 1;
-    return {float(double(slot_) / slots_), float(budget_ > 0 ? (budget_ - spent_) / budget_ : 0),
-            float(spend / rate), float(win_rate * 10), float(value / RewardScale()),
-            float(std::log(lambda_ / lambda0_)), 1.f};
+    return {float(double(slot_) / slots_),
+            float(budget_ > 0 ? (budget_ - spent_) / budget_ : 0),
+            float(spend / rate),
+            float(win_rate * 10),
+            float(value / RewardScale()),
+            float(std::log(lambda_ / lambda0_)),
+            1.f};
   }
   void Act() {
     int a;

@@ -66,8 +66,7 @@ double PeriodBudget(const ReplayConfig& cfg, const AuctionLog& log, const Campai
   if (!(cfg.budget_scale >= 0) || !std::isfinite(cfg.budget_scale))
     Throw(ErrorCode::kInvalidArgument, "budget scale must be >= 0, got {}", cfg.budget_scale);
   if (cfg.protocol == "ortb") return cfg.budget_ratio * cfg.budget_scale * log.total_cost();
-  if (!(train.cpm > 0))
-    Throw(ErrorCode::kInvalidArgument, "the rlb budget protocol needs the training CPM (--train)");
+  if (!(train.cpm > 0)) Throw(ErrorCode::kInvalidArgument, "the rlb budget protocol needs the training CPM (--train)");
   // int() as in the RLB scripts: budgets are whole price units (when prices are).
   return Whole(train.cpm * double(cfg.episode) * cfg.budget_ratio * cfg.budget_scale / 1000.0, WholePrices(log));
 }
@@ -97,7 +96,8 @@ std::vector<BudgetPeriod> BudgetPeriods(const AuctionLog& log, const ReplayConfi
 
 double BudgetScaleFromAllocation(const std::string& path, const std::string& channel) {
   auto j = nlohmann::json::parse(ReadFile(path), nullptr, false);
-  if (j.is_discarded()) Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", path);
+  if (j.is_discarded())
+    Throw(ErrorCode::kBadInput, "{}: not an allocation (expected the JSON of `adpilot mmm allocate`)", path);
   mmm::Allocation al = mmm::AllocationFromJson(j, path);
   for (size_t c = 0; c < al.channels.size(); ++c) {
     if (al.channels[c] != channel) continue;
@@ -105,14 +105,14 @@ double BudgetScaleFromAllocation(const std::string& path, const std::string& cha
     if (!(current > 0))
       Throw(ErrorCode::kBadInput, "{}: channel '{}': current spend {} must be > 0 to scale a budget", path, channel,
             current);
-    if (!(spend >= 0)) Throw(ErrorCode::kBadInput, "{}: channel '{}': allocated spend {} must be >= 0", path, channel, spend);
+    if (!(spend >= 0))
+      Throw(ErrorCode::kBadInput, "{}: channel '{}': allocated spend {} must be >= 0", path, channel, spend);
     return spend / current;
   }
   Throw(ErrorCode::kInvalidArgument, "{}: no channel '{}'; valid: {}", path, channel, fmt::join(al.channels, ", "));
 }
 
-BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,
-                        const CampaignStats& train, uint64_t seed) {
+BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log, const CampaignStats& train, uint64_t seed) {
   BidderEnv env;
   env.stats = train;
   env.auction = cfg.auction;
@@ -123,8 +123,7 @@ BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log,
   return env;
 }
 
-ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg,
-                    const CampaignStats& train) {
+ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg, const CampaignStats& train) {
   auto t0 = std::chrono::steady_clock::now();
   ReplayResult r;
   r.strategy = bidder.name();
@@ -193,16 +192,31 @@ ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& c
 static nlohmann::json TraceJson(const std::vector<PeriodTrace>& v) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& t : v)
-    a.push_back({{"auctions", t.auctions}, {"bids", t.bids}, {"impressions", t.impressions},
-                 {"clicks", t.clicks}, {"spend", t.spend}, {"budget", t.budget}});
+    a.push_back({{"auctions", t.auctions},
+                 {"bids", t.bids},
+                 {"impressions", t.impressions},
+                 {"clicks", t.clicks},
+                 {"spend", t.spend},
+                 {"budget", t.budget}});
   return a;
 }
 
 void to_json(nlohmann::json& j, const ReplayResult& r) {
-  j = {{"strategy", r.strategy}, {"resolved_strategy", r.resolved}, {"auctions", r.auctions}, {"bids", r.bids},
-       {"impressions", r.impressions}, {"clicks", r.clicks}, {"expected_clicks", r.expected_clicks}, {"conversions", r.conversions},
-       {"spend", r.spend}, {"budget", r.budget}, {"episodes", r.episodes},
-       {"win_rate", r.win_rate()}, {"cpm", r.cpm()}, {"ecpc", r.ecpc()}, {"seconds", r.seconds}};
+  j = {{"strategy", r.strategy},
+       {"resolved_strategy", r.resolved},
+       {"auctions", r.auctions},
+       {"bids", r.bids},
+       {"impressions", r.impressions},
+       {"clicks", r.clicks},
+       {"expected_clicks", r.expected_clicks},
+       {"conversions", r.conversions},
+       {"spend", r.spend},
+       {"budget", r.budget},
+       {"episodes", r.episodes},
+       {"win_rate", r.win_rate()},
+       {"cpm", r.cpm()},
+       {"ecpc", r.ecpc()},
+       {"seconds", r.seconds}};
   if (!r.episode_trace.empty()) j["episode_trace"] = TraceJson(r.episode_trace);
   if (!r.hour_trace.empty()) j["hour_trace"] = TraceJson(r.hour_trace);
   if (!r.bid_samples.empty()) {
@@ -212,8 +226,8 @@ void to_json(nlohmann::json& j, const ReplayResult& r) {
   }
 }
 
-double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg,
-                              const CampaignStats& train, bool use_pctr) {
+double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train,
+                              bool use_pctr) {
   if (use_pctr) return PctrForesight(log, cfg, train).expected_clicks;
   double total = 0;
   std::vector<double> prices;

@@ -20,8 +20,7 @@ bool IsTrainInfo(const std::string& p) { return p.ends_with(".json") || p.find("
 ReplayInputs LoadReplayInputs(const ReplaySource& a, int64_t episode, const Context& ctx) {
   ReplayInputs in;
   const bool scored = a.format != "rlb" && a.format != "world";
-  if (!a.log.empty())
-    in.test = scored ? LoadScoredLog(a.log, a.format, a.model, ctx) : LoadAuctionLog(a.log, a.format);
+  if (!a.log.empty()) in.test = scored ? LoadScoredLog(a.log, a.format, a.model, ctx) : LoadAuctionLog(a.log, a.format);
   if (!a.tune_log.empty()) {
     in.tune = scored ? LoadScoredLog(a.tune_log, a.format, a.model, ctx) : LoadAuctionLog(a.tune_log, "rlb");
     in.tune_source = a.tune_log;
@@ -61,10 +60,10 @@ ReplayInputs LoadReplayInputs(const ReplaySource& a, int64_t episode, const Cont
   if (in.test.size() == 0) in.test = in.tune;  // bid train without --log
   if (a.train.empty()) in.train = in.tune.size() ? in.tune.Stats() : in.test.Stats();
   if (in.tune.size() == 0)
-    ctx.log().warn("no tuning data (--tune-log, --tune-split or a validation log beside --train): "
-                   "strategies use budget-neutral defaults");
-  else
-    ctx.log().info("tuning on {} ({} auctions)", in.tune_source, in.tune.size());
+    ctx.log().warn(
+        "no tuning data (--tune-log, --tune-split or a validation log beside --train): "
+        "strategies use budget-neutral defaults");
+  else ctx.log().info("tuning on {} ({} auctions)", in.tune_source, in.tune.size());
   return in;
 }
 

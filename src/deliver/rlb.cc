@@ -13,9 +13,9 @@
 
 namespace adpilot::deliver {
 
-RlbValueFunction::RlbValueFunction(const std::vector<double>& counts, std::vector<double> thetas,
-                                   int64_t horizon, double max_budget, double max_bid,
-                                   int64_t max_units, double laplace, double price_step)
+RlbValueFunction::RlbValueFunction(const std::vector<double>& counts, std::vector<double> thetas, int64_t horizon,
+                                   double max_budget, double max_bid, int64_t max_units, double laplace,
+                                   double price_step)
     : horizon_(std::max<int64_t>(horizon, 1)) {
   if (thetas.empty()) Throw(ErrorCode::kInvalidArgument, "rlb: no pCTR values for the value function");
   std::sort(thetas.begin(), thetas.end());
@@ -207,7 +207,10 @@ class RlbBidder : public Bidder {
     return Cap(vf_->Bid(pctr, a.remaining_auctions, a.remaining_budget), a);
   }
   nlohmann::json Params() const override {
-    nlohmann::json j = {{"theta", Theta()}, {"thetas", thetas_}, {"max_units", max_units_}, {"horizon", Horizon()},
+    nlohmann::json j = {{"theta", Theta()},
+                        {"thetas", thetas_},
+                        {"max_units", max_units_},
+                        {"horizon", Horizon()},
                         {"normalise_pctr", normalise_}};
     if (price_step_ > 0) j["price_step"] = price_step_, j["price_counts"] = fine_counts_;
     return j;
@@ -235,13 +238,12 @@ class RlbBidder : public Bidder {
     std::vector<double> th = thetas_.empty() ? std::vector<double>{Theta()} : thetas_;
     if (price_step_ > 0)
       vf_ = CachedValueFunction(fine_counts_, th, h, max_budget, env_.max_bid, max_units_, price_step_);
-    else
-      vf_ = CachedValueFunction(env_.stats.price_counts, th, h, max_budget, env_.max_bid, max_units_, 1.0);
+    else vf_ = CachedValueFunction(env_.stats.price_counts, th, h, max_budget, env_.max_bid, max_units_, 1.0);
   }
   bool with_dist_, normalise_;
   std::vector<double> thetas_;  // pCTR distribution points (rlbx); empty = average pCTR
-  int64_t max_units_ = 12000;  // exact integer budget grid up to B = 12,000 (see rlb_value.h)
-  double price_step_ = 0;      // > 0: prices on a finer grid than whole units (fine_counts_)
+  int64_t max_units_ = 12000;   // exact integer budget grid up to B = 12,000 (see rlb_value.h)
+  double price_step_ = 0;       // > 0: prices on a finer grid than whole units (fine_counts_)
   std::vector<double> fine_counts_;
   PctrLevel level_;
   std::shared_ptr<const RlbValueFunction> vf_;  // immutable, shared by clones

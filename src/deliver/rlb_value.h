@@ -25,18 +25,17 @@ class RlbValueFunction {
   // price_counts[p]: training impressions at price p (Laplace-smoothed by
   // `laplace` per price in 0..max_bid; prices above max_bid are never won).
   // Table over t in [0, horizon], budget in [0, max_budget] money.
-  RlbValueFunction(const std::vector<double>& price_counts, double theta, int64_t horizon,
-                   double max_budget, double max_bid, int64_t max_units = 12000, double laplace = 1,
-                   double price_step = 1)
-      : RlbValueFunction(price_counts, std::vector<double>{theta}, horizon, max_budget, max_bid,
-                         max_units, laplace, price_step) {}
+  RlbValueFunction(const std::vector<double>& price_counts, double theta, int64_t horizon, double max_budget,
+                   double max_bid, int64_t max_units = 12000, double laplace = 1, double price_step = 1)
+      : RlbValueFunction(price_counts, std::vector<double>{theta}, horizon, max_budget, max_bid, max_units, laplace,
+                         price_step) {}
   // The same MDP with the pCTR drawn from a distribution (equal-weight points,
   // e.g. quantile means of training pCTRs) and observed before bidding:
   //   V(t, b) = E_theta max_a sum_{d<=a} m(d) (theta + V(t-1, b-d)) + sum_{d>a} m(d) V(t-1, b).
   // One point = the paper's average-pCTR value function.
-  RlbValueFunction(const std::vector<double>& price_counts, std::vector<double> thetas,
-                   int64_t horizon, double max_budget, double max_bid, int64_t max_units = 12000,
-                   double laplace = 1, double price_step = 1);
+  RlbValueFunction(const std::vector<double>& price_counts, std::vector<double> thetas, int64_t horizon,
+                   double max_budget, double max_bid, int64_t max_units = 12000, double laplace = 1,
+                   double price_step = 1);
 
   // V(t, b) with b in budget units (0 <= t <= horizon, 0 <= b <= units()).
   double V(int64_t t, int64_t b) const { return v_[size_t(t) * size_t(cols_) + size_t(b)]; }

@@ -14,8 +14,8 @@
 
 namespace adpilot {
 
-AuctionLog LoadScoredLog(const std::string& path, const std::string& format,
-                         const std::string& model_path, const Context& ctx) {
+AuctionLog LoadScoredLog(const std::string& path, const std::string& format, const std::string& model_path,
+                         const Context& ctx) {
   if (model_path.empty())
     Throw(ErrorCode::kInvalidArgument, "--format {} needs --model: the log has no pCTR column", format);
   auto model = LoadModel(model_path);

@@ -32,13 +32,14 @@ class RandBidder : public Bidder {
  public:
   explicit RandBidder(const BidderEnv& e) : Bidder(e), hi_(2 * BudgetNeutralBid(e)), rng_(e.seed) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) { hi_ = v; rng_.seed(env_.seed); });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) {
+      hi_ = v;
+      rng_.seed(env_.seed);
+    });
     rng_.seed(env_.seed);
   }
   void BeginPeriod(double, int64_t) override {}
-  double Bid(const AuctionContext& a) override {
-    return Cap(std::uniform_real_distribution<double>(0, hi_)(rng_), a);
-  }
+  double Bid(const AuctionContext& a) override { return Cap(std::uniform_real_distribution<double>(0, hi_)(rng_), a); }
   nlohmann::json Params() const override { return {{"upper", hi_}}; }
   void SetParams(const nlohmann::json& p) override { hi_ = p.at("upper").get<double>(); }
   std::unique_ptr<Bidder> Clone() const override { return std::make_unique<RandBidder>(*this); }
@@ -67,9 +68,7 @@ class LinBidder : public Bidder {
     GridSearch(t, *this, BidGrid(env_.max_bid, 2, 2, 600), [&](double v) { b0_ = v; });
   }
   void BeginPeriod(double, int64_t) override {}
-  double Bid(const AuctionContext& a) override {
-    return Cap(b0_ * a.pctr / std::max(env_.stats.avg_ctr, 1e-12), a);
-  }
+  double Bid(const AuctionContext& a) override { return Cap(b0_ * a.pctr / std::max(env_.stats.avg_ctr, 1e-12), a); }
   nlohmann::json Params() const override { return {{"b0", b0_}}; }
   void SetParams(const nlohmann::json& p) override { b0_ = p.at("b0").get<double>(); }
   std::unique_ptr<Bidder> Clone() const override { return std::make_unique<LinBidder>(*this); }

@@ -87,8 +87,7 @@ class SlotPacer : public Bidder {
 
  protected:
   void Track(const AuctionContext& a) {
-    if (in_slot_ == 0)
-      ref_rate_ = a.remaining_auctions > 0 ? a.remaining_budget / double(a.remaining_auctions) : 0;
+    if (in_slot_ == 0) ref_rate_ = a.remaining_auctions > 0 ? a.remaining_budget / double(a.remaining_auctions) : 0;
   }
   virtual void ResetControl() = 0;
   virtual void Control(double e) = 0;
@@ -123,9 +122,7 @@ class PidBidder : public SlotPacer {
     Track(a);
     return Cap(LinBid(a.pctr) * std::exp(phi_), a);
   }
-  nlohmann::json Params() const override {
-    return {{"b0", b0_}, {"kp", kp_}, {"ki", ki_}, {"kd", kd_}};
-  }
+  nlohmann::json Params() const override { return {{"b0", b0_}, {"kp", kp_}, {"ki", ki_}, {"kd", kd_}}; }
   void SetParams(const nlohmann::json& p) override {
     b0_ = p.at("b0").get<double>();
     kp_ = p.at("kp").get<double>();
@@ -148,8 +145,14 @@ class ThrottleBidder : public SlotPacer {
  public:
   ThrottleBidder(const BidderEnv& e, bool normalise) : SlotPacer(e, normalise), rng_(e.seed) {}
   void Fit(const AuctionLog& t, const Context&) override {
-    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) { b0_ = v; rng_.seed(env_.seed); });
-    GridSearch(t, *this, {0.25, 0.5, 1, 2}, [&](double v) { gain_ = v; rng_.seed(env_.seed); });
+    GridSearch(t, *this, BidGrid(env_.max_bid, 2, 4, 600), [&](double v) {
+      b0_ = v;
+      rng_.seed(env_.seed);
+    });
+    GridSearch(t, *this, {0.25, 0.5, 1, 2}, [&](double v) {
+      gain_ = v;
+      rng_.seed(env_.seed);
+    });
     rng_.seed(env_.seed);
   }
   double Bid(const AuctionContext& a) override {

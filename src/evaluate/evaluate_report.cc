@@ -26,33 +26,36 @@ void EvaluateSection(Report& r, const ReportInputs& in) {
     if (o.contains("variants") && o.contains("results") && o["results"].is_array()) {
       json vals = json::array();
       for (const auto& res : o["results"])
-        vals.push_back({{"metric", res.value("metric", "")}, {"lift", Num(res, "lift")}, {"low", Num(res, "ci_low")},
+        vals.push_back({{"metric", res.value("metric", "")},
+                        {"lift", Num(res, "lift")},
+                        {"low", Num(res, "ci_low")},
                         {"high", Num(res, "ci_high")}});
-      json spec = {{"data", {{"values", vals}}},
-                   {"width", 380},
-                   {"height", 160},
-                   {"layer",
-                    {{{"mark", {{"type", "rule"}, {"strokeWidth", 3}}},
-                      {"encoding", {{"y", Enc("metric", "nominal", "metric")},
-                                    {"x", Enc("low", "quantitative", "relative lift (95% CI)")},
-                                    {"x2", {{"field", "high"}}}}}},
-                     {{"mark", {{"type", "point"}, {"filled", true}, {"size", 80}, {"tooltip", true}}},
-                      {"encoding", {{"y", Enc("metric", "nominal", "metric")}, {"x", Enc("lift", "quantitative", "relative lift")}}}}}}};
+      json spec = {
+          {"data", {{"values", vals}}},
+          {"width", 380},
+          {"height", 160},
+          {"layer",
+           {{{"mark", {{"type", "rule"}, {"strokeWidth", 3}}},
+             {"encoding",
+              {{"y", Enc("metric", "nominal", "metric")},
+               {"x", Enc("low", "quantitative", "relative lift (95% CI)")},
+               {"x2", {{"field", "high"}}}}}},
+            {{"mark", {{"type", "point"}, {"filled", true}, {"size", 80}, {"tooltip", true}}},
+             {"encoding",
+              {{"y", Enc("metric", "nominal", "metric")}, {"x", Enc("lift", "quantitative", "relative lift")}}}}}}};
       r.AddKeyFigure(fmt::format("verdict ({})", s->name), o.value("verdict", "?"),
                      fmt::format("SRM p = {:.3f}", Num(o, "srm_p_value")));
       r.AddChart(fmt::format("Experiment readout ({}): lift with 95% intervals", s->name), spec, o.value("reason", ""));
       for (const auto& res : o["results"]) {
         if (!res.contains("sequential_path") || !res["sequential_path"].is_array()) continue;
         json path = json::array();
-        for (const auto& p : res["sequential_path"])
-          path.push_back({{"units", Num(p, "n")}, {"p", Num(p, "p")}});
+        for (const auto& p : res["sequential_path"]) path.push_back({{"units", Num(p, "n")}, {"p", Num(p, "p")}});
         json spec = Lines(path, "units", "p", "p", "units observed", "always-valid p-value (log)");
         spec["encoding"].erase("color");
         spec["encoding"]["y"]["scale"] = {{"type", "log"}};
-        spec["layer"] = json::array(
-            {{{"mark", {{"type", "line"}, {"tooltip", true}}}, {"encoding", spec["encoding"]}},
-             {{"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}, {"color", "#c53030"}}},
-              {"encoding", {{"y", {{"datum", 0.05}, {"type", "quantitative"}}}}}}});
+        spec["layer"] = json::array({{{"mark", {{"type", "line"}, {"tooltip", true}}}, {"encoding", spec["encoding"]}},
+                                     {{"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}, {"color", "#c53030"}}},
+                                      {"encoding", {{"y", {{"datum", 0.05}, {"type", "quantitative"}}}}}}});
         spec.erase("mark");
         spec.erase("encoding");
         r.AddChart(fmt::format("Always-valid p-value path ({})", res.value("metric", "")), spec,
@@ -70,13 +73,15 @@ void EvaluateSection(Report& r, const ReportInputs& in) {
           vals.push_back({{"share", row["share"]}, {"curve", "model"}, {"qini", row.value("qini", 0.0)}});
           vals.push_back({{"share", row["share"]}, {"curve", "random"}, {"qini", row.value("qini_random", 0.0)}});
         }
-        r.AddChart("Qini curve", Lines(vals, "share", "qini", "curve", "share of units targeted", "incremental conversions (share)"),
+        r.AddChart("Qini curve",
+                   Lines(vals, "share", "qini", "curve", "share of units targeted", "incremental conversions (share)"),
                    fmt::format("Qini {:.4f} vs {:.4f} for the oracle; {}", Num(o, "qini"), Num(o, "qini_oracle"),
                                o.value("verdict", "")));
       }
       r.AddKeyFigure("uplift Qini", fmt::format("{:.4f}", Num(o, "qini")), fmt::format("PEHE {:.3f}", Num(o, "pehe")));
     }
-    if ((o.contains("models") && o["models"].is_object()) || (o.contains("model") && o.contains("channels") && o.contains("journeys"))) {
+    if ((o.contains("models") && o["models"].is_object()) ||
+        (o.contains("model") && o.contains("channels") && o.contains("journeys"))) {
       json vals = json::array();
       std::string best;
       double best_err = 1e300;
@@ -89,23 +94,28 @@ void EvaluateSection(Report& r, const ReportInputs& in) {
           vals.push_back({{"model", it.key()}, {"channel", c.key()}, {"conversions", c.value().get<double>()}});
         if (m.contains("error_vs_incremental")) {
           double e = Num(m["error_vs_incremental"], "share_error");
-          if (e < best_err) { best_err = e; best = it.key(); }
+          if (e < best_err) {
+            best_err = e;
+            best = it.key();
+          }
         }
       }
       if (o.contains("truth_incremental") && o["truth_incremental"].is_object()) {
         const json& t = o["truth_incremental"];
         for (auto c = t.begin(); c != t.end(); ++c)
           if (c.value().is_number())
-            vals.push_back({{"model", "truth (incremental)"}, {"channel", c.key()}, {"conversions", c.value().get<double>()}});
+            vals.push_back(
+                {{"model", "truth (incremental)"}, {"channel", c.key()}, {"conversions", c.value().get<double>()}});
       }
       json spec = {{"data", {{"values", vals}}},
                    {"width", 520},
                    {"height", 240},
                    {"mark", {{"type", "bar"}, {"tooltip", true}}},
-                   {"encoding", {{"x", Enc("channel", "nominal", "channel")},
-                                 {"xOffset", {{"field", "model"}}},
-                                 {"y", Enc("conversions", "quantitative", "attributed conversions")},
-                                 {"color", Enc("model", "nominal", "model")}}}};
+                   {"encoding",
+                    {{"x", Enc("channel", "nominal", "channel")},
+                     {"xOffset", {{"field", "model"}}},
+                     {"y", Enc("conversions", "quantitative", "attributed conversions")},
+                     {"color", Enc("model", "nominal", "model")}}}};
       r.AddChart("Attribution by model", spec,
                  best.empty() ? "Conversions credited to each channel by each model."
                               : fmt::format("{} comes closest to the true incremental split across channels "

@@ -12,8 +12,25 @@ namespace adpilot::gen {
 namespace {
 
 enum Cat {
-  kUser, kGender, kRegion, kDevice, kOs, kBrowser, kSite, kSiteCat, kAdId, kAdv, kAdTopic,
-  kFormat, kSlotSize, kSlotPos, kHour, kDow, kConn, kExchange, kNoise0
+  kUser,
+  kGender,
+  kRegion,
+  kDevice,
+  kOs,
+  kBrowser,
+  kSite,
+  kSiteCat,
+  kAdId,
+  kAdv,
+  kAdTopic,
+  kFormat,
+  kSlotSize,
+  kSlotPos,
+  kHour,
+  kDow,
+  kConn,
+  kExchange,
+  kNoise0
 };
 constexpr int kSites = 2000, kAds = 600, kAdvertisers = 60;
 const std::vector<std::string> kOses = {"windows", "macos", "linux", "android", "ios", "tvos"};
@@ -53,8 +70,7 @@ std::vector<std::string> Numbered(const std::string& prefix, size_t n) {
 
 }  // namespace
 
-AuctionModel::AuctionModel(const WorldConfig& cfg, const Population& pop, const Context& ctx)
-    : cfg_(cfg), pop_(pop) {
+AuctionModel::AuctionModel(const WorldConfig& cfg, const Population& pop, const Context& ctx) : cfg_(cfg), pop_(pop) {
   Random rng = Random::Stream(ctx, "auctions.model");
   const int k = cfg.topics;
   std::vector<std::string> topics(TopicNames().begin(), TopicNames().begin() + k);
@@ -242,8 +258,7 @@ double AuctionModel::Logit(const Auction& a) const {
   int hod = c[kHour], dow = c[kDow];
   z += hour_logit_[hod] + (dow >= 5 ? 0.1 : 0.0);
   double depth = a.num[5] < 64 ? log_depth_[a.num[5]] : std::log(double(a.num[5]));
-  z += -0.15 * depth - 0.12 * double(a.num[11] - 1) +
-       0.01 * (double(a.num[9]) - 50);
+  z += -0.15 * depth - 0.12 * double(a.num[11] - 1) + 0.01 * (double(a.num[9]) - 50);
   return z;
 }
 
@@ -324,13 +339,12 @@ void AuctionModel::Draw(Random& rng, int64_t index, int& hour_hint, Auction& a) 
   // hour traffic and the impression's value (valuable impressions attract bids).
   double traffic = hour_log_weight_[size_t(hour_abs)];
   double lp = log_base_price_ + 0.5 * (double(n[9]) - 50) / 50 + slot_price_[size_t(c[kSlotSize])] +
-              exch_price_[size_t(c[kExchange])] + device_price_[size_t(c[kDevice])] +
-              0.3 * traffic + 0.35 * (a.logit - mean_logit_) + cfg_.price_noise * rng.Normal();
+              exch_price_[size_t(c[kExchange])] + device_price_[size_t(c[kDevice])] + 0.3 * traffic +
+              0.35 * (a.logit - mean_logit_) + cfg_.price_noise * rng.Normal();
   a.price = int(std::clamp(std::lround(std::exp(lp)), 1L, long(cfg_.max_price)));
   // Conversion after a click: advertiser and interest shift the rate.
   a.pcvr = Sigmoid(cvr_intercept_ + adv_cvr_[size_t(c[kAdv])] +
-                   0.3 * (pop_.topics * pop_.Interests(uid)[c[kAdTopic]] - 1.0) +
-                   0.2 * (double(u.income) - 1));
+                   0.3 * (pop_.topics * pop_.Interests(uid)[c[kAdTopic]] - 1.0) + 0.2 * (double(u.income) - 1));
   if (cfg_.cvr <= 0) a.pcvr = 0;
   if (cfg_.cvr >= 1) a.pcvr = 1;
   a.conversion = a.click && rng.Uniform() < a.pcvr;

@@ -22,13 +22,13 @@ constexpr int64_t kWorldStart = 1704067200;  // 2024-01-01T00:00:00Z, a Monday
 
 // One categorical field: its values' hex tokens, draw distribution and main effect.
 struct CatField {
-  std::string name;                        // "C7"
-  std::string meaning;                     // "site id"
-  std::vector<std::string> labels;         // readable names (low-cardinality fields)
+  std::string name;                 // "C7"
+  std::string meaning;              // "site id"
+  std::vector<std::string> labels;  // readable names (low-cardinality fields)
   std::vector<std::array<char, 8>> tokens;
   AliasTable dist;
-  std::vector<float> main;                 // main effect per value (empty = none)
-  double missing = 0;                      // probability the value is not logged
+  std::vector<float> main;  // main effect per value (empty = none)
+  double missing = 0;       // probability the value is not logged
   // High-cardinality noise fields keep no tables (they would miss the cache on
   // every row): values are log-uniform (Zipf with s = 1) and tokens are hashed.
   bool hashed = false;
@@ -63,9 +63,9 @@ class PoissonTable {
 // Field-aware latent interaction between two categorical fields (FFM form):
 // term = scale * <va[a], vb[b]>, with each side's vectors specific to the pair.
 struct Pair {
-  int fa, fb;                   // categorical field indices (0 = C1)
-  std::vector<float> va, vb;    // values x kDim
-  double diagonal = 0;          // extra term when both sides are the same topic
+  int fa, fb;                 // categorical field indices (0 = C1)
+  std::vector<float> va, vb;  // values x kDim
+  double diagonal = 0;        // extra term when both sides are the same topic
 };
 
 // Field-aware three-way interaction (trilinear, CP form): term = sum_d

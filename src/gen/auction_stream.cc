@@ -72,9 +72,7 @@ class Cursor {
   size_t pos_;
 };
 
-int AucBin(double logit) {
-  return std::clamp(int((logit + 20.0) * 2048.0), 0, kAucBins - 1);
-}
+int AucBin(double logit) { return std::clamp(int((logit + 20.0) * 2048.0), 0, kAucBins - 1); }
 
 void AddSegment(std::vector<SegmentStat>& v, size_t i, bool click, double p) {
   v[i].n += 1;
@@ -103,8 +101,8 @@ void BlockStats::Reset(int topics) {
   neg_hist.assign(kAucBins, 0);
 }
 
-void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin, int64_t end,
-                   uint64_t block, AuctionBlock& out) {
+void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin, int64_t end, uint64_t block,
+                   AuctionBlock& out) {
   Random rng = Random::Stream(ctx, "auctions", block);
   const auto& fields = model.fields();
   const auto& topics = TopicNames();
@@ -156,7 +154,8 @@ void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin,
     meta.Put('\t');
     if (a.conversion) meta.UInt(uint64_t(a.conversion_ts));
     meta.Put('\t');
-    if (a.conversion) meta.Fixed2(a.conversion_value); else meta.Put('0');
+    if (a.conversion) meta.Fixed2(a.conversion_value);
+    else meta.Put('0');
     meta.Put('\t');
     meta.Probability(a.pcvr);
     meta.Put('\n');
@@ -176,8 +175,8 @@ void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin,
   }
 }
 
-nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
-                             const std::string& dir, const Context& ctx) {
+nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model, const std::string& dir,
+                             const Context& ctx) {
   OutFile tsv(dir + "/auctions.tsv"), rlb(dir + "/auctions.rlb"), meta(dir + "/auctions.meta.tsv");
   int64_t n = cfg.auctions;
   int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
@@ -210,7 +209,8 @@ nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
       MergeSegments(total.ad_topic, s.ad_topic);
       MergeSegments(total.hour, s.hour);
       MergeSegments(total.format, s.format);
-      for (int k = 0; k < kAucBins; ++k) pos[size_t(k)] += s.pos_hist[size_t(k)], neg[size_t(k)] += s.neg_hist[size_t(k)];
+      for (int k = 0; k < kAucBins; ++k)
+        pos[size_t(k)] += s.pos_hist[size_t(k)], neg[size_t(k)] += s.neg_hist[size_t(k)];
       progress.Add(uint64_t(s.rows));
     }
   }
@@ -243,7 +243,8 @@ nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
     json o = json::object();
     for (size_t i = 0; i < v.size(); ++i) {
       const auto& s = v[i];
-      o[names[i]] = {{"auctions", s.n}, {"clicks", s.clicks},
+      o[names[i]] = {{"auctions", s.n},
+                     {"clicks", s.clicks},
                      {"ctr", s.n ? double(s.clicks) / double(s.n) : 0},
                      {"mean_true_pctr", s.n ? s.sum_p / double(s.n) : 0}};
     }
@@ -254,15 +255,15 @@ nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
   for (int h = 0; h < 24; ++h) hours.push_back(std::to_string(h));
   const auto& fields = model.fields();
   j["segments"] = {{"device", seg(total.device, kDevices)},
-                   {"ad_topic", seg(total.ad_topic, std::vector<std::string>(TopicNames().begin(), TopicNames().begin() + cfg.topics))},
+                   {"ad_topic", seg(total.ad_topic,
+                                    std::vector<std::string>(TopicNames().begin(), TopicNames().begin() + cfg.topics))},
                    {"hour", seg(total.hour, hours)},
                    {"ad_format", seg(total.format, fields[11].labels)}};
   json tokens = json::object();
   for (int f : {1, 2, 3, 4, 5, 7, 10, 11, 12, 13, 14, 15, 16, 17}) {
     json t = json::object();
     const auto& fld = fields[size_t(f)];
-    for (size_t v = 0; v < fld.labels.size(); ++v)
-      t[std::string(fld.tokens[v].data(), 8)] = fld.labels[v];
+    for (size_t v = 0; v < fld.labels.size(); ++v) t[std::string(fld.tokens[v].data(), 8)] = fld.labels[v];
     tokens[fld.name] = t;
   }
   j["tokens"] = tokens;

@@ -3,13 +3,13 @@
 // depend on the thread count and memory stays constant whatever the row count.
 #pragma once
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -65,12 +65,12 @@ struct AuctionBlock {
 };
 
 // Generates rows [begin, end) (one block, stream number `block`) into `out`.
-void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin, int64_t end,
-                   uint64_t block, AuctionBlock& out);
+void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin, int64_t end, uint64_t block,
+                   AuctionBlock& out);
 
 // Writes auctions.tsv, auctions.rlb and auctions.meta.tsv into `dir`; returns
 // truth.json's "auctions" object.
-nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model,
-                             const std::string& dir, const Context& ctx);
+nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model, const std::string& dir,
+                             const Context& ctx);
 
 }  // namespace adpilot::gen

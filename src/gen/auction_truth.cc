@@ -43,14 +43,20 @@ nlohmann::json AuctionModel::ToJson() const {
   json pairs = json::array();
   for (const auto& p : pairs_)
     pairs.push_back({{"fields", {cat_[size_t(p.fa)].name, cat_[size_t(p.fb)].name}},
-                     {"dim", kDim}, {"diagonal", p.diagonal}, {"va", Short(p.va)}, {"vb", Short(p.vb)}});
+                     {"dim", kDim},
+                     {"diagonal", p.diagonal},
+                     {"va", Short(p.va)},
+                     {"vb", Short(p.vb)}});
   m["pairs"] = pairs;
   m["higher_order_strength"] = cfg_.higher_order_strength;
   if (cfg_.higher_order_strength != 0) {
     json triples = json::array();
     for (const auto& t : triples_)
       triples.push_back({{"fields", {cat_[size_t(t.fa)].name, cat_[size_t(t.fb)].name, cat_[size_t(t.fc)].name}},
-                         {"dim", kDim}, {"va", Short(t.va)}, {"vb", Short(t.vb)}, {"vc", Short(t.vc)}});
+                         {"dim", kDim},
+                         {"va", Short(t.va)},
+                         {"vb", Short(t.vb)},
+                         {"vc", Short(t.vc)}});
     m["triples"] = triples;
   }
   std::vector<float> prop;
@@ -62,14 +68,19 @@ nlohmann::json AuctionModel::ToJson() const {
   m["ad_topic"] = ad_topic_;
   m["ad_advertiser"] = ad_adv_;
   m["ad_format"] = ad_format_;
-  m["price"] = {{"formula", "ln z = ln(60*competitiveness) + 0.5*(I10-50)/50 + slot[C13] + exchange[C18] + "
-                             "device[C4] + 0.3*ln(traffic(hour)) + 0.35*(logit - mean_logit) + price_noise*N(0,1); "
-                             "z = clamp(round(e^ln z), 1, max_price)"},
-                {"mean_logit", mean_logit_}, {"slot", Short(slot_price_)}, {"exchange", Short(exch_price_)},
+  m["price"] = {{"formula",
+                 "ln z = ln(60*competitiveness) + 0.5*(I10-50)/50 + slot[C13] + exchange[C18] + "
+                 "device[C4] + 0.3*ln(traffic(hour)) + 0.35*(logit - mean_logit) + price_noise*N(0,1); "
+                 "z = clamp(round(e^ln z), 1, max_price)"},
+                {"mean_logit", mean_logit_},
+                {"slot", Short(slot_price_)},
+                {"exchange", Short(exch_price_)},
                 {"device", Short(device_price_)}};
-  m["conversion"] = {{"formula", "pcvr = sigmoid(logit(cvr) + advertiser[C10] + 0.3*(topics*interest-1) + 0.2*(income-1)); "
-                                  "delay = 60 s + Exp(mean 1.5 days); value = lognormal(ln advertiser_value, 0.6)"},
-                     {"advertiser", Short(adv_cvr_)}, {"advertiser_value", Short(adv_value_)}};
+  m["conversion"] = {{"formula",
+                      "pcvr = sigmoid(logit(cvr) + advertiser[C10] + 0.3*(topics*interest-1) + 0.2*(income-1)); "
+                      "delay = 60 s + Exp(mean 1.5 days); value = lognormal(ln advertiser_value, 0.6)"},
+                     {"advertiser", Short(adv_cvr_)},
+                     {"advertiser_value", Short(adv_value_)}};
   json fields = json::object();
   for (const auto& f : cat_) fields[f.name] = f.meaning;
   m["fields"] = fields;

@@ -18,7 +18,7 @@ namespace {
 
 struct Channel {
   std::string name;
-  double level = 0;          // mean weekly spend when on
+  double level = 0;  // mean weekly spend when on
   bool flighted = false;
   bool weibull = false;
   double alpha = 0, shape = 0, scale = 0;
@@ -157,16 +157,19 @@ nlohmann::json WriteChannels(const WorldConfig& cfg, const std::string& path, co
   double season_amp = 0.1 * baseline, season_phase = rng.Uniform(0, 2 * M_PI), holiday = 0.15 * baseline;
   double comp_level = 100000;
   double coef_price = -0.5 * baseline, coef_comp = -0.05 * baseline / comp_level, coef_promo = 0.08 * baseline;
-  std::vector<double> base(static_cast<size_t>(W)), price(static_cast<size_t>(W)), comp(static_cast<size_t>(W)), promo(static_cast<size_t>(W)), kpi(static_cast<size_t>(W)), noise(static_cast<size_t>(W));
+  std::vector<double> base(static_cast<size_t>(W)), price(static_cast<size_t>(W)), comp(static_cast<size_t>(W)),
+      promo(static_cast<size_t>(W)), kpi(static_cast<size_t>(W)), noise(static_cast<size_t>(W));
   double mean_kpi = 0;
   for (int t = 0; t < W; ++t) {
     int woy = t % 52;
     base[size_t(t)] = baseline + trend * t + season_amp * std::sin(2 * M_PI * t / 52.0 + season_phase) +
                       ((woy >= 46 && woy <= 50) ? holiday : 0);
     price[size_t(t)] = Round(1 + 0.05 * std::sin(2 * M_PI * t / 26.0) + rng.Normal(0, 0.02), 0.0001);
-    comp[size_t(t)] = Round(comp_level * (1 + 0.3 * std::sin(2 * M_PI * t / 52.0 + 1)) * std::exp(rng.Normal(0, 0.1)), 0.01);
+    comp[size_t(t)] =
+        Round(comp_level * (1 + 0.3 * std::sin(2 * M_PI * t / 52.0 + 1)) * std::exp(rng.Normal(0, 0.1)), 0.01);
     promo[size_t(t)] = rng.Bernoulli(0.1) ? 1 : 0;
-    double k = base[size_t(t)] + coef_price * (price[size_t(t)] - 1) + coef_comp * comp[size_t(t)] + coef_promo * promo[size_t(t)];
+    double k = base[size_t(t)] + coef_price * (price[size_t(t)] - 1) + coef_comp * comp[size_t(t)] +
+               coef_promo * promo[size_t(t)];
     for (int c = 0; c < C; ++c) k += contrib[size_t(c)][size_t(t)];
     kpi[size_t(t)] = k;
     mean_kpi += k / W;
@@ -185,7 +188,8 @@ nlohmann::json WriteChannels(const WorldConfig& cfg, const std::string& path, co
   for (int t = 0; t < W; ++t) {
     std::string row = fmt::format("{},{}", t, IsoDate(start + 7 * t));
     for (int c = 0; c < C; ++c) row += fmt::format(",{:.2f}", spend[size_t(c)][size_t(t)]);
-    row += fmt::format(",{:.4f},{:.2f},{},{:.2f}\n", price[size_t(t)], comp[size_t(t)], int(promo[size_t(t)]), kpi[size_t(t)]);
+    row += fmt::format(",{:.4f},{:.2f},{},{:.2f}\n", price[size_t(t)], comp[size_t(t)], int(promo[size_t(t)]),
+                       kpi[size_t(t)]);
     out.Append(row);
   }
   out.Commit();
@@ -194,10 +198,11 @@ nlohmann::json WriteChannels(const WorldConfig& cfg, const std::string& path, co
   j["file"] = "channels.csv";
   j["weeks"] = W;
   j["start_date"] = IsoDate(start);
-  j["formula"] = "kpi_t = base_t + sum_c beta_c*Hill(adstock_c,t; K_c, gamma_c) + controls.price_index*(price_index_t-1) + "
-                 "controls.competitor_spend*competitor_spend_t + controls.promo*promo_t + noise_t; "
-                 "base_t = baseline + trend*t + seasonality.amplitude*sin(2pi*t/52 + seasonality.phase) + "
-                 "seasonality.holiday*[46 <= t mod 52 <= 50]; adstock_c,t = sum_l weights_l*spend_c,t-l (spend before week 0 = 0)";
+  j["formula"] =
+      "kpi_t = base_t + sum_c beta_c*Hill(adstock_c,t; K_c, gamma_c) + controls.price_index*(price_index_t-1) + "
+      "controls.competitor_spend*competitor_spend_t + controls.promo*promo_t + noise_t; "
+      "base_t = baseline + trend*t + seasonality.amplitude*sin(2pi*t/52 + seasonality.phase) + "
+      "seasonality.holiday*[46 <= t mod 52 <= 50]; adstock_c,t = sum_l weights_l*spend_c,t-l (spend before week 0 = 0)";
   j["kpi_noise"] = noise_sd;
   j["baseline"] = baseline;
   j["trend"] = trend;
@@ -215,9 +220,15 @@ nlohmann::json WriteChannels(const WorldConfig& cfg, const std::string& path, co
     if (x.weibull) ad["shape"] = x.shape, ad["scale"] = x.scale;
     else ad["alpha"] = x.alpha;
     double m = mean_spend[size_t(c)];
-    per[x.name] = {{"beta", x.beta}, {"K", x.K}, {"gamma", x.gamma}, {"adstock", ad}, {"flighted", x.flighted},
-                   {"total_spend", total_spend[size_t(c)]}, {"mean_spend", m},
-                   {"total_contribution", tc}, {"roas", total_spend[size_t(c)] > 0 ? tc / total_spend[size_t(c)] : 0},
+    per[x.name] = {{"beta", x.beta},
+                   {"K", x.K},
+                   {"gamma", x.gamma},
+                   {"adstock", ad},
+                   {"flighted", x.flighted},
+                   {"total_spend", total_spend[size_t(c)]},
+                   {"mean_spend", m},
+                   {"total_contribution", tc},
+                   {"roas", total_spend[size_t(c)] > 0 ? tc / total_spend[size_t(c)] : 0},
                    {"marginal_roas", x.beta * HillDerivative(m, x.K, x.gamma)},
                    {"contribution", contrib[size_t(c)]}};
     current_response += x.beta * HillSaturation(m, x.K, x.gamma);

@@ -13,19 +13,34 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("users", &users, "users (users.jsonl rows; they take part in auctions)").Range(1, 9999999);
   o.Add("days", &days, "days the auctions span (daily and weekly cycles)").Range(1, 3650);
   o.Add("weeks", &weeks, "weeks of channel spend and KPI (channels.csv rows)").Range(8, 5200);
-  o.Add("channels", &channels, "marketing channels (search, social, ecommerce, display, video, tv, radio, email, affiliate, podcast)").Range(1, 10);
-  o.Add("topics", &topics, "interest topics (sports, travel, finance, cooking, tech, fashion, gaming, health, music, automotive, home, pets)").Range(2, 12);
+  o.Add("channels", &channels,
+        "marketing channels (search, social, ecommerce, display, video, tv, radio, email, affiliate, podcast)")
+      .Range(1, 10);
+  o.Add("topics", &topics,
+        "interest topics (sports, travel, finance, cooking, tech, fashion, gaming, health, music, automotive, home, "
+        "pets)")
+      .Range(2, 12);
   o.Add("experiment_units", &experiment_units, "units in the randomised experiment (experiment.csv rows)").Min(2);
   o.Add("journeys", &journeys, "multi-touch journeys (journeys.csv)").Min(1);
   o.Add("texts_min", &texts_min, "fewest texts per user").Range(1, 100);
   o.Add("texts_max", &texts_max, "most texts per user").Range(1, 100);
-  o.Add("dialects", &dialects, "vocabulary groups per topic; each user writes 75% of topic words from one (1 = off, the default)").Range(1, 6);
+  o.Add("dialects", &dialects,
+        "vocabulary groups per topic; each user writes 75% of topic words from one (1 = off, the default)")
+      .Range(1, 6);
   o.Add("ctr", &ctr, "target mean click-through rate of the auctions").Range(1e-4, 0.3);
-  o.Add("interaction_strength", &interaction_strength, "scale of the field-aware pairwise interactions in the true click model (0 = none)").Range(0, 5);
-  o.Add("higher_order_strength", &higher_order_strength, "scale of the field-aware three-way interactions in the true click model, a structure FFM cannot represent (0 = none, the default)").Range(0, 5);
-  o.Add("interest_strength", &interest_strength, "weight of user interest x ad topic in the true click model").Range(0, 5);
-  o.Add("targeting", &targeting, "probability an ad is picked from the user's interests rather than at random").Range(0, 1);
-  o.Add("competitiveness", &competitiveness, "market price level multiplier (more bidders = higher prices)").Range(0.05, 20);
+  o.Add("interaction_strength", &interaction_strength,
+        "scale of the field-aware pairwise interactions in the true click model (0 = none)")
+      .Range(0, 5);
+  o.Add("higher_order_strength", &higher_order_strength,
+        "scale of the field-aware three-way interactions in the true click model, a structure FFM cannot represent (0 "
+        "= none, the default)")
+      .Range(0, 5);
+  o.Add("interest_strength", &interest_strength, "weight of user interest x ad topic in the true click model")
+      .Range(0, 5);
+  o.Add("targeting", &targeting, "probability an ad is picked from the user's interests rather than at random")
+      .Range(0, 1);
+  o.Add("competitiveness", &competitiveness, "market price level multiplier (more bidders = higher prices)")
+      .Range(0.05, 20);
   o.Add("price_noise", &price_noise, "sd of the log market price given the features").Range(0, 3);
   o.Add("max_price", &max_price, "largest market price (CPM units; prices are capped)").Range(2, 100000);
   o.Add("cvr", &cvr, "mean probability of a conversion after a click").Range(0, 1);
@@ -33,7 +48,8 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("spend_correlation", &spend_correlation, "share of weekly spend variation shared by all channels").Range(0, 1);
   o.Add("treatment_share", &treatment_share, "probability a unit is assigned to treatment").Range(0.01, 0.99);
   o.Add("uplift_strength", &uplift_strength, "scale of the heterogeneous treatment effect (0 = no effect)").Range(0, 5);
-  o.Add("journey_base_rate", &journey_base_rate, "conversion probability of a journey without any touch effect").Range(0, 1);
+  o.Add("journey_base_rate", &journey_base_rate, "conversion probability of a journey without any touch effect")
+      .Range(0, 1);
 }
 
 void WorldConfig::ApplyScale(const std::string& name) {
@@ -51,21 +67,18 @@ void WorldConfig::ApplyScale(const std::string& name) {
 
 void WorldConfig::Check() const {
   if (texts_min > texts_max)
-    Throw(ErrorCode::kInvalidArgument, "option 'texts_min' = {} is larger than 'texts_max' = {}",
-          texts_min, texts_max);
+    Throw(ErrorCode::kInvalidArgument, "option 'texts_min' = {} is larger than 'texts_max' = {}", texts_min, texts_max);
 }
 
 const std::vector<std::string>& TopicNames() {
-  static const std::vector<std::string> names = {
-      "sports", "travel", "finance", "cooking", "tech", "fashion",
-      "gaming", "health", "music", "automotive", "home", "pets"};
+  static const std::vector<std::string> names = {"sports", "travel", "finance", "cooking",    "tech", "fashion",
+                                                 "gaming", "health", "music",   "automotive", "home", "pets"};
   return names;
 }
 
 const std::vector<std::string>& ChannelNames() {
-  static const std::vector<std::string> names = {
-      "search", "social", "ecommerce", "display", "video",
-      "tv", "radio", "email", "affiliate", "podcast"};
+  static const std::vector<std::string> names = {"search", "social", "ecommerce", "display",   "video",
+                                                 "tv",     "radio",  "email",     "affiliate", "podcast"};
   return names;
 }
 

@@ -34,8 +34,8 @@ nlohmann::json WriteExperiment(const WorldConfig& cfg, const std::string& dir, c
     double engagement = rng.Normal();
     int64_t past = rng.Poisson(2.0 * std::exp(0.5 * engagement));
     double pre = std::round(std::exp(2.5 + 0.7 * engagement + rng.Normal(0, 0.3)) * 100) / 100;
-    double base = -3.0 + 0.7 * engagement + 0.1 * double(std::min<int64_t>(past, 10)) -
-                  0.01 * (age - 40) + 0.2 * mobile;
+    double base =
+        -3.0 + 0.7 * engagement + 0.1 * double(std::min<int64_t>(past, 10)) - 0.01 * (age - 40) + 0.2 * mobile;
     double tau = s * (0.3 + 0.5 * (age < 35) + 0.4 * mobile - 0.3 * (tenure > 60) +
                       0.1 * double(std::min<int64_t>(past, 5)) - 0.5 * (region == 1));
     double pc = Sigmoid(base), pt = Sigmoid(base + tau);
@@ -46,8 +46,8 @@ nlohmann::json WriteExperiment(const WorldConfig& cfg, const std::string& dir, c
     double noise = std::exp(rng.Normal(-0.08, 0.4));
     double revenue = converted ? std::round(value * noise * 100) / 100 : 0;
     std::string id = fmt::format("e{:07d}", i);
-    out.Append(fmt::format("{},{},{:.2f},{},{},{},{},{},{},{:.2f}\n", id, treat ? "treatment" : "control",
-                           pre, age, tenure, mobile, kRegions[size_t(region)], past, converted ? 1 : 0, revenue));
+    out.Append(fmt::format("{},{},{:.2f},{},{},{},{},{},{},{:.2f}\n", id, treat ? "treatment" : "control", pre, age,
+                           tenure, mobile, kRegions[size_t(region)], past, converted ? 1 : 0, revenue));
     truth.Append(fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g}\n", id, pc, pt, pt - pc, (pt - pc) * value));
     out.MaybeFlush();
     truth.MaybeFlush();
@@ -73,14 +73,14 @@ nlohmann::json WriteExperiment(const WorldConfig& cfg, const std::string& dir, c
   j["control_rate"] = sum_pc / n;
   j["treatment_rate"] = sum_pt / n;
   j["observed_conversions"] = {{"control", conv_c}, {"treatment", conv_t}};
-  j["model"] = {
-      {"engagement", "e ~ N(0,1), latent, not in the file"},
-      {"pre_revenue", "exp(2.5 + 0.7e + N(0, 0.3^2))"},
-      {"p_control", "sigmoid(-3 + 0.7e + 0.1*min(past_purchases,10) - 0.01*(age-40) + 0.2*mobile)"},
-      {"uplift_logit", fmt::format("{} * (0.3 + 0.5*[age<35] + 0.4*mobile - 0.3*[tenure_months>60] + "
-                                   "0.1*min(past_purchases,5) - 0.5*[region=south])", s)},
-      {"p_treatment", "sigmoid(logit(p_control) + uplift_logit)"},
-      {"revenue", "converted * exp(3.5 + 0.3e) * lognormal(-0.08, 0.4)"}};
+  j["model"] = {{"engagement", "e ~ N(0,1), latent, not in the file"},
+                {"pre_revenue", "exp(2.5 + 0.7e + N(0, 0.3^2))"},
+                {"p_control", "sigmoid(-3 + 0.7e + 0.1*min(past_purchases,10) - 0.01*(age-40) + 0.2*mobile)"},
+                {"uplift_logit", fmt::format("{} * (0.3 + 0.5*[age<35] + 0.4*mobile - 0.3*[tenure_months>60] + "
+                                             "0.1*min(past_purchases,5) - 0.5*[region=south])",
+                                             s)},
+                {"p_treatment", "sigmoid(logit(p_control) + uplift_logit)"},
+                {"revenue", "converted * exp(3.5 + 0.3e) * lognormal(-0.08, 0.4)"}};
   return j;
 }
 

@@ -37,8 +37,9 @@ class WorldCommand : public Command {
             {"experiment_units", truth["experiment"]["units"]},
             {"ate", truth["experiment"]["ate"]},
             {"journeys", truth["journeys"]["count"]},
-            {"files", {"users.jsonl", "auctions.tsv", "auctions.rlb", "auctions.meta.tsv", "channels.csv",
-                       "experiment.csv", "uplift_truth.csv", "journeys.csv", "truth.json"}}};
+            {"files",
+             {"users.jsonl", "auctions.tsv", "auctions.rlb", "auctions.meta.tsv", "channels.csv", "experiment.csv",
+              "uplift_truth.csv", "journeys.csv", "truth.json"}}};
   }
 
  private:

@@ -27,11 +27,12 @@ void GenSection(Report& r, const ReportInputs& in) {
     r.AddKeyFigure("true click-model AUC", fmt::format("{:.3f}", Num(o, "true_auc")), "the ceiling for any model");
     std::vector<std::vector<std::string>> rows;
     for (const char* k : {"users", "auctions", "clicks", "experiment_units", "journeys", "mean_ctr", "ate", "true_auc"})
-      if (o.contains(k)) rows.push_back({k, o[k].is_number_float() ? fmt::format("{:.4g}", o[k].get<double>())
-                                                                     : o[k].dump()});
-    r.AddTable("The generated world", {"quantity", "value"}, rows,
-               fmt::format("A world of {} users and {} auctions with known truth: every later number is checked against it.",
-                           o.value("users", 0), o.value("auctions", 0)));
+      if (o.contains(k))
+        rows.push_back({k, o[k].is_number_float() ? fmt::format("{:.4g}", o[k].get<double>()) : o[k].dump()});
+    r.AddTable(
+        "The generated world", {"quantity", "value"}, rows,
+        fmt::format("A world of {} users and {} auctions with known truth: every later number is checked against it.",
+                    o.value("users", 0), o.value("auctions", 0)));
   }
 }
 

@@ -81,8 +81,8 @@ nlohmann::json WriteJourneys(const WorldConfig& cfg, const Population& pop, cons
     }
     std::string id = fmt::format("j{:07d}", j), uid = Population::Id(user);
     for (int k = 0; k < n; ++k)
-      out.Append(fmt::format("{},{},{},{},{},{}\n", id, uid, k, names[size_t(seq[size_t(k)])],
-                             ts[size_t(k)], converted ? 1 : 0));
+      out.Append(fmt::format("{},{},{},{},{},{}\n", id, uid, k, names[size_t(seq[size_t(k)])], ts[size_t(k)],
+                             converted ? 1 : 0));
     out.MaybeFlush();
     progress.Add();
   }
@@ -94,8 +94,9 @@ nlohmann::json WriteJourneys(const WorldConfig& cfg, const Population& pop, cons
   r["conversions"] = conversions;
   r["expected_conversions"] = expected;
   r["base_rate"] = b;
-  r["model"] = "P(convert) = 1 - (1 - base_rate) * prod over touches (1 - effect[channel]); "
-               "touches per journey = 1 + min(Poisson(2), 19); channel of a touch ~ Zipf(0.6) over channels";
+  r["model"] =
+      "P(convert) = 1 - (1 - base_rate) * prod over touches (1 - effect[channel]); "
+      "touches per journey = 1 + min(Poisson(2), 19); channel of a touch ~ Zipf(0.6) over channels";
   nlohmann::json eff = nlohmann::json::object(), inc = eff, sh = eff, tp = eff, jw = eff;
   for (int c = 0; c < C; ++c) {
     eff[names[size_t(c)]] = effect[size_t(c)];

@@ -95,19 +95,16 @@ std::string MakeText(Random& rng, int kind, int topic, int dialects, int dialect
       return q;
     }
     case 1:  // review
-      return fmt::format("{} {}. {} {}, {} {} {}.", Any(rng, ReviewOpeners()), w1,
-                         Any(rng, Adjectives()), w2, Any(rng, NeutralWords()),
-                         Any(rng, NeutralWords()), w3);
+      return fmt::format("{} {}. {} {}, {} {} {}.", Any(rng, ReviewOpeners()), w1, Any(rng, Adjectives()), w2,
+                         Any(rng, NeutralWords()), Any(rng, NeutralWords()), w3);
     default:  // page title
-      return fmt::format("{} {}: {} {} {}", w1, w2, Any(rng, NeutralWords()), w3,
-                         Any(rng, NeutralWords()));
+      return fmt::format("{} {}: {} {} {}", w1, w2, Any(rng, NeutralWords()), w3, Any(rng, NeutralWords()));
   }
 }
 
 }  // namespace
 
-nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const std::string& path,
-                          const Context& ctx) {
+nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const std::string& path, const Context& ctx) {
   static const char* kKinds[] = {"query", "review", "title"};
   const auto& topics = TopicNames();
   size_t k = size_t(pop.topics);

@@ -36,15 +36,14 @@ struct Population {
   AliasTable by_activity;                  // draws a user in proportion to activity
 
   const float* Interests(size_t u) const { return &interests[u * size_t(topics)]; }
-  static std::string Id(size_t u);         // "u0000042"
+  static std::string Id(size_t u);  // "u0000042"
 };
 
 Population MakePopulation(const WorldConfig& cfg, const Context& ctx);
 
 // Writes users.jsonl (texts drawn from stream "users.texts"); returns the
 // truth.json "users" object.
-nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const std::string& path,
-                          const Context& ctx);
+nlohmann::json WriteUsers(const WorldConfig& cfg, const Population& pop, const std::string& path, const Context& ctx);
 
 // 8 lower-case hex digits naming value `v` of a field, as Criteo's hashed categoricals.
 std::array<char, 8> HexToken(const std::string& field, const std::string& value);

@@ -28,9 +28,7 @@ nlohmann::json GenerateWorld(const WorldConfig& config, const std::string& dir, 
   if (ec || !std::filesystem::is_directory(dir))
     Throw(ErrorCode::kIOError, "cannot create output directory '{}': {}", dir, ec.message());
   auto t0 = std::chrono::steady_clock::now();
-  auto since = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
+  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
   using nlohmann::json;
   json truth;

@@ -11,23 +11,20 @@ namespace adpilot {
 
 namespace {
 
-void CheckInputs(const std::vector<float>& pred, const std::vector<float>& label,
-                 const std::vector<float>& weight) {
+void CheckInputs(const std::vector<float>& pred, const std::vector<float>& label, const std::vector<float>& weight) {
   if (pred.size() != label.size())
     Throw(ErrorCode::kInvalidArgument, "metric: {} predictions but {} labels", pred.size(), label.size());
   if (!weight.empty() && weight.size() != pred.size())
     Throw(ErrorCode::kInvalidArgument, "metric: {} weights for {} rows", weight.size(), pred.size());
   for (size_t i = 0; i < pred.size(); ++i)
-    if (!std::isfinite(pred[i]))
-      Throw(ErrorCode::kInvalidArgument, "metric: prediction {} is not finite", i);
+    if (!std::isfinite(pred[i])) Throw(ErrorCode::kInvalidArgument, "metric: prediction {} is not finite", i);
 }
 
 inline double W(const std::vector<float>& w, size_t i) { return w.empty() ? 1.0 : double(w[i]); }
 
 }  // namespace
 
-double Auc(const std::vector<float>& pred, const std::vector<float>& label,
-           const std::vector<float>& weight) {
+double Auc(const std::vector<float>& pred, const std::vector<float>& label, const std::vector<float>& weight) {
   CheckInputs(pred, label, weight);
   std::vector<size_t> idx(pred.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -40,7 +37,8 @@ double Auc(const std::vector<float>& pred, const std::vector<float>& label,
     double pos = 0, neg = 0;
     while (j < idx.size() && pred[idx[j]] == pred[idx[i]]) {
       double w = W(weight, idx[j]);
-      if (label[idx[j]] > 0.5) pos += w; else neg += w;
+      if (label[idx[j]] > 0.5) pos += w;
+      else neg += w;
       ++j;
     }
     area += pos * (neg_below + 0.5 * neg);
@@ -53,8 +51,8 @@ double Auc(const std::vector<float>& pred, const std::vector<float>& label,
   return area / (pos_total * neg_total);
 }
 
-std::vector<RocPoint> RocCurve(const std::vector<float>& pred, const std::vector<float>& label,
-                               size_t max_points, const std::vector<float>& weight) {
+std::vector<RocPoint> RocCurve(const std::vector<float>& pred, const std::vector<float>& label, size_t max_points,
+                               const std::vector<float>& weight) {
   CheckInputs(pred, label, weight);
   std::vector<size_t> idx(pred.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -79,8 +77,7 @@ std::vector<RocPoint> RocCurve(const std::vector<float>& pred, const std::vector
   return out;
 }
 
-double LogLoss(const std::vector<float>& pred, const std::vector<float>& label,
-               const std::vector<float>& weight) {
+double LogLoss(const std::vector<float>& pred, const std::vector<float>& label, const std::vector<float>& weight) {
   CheckInputs(pred, label, weight);
   double sum = 0, wsum = 0;
   for (size_t i = 0; i < pred.size(); ++i) {
@@ -116,8 +113,7 @@ double CalibrationRatio(const std::vector<float>& pred, const std::vector<float>
   return sl > 0 ? sp / sl : std::nan("");
 }
 
-double Rmse(const std::vector<float>& pred, const std::vector<float>& label,
-            const std::vector<float>& weight) {
+double Rmse(const std::vector<float>& pred, const std::vector<float>& label, const std::vector<float>& weight) {
   CheckInputs(pred, label, weight);
   double s = 0, wsum = 0;
   for (size_t i = 0; i < pred.size(); ++i) {
@@ -128,8 +124,7 @@ double Rmse(const std::vector<float>& pred, const std::vector<float>& label,
   return wsum > 0 ? std::sqrt(s / wsum) : std::nan("");
 }
 
-std::vector<ReliabilityBin> ReliabilityBins(const std::vector<float>& pred,
-                                            const std::vector<float>& label, int bins,
+std::vector<ReliabilityBin> ReliabilityBins(const std::vector<float>& pred, const std::vector<float>& label, int bins,
                                             const std::vector<float>& weight) {
   CheckInputs(pred, label, weight);
   if (bins < 1) Throw(ErrorCode::kInvalidArgument, "reliability bins must be >= 1, got {}", bins);
@@ -154,19 +149,19 @@ std::vector<ReliabilityBin> ReliabilityBins(const std::vector<float>& pred,
 
 namespace {
 
-template <double (*F)(const std::vector<float>&, const std::vector<float>&, const std::vector<float>&),
-          bool kHigher>
+template <double (*F)(const std::vector<float>&, const std::vector<float>&, const std::vector<float>&), bool kHigher>
 class FnMetric : public Metric {
  public:
-  double Eval(const std::vector<float>& p, const std::vector<float>& l,
-              const std::vector<float>& w) const override {
+  double Eval(const std::vector<float>& p, const std::vector<float>& l, const std::vector<float>& w) const override {
     return F(p, l, w);
   }
   bool higher_is_better() const override { return kHigher; }
 };
 
 template <typename M>
-std::unique_ptr<Metric> Make() { return std::make_unique<M>(); }
+std::unique_ptr<Metric> Make() {
+  return std::make_unique<M>();
+}
 
 ADPILOT_REGISTER(MetricRegistry, "auc", "ROC AUC, tie-aware", Make<FnMetric<Auc, true>>);
 ADPILOT_REGISTER(MetricRegistry, "logloss", "binary cross-entropy", Make<FnMetric<LogLoss, false>>);

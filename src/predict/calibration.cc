@@ -29,17 +29,20 @@ Calibrator::Kind Calibrator::ParseKind(const std::string& s) {
 
 std::string Calibrator::kind_name() const {
   switch (kind_) {
-    case Kind::kPlatt: return "platt";
-    case Kind::kIsotonic: return "isotonic";
-    default: return "none";
+    case Kind::kPlatt:
+      return "platt";
+    case Kind::kIsotonic:
+      return "isotonic";
+    default:
+      return "none";
   }
 }
 
 void Calibrator::Fit(Kind kind, const std::vector<float>& p, const std::vector<float>& label,
                      const std::vector<float>& weight) {
   if (p.size() != label.size() || (!weight.empty() && weight.size() != p.size()))
-    Throw(ErrorCode::kInvalidArgument, "calibration: {} predictions, {} labels, {} weights", p.size(),
-          label.size(), weight.size());
+    Throw(ErrorCode::kInvalidArgument, "calibration: {} predictions, {} labels, {} weights", p.size(), label.size(),
+          weight.size());
   kind_ = kind;
   a_ = 1;
   b_ = 0;
@@ -74,7 +77,9 @@ void Calibrator::Fit(Kind kind, const std::vector<float>& p, const std::vector<f
   std::vector<size_t> idx(p.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
-  struct Block { double sx, sy, w; };
+  struct Block {
+    double sx, sy, w;
+  };
   std::vector<Block> st;
   for (size_t k = 0; k < idx.size();) {
     // Equal predictions form one block so the map stays a function of p.
@@ -105,8 +110,10 @@ void Calibrator::Fit(Kind kind, const std::vector<float>& p, const std::vector<f
 
 double Calibrator::Apply(double p) const {
   switch (kind_) {
-    case Kind::kNone: return p;
-    case Kind::kPlatt: return Sig(a_ * Logit(p) + b_);
+    case Kind::kNone:
+      return p;
+    case Kind::kPlatt:
+      return Sig(a_ * Logit(p) + b_);
     case Kind::kIsotonic: {
       if (x_.empty()) return p;
       double q;
@@ -156,8 +163,7 @@ Calibrator Calibrator::FromJson(const nlohmann::json& j) {
       auto finite = [](const std::vector<double>& v) {
         return std::all_of(v.begin(), v.end(), [](double d) { return std::isfinite(d); });
       };
-      if (c.x_.size() != c.y_.size() || !finite(c.x_) || !finite(c.y_) ||
-          !std::is_sorted(c.x_.begin(), c.x_.end()))
+      if (c.x_.size() != c.y_.size() || !finite(c.x_) || !finite(c.y_) || !std::is_sorted(c.x_.begin(), c.x_.end()))
         Throw(ErrorCode::kCorruption, "isotonic calibration knots are malformed");
     }
   } catch (const nlohmann::json::exception& e) {

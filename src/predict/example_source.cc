@@ -47,10 +47,9 @@ namespace {
 
 class FileSource : public ExampleSource {
  public:
-  FileSource(std::string path, ReaderOptions ro, std::shared_ptr<const FeatureHasher> hasher,
-             LabelConfig label, const Context& ctx)
-      : path_(std::move(path)), ro_(std::move(ro)), hasher_(std::move(hasher)), label_(std::move(label)),
-        ctx_(ctx) {
+  FileSource(std::string path, ReaderOptions ro, std::shared_ptr<const FeatureHasher> hasher, LabelConfig label,
+             const Context& ctx)
+      : path_(std::move(path)), ro_(std::move(ro)), hasher_(std::move(hasher)), label_(std::move(label)), ctx_(ctx) {
     // Every pass reopens the path: a pipe or stdin must be kept whole as it is
     // read, or the second pass would see nothing (adpilot/input.h).
     KeepWholeInput(path_);
@@ -76,8 +75,10 @@ class FileSource : public ExampleSource {
         first_pass_done_ = true;
         pass_rows_ = rows_;
       } else if (rows_ != pass_rows_) {
-        Throw(ErrorCode::kIOError, "{}: this pass read {} rows, the first pass {}: the input changed or cannot be "
-              "read again", path_, rows_, pass_rows_);
+        Throw(ErrorCode::kIOError,
+              "{}: this pass read {} rows, the first pass {}: the input changed or cannot be "
+              "read again",
+              path_, rows_, pass_rows_);
       }
       if (reader_->bad_rows().count()) ctx_.log().warn("{}", reader_->bad_rows().Summary());
     }
@@ -87,8 +88,8 @@ class FileSource : public ExampleSource {
   void Rewind() override {
     reader_ = OpenReader(path_, ro_);
     if (reader_->schema().fields != hasher_->schema().fields)
-      Throw(ErrorCode::kInvalidArgument, "{}: format '{}' yields fields that differ from the model's schema",
-            path_, ro_.format);
+      Throw(ErrorCode::kInvalidArgument, "{}: format '{}' yields fields that differ from the model's schema", path_,
+            ro_.format);
     rows_ = 0;
     reported_ = false;
   }
@@ -150,8 +151,7 @@ std::unique_ptr<ExampleSource> OpenCachedExampleSource(const std::string& path, 
                                                        const LabelConfig& label, const std::string& cache_dir,
                                                        const Context& ctx) {
   auto ds = OpenHashedDataset(path, ro, hasher->config(), ctx, cache_dir);
-  if (ds->hasher().StateDigest() != hasher->StateDigest() ||
-      ds->hasher().schema().fields != hasher->schema().fields) {
+  if (ds->hasher().StateDigest() != hasher->StateDigest() || ds->hasher().schema().fields != hasher->schema().fields) {
     ctx.log().info("{}: the model's feature hashing differs from a fresh one (fitted edges); not using the cache",
                    path);
     return OpenExampleSource(path, ro, std::move(hasher), label, ctx);
@@ -160,14 +160,13 @@ std::unique_ptr<ExampleSource> OpenCachedExampleSource(const std::string& path, 
 }
 
 std::unique_ptr<ExampleSource> OpenExampleSource(const std::string& path, const ReaderOptions& ro,
-                                                 std::shared_ptr<const FeatureHasher> hasher,
-                                                 const LabelConfig& label, const Context& ctx) {
+                                                 std::shared_ptr<const FeatureHasher> hasher, const LabelConfig& label,
+                                                 const Context& ctx) {
   return std::make_unique<FileSource>(path, ro, std::move(hasher), label, ctx);
 }
 
-std::vector<Example> LoadExamples(const std::string& path, const ReaderOptions& ro,
-                                  const FeatureHasher& hasher, const LabelConfig& label,
-                                  const Context& ctx, uint64_t max_rows) {
+std::vector<Example> LoadExamples(const std::string& path, const ReaderOptions& ro, const FeatureHasher& hasher,
+                                  const LabelConfig& label, const Context& ctx, uint64_t max_rows) {
   auto reader = OpenReader(path, ro);
   std::vector<Example> out;
   RawRecord rec;

@@ -30,8 +30,7 @@ ContainerView ReadV1(std::string_view buf, const std::string& path) {
   size_t pos = 12;
   auto need = [&](size_t n, const char* what) {
     if (buf.size() - pos < n)
-      Throw(ErrorCode::kCorruption, "model file {}: truncated while reading {} ({} bytes)", path, what,
-            buf.size());
+      Throw(ErrorCode::kCorruption, "model file {}: truncated while reading {} ({} bytes)", path, what, buf.size());
   };
   auto length = [&](const char* what) {
     need(8, what);
@@ -78,8 +77,7 @@ ReaderOptions Model::reader_options() const {
   return ro;
 }
 
-TrainReport Model::Train(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                         const Context& ctx) {
+TrainReport Model::Train(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) {
   auto t0 = std::chrono::steady_clock::now();
   auto kind = Calibrator::ParseKind(cfg.calibrate);
   if (kind != Calibrator::Kind::kNone && !valid)
@@ -132,8 +130,7 @@ void Model::PredictBatch(std::span<const Example> ex, std::span<float> out, cons
   }
 }
 
-std::vector<float> Model::PredictFile(const std::string& path, const Context& ctx,
-                                      std::vector<float>* labels) const {
+std::vector<float> Model::PredictFile(const std::string& path, const Context& ctx, std::vector<float>* labels) const {
   auto src = OpenExampleSource(path, reader_options(), hasher_, LabelConfig{}, ctx);
   std::vector<float> out, w;
   std::vector<float> y;
@@ -167,13 +164,9 @@ nlohmann::json Model::ConfigJson() const {
   return j;
 }
 
-void Model::Save(const std::string& path) const {
-  WriteContainer(path, kModelFile, ConfigJson().dump(), SaveState());
-}
+void Model::Save(const std::string& path) const { WriteContainer(path, kModelFile, ConfigJson().dump(), SaveState()); }
 
-std::unique_ptr<Model> CreateModel(const std::string& name) {
-  return ModelRegistry::Get().Create("model", name);
-}
+std::unique_ptr<Model> CreateModel(const std::string& name) { return ModelRegistry::Get().Create("model", name); }
 
 std::unique_ptr<Model> LoadModel(const std::string& path) {
   std::string buf = ReadFile(path);
@@ -221,8 +214,7 @@ std::unique_ptr<Model> LoadModel(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     Throw(ErrorCode::kCorruption, "{}: config block is missing or has a bad key: {}", path, e.what());
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kInvalidArgument)
-      Throw(ErrorCode::kCorruption, "{}: {}", path, e.what());
+    if (e.code() == ErrorCode::kInvalidArgument) Throw(ErrorCode::kCorruption, "{}: {}", path, e.what());
     throw;
   }
 }

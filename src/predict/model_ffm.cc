@@ -113,10 +113,8 @@ class FfmModel : public SgdModel {
     bool sse = simd_ && ADPILOT_FFM_SSE;
     double m = sse ? Pairs<true, false>(ex, 0) : Pairs<false, false>(ex, 0);
     double kappa = (Sigmoid(m) - ex.label) * ex.weight;
-    if (sse)
-      Pairs<true, true>(ex, kappa);
-    else
-      Pairs<false, true>(ex, kappa);
+    if (sse) Pairs<true, true>(ex, kappa);
+    else Pairs<false, true>(ex, kappa);
     return LogLossFromMargin(m, ex.label) * ex.weight;
   }
 
@@ -131,8 +129,7 @@ class FfmModel : public SgdModel {
   }
 
   // `pairs` may have been changed after LoadState (a warm start with --pairs).
-  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                      const Context& ctx) override {
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override {
     ParsePairs();
     passes_ = cfg.online ? 1 : cfg.epochs;
     return SgdModel::DoTrain(train, valid, cfg, ctx);
@@ -231,8 +228,8 @@ class FfmModel : public SgdModel {
     pairs_.clear();
     for (size_t i = 0; i < size_t(keep_pairs_); ++i)
       pairs_.push_back(names[score[i].second / nf] + "x" + names[score[i].second % nf]);
-    ctx.log().info("ffm: kept {} of {} field pairs (by mean squared contribution on {} training rows): {}",
-                   keep_pairs_, score.size(), seen, fmt::format("{}", fmt::join(pairs_, ",")));
+    ctx.log().info("ffm: kept {} of {} field pairs (by mean squared contribution on {} training rows): {}", keep_pairs_,
+                   score.size(), seen, fmt::format("{}", fmt::join(pairs_, ",")));
     ParsePairs();
   }
   // Linear weight and its accumulator: (w, G) per bucket, bias at dim_.
@@ -332,8 +329,7 @@ class FfmModel : public SgdModel {
         if constexpr (!kUpdate) {
           float d;
 #if ADPILOT_FFM_SSE
-          if constexpr (kSse)
-            d = DotSse(va, vb, kp);
+          if constexpr (kSse) d = DotSse(va, vb, kp);
           else
 #endif
             d = DotScalar(va, vb, kp);
@@ -341,8 +337,7 @@ class FfmModel : public SgdModel {
         } else {
           float kv = float(kappa) * v;
 #if ADPILOT_FFM_SSE
-          if constexpr (kSse)
-            UpdateSse(va, vb, kp, kv, eta, lambda);
+          if constexpr (kSse) UpdateSse(va, vb, kp, kv, eta, lambda);
           else
 #endif
             UpdateScalar(va, vb, kp, kv, eta, lambda);

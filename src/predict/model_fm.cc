@@ -70,8 +70,7 @@ class FmModel : public SgdModel {
   // Criteo/Avazu samples the 1/|x|^2 scaling wins on their dev sets, on the
   // 200k-2.5M-auction generated worlds it loses (docs/predict.md). Both runs
   // start from the same initial state; the loser is discarded.
-  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                      const Context& ctx) override {
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override {
     if (!norm_select_ || !valid || cfg.online) return SgdModel::DoTrain(train, valid, cfg, ctx);
     const std::vector<float> start = state_;
     std::vector<float> best_state;

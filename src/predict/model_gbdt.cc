@@ -90,8 +90,8 @@ struct Csr {
 class DMatrix {
  public:
   DMatrix(const Csr& c, size_t ncol, bool with_labels) {
-    Check(XGDMatrixCreateFromCSREx(c.indptr.data(), c.indices.data(), c.values.data(), c.indptr.size(),
-                                   c.values.size(), ncol, &h_),
+    Check(XGDMatrixCreateFromCSREx(c.indptr.data(), c.indices.data(), c.values.data(), c.indptr.size(), c.values.size(),
+                                   ncol, &h_),
           "create DMatrix");
     if (with_labels) {
       Check(XGDMatrixSetFloatInfo(h_, "label", c.labels.data(), c.labels.size()), "set labels");
@@ -131,12 +131,25 @@ class UbjCheck {
   static constexpr int kMaxDepth = 64;
   static int Fixed(char t) {  // payload bytes of a fixed-size type, -1 otherwise
     switch (t) {
-      case 'Z': case 'N': case 'T': case 'F': return 0;
-      case 'i': case 'U': case 'C': return 1;
-      case 'I': return 2;
-      case 'l': case 'd': return 4;
-      case 'L': case 'D': return 8;
-      default: return -1;
+      case 'Z':
+      case 'N':
+      case 'T':
+      case 'F':
+        return 0;
+      case 'i':
+      case 'U':
+      case 'C':
+        return 1;
+      case 'I':
+        return 2;
+      case 'l':
+      case 'd':
+        return 4;
+      case 'L':
+      case 'D':
+        return 8;
+      default:
+        return -1;
     }
   }
   size_t Left() const { return b_.size() - pos_; }
@@ -275,9 +288,9 @@ class GbdtModel : public Model {
   std::span<float> Parameters() override { return {}; }
 
  protected:
-  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                      const Context& ctx) override {
-    if (cfg.online) Throw(ErrorCode::kInvalidArgument, "gbdt trains on the whole data set; --online is for lr, fm, ffm");
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override {
+    if (cfg.online)
+      Throw(ErrorCode::kInvalidArgument, "gbdt trains on the whole data set; --online is for lr, fm, ffm");
     TrainReport r;
     Columns cols = cols_;
     Csr tc = ReadAll(train, cols, true);
@@ -377,7 +390,8 @@ class GbdtModel : public Model {
     cols_.Assign(b);
     bytes.remove_prefix(sizeof n + n * sizeof(uint32_t));
     if (!UbjCheck(bytes).Ok())
-      Throw(ErrorCode::kCorruption, "gbdt state: malformed xgboost model (a length overruns the data or nesting is too deep)");
+      Throw(ErrorCode::kCorruption,
+            "gbdt state: malformed xgboost model (a length overruns the data or nesting is too deep)");
     state_.assign(bytes);
     std::lock_guard lock(mu_);
     if (booster_) XGBoosterFree(booster_);

@@ -32,8 +32,8 @@ void ScoreSource(const Model& m, ExampleSource& src, const Context& ctx, std::ve
 // epoch, keeps the patience count, and names the best epoch after a rollback.
 class EarlyStopping {
  public:
-  EarlyStopping(ExampleSource* valid, const TrainConfig& cfg) : active_(valid && !cfg.online), valid_(valid),
-                                                                  patience_(cfg.patience) {}
+  EarlyStopping(ExampleSource* valid, const TrainConfig& cfg)
+      : active_(valid && !cfg.online), valid_(valid), patience_(cfg.patience) {}
   bool active() const { return active_; }
   double best() const { return best_; }
   // Fills er's valid logloss and AUC (nothing when inactive).
@@ -65,8 +65,7 @@ class SgdModel : public Model {
   // After each training pass, before the validation score (ffm prunes its
   // field pairs after the first pass here). `train` may be rewound and read.
   virtual void AfterPass(int /*epoch*/, ExampleSource& /*train*/, const Context& /*ctx*/) {}
-  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                      const Context& ctx) override;
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override;
 };
 
 // State of the linear/factor models: a count then raw little-endian floats.

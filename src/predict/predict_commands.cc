@@ -130,8 +130,8 @@ class TrainCommand : public Command {
     // A stream's size is unknown: --memory auto streams it (from its spool).
     std::error_code size_ec;
     const uint64_t data_size = data_stream ? 0 : fs::file_size(data_, size_ec);
-    bool in_memory = memory_ == "yes" || (memory_ == "auto" && !train_.online && !data_stream && !size_ec &&
-                                          data_size < (256u << 20));
+    bool in_memory = memory_ == "yes" ||
+                     (memory_ == "auto" && !train_.online && !data_stream && !size_ec && data_size < (256u << 20));
     // With --cache-dir the text is parsed once into the binary hashed-dataset
     // cache; later epochs (streaming) and later runs read the cache.
     auto open = [&](const std::string& path) {
@@ -353,8 +353,8 @@ class EvalCommand : public ScoreCommand {
     j["mean_prediction"] = mp / double(p.size());
     nlohmann::json bins = nlohmann::json::array();
     for (const auto& b : ReliabilityBins(p, y, 10))
-      bins.push_back({{"lo", b.lo}, {"hi", b.hi}, {"rows", b.weight}, {"mean_pred", b.mean_pred},
-                      {"mean_label", b.mean_label}});
+      bins.push_back(
+          {{"lo", b.lo}, {"hi", b.hi}, {"rows", b.weight}, {"mean_pred", b.mean_pred}, {"mean_label", b.mean_label}});
     j["reliability"] = bins;
     nlohmann::json roc = nlohmann::json::array();
     for (const auto& pt : RocCurve(p, y, 101)) roc.push_back({{"fpr", pt.fpr}, {"tpr", pt.tpr}});

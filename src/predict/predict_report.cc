@@ -33,10 +33,14 @@ void PredictSection(Report& r, const ReportInputs& in) {
                     fmt::format("{:.3f}", Num(o, "ne")), fmt::format("{:.3f}", Num(o, "calibration")),
                     fmt::format("{}", o.value("rows", 0))});
     bars.push_back({{"model", model}, {"auc", auc}});
-    if (auc > best_auc) { best_auc = auc; best = model; }
+    if (auc > best_auc) {
+      best_auc = auc;
+      best = model;
+    }
     worst_auc = std::min(worst_auc, auc);
     if (o.contains("roc"))
-      for (const auto& pt : o["roc"]) roc.push_back({{"model", model}, {"fpr", Num(pt, "fpr")}, {"tpr", Num(pt, "tpr")}});
+      for (const auto& pt : o["roc"])
+        roc.push_back({{"model", model}, {"fpr", Num(pt, "fpr")}, {"tpr", Num(pt, "tpr")}});
     if (o.contains("reliability"))
       for (const auto& b : o["reliability"])
         calib.push_back({{"model", model}, {"predicted", Num(b, "mean_pred")}, {"observed", Num(b, "mean_label")}});
@@ -87,7 +91,8 @@ void PredictSection(Report& r, const ReportInputs& in) {
     spec["height"] = 300;
     spec["encoding"]["order"] = {{"field", "fpr"}, {"type", "quantitative"}};
     r.AddChart("ROC curves (test split)", spec,
-               fmt::format("The higher the curve, the better the ranking of clicks: {} leads with AUC {:.4f}.", best, best_auc));
+               fmt::format("The higher the curve, the better the ranking of clicks: {} leads with AUC {:.4f}.", best,
+                           best_auc));
   }
   if (!calib.empty()) {
     json spec = {{"data", {{"values", calib}}},
@@ -106,7 +111,8 @@ void PredictSection(Report& r, const ReportInputs& in) {
                       {"x2", {{"datum", 1}}},
                       {"y2", {{"datum", 1}}}}}}}}};
     r.AddChart("Calibration (reliability bins)", spec,
-               "Points on the dashed diagonal are calibrated: bids multiply these probabilities, so this matters as much as AUC.");
+               "Points on the dashed diagonal are calibrated: bids multiply these probabilities, so this matters as "
+               "much as AUC.");
   }
 }
 

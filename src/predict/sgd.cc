@@ -37,8 +37,7 @@ void ScoreSource(const Model& m, ExampleSource& src, const Context& ctx, std::ve
   if (std::all_of(weight.begin(), weight.end(), [](float w) { return w == 1.0f; })) weight.clear();
 }
 
-TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                              const Context& ctx) {
+TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) {
   TrainReport r;
   int epochs = cfg.online ? 1 : cfg.epochs;
   int threads = std::max(1, ctx.threads);
@@ -87,8 +86,8 @@ TrainReport SgdModel::DoTrain(ExampleSource& train, ExampleSource* valid, const 
     r.best_epoch = epoch;
     stop.Score(*this, ctx, er);
     er.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.2f}s)",
-                   name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds);
+    ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.2f}s)", name(), epoch,
+                   er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds);
     r.epochs.push_back(er);
     if (!stop.active()) continue;
     auto verdict = stop.Update(er.valid_logloss);
@@ -149,8 +148,8 @@ void LoadFloats(std::string_view bytes, std::vector<float>& v, size_t expected, 
     Throw(ErrorCode::kCorruption, "{} state: {} bytes, too short for its header", what, bytes.size());
   std::memcpy(&n, bytes.data(), sizeof n);
   if (n != expected || bytes.size() != sizeof n + n * sizeof(float))
-    Throw(ErrorCode::kCorruption, "{} state: {} parameters in {} bytes, the config implies {}", what, n,
-          bytes.size(), expected);
+    Throw(ErrorCode::kCorruption, "{} state: {} parameters in {} bytes, the config implies {}", what, n, bytes.size(),
+          expected);
   v.resize(n);
   std::memcpy(v.data(), bytes.data() + sizeof n, n * sizeof(float));
 }

@@ -99,12 +99,13 @@ class SegmentCommand : public Command {
     }
     if (!out_.empty()) {
       std::string o = "user_id\tsegment\n";
-      for (size_t u = 0; u < users.ids.size(); ++u) o += users.ids[u] + "\t" + std::to_string(best.assignment[u]) + "\n";
+      for (size_t u = 0; u < users.ids.size(); ++u)
+        o += users.ids[u] + "\t" + std::to_string(best.assignment[u]) + "\n";
       WriteFileAtomic(out_, o);
     }
-    nlohmann::json j = {{"encoder", name},         {"users", users.ids.size()}, {"k", best.k},
-                        {"iterations", best.iterations}, {"inertia", best.inertia},   {"segments", segs},
-                        {"k_search", tried},       {"bad_rows", BadJson(bad)}};
+    nlohmann::json j = {
+        {"encoder", name},         {"users", users.ids.size()}, {"k", best.k},       {"iterations", best.iterations},
+        {"inertia", best.inertia}, {"segments", segs},          {"k_search", tried}, {"bad_rows", BadJson(bad)}};
     if (!truth.empty()) j["nmi"] = Nmi(best.assignment, truth);
     return j;
   }
@@ -170,9 +171,11 @@ class LookalikeCommand : public Command {
       WriteFileAtomic(out_, o);
     }
     nlohmann::json aud = nlohmann::json::array();
-    for (size_t i = 0; i < r.users.size(); ++i) aud.push_back({{"user_id", users.ids[r.users[i]]}, {"score", r.scores[i]}});
-    nlohmann::json j = {{"encoder", name}, {"seeds", seeds.size()}, {"n", r.users.size()}, {"recall", r.recall},
-                        {"ann_seconds", r.ann_seconds}, {"exact_seconds", r.exact_seconds}, {"audience", aud}};
+    for (size_t i = 0; i < r.users.size(); ++i)
+      aud.push_back({{"user_id", users.ids[r.users[i]]}, {"score", r.scores[i]}});
+    nlohmann::json j = {{"encoder", name},    {"seeds", seeds.size()},        {"n", r.users.size()},
+                        {"recall", r.recall}, {"ann_seconds", r.ann_seconds}, {"exact_seconds", r.exact_seconds},
+                        {"audience", aud}};
     // With labelled users, the share of the audience that shares the seed label.
     if (!seed_label_.empty()) {
       size_t hit = 0;
@@ -239,8 +242,11 @@ class KeywordsCommand : public Command {
     if (ranked.size() > top_) ranked.resize(top_);
     nlohmann::json k = nlohmann::json::array();
     for (const auto& r : ranked)
-      k.push_back({{"keyword", r.keyword}, {"similarity", r.similarity}, {"reach", r.reach},
-                   {"response", r.response}, {"score", r.score}});
+      k.push_back({{"keyword", r.keyword},
+                   {"similarity", r.similarity},
+                   {"reach", r.reach},
+                   {"response", r.response},
+                   {"score", r.score}});
     return {{"encoder", emb->name()}, {"campaign", campaign_}, {"candidates", cands.size()}, {"keywords", k}};
   }
 
@@ -265,9 +271,11 @@ class EvaluateCommand : public Command {
     s.Add("queries", &queries_, "users sampled for precision@k").Min(0);
     s.Add("baseline", &baseline_, "also evaluate the TF-IDF baseline (true/false)");
     s.Add("whiten_sweep", &whiten_sweep_, "also evaluate BERT vectors whitened to 0 (all), 48 ... 8 dimensions");
-    s.Add("bootstrap", &bootstrap_, "resamples of users for the 95% intervals of bert minus tfidf (every figure; 0 = off)")
+    s.Add("bootstrap", &bootstrap_,
+          "resamples of users for the 95% intervals of bert minus tfidf (every figure; 0 = off)")
         .Min(0);
-    s.Add("items", &items_, "JSON lines {\"item_id\", \"text\"}: also rank these items for each user by cosine (item AUC)");
+    s.Add("items", &items_,
+          "JSON lines {\"item_id\", \"text\"}: also rank these items for each user by cosine (item AUC)");
     s.Add("item_judgements", &judgements_,
           "user_id<TAB>item_id<TAB>0|1 (default: an item is liked when its id is among the user's labels)");
   }
@@ -327,23 +335,25 @@ class EvaluateCommand : public Command {
         }
       }
     }
-    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", neighbours_},
-                        {"queries", queries_},       {"encoders", res},           {"bad_rows", BadJson(bad)}};
+    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()},
+                        {"neighbours", neighbours_}, {"queries", queries_},
+                        {"encoders", res},           {"bad_rows", BadJson(bad)}};
     if (bootstrap_ > 0 && evals.count("bert") && evals.count("tfidf")) {
       // Paired over the same users: how sure the encoder's lead (or lag) is.
       nlohmann::json d = nlohmann::json::object();
       const ProfileEval &pb = evals["bert"], &pt = evals["tfidf"];
       if (!pb.segments.empty() && !pt.segments.empty())
-        d["nmi"] = BootstrapNmiDifference(pb.segments, pt.segments, pb.topics, bootstrap_, ctx.SubSeed("bootstrap-nmi"));
+        d["nmi"] =
+            BootstrapNmiDifference(pb.segments, pt.segments, pb.topics, bootstrap_, ctx.SubSeed("bootstrap-nmi"));
       if (!pb.precision_per_query.empty() && pb.precision_per_query.size() == pt.precision_per_query.size())
         d["precision_at_k"] = BootstrapMeanDifference(pb.precision_per_query, pt.precision_per_query, bootstrap_,
                                                       ctx.SubSeed("bootstrap-precision"));
       if (!evals["bert"].knn.score.empty())
-        d["knn_label_auc"] = BootstrapAucDifference(evals["bert"].knn, evals["tfidf"].knn, bootstrap_,
-                                                    ctx.SubSeed("bootstrap-knn"));
+        d["knn_label_auc"] =
+            BootstrapAucDifference(evals["bert"].knn, evals["tfidf"].knn, bootstrap_, ctx.SubSeed("bootstrap-knn"));
       if (!judged.empty())
-        d["item_auc"] = BootstrapMeanDifference(item_evals["bert"].per_user, item_evals["tfidf"].per_user,
-                                                bootstrap_, ctx.SubSeed("bootstrap-items"));
+        d["item_auc"] = BootstrapMeanDifference(item_evals["bert"].per_user, item_evals["tfidf"].per_user, bootstrap_,
+                                                ctx.SubSeed("bootstrap-items"));
       if (!d.empty()) j["bert_minus_tfidf"] = d;
     }
     if (!items_.empty()) {

@@ -74,8 +74,8 @@ std::map<std::string, at::Tensor> ReadTorchBin(const std::string& path) {
   // Debian's libtorch 1.13 unpickler returns None for the torch.save zip that
   // Hugging Face writes (an OrderedDict of tensors): same advice.
   if (!v.isGenericDict())
-    Throw(ErrorCode::kCorruption, "{}: libtorch read no name -> tensor dict from this file ({}); {}", path,
-          v.tagKind(), kConvertHint);
+    Throw(ErrorCode::kCorruption, "{}: libtorch read no name -> tensor dict from this file ({}); {}", path, v.tagKind(),
+          kConvertHint);
   std::map<std::string, at::Tensor> out;
   for (const auto& kv : v.toGenericDict())
     if (kv.key().isString() && kv.value().isTensor())
@@ -131,19 +131,19 @@ class TorchBertEncoder : public BertEncoder {
     }
   }
 
-  std::vector<std::vector<float>> Embed(const std::vector<std::string>& texts, const Context& ctx) const override {
-    std::vector<std::vector<int32_t>> ids(texts.size());
+  std::vector<std::vector<float> > Embed(const std::vector<std::string>& texts, const Context& ctx) const override {
+    std::vector<std::vector<int32_t> > ids(texts.size());
     for (size_t i = 0; i < texts.size(); ++i) ids[i] = tok_.Encode(texts[i], size_t(MaxLen()));
     return EmbedIds(ids, ctx);
   }
 
-  std::vector<std::vector<float>> EmbedIds(const std::vector<std::vector<int32_t>>& ids,
-                                           const Context& ctx) const override {
+  std::vector<std::vector<float> > EmbedIds(const std::vector<std::vector<int32_t> >& ids,
+                                            const Context& ctx) const override {
     // Length-sorted batches keep padding small; results go back in input order.
     std::vector<size_t> order(ids.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
-    std::vector<std::vector<float>> out(ids.size());
+    std::vector<std::vector<float> > out(ids.size());
     size_t bs = size_t(std::max(1, opts_.batch_size));
     size_t batches = (order.size() + bs - 1) / bs;
     int threads = std::max(1, ctx.threads);
@@ -154,7 +154,7 @@ class TorchBertEncoder : public BertEncoder {
     at::set_num_threads(across ? 1 : threads);
     ParallelFor(across ? threads : 1, batches, [&](size_t b0, size_t b1, int) {
       c10::InferenceMode guard;
-      std::vector<std::vector<int32_t>> clipped;
+      std::vector<std::vector<int32_t> > clipped;
       for (size_t bi = b0; bi < b1; ++bi) {
         size_t start = bi * bs, end = std::min(order.size(), start + bs);
         std::vector<const std::vector<int32_t>*> batch;
@@ -173,8 +173,7 @@ class TorchBertEncoder : public BertEncoder {
         CheckIds(t_ids);
         // SIF: the pooling mask carries each token's weight; attention still sees every token.
         at::Tensor pool_mask = sif_.defined() ? mask * sif_.index_select(0, t_ids.view({-1})).view_as(mask) : mask;
-        at::Tensor v =
-            bert::Pool(bert::Forward(config_, w_, t_ids, mask), pool_mask, Cls(), Normalize()).contiguous();
+        at::Tensor v = bert::Pool(bert::Forward(config_, w_, t_ids, mask), pool_mask, Cls(), Normalize()).contiguous();
         const float* p = v.data_ptr<float>();
         for (size_t i = start; i < end; ++i) {
           const float* row = p + (i - start) * size_t(dim());
@@ -185,7 +184,7 @@ class TorchBertEncoder : public BertEncoder {
     return out;
   }
 
-  std::vector<float> HiddenStates(const std::vector<std::vector<int32_t>>& ids, int& seq_len) const override {
+  std::vector<float> HiddenStates(const std::vector<std::vector<int32_t> >& ids, int& seq_len) const override {
     c10::InferenceMode guard;
     std::vector<const std::vector<int32_t>*> batch;
     batch.reserve(ids.size());
@@ -202,7 +201,7 @@ class TorchBertEncoder : public BertEncoder {
   void MaybeQuantize(const Context& ctx) {
     if (!opts_.quantize) return;
     std::mt19937_64 rng(ctx.SubSeed("quantize-calibration"));
-    std::vector<std::vector<int32_t>> ids(16);
+    std::vector<std::vector<int32_t> > ids(16);
     for (auto& s : ids) {
       s.assign(8 + rng() % 57, 0);
       s.front() = tok_.cls_id();
@@ -258,8 +257,10 @@ class TorchBertEncoder : public BertEncoder {
   void CheckIds(const at::Tensor& ids) const {
     int64_t mx = ids.max().item<int64_t>();
     if (mx >= config_.vocab_size)
-      Throw(ErrorCode::kCorruption, "token id {} is outside the model's vocabulary ({} entries): vocab.txt and "
-            "config.json disagree", mx, config_.vocab_size);
+      Throw(ErrorCode::kCorruption,
+            "token id {} is outside the model's vocabulary ({} entries): vocab.txt and "
+            "config.json disagree",
+            mx, config_.vocab_size);
   }
   BertConfig config_;
   WordPieceTokenizer tok_;
@@ -299,8 +300,7 @@ void CheckPooling(const EncoderOptions& o) {
 
 }  // namespace
 
-std::unique_ptr<BertEncoder> BertEncoder::Load(const std::string& dir, const EncoderOptions& opts,
-                                               const Context& ctx) {
+std::unique_ptr<BertEncoder> BertEncoder::Load(const std::string& dir, const EncoderOptions& opts, const Context& ctx) {
   CheckPooling(opts);
   if (!std::filesystem::is_directory(dir)) Throw(ErrorCode::kNotFound, "{}: model directory not found", dir);
   BertConfig c = BertConfig::FromFile(dir + "/config.json");

@@ -27,8 +27,8 @@ BertConfig BertConfig::FromFile(const std::string& path) {
     for (const auto& a : j["architectures"])
       if (a.is_string() && a.get<std::string>().rfind("Bert", 0) == 0) bert_arch = true;
   if (!bert_arch)
-    Throw(ErrorCode::kUnsupported, "{}: model_type '{}' is not a BERT-family architecture (supported: bert)",
-          path, c.model_type);
+    Throw(ErrorCode::kUnsupported, "{}: model_type '{}' is not a BERT-family architecture (supported: bert)", path,
+          c.model_type);
   auto get_int = [&](const char* k, int& v, bool required) {
     if (!j.contains(k)) {
       if (required) Throw(ErrorCode::kCorruption, "{}: missing key '{}'", path, k);
@@ -46,7 +46,8 @@ BertConfig BertConfig::FromFile(const std::string& path) {
   get_int("type_vocab_size", c.type_vocab_size, false);
   if (j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) c.pad_token_id = j["pad_token_id"];
   if (j.contains("layer_norm_eps")) {
-    if (!j["layer_norm_eps"].is_number()) Throw(ErrorCode::kCorruption, "{}: key 'layer_norm_eps' is not a number", path);
+    if (!j["layer_norm_eps"].is_number())
+      Throw(ErrorCode::kCorruption, "{}: key 'layer_norm_eps' is not a number", path);
     c.layer_norm_eps = j["layer_norm_eps"];
   }
   if (j.contains("hidden_act")) {
@@ -72,12 +73,11 @@ void BertConfig::Validate(const std::string& origin) const {
   pos("max_position_embeddings", max_position_embeddings);
   pos("type_vocab_size", type_vocab_size);
   if (hidden_size % num_attention_heads)
-    Throw(ErrorCode::kCorruption, "{}: hidden_size {} is not a multiple of num_attention_heads {}", origin,
-          hidden_size, num_attention_heads);
-  if (hidden_act != "gelu" && hidden_act != "gelu_new" && hidden_act != "gelu_pytorch_tanh" &&
-      hidden_act != "relu")
-    Throw(ErrorCode::kUnsupported, "{}: hidden_act '{}' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)",
-          origin, hidden_act);
+    Throw(ErrorCode::kCorruption, "{}: hidden_size {} is not a multiple of num_attention_heads {}", origin, hidden_size,
+          num_attention_heads);
+  if (hidden_act != "gelu" && hidden_act != "gelu_new" && hidden_act != "gelu_pytorch_tanh" && hidden_act != "relu")
+    Throw(ErrorCode::kUnsupported, "{}: hidden_act '{}' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)", origin,
+          hidden_act);
 }
 
 nlohmann::json BertConfig::ToJson() const {
@@ -123,7 +123,8 @@ void PretrainOptions::Describe(OptionSet& o) {
   o.Add("mask_prob", &mask_prob, "share of tokens masked (80% [MASK], 10% random, 10% kept)").Range(0.01, 0.9);
   o.Add("max_seconds", &max_seconds, "stop after this many seconds, both stages (0 = run all steps)").Min(0);
   o.Add("contrastive_steps", &contrastive_steps,
-        "contrastive steps after the masked LM: halves of a user's texts are positives (0 = off)").Range(0, 10000000);
+        "contrastive steps after the masked LM: halves of a user's texts are positives (0 = off)")
+      .Range(0, 10000000);
   o.Add("contrastive_batch", &contrastive_batch, "groups (users) per contrastive step").Range(2, 4096);
   o.Add("contrastive_texts", &contrastive_texts, "texts per half of a group at most").Range(1, 256);
   o.Add("contrastive_learning_rate", &contrastive_learning_rate, "AdamW peak learning rate of the contrastive stage")
@@ -133,12 +134,18 @@ void PretrainOptions::Describe(OptionSet& o) {
 }
 
 void to_json(nlohmann::json& j, const PretrainReport& r) {
-  j = {{"texts", r.texts},           {"tokens", r.tokens},         {"vocab_size", r.vocab_size},
-       {"steps", r.steps},           {"first_loss", r.first_loss}, {"last_loss", r.last_loss},
-       {"groups", r.groups},         {"contrastive_steps", r.contrastive_steps},
+  j = {{"texts", r.texts},
+       {"tokens", r.tokens},
+       {"vocab_size", r.vocab_size},
+       {"steps", r.steps},
+       {"first_loss", r.first_loss},
+       {"last_loss", r.last_loss},
+       {"groups", r.groups},
+       {"contrastive_steps", r.contrastive_steps},
        {"contrastive_first_loss", r.contrastive_first_loss},
        {"contrastive_last_loss", r.contrastive_last_loss},
-       {"mlm_seconds", r.mlm_seconds}, {"seconds", r.seconds}};
+       {"mlm_seconds", r.mlm_seconds},
+       {"seconds", r.seconds}};
 }
 
 }  // namespace adpilot

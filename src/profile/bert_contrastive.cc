@@ -20,8 +20,8 @@
 namespace adpilot::bert {
 
 ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
-                                  const std::vector<std::vector<size_t>>& groups, int32_t pad,
-                                  const PretrainOptions& o, double max_seconds, const Context& ctx) {
+                                  const std::vector<std::vector<size_t>>& groups, int32_t pad, const PretrainOptions& o,
+                                  double max_seconds, const Context& ctx) {
   auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   std::vector<at::Tensor> params;
@@ -74,7 +74,8 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
     at::Tensor logits = at::matmul(a, b.t()) / o.temperature;
     at::Tensor target = torch::arange(int64_t(G), torch::kLong);
     at::Tensor loss = (torch::nn::functional::cross_entropy(logits, target) +
-                       torch::nn::functional::cross_entropy(logits.t(), target)) / 2;
+                       torch::nn::functional::cross_entropy(logits.t(), target)) /
+                      2;
     double done = double(step) / double(o.contrastive_steps);
     if (max_seconds > 0) done = std::max(done, elapsed() / max_seconds);
     losses.push_back(ClippedStep(opt, params, loss, ScheduledRate(o.contrastive_learning_rate, done, 0.1)));

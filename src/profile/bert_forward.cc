@@ -29,15 +29,22 @@ std::vector<Slot> Slots(const BertConfig& c, Weights& w) {
     auto& L = w.layers[size_t(i)];
     std::string p = "encoder.layer." + std::to_string(i) + ".";
     std::vector<Slot> l = {
-        {p + "attention.self.query.weight", &L.q_w, {H, H}},   {p + "attention.self.query.bias", &L.q_b, {H}},
-        {p + "attention.self.key.weight", &L.k_w, {H, H}},     {p + "attention.self.key.bias", &L.k_b, {H}},
-        {p + "attention.self.value.weight", &L.v_w, {H, H}},   {p + "attention.self.value.bias", &L.v_b, {H}},
-        {p + "attention.output.dense.weight", &L.ao_w, {H, H}}, {p + "attention.output.dense.bias", &L.ao_b, {H}},
+        {p + "attention.self.query.weight", &L.q_w, {H, H}},
+        {p + "attention.self.query.bias", &L.q_b, {H}},
+        {p + "attention.self.key.weight", &L.k_w, {H, H}},
+        {p + "attention.self.key.bias", &L.k_b, {H}},
+        {p + "attention.self.value.weight", &L.v_w, {H, H}},
+        {p + "attention.self.value.bias", &L.v_b, {H}},
+        {p + "attention.output.dense.weight", &L.ao_w, {H, H}},
+        {p + "attention.output.dense.bias", &L.ao_b, {H}},
         {p + "attention.output.LayerNorm.weight", &L.ln1_w, {H}},
         {p + "attention.output.LayerNorm.bias", &L.ln1_b, {H}},
-        {p + "intermediate.dense.weight", &L.i_w, {I, H}},     {p + "intermediate.dense.bias", &L.i_b, {I}},
-        {p + "output.dense.weight", &L.o_w, {H, I}},           {p + "output.dense.bias", &L.o_b, {H}},
-        {p + "output.LayerNorm.weight", &L.ln2_w, {H}},        {p + "output.LayerNorm.bias", &L.ln2_b, {H}},
+        {p + "intermediate.dense.weight", &L.i_w, {I, H}},
+        {p + "intermediate.dense.bias", &L.i_b, {I}},
+        {p + "output.dense.weight", &L.o_w, {H, I}},
+        {p + "output.dense.bias", &L.o_b, {H}},
+        {p + "output.LayerNorm.weight", &L.ln2_w, {H}},
+        {p + "output.LayerNorm.bias", &L.ln2_b, {H}},
     };
     s.insert(s.end(), l.begin(), l.end());
   }
@@ -64,8 +71,12 @@ void QuantizeLinears(Weights& w) {
                             .typed<c10::intrusive_ptr<LinearPackedParamsBase>(at::Tensor, c10::optional<at::Tensor>)>();
   for (auto& l : w.layers) {
     l.packed.clear();
-    for (auto [wt, b] : {std::pair{&l.q_w, &l.q_b}, {&l.k_w, &l.k_b}, {&l.v_w, &l.v_b}, {&l.ao_w, &l.ao_b},
-                         {&l.i_w, &l.i_b}, {&l.o_w, &l.o_b}}) {
+    for (auto [wt, b] : {std::pair{&l.q_w, &l.q_b},
+                         {&l.k_w, &l.k_b},
+                         {&l.v_w, &l.v_b},
+                         {&l.ao_w, &l.ao_b},
+                         {&l.i_w, &l.i_b},
+                         {&l.o_w, &l.o_b}}) {
       double scale = std::max(1e-8, wt->abs().max().item<double>() / 127.0);
       at::Tensor q = at::quantize_per_tensor(*wt, scale, 0, at::kQInt8);
       l.packed.push_back(prepack.call(q, c10::optional<at::Tensor>(*b)));

@@ -80,8 +80,8 @@ struct ContrastiveStats {
   double first_loss = 0, last_loss = 0;
 };
 ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
-                                  const std::vector<std::vector<size_t>>& groups, int32_t pad,
-                                  const PretrainOptions& o, double max_seconds, const Context& ctx);
+                                  const std::vector<std::vector<size_t>>& groups, int32_t pad, const PretrainOptions& o,
+                                  double max_seconds, const Context& ctx);
 
 // Mean of the first and of the last (up to) 20 values.
 std::pair<double, double> FirstLastMean(const std::vector<double>& v);

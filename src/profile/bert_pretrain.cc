@@ -174,8 +174,7 @@ PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& text_gr
     at::Tensor hidden = bert::Forward(c, w, ids, mask);
     at::Tensor sel = labels.view({-1}).ne(-100).nonzero().squeeze(1);
     at::Tensor h = hidden.view({-1, H}).index_select(0, sel);
-    h = at::layer_norm(bert::Activation(c, at::linear(h, head_w, head_b)), {H}, head_ln_w, head_ln_b,
-                       c.layer_norm_eps);
+    h = at::layer_norm(bert::Activation(c, at::linear(h, head_w, head_b)), {H}, head_ln_w, head_ln_b, c.layer_norm_eps);
     at::Tensor logits = at::linear(h, w.word, out_bias);
     at::Tensor loss = torch::nn::functional::cross_entropy(logits, labels.view({-1}).index_select(0, sel));
     losses.push_back(bert::ClippedStep(opt, params, loss, lr));
@@ -211,9 +210,11 @@ PretrainReport PretrainBert(const std::vector<std::vector<std::string>>& text_gr
   WriteFileAtomic(out_dir + "/config.json", c.ToJson().dump(2) + "\n");
   tok.Save(out_dir);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ctx.log().info("pretrain: {} steps, masked-LM loss {:.3f} -> {:.3f}; {} contrastive steps, loss {:.3f} -> {:.3f}; "
-                 "{:.1f}s; wrote {}", rep.steps, rep.first_loss, rep.last_loss, rep.contrastive_steps,
-                 rep.contrastive_first_loss, rep.contrastive_last_loss, rep.seconds, out_dir);
+  ctx.log().info(
+      "pretrain: {} steps, masked-LM loss {:.3f} -> {:.3f}; {} contrastive steps, loss {:.3f} -> {:.3f}; "
+      "{:.1f}s; wrote {}",
+      rep.steps, rep.first_loss, rep.last_loss, rep.contrastive_steps, rep.contrastive_first_loss,
+      rep.contrastive_last_loss, rep.seconds, out_dir);
   return rep;
 }
 #endif

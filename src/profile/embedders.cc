@@ -104,9 +104,10 @@ const WordPieceTokenizer& WordSplitter() {
 // Lower-cased words of a text, punctuation dropped.
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> w = WordSplitter().BasicTokenize(text);
-  w.erase(std::remove_if(w.begin(), w.end(), [](const std::string& s) {
-            return s.size() == 1 && !std::isalnum(static_cast<unsigned char>(s[0]));
-          }), w.end());
+  w.erase(std::remove_if(
+              w.begin(), w.end(),
+              [](const std::string& s) { return s.size() == 1 && !std::isalnum(static_cast<unsigned char>(s[0])); }),
+          w.end());
   return w;
 }
 
@@ -156,8 +157,8 @@ std::unique_ptr<TextEmbedder> MakeBertEmbedder(std::shared_ptr<BertEncoder> enco
   return std::make_unique<BertEmbedder>(std::move(encoder));
 }
 
-std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents, size_t max_features,
-                                       size_t min_df, double max_df_share, const Context& ctx) {
+std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents, size_t max_features, size_t min_df,
+                                       double max_df_share, const Context& ctx) {
   std::unordered_map<std::string, size_t> df;
   for (const auto& d : documents) {
     std::vector<std::string> w = Words(d);
@@ -169,9 +170,8 @@ std::unique_ptr<TextEmbedder> FitTfidf(const std::vector<std::string>& documents
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& [w, c] : df)
     if (c >= min_df && double(c) <= max_df_share * n) ranked.emplace_back(c, w);
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   if (ranked.size() > max_features) ranked.resize(max_features);
   if (ranked.empty()) Throw(ErrorCode::kInvalidArgument, "TF-IDF: no word passes the document-frequency limits");
   std::unordered_map<std::string, size_t> vocab;
@@ -198,9 +198,8 @@ std::vector<std::string> CandidateKeywords(const UserTexts& users, size_t n) {
   size_t limit = std::max<size_t>(1, users.ids.size() / 3);  // words most users share say little
   for (const auto& [w, c] : df)
     if (c >= 2 && c <= limit && w.size() > 2) ranked.emplace_back(c, w);
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::vector<std::string> out;
   for (size_t i = 0; i < std::min(n, ranked.size()); ++i) out.push_back(ranked[i].second);
   return out;

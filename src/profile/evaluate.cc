@@ -156,7 +156,10 @@ void to_json(nlohmann::json& j, const AucDifference& d) {
 }
 
 void to_json(nlohmann::json& j, const ProfileEval& e) {
-  j = {{"k", e.k}, {"nmi", e.nmi}, {"precision_at_k", e.precision}, {"knn_label_auc", e.knn_auc},
+  j = {{"k", e.k},
+       {"nmi", e.nmi},
+       {"precision_at_k", e.precision},
+       {"knn_label_auc", e.knn_auc},
        {"seconds", e.seconds}};
 }
 

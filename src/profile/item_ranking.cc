@@ -67,8 +67,7 @@ std::vector<ItemJudgement> ReadItemJudgements(const std::string& path, const Use
 
 ItemRankingEval ItemRankingAuc(const Matrix& users, const Matrix& items, const std::vector<ItemJudgement>& judged) {
   if (users.dim != items.dim)
-    Throw(ErrorCode::kInvalidArgument, "item ranking: user vectors have {} dimensions, items {}", users.dim,
-          items.dim);
+    Throw(ErrorCode::kInvalidArgument, "item ranking: user vectors have {} dimensions, items {}", users.dim, items.dim);
   Matrix u = CenteredUnitRows(users), it = CenteredUnitRows(items);
   std::vector<std::vector<double>> score(users.rows);
   std::vector<std::vector<char>> truth(users.rows);

@@ -28,9 +28,8 @@ std::vector<size_t> TopN(const std::vector<float>& score, size_t n, const std::v
   for (size_t i = 0; i < score.size(); ++i)
     if (!skip[i]) idx.push_back(i);
   n = std::min(n, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(n), idx.end(), [&](size_t a, size_t b) {
-    return score[a] != score[b] ? score[a] > score[b] : a < b;
-  });
+  std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(n), idx.end(),
+                    [&](size_t a, size_t b) { return score[a] != score[b] ? score[a] > score[b] : a < b; });
   idx.resize(n);
   return idx;
 }
@@ -87,9 +86,10 @@ LookalikeResult Lookalike(const Matrix& x, const std::vector<size_t>& seeds, siz
   return r;
 }
 
-double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k,
-                          size_t queries, const Context& ctx, std::vector<double>* per_query) {
-  if (truth.size() != x.rows || x.rows < 2) Throw(ErrorCode::kInvalidArgument, "neighbour precision: need truth per user");
+double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>& truth, size_t k, size_t queries,
+                          const Context& ctx, std::vector<double>* per_query) {
+  if (truth.size() != x.rows || x.rows < 2)
+    Throw(ErrorCode::kInvalidArgument, "neighbour precision: need truth per user");
   size_t dt = truth[0].size();
   Matrix t{x.rows, dt, {}};
   for (const auto& v : truth) {
@@ -129,7 +129,7 @@ double NeighbourPrecision(const Matrix& x, const std::vector<std::vector<float>>
 }
 
 KnnLabelScores KnnLabelScoring(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
-                                const Context& ctx) {
+                               const Context& ctx) {
   if (labels.size() != x.rows) Throw(ErrorCode::kInvalidArgument, "kNN AUC: need labels per user");
   std::map<std::string, size_t> names;
   for (const auto& l : labels)
@@ -165,8 +165,7 @@ KnnLabelScores KnnLabelScoring(const Matrix& x, const std::vector<std::vector<st
 
 double KnnLabelScores::Auc() const { return RankAuc(score, truth); }
 
-double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k,
-                   const Context& ctx) {
+double KnnLabelAuc(const Matrix& x, const std::vector<std::vector<std::string>>& labels, size_t k, const Context& ctx) {
   return KnnLabelScoring(x, labels, k, ctx).Auc();
 }
 

@@ -59,7 +59,9 @@ class EmbedCommand : public Command {
     if (!out_.empty()) {
       std::vector<uint32_t> counts;
       for (const auto& t : users.texts) counts.push_back(uint32_t(t.size()));
-      nlohmann::json meta = {{"encoder", emb->name()}, {"model", src_.model}, {"input", src_.input},
+      nlohmann::json meta = {{"encoder", emb->name()},
+                             {"model", src_.model},
+                             {"input", src_.input},
                              {"pooling", src_.enc.pooling.empty() ? "default" : src_.enc.pooling}};
       // Vectors of users embedded later map through the same transform.
       if (whitening.out) meta["whitening"] = whitening;
@@ -69,8 +71,8 @@ class EmbedCommand : public Command {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t i = 0; i < m.rows; ++i) rows.push_back(std::vector<float>(m.row(i), m.row(i) + m.dim));
     return {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"dim", m.dim},
-            {"encoder", emb->name()}, {"normalized", norm}, {"user_ids", users.ids},
-            {"embeddings", rows}, {"bad_rows", BadJson(bad)}, {"out", out_}};
+            {"encoder", emb->name()},    {"normalized", norm},         {"user_ids", users.ids},
+            {"embeddings", rows},        {"bad_rows", BadJson(bad)},   {"out", out_}};
   }
 
  private:

@@ -48,10 +48,11 @@ void EncoderEvidence(Report& r, const json& o) {
       }
       return out;
     };
-    verdict = fmt::format("On segment agreement with the true topic the pretrained encoder {}; on finding users with "
-                          "the same interests (precision@k) it {}.",
-                          side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
-                          side("precision_at_k", dp, "beats it", "trails it", "is level with it"));
+    verdict = fmt::format(
+        "On segment agreement with the true topic the pretrained encoder {}; on finding users with "
+        "the same interests (precision@k) it {}.",
+        side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
+        side("precision_at_k", dp, "beats it", "trails it", "is level with it"));
     r.AddKeyFigure("encoder vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
                    fmt::format("precision@{} {:.3f} vs {:.3f}", o.value("neighbours", 0), Num(b, "precision_at_k"),
                                Num(t, "precision_at_k")));
@@ -80,15 +81,20 @@ void ProfileSection(Report& r, const ReportInputs& in) {
       double size = Num(seg, "size", Num(seg, "users", 0));
       std::string terms;
       if (seg.contains("terms") && seg["terms"].is_array())
-        for (const auto& t : seg["terms"]) terms += (terms.empty() ? "" : ", ") + (t.is_string() ? t.get<std::string>() : t.value("term", ""));
-      std::string label = seg.contains("majority_label") && seg["majority_label"].is_string() ? seg["majority_label"].get<std::string>() : "";
+        for (const auto& t : seg["terms"])
+          terms += (terms.empty() ? "" : ", ") + (t.is_string() ? t.get<std::string>() : t.value("term", ""));
+      std::string label = seg.contains("majority_label") && seg["majority_label"].is_string()
+                              ? seg["majority_label"].get<std::string>()
+                              : "";
       vals.push_back({{"segment", id}, {"users", size}});
       rows.push_back({id, fmt::format("{:.0f}", size), terms, label});
     }
     std::string enc = o.value("encoder", s->name);
     r.AddChart(fmt::format("Segment sizes ({} encoder)", enc), Bar(vals, "segment", "users", "segment", "users"),
                fmt::format("{} segments of users from their own words{}.", vals.size(),
-                           std::isfinite(Num(o, "nmi")) ? fmt::format("; agreement with the true topics NMI = {:.2f}", Num(o, "nmi")) : ""));
+                           std::isfinite(Num(o, "nmi"))
+                               ? fmt::format("; agreement with the true topics NMI = {:.2f}", Num(o, "nmi"))
+                               : ""));
     r.AddTable(fmt::format("What each segment talks about ({} encoder)", enc),
                {"segment", "users", "top terms", "true majority topic"}, rows,
                "Segment terms come from the users' texts; the last column is the ground truth the encoder never saw.");

@@ -31,7 +31,10 @@ float HalfToFloat(uint16_t h) {
       bits = sign;
     } else {  // subnormal: renormalise
       int e = -1;
-      do { ++e; man <<= 1; } while (!(man & 0x400));
+      do {
+        ++e;
+        man <<= 1;
+      } while (!(man & 0x400));
       bits = sign | uint32_t(127 - 15 - e) << 23 | (man & 0x3FF) << 13;
     }
   } else if (exp == 31) {
@@ -75,9 +78,7 @@ SafetensorsFile SafetensorsFile::Open(const std::string& path) {
           if (m.value().is_string()) f.metadata_[m.key()] = m.value().get<std::string>();
       continue;
     }
-    auto bad = [&](const std::string& why) {
-      Throw(ErrorCode::kCorruption, "{}: tensor '{}': {}", path, name, why);
-    };
+    auto bad = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{}: tensor '{}': {}", path, name, why); };
     if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
       bad("entry needs dtype, shape and data_offsets");
     SafeTensorInfo t;
@@ -99,8 +100,7 @@ SafetensorsFile SafetensorsFile::Open(const std::string& path) {
     if (t.end < t.begin || t.end > data_size)
       bad(fmt::format("data_offsets [{}, {}] outside the {}-byte data section", t.begin, t.end, data_size));
     if (uint64_t(t.numel()) * uint64_t(es) != t.end - t.begin)
-      bad(fmt::format("shape holds {} bytes of {} but data_offsets span {}", t.numel() * es, t.dtype,
-                      t.end - t.begin));
+      bad(fmt::format("shape holds {} bytes of {} but data_offsets span {}", t.numel() * es, t.dtype, t.end - t.begin));
     f.tensors_.push_back(std::move(t));
   }
   std::vector<const SafeTensorInfo*> order;
@@ -108,8 +108,7 @@ SafetensorsFile SafetensorsFile::Open(const std::string& path) {
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
   for (size_t i = 1; i < order.size(); ++i)
     if (order[i]->begin < order[i - 1]->end)
-      Throw(ErrorCode::kCorruption, "{}: tensors '{}' and '{}' overlap", path, order[i - 1]->name,
-            order[i]->name);
+      Throw(ErrorCode::kCorruption, "{}: tensors '{}' and '{}' overlap", path, order[i - 1]->name, order[i]->name);
   return f;
 }
 

@@ -48,7 +48,10 @@ KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx
       double u = std::uniform_real_distribution<double>(0, total)(rng);
       for (size_t i = 0; i < n; ++i) {
         u -= best[i];
-        if (u <= 0) { pick = i; break; }
+        if (u <= 0) {
+          pick = i;
+          break;
+        }
       }
     }
     std::copy(x.row(pick), x.row(pick) + d, r.centroids.begin() + std::ptrdiff_t(size_t(c) * d));
@@ -62,7 +65,10 @@ KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx
         float bd = std::numeric_limits<float>::infinity();
         for (int c = 0; c < k; ++c) {
           float dd = Dist2(x.row(i), r.centroids.data() + size_t(c) * d, d);
-          if (dd < bd) { bd = dd; arg = c; }
+          if (dd < bd) {
+            bd = dd;
+            arg = c;
+          }
         }
         if (r.assignment[i] != arg) ++moved[size_t(t)];
         r.assignment[i] = arg;
@@ -84,7 +90,10 @@ KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx
         float fd = -1;
         for (size_t i = 0; i < n; ++i) {
           float dd = Dist2(x.row(i), r.centroids.data() + size_t(r.assignment[i]) * d, d);
-          if (dd > fd) { fd = dd; far = i; }
+          if (dd > fd) {
+            fd = dd;
+            far = i;
+          }
         }
         std::copy(x.row(far), x.row(far) + d, r.centroids.begin() + std::ptrdiff_t(size_t(c) * d));
         total_moved += 1;
@@ -107,8 +116,7 @@ KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx
 }  // namespace
 
 KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, int restarts) {
-  if (k < 1 || size_t(k) > x.rows)
-    Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
+  if (k < 1 || size_t(k) > x.rows) Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
   if (restarts < 1) Throw(ErrorCode::kInvalidArgument, "k-means: restarts = {} (at least 1)", restarts);
   KMeansResult best;
   for (int run = 0; run < restarts; ++run) {
@@ -156,8 +164,8 @@ double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, si
   return rows.empty() ? 0 : total / double(rows.size());
 }
 
-std::vector<std::vector<SegmentTerm>> SegmentTerms(const UserTexts& users, const std::vector<int>& assignment,
-                                                   int k, size_t top, size_t min_users) {
+std::vector<std::vector<SegmentTerm>> SegmentTerms(const UserTexts& users, const std::vector<int>& assignment, int k,
+                                                   size_t top, size_t min_users) {
   std::unordered_map<std::string, std::vector<size_t>> df;  // word -> users per segment
   std::vector<size_t> seg_users(size_t(k), 0);
   for (size_t u = 0; u < users.ids.size(); ++u) {

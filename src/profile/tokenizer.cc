@@ -108,8 +108,7 @@ void WordPieceTokenizer::BasicTokenizeInto(std::string_view text, std::vector<st
   bool lower = config_.do_lower_case;
   bool strip = config_.strip_accents.value_or(lower);
   auto special = [&](std::string_view w) {
-    return w == config_.unk || w == config_.cls || w == config_.sep || w == config_.pad ||
-           w == config_.mask;
+    return w == config_.unk || w == config_.cls || w == config_.sep || w == config_.pad || w == config_.mask;
   };
   auto emit_word = [&](std::string_view w) {
     if (w.empty()) return;
@@ -123,7 +122,10 @@ void WordPieceTokenizer::BasicTokenizeInto(std::string_view text, std::vector<st
     char32_t c;
     for (size_t i = 0; i < norm.size();) {
       size_t n = DecodeUtf8(norm, i, c);
-      if (!n) { n = 1; c = 0xFFFD; }
+      if (!n) {
+        n = 1;
+        c = 0xFFFD;
+      }
       if (IsPunctuation(c)) {
         if (!cur.empty()) out.push_back(std::move(cur));
         cur.clear();
@@ -138,7 +140,10 @@ void WordPieceTokenizer::BasicTokenizeInto(std::string_view text, std::vector<st
   size_t start = 0;
   for (size_t i = 0; i < clean.size();) {
     size_t n = DecodeUtf8(clean, i, cp);
-    if (!n) { ++i; continue; }
+    if (!n) {
+      ++i;
+      continue;
+    }
     if (IsSplitSpace(cp)) {
       emit_word(std::string_view(clean).substr(start, i - start));
       start = i + n;
@@ -156,8 +161,8 @@ std::vector<std::string> WordPieceTokenizer::BasicTokenize(std::string_view text
 
 void WordPieceTokenizer::WordPieceIds(std::string_view word, std::vector<int32_t>& out) const {
   int32_t special = TokenId(word);
-  if (special >= 0 && (word == config_.unk || word == config_.cls || word == config_.sep ||
-                       word == config_.pad || word == config_.mask)) {
+  if (special >= 0 && (word == config_.unk || word == config_.cls || word == config_.sep || word == config_.pad ||
+                       word == config_.mask)) {
     out.push_back(special);
     return;
   }
@@ -232,8 +237,11 @@ void WordPieceTokenizer::Save(const std::string& dir) const {
       {"tokenizer_class", "BertTokenizer"},
       {"do_lower_case", config_.do_lower_case},
       {"tokenize_chinese_chars", config_.tokenize_chinese_chars},
-      {"unk_token", config_.unk}, {"cls_token", config_.cls}, {"sep_token", config_.sep},
-      {"pad_token", config_.pad}, {"mask_token", config_.mask},
+      {"unk_token", config_.unk},
+      {"cls_token", config_.cls},
+      {"sep_token", config_.sep},
+      {"pad_token", config_.pad},
+      {"mask_token", config_.mask},
       {"model_max_length", 512},
   };
   j["strip_accents"] = config_.strip_accents ? nlohmann::json(*config_.strip_accents) : nlohmann::json();

@@ -10,16 +10,14 @@ namespace adpilot::profile {
 
 void UserSource::Describe(OptionSet& s, const std::string& input_key) {
   s.Add("model", &model, "Hugging Face BERT directory (config.json, model.safetensors, vocab.txt)");
-  s.Add("encoder", &encoder, "bert (with --model) or tfidf (bag-of-words baseline)")
-      .Choices({"", "bert", "tfidf"});
+  s.Add("encoder", &encoder, "bert (with --model) or tfidf (bag-of-words baseline)").Choices({"", "bert", "tfidf"});
   s.Add(input_key, &input, "users' texts: lines, user_id<TAB>text, or JSON lines").Required();
   s.Add("format", &in.format, "input layout: auto, lines, tsv, jsonl").Choices({"auto", "lines", "tsv", "jsonl"});
   s.Add("id_field", &in.id_field, "JSON lines: user id field");
   s.Add("text_field", &in.text_field, "JSON lines: texts field (string, array, or [{text}])");
   enc.Describe(s);
   s.Add("whiten", &whiten, "BERT-whitening of user vectors, fitted on the users' own vectors (BERT only)");
-  s.Add("whiten_dims", &whiten_dims, "whitening keeps this many leading directions (0 = all)")
-      .Min(0);
+  s.Add("whiten_dims", &whiten_dims, "whitening keeps this many leading directions (0 = all)").Min(0);
 }
 
 std::unique_ptr<TextEmbedder> UserSource::Make(const std::string& encoder_name, const UserTexts& users,

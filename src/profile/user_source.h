@@ -37,8 +37,7 @@ struct UserSource {
   // The embedder named by `encoder_name` ("" = bert with a model, else an
   // error): TF-IDF fitted on `users`, or the BERT directory `model` (SIF
   // weights from the users' own token counts).
-  std::unique_ptr<TextEmbedder> Make(const std::string& encoder_name, const UserTexts& users,
-                                     const Context& ctx) const;
+  std::unique_ptr<TextEmbedder> Make(const std::string& encoder_name, const UserTexts& users, const Context& ctx) const;
   std::unique_ptr<TextEmbedder> Make(const UserTexts& users, const Context& ctx) const {
     return Make(encoder, users, ctx);
   }

@@ -66,8 +66,7 @@ Whitening Whitening::Fit(const Matrix& x, size_t dims) {
 }
 
 Matrix Whitening::Apply(const Matrix& x) const {
-  if (x.dim != in)
-    Throw(ErrorCode::kInvalidArgument, "whitening fitted on {}-dimensional vectors, got {}", in, x.dim);
+  if (x.dim != in) Throw(ErrorCode::kInvalidArgument, "whitening fitted on {}-dimensional vectors, got {}", in, x.dim);
   Matrix m{x.rows, out, std::vector<float>(x.rows * out, 0.f)};
   std::vector<float> c(in);
   for (size_t i = 0; i < x.rows; ++i) {

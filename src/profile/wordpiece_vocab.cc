@@ -10,8 +10,8 @@ namespace adpilot {
 
 using text::DecodeUtf8;
 
-std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_t>& word_counts,
-                                             size_t vocab_size, uint64_t min_count) {
+std::vector<std::string> LearnWordPieceVocab(const std::map<std::string, uint64_t>& word_counts, size_t vocab_size,
+                                             uint64_t min_count) {
   std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
   std::unordered_map<std::string, bool> have;
   for (const auto& t : vocab) have[t] = true;

@@ -1,9 +1,9 @@
 #include "adpilot/pipeline.h"
 
 #include <cctype>
+#include <chrono>
 #include <climits>
 #include <cstdint>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,8 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Expand(std::string s, const std::map<std::string, std::string>& vars,
-                   const std::string& origin) {
+std::string Expand(std::string s, const std::map<std::string, std::string>& vars, const std::string& origin) {
   for (size_t pos = s.find('{'); pos != std::string::npos; pos = s.find('{', pos)) {
     size_t end = s.find('}', pos);
     if (end == std::string::npos) break;
@@ -34,8 +33,7 @@ std::string Expand(std::string s, const std::map<std::string, std::string>& vars
       continue;
     }
     auto it = vars.find(key);
-    if (it == vars.end())
-      Throw(ErrorCode::kInvalidArgument, "{}: unknown placeholder {{{}}}", origin, key);
+    if (it == vars.end()) Throw(ErrorCode::kInvalidArgument, "{}: unknown placeholder {{{}}}", origin, key);
     s.replace(pos, end - pos + 1, it->second);
     pos += it->second.size();
   }
@@ -69,7 +67,8 @@ uint64_t HashPath(const fs::path& p) {
 nlohmann::json LookupRuntime(const std::string& ref, const std::vector<StepResult>& done, const std::string& origin) {
   size_t c1 = ref.find(':'), c2 = ref.rfind(':');
   if (c1 == std::string::npos || c2 == c1)
-    Throw(ErrorCode::kInvalidArgument, "{}: placeholder {{@{}}} must be {{@json:FILE:path}} or {{@step:NAME:path}}", origin, ref);
+    Throw(ErrorCode::kInvalidArgument, "{}: placeholder {{@{}}} must be {{@json:FILE:path}} or {{@step:NAME:path}}",
+          origin, ref);
   std::string kind = ref.substr(0, c1), src = ref.substr(c1 + 1, c2 - c1 - 1), path = ref.substr(c2 + 1);
   nlohmann::json doc;
   if (kind == "json") {
@@ -78,7 +77,8 @@ nlohmann::json LookupRuntime(const std::string& ref, const std::vector<StepResul
   } else if (kind == "step") {
     for (const auto& r : done)
       if (r.name == src) doc = r.output;
-    if (doc.is_null()) Throw(ErrorCode::kInvalidArgument, "{}: no earlier step named '{}' with JSON output", origin, src);
+    if (doc.is_null())
+      Throw(ErrorCode::kInvalidArgument, "{}: no earlier step named '{}' with JSON output", origin, src);
   } else {
     Throw(ErrorCode::kInvalidArgument, "{}: placeholder kind '{}' is not json or step", origin, kind);
   }
@@ -173,8 +173,8 @@ void CheckStepName(const std::string& name, const std::string& origin) {
   for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   if (!ok)
     Throw(ErrorCode::kInvalidArgument,
-          "{}: step name '{}' must be 1-100 of A-Z a-z 0-9 - _ . (no '/', no '..', not starting with '.')",
-          origin, name);
+          "{}: step name '{}' must be 1-100 of A-Z a-z 0-9 - _ . (no '/', no '..', not starting with '.')", origin,
+          name);
 }
 
 }  // namespace
@@ -218,8 +218,7 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
           else if (sk == "options") {
             for (const auto& [ok, ov] : AsTable(sv, origin, sk))
               st.options[ok] = TomlToJson(ov, p.vars, origin + " options." + ok);
-          }
-          else if (sk == "json") st.json = AsBool(sv, origin, sk);
+          } else if (sk == "json") st.json = AsBool(sv, origin, sk);
           else if (sk == "optional") st.optional = AsBool(sv, origin, sk);
           else if (sk == "args") {
             if (!sv.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);
@@ -242,7 +241,8 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
                 origin);
         CheckStepName(st.name, origin);
         for (const auto& other : p.steps)
-          if (other.name == st.name) Throw(ErrorCode::kInvalidArgument, "{}: duplicate step name '{}'", origin, st.name);
+          if (other.name == st.name)
+            Throw(ErrorCode::kInvalidArgument, "{}: duplicate step name '{}'", origin, st.name);
         p.steps.push_back(std::move(st));
       }
     } else {
@@ -376,8 +376,8 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
 
 }  // namespace
 
-void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir,
-                 bool force, std::vector<StepResult>& results) {
+void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir, bool force,
+                 std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
   uint64_t exe_hash = HashPath(exe);
   for (const PipelineStep& st : p.steps) {

@@ -34,8 +34,8 @@ void AddScalarTable(Report& r, const StepResult& s) {
 
 }  // namespace
 
-RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results,
-                      const std::string& run_dir, const std::string& path) {
+RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>& results, const std::string& run_dir,
+                                const std::string& path) {
   std::string assets = FindReportAssets();
   if (assets.empty())
     Throw(ErrorCode::kNotFound,
@@ -65,8 +65,7 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
   }
   std::vector<std::vector<std::string>> rows;
   rows.reserve(results.size());
-  for (const auto& s : results)
-    rows.push_back({s.name, s.stage, s.status, fmt::format("{:.1f}", s.seconds)});
+  for (const auto& s : results) rows.push_back({s.name, s.stage, s.status, fmt::format("{:.1f}", s.seconds)});
   report.AddSection("How this report was made",
                     "Every number above was computed by the steps below; cached steps reused earlier outputs "
                     "because their inputs and options did not change.");

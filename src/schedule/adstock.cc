@@ -21,16 +21,17 @@ SaturationKind ParseSaturation(const std::string& name) {
 
 const char* AdstockName(AdstockKind k) {
   switch (k) {
-    case AdstockKind::kGeometric: return "geometric";
-    case AdstockKind::kWeibullCdf: return "weibull_cdf";
-    case AdstockKind::kWeibullPdf: return "weibull_pdf";
+    case AdstockKind::kGeometric:
+      return "geometric";
+    case AdstockKind::kWeibullCdf:
+      return "weibull_cdf";
+    case AdstockKind::kWeibullPdf:
+      return "weibull_pdf";
   }
   return "?";
 }
 
-const char* SaturationName(SaturationKind k) {
-  return k == SaturationKind::kHill ? "hill" : "logistic";
-}
+const char* SaturationName(SaturationKind k) { return k == SaturationKind::kHill ? "hill" : "logistic"; }
 
 int AdstockParamCount(AdstockKind k) { return k == AdstockKind::kGeometric ? 1 : 2; }
 int SaturationParamCount(SaturationKind k) { return k == SaturationKind::kHill ? 2 : 1; }
@@ -57,8 +58,8 @@ void AdstockWeights(AdstockKind kind, const double* p, int L, bool normalize, st
         }
         double r = l / lam, q = std::pow(r, k);
         w[l] = std::exp(-q);
-        du[l] = -w[l] * q * std::log(r);   // d/dk
-        du[L + l] = w[l] * q * k / lam;    // d/dlambda
+        du[l] = -w[l] * q * std::log(r);  // d/dk
+        du[L + l] = w[l] * q * k / lam;   // d/dlambda
         break;
       }
       case AdstockKind::kWeibullPdf: {

@@ -10,7 +10,7 @@ namespace adpilot::mmm {
 
 struct SplitBounds {
   std::vector<double> lo, hi;
-  std::vector<std::string> source;  // "guard", "bounds", "lock", "none"
+  std::vector<std::string> source;    // "guard", "bounds", "lock", "none"
   double widen_lo = 1, widen_hi = 1;  // factors applied to the guard's ends to fit the budget
 };
 

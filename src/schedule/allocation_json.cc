@@ -13,8 +13,7 @@ namespace adpilot::mmm {
 
 void to_json(nlohmann::json& j, const Allocation& a) {
   using nlohmann::json;
-  json alloc = json::object(), cur = json::object(), mr = json::object(), chans = json::array(),
-       active = json::array();
+  json alloc = json::object(), cur = json::object(), mr = json::object(), chans = json::array(), active = json::array();
   auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   const bool guard = a.guard_quantile >= 0;
   for (size_t c = 0; c < a.channels.size(); ++c) {
@@ -22,22 +21,32 @@ void to_json(nlohmann::json& j, const Allocation& a) {
     cur[a.channels[c]] = a.current[c];
     mr[a.channels[c]] = a.marginal_roas[c];
     const std::string src = c < a.bound_source.size() ? a.bound_source[c] : "none";
-    json ch = {{"name", a.channels[c]}, {"spend", a.spend[c]}, {"current", a.current[c]}, {"kpi", a.kpi[c]},
-               {"marginal_roas", a.marginal_roas[c]}, {"at_bound", bool(a.at_bound[c])}, {"lo", num(a.lo[c])},
-               {"hi", num(a.hi[c])}, {"bound", src}};
+    json ch = {{"name", a.channels[c]},
+               {"spend", a.spend[c]},
+               {"current", a.current[c]},
+               {"kpi", a.kpi[c]},
+               {"marginal_roas", a.marginal_roas[c]},
+               {"at_bound", bool(a.at_bound[c])},
+               {"lo", num(a.lo[c])},
+               {"hi", num(a.hi[c])},
+               {"bound", src}};
     if (guard) ch["observed_range"] = {a.observed_lo[c], a.observed_hi[c]};
     if (a.risk_aversion > 0) ch["risk_adjusted_marginal"] = a.risk_marginal[c];
     chans.push_back(ch);
     if (a.at_bound[c] && src != "lock") {
       const double tol = 1e-7 * a.budget;
       const char* side = a.spend[c] <= a.lo[c] + tol ? "lo" : "hi";
-      std::string why = src == "guard" ? fmt::format("end of the {:g}%-{:g}% range of adstocked spend the data observed "
-                                                     "(extrapolation guard; --bounds or --no-guard to lift)",
-                                                     100 * a.guard_quantile, 100 * (1 - a.guard_quantile))
+      std::string why = src == "guard" ? fmt::format(
+                                             "end of the {:g}%-{:g}% range of adstocked spend the data observed "
+                                             "(extrapolation guard; --bounds or --no-guard to lift)",
+                                             100 * a.guard_quantile, 100 * (1 - a.guard_quantile))
                         : src == "bounds" ? "--bounds"
                                           : "no spend below zero";
-      active.push_back({{"channel", a.channels[c]}, {"side", side}, {"value", side[0] == 'l' ? a.lo[c] : a.hi[c]},
-                        {"source", src}, {"why", why}});
+      active.push_back({{"channel", a.channels[c]},
+                        {"side", side},
+                        {"value", side[0] == 'l' ? a.lo[c] : a.hi[c]},
+                        {"source", src},
+                        {"why", why}});
     }
   }
   json g = {{"enabled", guard}};
@@ -61,7 +70,8 @@ void to_json(nlohmann::json& j, const Allocation& a) {
        {"uplift_high", a.uplift_high},
        {"expected_roas", a.budget > 0 ? a.expected_kpi / a.budget : 0.0},
        {"objective", a.risk_aversion > 0 ? fmt::format("mean - {:g} sd of the uplift over the current split across "
-                                                       "posterior draws", a.risk_aversion)
+                                                       "posterior draws",
+                                                       a.risk_aversion)
                                          : std::string("expected KPI (posterior mean)")},
        {"risk_aversion", a.risk_aversion},
        {"guard", g},

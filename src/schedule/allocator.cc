@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cmath>
 
-#include <nlopt.h>
 #include <fmt/format.h>
+#include <nlopt.h>
 #include <nlohmann/json.hpp>
 
 #include "adpilot/context.h"
@@ -212,7 +212,8 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
   const int C = r.channels();
   double sum_lo = 0, sum_hi = 0;
   for (int c = 0; c < C; ++c) {
-    if (lo[c] > hi[c]) Throw(ErrorCode::kInvalidArgument, "channel '{}': lower bound {} above upper bound {}", r.name(c), lo[c], hi[c]);
+    if (lo[c] > hi[c])
+      Throw(ErrorCode::kInvalidArgument, "channel '{}': lower bound {} above upper bound {}", r.name(c), lo[c], hi[c]);
     sum_lo += lo[c];
     sum_hi += hi[c];
   }

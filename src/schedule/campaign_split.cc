@@ -32,7 +32,8 @@ std::vector<Campaign> LoadCampaignsCsv(const std::string& path) {
     if (!ParseDouble(row[ai], k.auctions) || !ParseDouble(row[ci], k.pctr) || !ParseDouble(row[vi], k.pcvr) ||
         !ParseDouble(row[ui], k.value) || !ParseDouble(row[wi], k.win_c) || k.auctions < 0 || k.pctr < 0 ||
         k.pcvr < 0 || k.value < 0 || !(k.win_c > 0))
-      Throw(ErrorCode::kBadInput, "{}:{}: auctions, pctr, pcvr, value must be numbers >= 0 and win_c > 0", path, t.lines[r]);
+      Throw(ErrorCode::kBadInput, "{}:{}: auctions, pctr, pcvr, value must be numbers >= 0 and win_c > 0", path,
+            t.lines[r]);
     out.push_back(k);
   }
   return out;
@@ -71,10 +72,17 @@ void to_json(nlohmann::json& j, const CampaignSplit& s) {
   nlohmann::json alloc = nlohmann::json::object(), arr = nlohmann::json::array();
   for (size_t i = 0; i < s.names.size(); ++i) {
     alloc[s.names[i]] = s.spend[i];
-    arr.push_back({{"name", s.names[i]}, {"spend", s.spend[i]}, {"bid", s.bid[i]}, {"kpi", s.kpi[i]},
+    arr.push_back({{"name", s.names[i]},
+                   {"spend", s.spend[i]},
+                   {"bid", s.bid[i]},
+                   {"kpi", s.kpi[i]},
                    {"marginal_roas", s.marginal_roas[i]}});
   }
-  j = {{"allocation", alloc}, {"campaigns", arr}, {"budget", s.budget}, {"expected_kpi", s.total_kpi}, {"lambda", s.lambda}};
+  j = {{"allocation", alloc},
+       {"campaigns", arr},
+       {"budget", s.budget},
+       {"expected_kpi", s.total_kpi},
+       {"lambda", s.lambda}};
 }
 
 }  // namespace adpilot::mmm

@@ -14,7 +14,7 @@ struct CsvTable {
   std::string file;
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
-  std::vector<uint64_t> lines;  // source line of each row
+  std::vector<uint64_t> lines;                // source line of each row
   int Column(const std::string& name) const;  // kInvalidArgument listing the columns when absent
 };
 

@@ -109,8 +109,8 @@ class SplitCommand : public Command {
 
 ADPILOT_COMMAND_GROUP("mmm", "marketing-mix model: fit, allocate budgets, split across campaigns");
 ADPILOT_COMMAND("mmm fit", "schedule", "fit a Bayesian marketing-mix model (NUTS) to a weekly CSV", FitCommand);
-ADPILOT_COMMAND("mmm allocate", "schedule",
-                "split a budget per period across channels to maximise expected KPI", AllocateCommand);
+ADPILOT_COMMAND("mmm allocate", "schedule", "split a budget per period across channels to maximise expected KPI",
+                AllocateCommand);
 ADPILOT_COMMAND("mmm split", "schedule", "split a channel budget across campaigns from auction response estimates",
                 SplitCommand);
 

@@ -40,22 +40,31 @@ void MmmOptions::Describe(OptionSet& s) {
         "half_normal (independent effects, prior_beta_sd)")
       .Choices({"pooled", "half_normal"});
   s.Add("prior_roas_media_share", &prior_roas_media_share,
-        "pooled: the common ROAS level is centred where media would make this share of the KPI").Range(1e-4, 10);
+        "pooled: the common ROAS level is centred where media would make this share of the KPI")
+      .Range(1e-4, 10);
   s.Add("prior_roas_mu_sd", &prior_roas_mu_sd, "pooled: normal sd of the log common ROAS level").Min(1e-3);
-  s.Add("prior_roas_tau_sd", &prior_roas_tau_sd, "pooled: half-normal sd of the spread of log ROAS across channels").Min(1e-3);
-  s.Add("prior_beta_sd", &prior_beta_sd, "half_normal: sd of each channel's weekly effect at its typical spend (scaled KPI)").Min(1e-6);
+  s.Add("prior_roas_tau_sd", &prior_roas_tau_sd, "pooled: half-normal sd of the spread of log ROAS across channels")
+      .Min(1e-3);
+  s.Add("prior_beta_sd", &prior_beta_sd,
+        "half_normal: sd of each channel's weekly effect at its typical spend (scaled KPI)")
+      .Min(1e-6);
   s.Add("prior_sigma_sd", &prior_sigma_sd, "half-normal sd of the noise (scaled KPI)").Min(1e-6);
   s.Add("prior_alpha_a", &prior_alpha_a, "Beta(a, b) prior of geometric decay: a").Min(1e-3);
   s.Add("prior_alpha_b", &prior_alpha_b, "Beta(a, b) prior of geometric decay: b").Min(1e-3);
   s.Add("prior_weibull_shape_median", &prior_weibull_shape_median, "log-normal median of the Weibull shape").Min(1e-3);
   s.Add("prior_weibull_shape_logsd", &prior_weibull_shape_logsd, "log-normal sd of the Weibull shape").Min(1e-3);
-  s.Add("prior_weibull_scale_median", &prior_weibull_scale_median, "log-normal median of the Weibull scale (rows)").Min(1e-3);
+  s.Add("prior_weibull_scale_median", &prior_weibull_scale_median, "log-normal median of the Weibull scale (rows)")
+      .Min(1e-3);
   s.Add("prior_weibull_scale_logsd", &prior_weibull_scale_logsd, "log-normal sd of the Weibull scale").Min(1e-3);
-  s.Add("prior_hill_k_median", &prior_hill_k_median, "log-normal median of Hill K (x the channel's typical spend while on)").Min(1e-3);
+  s.Add("prior_hill_k_median", &prior_hill_k_median,
+        "log-normal median of Hill K (x the channel's typical spend while on)")
+      .Min(1e-3);
   s.Add("prior_hill_k_logsd", &prior_hill_k_logsd, "log-normal sd of Hill K").Min(1e-3);
   s.Add("prior_hill_gamma_median", &prior_hill_gamma_median, "log-normal median of the Hill exponent").Min(1e-3);
   s.Add("prior_hill_gamma_logsd", &prior_hill_gamma_logsd, "log-normal sd of the Hill exponent").Min(1e-3);
-  s.Add("prior_logistic_lambda_median", &prior_logistic_lambda_median, "log-normal median of logistic lambda (/ the channel's typical spend while on)").Min(1e-3);
+  s.Add("prior_logistic_lambda_median", &prior_logistic_lambda_median,
+        "log-normal median of logistic lambda (/ the channel's typical spend while on)")
+      .Min(1e-3);
   s.Add("prior_logistic_lambda_logsd", &prior_logistic_lambda_logsd, "log-normal sd of logistic lambda").Min(1e-3);
 }
 

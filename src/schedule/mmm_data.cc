@@ -102,7 +102,8 @@ MmmData LoadMmmCsv(const std::string& path, const std::string& date_col, const s
   if (n >= 2) {
     std::map<int64_t, int> gaps;
     for (int i = 1; i < n; ++i) ++gaps[day[order[i]] - day[order[i - 1]]];
-    int64_t step = std::max_element(gaps.begin(), gaps.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+    int64_t step =
+        std::max_element(gaps.begin(), gaps.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
     for (int i = 1; i < n; ++i) {
       int64_t g = day[order[i]] - day[order[i - 1]];
       if (g == 0)
@@ -144,19 +145,24 @@ MmmData LoadMmmCsv(const std::string& path, const std::string& date_col, const s
     }
   }
   if (missing_kpi)
-    d.repairs.push_back(fmt::format("{} rows with a missing or non-numeric KPI (first {}) are left out of the "
-                                    "likelihood; their spend still feeds the adstock",
-                                    missing_kpi, first_missing));
+    d.repairs.push_back(
+        fmt::format("{} rows with a missing or non-numeric KPI (first {}) are left out of the "
+                    "likelihood; their spend still feeds the adstock",
+                    missing_kpi, first_missing));
   for (size_t c = 0; c < channels.size(); ++c) {
     auto col = d.spend.col(c);
     if (n > 0 && col.maxCoeff() == col.minCoeff())
-      Throw(ErrorCode::kBadInput, "{}: channel '{}' is constant ({}) in every row: its effect cannot be separated "
-            "from the intercept; drop it from --channels", path, channels[c], col.maxCoeff());
+      Throw(ErrorCode::kBadInput,
+            "{}: channel '{}' is constant ({}) in every row: its effect cannot be separated "
+            "from the intercept; drop it from --channels",
+            path, channels[c], col.maxCoeff());
   }
   const int params = int(channels.size()) * 5 + int(controls.size()) + 2;
   if (int(channels.size()) >= n || params >= n - missing_kpi)
-    Throw(ErrorCode::kBadInput, "{}: {} channels and {} controls need about {} parameters but there are only {} rows "
-          "with a KPI: use fewer channels or more weeks", path, channels.size(), controls.size(), params, n - missing_kpi);
+    Throw(ErrorCode::kBadInput,
+          "{}: {} channels and {} controls need about {} parameters but there are only {} rows "
+          "with a KPI: use fewer channels or more weeks",
+          path, channels.size(), controls.size(), params, n - missing_kpi);
   return d;
 }
 

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include <Eigen/Core>
 #include <fmt/format.h>
+#include <Eigen/Core>
 
 #include "adpilot/error.h"
 

@@ -157,7 +157,8 @@ MmmModel FitMmm(MmmData data, const MmmOptions& opts, const Context& ctx, MmmRep
       auto rng = ctx.Rng(fmt::format("mmm-chain-{}", c));
       Eigen::VectorXd init = dens.InitialPoint(rng);
       Eigen::VectorXd g(dim);
-      for (int tries = 0; tries < 100 && !std::isfinite(dens.LogDensity(init, &g)); ++tries) init = dens.InitialPoint(rng);
+      for (int tries = 0; tries < 100 && !std::isfinite(dens.LogDensity(init, &g)); ++tries)
+        init = dens.InitialPoint(rng);
       init = ClimbToMode(dens, init);
       res[c] = RunNuts(f, init, no, rng, [&](int) {
         int64_t d = ++done;
@@ -176,8 +177,8 @@ MmmModel FitMmm(MmmData data, const MmmOptions& opts, const Context& ctx, MmmRep
     depth += res[c].mean_depth / chains;
     m.draws.middleRows(int64_t(c) * no.draws, no.draws) = res[c].draws;
     divergences += res[c].divergences;
-    ctx.log().debug("chain {}: step {:.4f} accept {:.3f} depth {:.2f} gradients {} divergences {}", c,
-                    res[c].step_size, res[c].mean_accept, res[c].mean_depth, res[c].gradients, res[c].divergences);
+    ctx.log().debug("chain {}: step {:.4f} accept {:.3f} depth {:.2f} gradients {} divergences {}", c, res[c].step_size,
+                    res[c].mean_accept, res[c].mean_depth, res[c].gradients, res[c].divergences);
   }
   if (report) {
     *report = Summarize(m, ctx);
@@ -185,8 +186,10 @@ MmmModel FitMmm(MmmData data, const MmmOptions& opts, const Context& ctx, MmmRep
     report->gradients = gradients;
     report->mean_tree_depth = depth;
     if (divergences)
-      report->warnings.push_back(fmt::format("{} divergent transitions after warmup: the posterior may be biased; "
-                                             "raise target_accept", divergences));
+      report->warnings.push_back(
+          fmt::format("{} divergent transitions after warmup: the posterior may be biased; "
+                      "raise target_accept",
+                      divergences));
     report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& w : report->warnings) ctx.log().warn("{}", w);
   }
@@ -237,8 +240,8 @@ MmmReport Summarize(const MmmModel& m, const Context& ctx) {
     r.warnings.push_back(fmt::format("R-hat above {} (chains disagree; run more warmup/draws or tighten priors): {}",
                                      m.options.rhat_warn, fmt::join(bad_rhat, ", ")));
   if (!bad_ess.empty())
-    r.warnings.push_back(fmt::format("bulk ESS below {} (intervals are noisy): {}", m.options.ess_warn,
-                                     fmt::join(bad_ess, ", ")));
+    r.warnings.push_back(
+        fmt::format("bulk ESS below {} (intervals are noisy): {}", m.options.ess_warn, fmt::join(bad_ess, ", ")));
 
   // Summaries on at most 1000 evenly spaced draws.
   const int S = std::min(D, 1000);
@@ -301,7 +304,8 @@ MmmReport Summarize(const MmmModel& m, const Context& ctx) {
       share[c].push_back(media_total > 0 ? tot[c] / media_total : 0);
       // Steady state: normalised adstock of a constant spend is that spend.
       for (int g = 0; g < G; ++g)
-        curve[c][g].push_back(m.y_scale * p.beta * Saturate(sk, r.channels[c].curve_spend[g] / m.x_scale[c], p.saturation));
+        curve[c][g].push_back(m.y_scale * p.beta *
+                              Saturate(sk, r.channels[c].curve_spend[g] / m.x_scale[c], p.saturation));
     }
   }
   for (int c = 0; c < C; ++c) {

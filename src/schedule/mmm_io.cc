@@ -57,13 +57,14 @@ void SaveMmmModel(const MmmModel& m, const std::string& path) {
     specs.push_back({{"name", s.name}, {"adstock", s.adstock}, {"saturation", s.saturation}, {"max_lag", s.max_lag}});
   j["channel_specs"] = specs;
   const MmmData& d = m.data;
-  j["data"] = {{"file", d.file}, {"dates", d.dates}, {"channels", d.channels}, {"controls", d.controls},
-               {"repairs", d.repairs}};
+  j["data"] = {
+      {"file", d.file}, {"dates", d.dates}, {"channels", d.channels}, {"controls", d.controls}, {"repairs", d.repairs}};
   nlohmann::json kpi = nlohmann::json::array();
   for (double v : d.kpi) kpi.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
   j["data"]["kpi"] = kpi;
   std::vector<std::vector<double>> spend(d.channels.size()), control(d.controls.size());
-  for (size_t c = 0; c < d.channels.size(); ++c) spend[c].assign(d.spend.col(c).data(), d.spend.col(c).data() + d.rows());
+  for (size_t c = 0; c < d.channels.size(); ++c)
+    spend[c].assign(d.spend.col(c).data(), d.spend.col(c).data() + d.rows());
   for (size_t c = 0; c < d.controls.size(); ++c)
     control[c].assign(d.control.col(c).data(), d.control.col(c).data() + d.rows());
   j["data"]["spend"] = spend;
@@ -102,7 +103,8 @@ MmmModel LoadMmmModel(const std::string& path) {
     // Files from before the pooled ROAS prior were fitted with independent half-normal effects.
     if (!j.at("options").contains("roas_prior")) m.options.roas_prior = "half_normal";
     for (const auto& s : j.at("channel_specs"))
-      m.options.channel_specs.push_back(ChannelSpec{s.at("name"), s.at("adstock"), s.at("saturation"), s.at("max_lag")});
+      m.options.channel_specs.push_back(
+          ChannelSpec{s.at("name"), s.at("adstock"), s.at("saturation"), s.at("max_lag")});
     const auto& d = j.at("data");
     m.data.file = d.at("file");
     m.data.dates = d.at("dates").get<std::vector<std::string>>();

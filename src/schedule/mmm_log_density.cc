@@ -119,8 +119,10 @@ double MmmDensity::LogDensity(const Eigen::VectorXd& q, Eigen::VectorXd* grad) c
       lp += o.prior_alpha_a * std::log(al) + o.prior_alpha_b * std::log1p(-al);
       if (gp) G[off + 1] += o.prior_alpha_a * (1 - al) - o.prior_alpha_b * al;
     } else {
-      lp += lognormal(q[off + 1], o.prior_weibull_shape_median, o.prior_weibull_shape_logsd, gp ? &G[off + 1] : nullptr);
-      lp += lognormal(q[off + 2], o.prior_weibull_scale_median, o.prior_weibull_scale_logsd, gp ? &G[off + 2] : nullptr);
+      lp +=
+          lognormal(q[off + 1], o.prior_weibull_shape_median, o.prior_weibull_shape_logsd, gp ? &G[off + 1] : nullptr);
+      lp +=
+          lognormal(q[off + 2], o.prior_weibull_scale_median, o.prior_weibull_scale_logsd, gp ? &G[off + 2] : nullptr);
     }
     int os = off + 1 + ch.na;
     if (ch.saturation == SaturationKind::kHill) {
@@ -128,7 +130,8 @@ double MmmDensity::LogDensity(const Eigen::VectorXd& q, Eigen::VectorXd* grad) c
       lp += lognormal(q[os], o.prior_hill_k_median * ref_[c], o.prior_hill_k_logsd, gp ? &G[os] : nullptr);
       lp += lognormal(q[os + 1], o.prior_hill_gamma_median, o.prior_hill_gamma_logsd, gp ? &G[os + 1] : nullptr);
     } else {
-      lp += lognormal(q[os], o.prior_logistic_lambda_median / ref_[c], o.prior_logistic_lambda_logsd, gp ? &G[os] : nullptr);
+      lp += lognormal(q[os], o.prior_logistic_lambda_median / ref_[c], o.prior_logistic_lambda_logsd,
+                      gp ? &G[os] : nullptr);
     }
   }
   if (pool_ >= 0) {

@@ -25,7 +25,9 @@ void to_json(nlohmann::json& j, const MmmReport& r) {
   for (const auto& c : r.channels) {
     nlohmann::json curve = nlohmann::json::array();
     for (size_t g = 0; g < c.curve_spend.size(); ++g)
-      curve.push_back({{"spend", c.curve_spend[g]}, {"kpi", c.curve_kpi[g].mean}, {"low", c.curve_kpi[g].low},
+      curve.push_back({{"spend", c.curve_spend[g]},
+                       {"kpi", c.curve_kpi[g].mean},
+                       {"low", c.curve_kpi[g].low},
                        {"high", c.curve_kpi[g].high}});
     chans.push_back({{"name", c.name},
                      {"adstock", c.adstock},
@@ -58,8 +60,13 @@ void to_json(nlohmann::json& j, const MmmReport& r) {
   j["seconds"] = r.seconds;
   nlohmann::json params = nlohmann::json::array();
   for (const auto& p : r.params)
-    params.push_back({{"name", p.name}, {"mean", Num(p.mean)}, {"sd", Num(p.sd)}, {"q05", Num(p.q05)},
-                      {"q95", Num(p.q95)}, {"rhat", Num(p.rhat)}, {"ess_bulk", Num(p.ess_bulk)}});
+    params.push_back({{"name", p.name},
+                      {"mean", Num(p.mean)},
+                      {"sd", Num(p.sd)},
+                      {"q05", Num(p.q05)},
+                      {"q95", Num(p.q95)},
+                      {"rhat", Num(p.rhat)},
+                      {"ess_bulk", Num(p.ess_bulk)}});
   j["params"] = params;
   j["warnings"] = r.warnings;
   j["repairs"] = r.repairs;
@@ -72,9 +79,11 @@ void WriteReportCsv(const MmmReport& r, const MmmModel& m, const std::string& di
   for (const auto& c : m.data.channels) s += fmt::format(",{0},{0}_low,{0}_high", c);
   s += "\n";
   for (int t = 0; t < n; ++t) {
-    s += fmt::format("{},{},{},{},{}", m.data.dates[t], std::isfinite(m.data.kpi[t]) ? fmt::format("{}", m.data.kpi[t]) : "",
-                     r.fitted[t], r.baseline[t], t >= m.train_rows ? 1 : 0);
-    for (int c = 0; c < C; ++c) s += fmt::format(",{},{},{}", r.contrib_mean(t, c), r.contrib_low(t, c), r.contrib_high(t, c));
+    s += fmt::format("{},{},{},{},{}", m.data.dates[t],
+                     std::isfinite(m.data.kpi[t]) ? fmt::format("{}", m.data.kpi[t]) : "", r.fitted[t], r.baseline[t],
+                     t >= m.train_rows ? 1 : 0);
+    for (int c = 0; c < C; ++c)
+      s += fmt::format(",{},{},{}", r.contrib_mean(t, c), r.contrib_low(t, c), r.contrib_high(t, c));
     s += "\n";
   }
   WriteFileAtomic(dir + "/contributions.csv", s);
@@ -86,7 +95,8 @@ void WriteReportCsv(const MmmReport& r, const MmmModel& m, const std::string& di
   WriteFileAtomic(dir + "/response_curves.csv", s);
   s = "channel,lag,weight\n";
   for (const auto& c : r.channels)
-    for (size_t l = 0; l < c.adstock_weights.size(); ++l) s += fmt::format("{},{},{}\n", c.name, l, c.adstock_weights[l]);
+    for (size_t l = 0; l < c.adstock_weights.size(); ++l)
+      s += fmt::format("{},{},{}\n", c.name, l, c.adstock_weights[l]);
   WriteFileAtomic(dir + "/adstock.csv", s);
   s = "name,mean,sd,q05,q95,rhat,ess_bulk\n";
   for (const auto& p : r.params)
@@ -94,8 +104,8 @@ void WriteReportCsv(const MmmReport& r, const MmmModel& m, const std::string& di
   WriteFileAtomic(dir + "/params.csv", s);
   s = "channel,spend,roas,roas_low,roas_high,mroas,mroas_low,mroas_high,contribution,contribution_share\n";
   for (const auto& c : r.channels)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", c.name, c.spend, c.roas.mean, c.roas.low, c.roas.high, c.mroas.mean,
-                     c.mroas.low, c.mroas.high, c.contribution.mean, c.contribution_share);
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", c.name, c.spend, c.roas.mean, c.roas.low, c.roas.high,
+                     c.mroas.mean, c.mroas.low, c.mroas.high, c.contribution.mean, c.contribution_share);
   WriteFileAtomic(dir + "/channels.csv", s);
 }
 

@@ -40,7 +40,8 @@ void ComputeScales(MmmModel& m) {
       ys += std::fabs(d.kpi[t]);
       ++ny;
     }
-  if (ny == 0 || !(ys > 0)) Throw(ErrorCode::kBadInput, "{}: the KPI has no non-zero value in the training rows", d.file);
+  if (ny == 0 || !(ys > 0))
+    Throw(ErrorCode::kBadInput, "{}: the KPI has no non-zero value in the training rows", d.file);
   m.y_scale = ys / ny;
   m.x_scale.assign(d.channels.size(), 0.0);
   for (size_t c = 0; c < d.channels.size(); ++c) {
@@ -65,8 +66,9 @@ void ComputeScales(MmmModel& m) {
     double mean = col.mean();
     double var = (col.array() - mean).square().sum() / std::max(1, T - 1);
     if (!(var > 0))
-      Throw(ErrorCode::kBadInput, "{}: control '{}' is constant in the training rows: it cannot be told apart from the intercept",
-            d.file, d.controls[k]);
+      Throw(ErrorCode::kBadInput,
+            "{}: control '{}' is constant in the training rows: it cannot be told apart from the intercept", d.file,
+            d.controls[k]);
     m.control_mean[k] = mean;
     m.control_sd[k] = std::sqrt(var);
   }

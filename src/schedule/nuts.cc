@@ -30,8 +30,7 @@ struct Point {
 
 class Sampler {
  public:
-  Sampler(const LogDensityFn& f, int dim, std::mt19937_64& rng)
-      : f_(f), rng_(rng), minv_(VectorXd::Ones(dim)) {}
+  Sampler(const LogDensityFn& f, int dim, std::mt19937_64& rng) : f_(f), rng_(rng), minv_(VectorXd::Ones(dim)) {}
 
   // Inverse metric: diagonal (minv_) or dense (cov_, with Cholesky factor chol_).
   void SetDense(const Eigen::MatrixXd& cov) {
@@ -74,9 +73,8 @@ class Sampler {
     return ps_plus.dot(rho) > 0 && ps_minus.dot(rho) > 0;
   }
 
-  bool BuildTree(int depth, Point& z, Point& z_propose, VectorXd& ps_beg, VectorXd& ps_end,
-                 VectorXd& rho, VectorXd& p_beg, VectorXd& p_end, double H0, double sign,
-                 double& log_sum_weight, double& sum_metro) {
+  bool BuildTree(int depth, Point& z, Point& z_propose, VectorXd& ps_beg, VectorXd& ps_end, VectorXd& rho,
+                 VectorXd& p_beg, VectorXd& p_end, double H0, double sign, double& log_sum_weight, double& sum_metro) {
     if (depth == 0) {
       Leapfrog(z, sign * eps_);
       ++n_leapfrog_;
@@ -96,14 +94,14 @@ class Sampler {
     const int n = int(z.q.size());
     double lsw_init = -kInf;
     VectorXd p_init_end(n), ps_init_end(n), rho_init = VectorXd::Zero(n);
-    if (!BuildTree(depth - 1, z, z_propose, ps_beg, ps_init_end, rho_init, p_beg, p_init_end, H0, sign,
-                   lsw_init, sum_metro))
+    if (!BuildTree(depth - 1, z, z_propose, ps_beg, ps_init_end, rho_init, p_beg, p_init_end, H0, sign, lsw_init,
+                   sum_metro))
       return false;
     Point z_propose_final = z;
     double lsw_final = -kInf;
     VectorXd p_final_beg(n), ps_final_beg(n), rho_final = VectorXd::Zero(n);
-    if (!BuildTree(depth - 1, z, z_propose_final, ps_final_beg, ps_end, rho_final, p_final_beg, p_end, H0,
-                   sign, lsw_final, sum_metro))
+    if (!BuildTree(depth - 1, z, z_propose_final, ps_final_beg, ps_end, rho_final, p_final_beg, p_end, H0, sign,
+                   lsw_final, sum_metro))
       return false;
     double lsw_subtree = LogSumExp(lsw_init, lsw_final);
     log_sum_weight = LogSumExp(log_sum_weight, lsw_subtree);
@@ -154,8 +152,7 @@ class Sampler {
       }
       if (!valid) break;
       ++depth_;
-      if (lsw_subtree > log_sum_weight || Uniform() < std::exp(lsw_subtree - log_sum_weight))
-        z_sample = z_propose;
+      if (lsw_subtree > log_sum_weight || Uniform() < std::exp(lsw_subtree - log_sum_weight)) z_sample = z_propose;
       log_sum_weight = LogSumExp(log_sum_weight, lsw_subtree);
       rho = rho_bck + rho_fwd;
       bool persist = Criterion(ps_bck_bck, ps_fwd_fwd, rho);

@@ -34,7 +34,7 @@ struct NutsChain {
 };
 
 // `progress` (may be empty) is called after every iteration with its index.
-NutsChain RunNuts(const LogDensityFn& logp, Eigen::VectorXd init, const NutsOptions& opts,
-                  std::mt19937_64& rng, const std::function<void(int)>& progress = {});
+NutsChain RunNuts(const LogDensityFn& logp, Eigen::VectorXd init, const NutsOptions& opts, std::mt19937_64& rng,
+                  const std::function<void(int)>& progress = {});
 
 }  // namespace adpilot::mmm

@@ -212,8 +212,8 @@ HttpReply ServeCore::HandleBid(std::string_view body) {
         b.lurl = fmt::format("{}/v1/loss?{}&reason=${{AUCTION_LOSS}}", public_url_, q.loss);
         b.adm = c.creatives[cand.creative].adm;
         ReplaceAll(b.adm, "${CLICK_URL}", fmt::format("{}/v1/click?{}", public_url_, q.click));
-        LogEvent(fmt::format("{}\tbid\t{}\t{}\t{}\t{}\t{}\t{:.6g}\t{}", now_s, req.id, bid_id, c.id, imp.id,
-                             out_price, pctr, cur));
+        LogEvent(fmt::format("{}\tbid\t{}\t{}\t{}\t{}\t{}\t{:.6g}\t{}", now_s, req.id, bid_id, c.id, imp.id, out_price,
+                             pctr, cur));
         bids.push_back(std::move(b));
         break;
       }

@@ -37,8 +37,7 @@ class LocalLedger : public BudgetLedger {
     return true;
   }
 
-  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual,
-              const std::string&) override {
+  void Settle(const std::string& campaign, int32_t day, int64_t reserved, int64_t actual, const std::string&) override {
     Account* a = Find(campaign, day, nullptr);
     if (!a) return;
     actual = std::clamp<int64_t>(actual, 0, reserved);

@@ -11,13 +11,13 @@
 #ifdef ADPILOT_WITH_HIREDIS
 #include <hiredis/hiredis.h>
 
-#include <chrono>
+#include <sys/time.h>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
-#include <sys/time.h>
 #endif
 
 namespace adpilot {
@@ -79,7 +79,9 @@ struct Op {
 class RedisLedger : public BudgetLedger {
  public:
   RedisLedger(const std::string& address, std::string prefix, int timeout_ms, int64_t mark_ttl_s, const Context& ctx)
-      : prefix_(std::move(prefix)), timeout_ms_(timeout_ms), mark_ttl_(std::to_string(std::max<int64_t>(1, mark_ttl_s))),
+      : prefix_(std::move(prefix)),
+        timeout_ms_(timeout_ms),
+        mark_ttl_(std::to_string(std::max<int64_t>(1, mark_ttl_s))),
         log_(ctx.logger) {
     auto colon = address.rfind(':');
     if (colon == std::string::npos)
@@ -87,8 +89,7 @@ class RedisLedger : public BudgetLedger {
     host_ = address.substr(0, colon);
     // The whole rest must be the port: "host:63x9" is a typo, not port 63.
     port_ = ParseInt<int>(std::string_view(address).substr(colon + 1), {.plus = false}).value_or(0);
-    if (port_ <= 0 || port_ > 65535)
-      Throw(ErrorCode::kInvalidArgument, "redis address '{}': bad port", address);
+    if (port_ <= 0 || port_ > 65535) Throw(ErrorCode::kInvalidArgument, "redis address '{}': bad port", address);
   }
   ~RedisLedger() override {
     for (auto* c : idle_) redisFree(c);
@@ -282,17 +283,16 @@ class RedisLedger : public BudgetLedger {
 
 }  // namespace
 
-std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string& prefix,
-                                              int timeout_ms, const Context& ctx, int64_t won_mark_ttl_s) {
+std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string& prefix, int timeout_ms,
+                                              const Context& ctx, int64_t won_mark_ttl_s) {
   return std::make_unique<RedisLedger>(address, prefix, timeout_ms, won_mark_ttl_s, ctx);
 }
 
 #else
 
-std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string&, int,
-                                              const Context&, int64_t) {
-  Throw(ErrorCode::kUnsupported, "redis budget store '{}' requested, but adpilot was built without hiredis",
-        address);
+std::unique_ptr<BudgetLedger> MakeRedisLedger(const std::string& address, const std::string&, int, const Context&,
+                                              int64_t) {
+  Throw(ErrorCode::kUnsupported, "redis budget store '{}' requested, but adpilot was built without hiredis", address);
 }
 
 #endif

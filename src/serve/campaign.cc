@@ -144,8 +144,7 @@ std::vector<Campaign> LoadCampaigns(const std::string& path) {
   return out;
 }
 
-std::string MatchCampaign(const Campaign& c, const openrtb::BidRequest& req, const openrtb::Imp& imp,
-                          int& creative) {
+std::string MatchCampaign(const Campaign& c, const openrtb::BidRequest& req, const openrtb::Imp& imp, int& creative) {
   creative = -1;
   if (!imp.banner) return "format";
   if (imp.pmp_private) return "private_auction";

@@ -19,7 +19,10 @@ namespace adpilot::serve {
 
 RotatingLog::RotatingLog(std::string dir, std::string stem, std::string ext, int64_t rotate_bytes,
                          std::shared_ptr<spdlog::logger> log)
-    : dir_(std::move(dir)), stem_(std::move(stem)), ext_(std::move(ext)), rotate_bytes_(rotate_bytes),
+    : dir_(std::move(dir)),
+      stem_(std::move(stem)),
+      ext_(std::move(ext)),
+      rotate_bytes_(rotate_bytes),
       log_(std::move(log)) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -85,8 +88,8 @@ bool RotatingLog::OpenNext() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  path_ = fmt::format("{}/{}-{:04}{:02}{:02}T{:02}{:02}{:02}-{:04}.{}", dir_, stem_, tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, seq_++, ext_);
+  path_ = fmt::format("{}/{}-{:04}{:02}{:02}T{:02}{:02}{:02}-{:04}.{}", dir_, stem_, tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, seq_++, ext_);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0 && errno == ENOENT) {
     // The directory was removed under us: make it again rather than lose lines.

@@ -26,35 +26,66 @@ std::string SourceValue(int src, const openrtb::BidRequest& r, const openrtb::Im
   std::tm tm{};
   time_t t = time_t(unix_s);
   switch (src) {
-    case kInvType: return r.is_app ? "app" : r.has_site ? "site" : "";
-    case kInvId: return r.inventory_id;
-    case kInvDomain: return r.is_app && !r.bundle.empty() ? r.bundle : r.domain;
-    case kSiteDomain: return r.is_app ? "" : r.domain;
-    case kAppBundle: return r.is_app ? r.bundle : "";
-    case kPublisher: return r.publisher_id;
-    case kInvCat: return r.cat.empty() ? "" : r.cat.front();
-    case kImpSize: return imp.sizes.empty() ? "" : fmt::format("{}x{}", imp.sizes[0].first, imp.sizes[0].second);
-    case kImpPos: return imp.pos < 0 ? "" : num(imp.pos);
-    case kImpTagid: return imp.tagid;
-    case kImpInstl: return num(imp.instl);
-    case kImpFloor: return fmt::format("{}", imp.bidfloor);
-    case kOs: return r.os;
-    case kOsv: return r.osv;
-    case kMake: return r.make;
-    case kModel: return r.model;
-    case kDeviceType: return r.devicetype ? num(r.devicetype) : "";
-    case kConnType: return r.connectiontype ? num(r.connectiontype) : "";
-    case kLanguage: return r.language;
-    case kCarrier: return r.carrier;
-    case kCountry: return r.country;
-    case kRegion: return r.region;
-    case kCity: return r.city;
-    case kMetro: return r.metro;
-    case kGender: return r.gender;
-    case kYob: return r.yob ? num(r.yob) : "";
-    case kHour: gmtime_r(&t, &tm); return num(tm.tm_hour);
-    case kWeekday: gmtime_r(&t, &tm); return num(tm.tm_wday);
-    case kAuctionType: return num(r.at);
+    case kInvType:
+      return r.is_app ? "app" : r.has_site ? "site" : "";
+    case kInvId:
+      return r.inventory_id;
+    case kInvDomain:
+      return r.is_app && !r.bundle.empty() ? r.bundle : r.domain;
+    case kSiteDomain:
+      return r.is_app ? "" : r.domain;
+    case kAppBundle:
+      return r.is_app ? r.bundle : "";
+    case kPublisher:
+      return r.publisher_id;
+    case kInvCat:
+      return r.cat.empty() ? "" : r.cat.front();
+    case kImpSize:
+      return imp.sizes.empty() ? "" : fmt::format("{}x{}", imp.sizes[0].first, imp.sizes[0].second);
+    case kImpPos:
+      return imp.pos < 0 ? "" : num(imp.pos);
+    case kImpTagid:
+      return imp.tagid;
+    case kImpInstl:
+      return num(imp.instl);
+    case kImpFloor:
+      return fmt::format("{}", imp.bidfloor);
+    case kOs:
+      return r.os;
+    case kOsv:
+      return r.osv;
+    case kMake:
+      return r.make;
+    case kModel:
+      return r.model;
+    case kDeviceType:
+      return r.devicetype ? num(r.devicetype) : "";
+    case kConnType:
+      return r.connectiontype ? num(r.connectiontype) : "";
+    case kLanguage:
+      return r.language;
+    case kCarrier:
+      return r.carrier;
+    case kCountry:
+      return r.country;
+    case kRegion:
+      return r.region;
+    case kCity:
+      return r.city;
+    case kMetro:
+      return r.metro;
+    case kGender:
+      return r.gender;
+    case kYob:
+      return r.yob ? num(r.yob) : "";
+    case kHour:
+      gmtime_r(&t, &tm);
+      return num(tm.tm_hour);
+    case kWeekday:
+      gmtime_r(&t, &tm);
+      return num(tm.tm_wday);
+    case kAuctionType:
+      return num(r.at);
   }
   return "";
 }
@@ -102,10 +133,11 @@ FeatureMap::FeatureMap(const std::map<std::string, std::string>& features, const
   for (const auto& [field, src] : features) {
     int fi = schema.FieldIndex(field);
     if (fi < 0)
-      Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: the model has no field '{}'; its fields: {}",
-            config_path, field, field, fmt::join(schema.fields, ", "));
+      Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: the model has no field '{}'; its fields: {}", config_path,
+            field, field, fmt::join(schema.fields, ", "));
     int si = int(std::find(names.begin(), names.end(), src) - names.begin());
-    if (si >= kNumSrc) Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: unknown request field '{}'", config_path, field, src);
+    if (si >= kNumSrc)
+      Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: unknown request field '{}'", config_path, field, src);
     sources_.emplace_back(fi, si);
   }
 }

@@ -15,8 +15,7 @@ class FeatureMap {
  public:
   FeatureMap() = default;
   // Throws kInvalidArgument for a model field the schema lacks.
-  FeatureMap(const std::map<std::string, std::string>& features, const Schema& schema,
-             const std::string& config_path);
+  FeatureMap(const std::map<std::string, std::string>& features, const Schema& schema, const std::string& config_path);
 
   // Fills rec with the model's fields for one impression; `storage` keeps the
   // token text the record's views point to (one string per schema field).

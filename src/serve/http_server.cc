@@ -26,7 +26,9 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServeCore& core, const ServerOptions& opts)
-      : stream_(std::move(socket)), core_(core), max_body_(uint64_t(opts.max_body_bytes)),
+      : stream_(std::move(socket)),
+        core_(core),
+        max_body_(uint64_t(opts.max_body_bytes)),
         idle_(opts.idle_timeout_ms) {}
 
   void Start() { ReadHeader(); }
@@ -46,11 +48,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      asio::async_write(stream_, asio::buffer(kContinue),
-                        [self = shared_from_this()](beast::error_code ec2, size_t) {
-                          if (ec2) return self->Close();
-                          self->ReadBody();
-                        });
+      asio::async_write(stream_, asio::buffer(kContinue), [self = shared_from_this()](beast::error_code ec2, size_t) {
+        if (ec2) return self->Close();
+        self->ReadBody();
+      });
       return;
     }
     ReadBody();

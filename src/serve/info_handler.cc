@@ -93,7 +93,8 @@ HttpReply ServeCore::HandleMetrics() {
   r.body = metrics_.Text();
   auto out = std::back_inserter(r.body);
   int32_t day = UtcDay(clock_->UnixSeconds());
-  r.body += "# HELP adpilot_campaign_spend Spend settled today (account currency).\n# TYPE adpilot_campaign_spend gauge\n";
+  r.body +=
+      "# HELP adpilot_campaign_spend Spend settled today (account currency).\n# TYPE adpilot_campaign_spend gauge\n";
   std::vector<BudgetState> states;
   bool store_up = true;
   for (const auto& c : st->campaigns) {
@@ -101,31 +102,39 @@ HttpReply ServeCore::HandleMetrics() {
     store_up = store_up && states.back().available;
   }
   auto money = [](int64_t micros) { return double(micros) / double(kMicrosPerUnit); };
-  for (const auto& s : states) fmt::format_to(out, "adpilot_campaign_spend{{campaign=\"{}\"}} {}\n", s.campaign, money(s.spent));
-  r.body += "# HELP adpilot_campaign_reserved Reserved for bids awaiting a notice.\n# TYPE adpilot_campaign_reserved gauge\n";
-  for (const auto& s : states) fmt::format_to(out, "adpilot_campaign_reserved{{campaign=\"{}\"}} {}\n", s.campaign, money(s.reserved));
-  r.body += "# HELP adpilot_campaign_budget_remaining Daily budget not spent nor reserved.\n# TYPE adpilot_campaign_budget_remaining gauge\n";
   for (const auto& s : states)
-    fmt::format_to(out, "adpilot_campaign_budget_remaining{{campaign=\"{}\"}} {}\n", s.campaign,
-                   money(s.remaining()));
-  r.body += "# HELP adpilot_campaign_overspend Spend past the daily budget (late wins whose reservation had expired).\n"
-            "# TYPE adpilot_campaign_overspend gauge\n";
+    fmt::format_to(out, "adpilot_campaign_spend{{campaign=\"{}\"}} {}\n", s.campaign, money(s.spent));
+  r.body +=
+      "# HELP adpilot_campaign_reserved Reserved for bids awaiting a notice.\n# TYPE adpilot_campaign_reserved gauge\n";
+  for (const auto& s : states)
+    fmt::format_to(out, "adpilot_campaign_reserved{{campaign=\"{}\"}} {}\n", s.campaign, money(s.reserved));
+  r.body +=
+      "# HELP adpilot_campaign_budget_remaining Daily budget not spent nor reserved.\n# TYPE "
+      "adpilot_campaign_budget_remaining gauge\n";
+  for (const auto& s : states)
+    fmt::format_to(out, "adpilot_campaign_budget_remaining{{campaign=\"{}\"}} {}\n", s.campaign, money(s.remaining()));
+  r.body +=
+      "# HELP adpilot_campaign_overspend Spend past the daily budget (late wins whose reservation had expired).\n"
+      "# TYPE adpilot_campaign_overspend gauge\n";
   for (const auto& s : states)
     fmt::format_to(out, "adpilot_campaign_overspend{{campaign=\"{}\"}} {}\n", s.campaign, money(s.overspend()));
-  const std::pair<const char*, RotatingLog*> logs[] = {{"events", events_.get()}, {"train", train_.get()},
-                                                       {"auctions", rlb_.get()}};
-  r.body += "# HELP adpilot_log_dropped_lines_total Log lines lost to write errors (disk full, log directory gone).\n"
-            "# TYPE adpilot_log_dropped_lines_total counter\n";
+  const std::pair<const char*, RotatingLog*> logs[] = {
+      {"events", events_.get()}, {"train", train_.get()}, {"auctions", rlb_.get()}};
+  r.body +=
+      "# HELP adpilot_log_dropped_lines_total Log lines lost to write errors (disk full, log directory gone).\n"
+      "# TYPE adpilot_log_dropped_lines_total counter\n";
   for (auto [name, log] : logs)
     if (log) fmt::format_to(out, "adpilot_log_dropped_lines_total{{log=\"{}\"}} {}\n", name, log->dropped_lines());
-  r.body += "# HELP adpilot_log_write_errors_total Failed writes or opens of a log file.\n"
-            "# TYPE adpilot_log_write_errors_total counter\n";
+  r.body +=
+      "# HELP adpilot_log_write_errors_total Failed writes or opens of a log file.\n"
+      "# TYPE adpilot_log_write_errors_total counter\n";
   for (auto [name, log] : logs)
     if (log) fmt::format_to(out, "adpilot_log_write_errors_total{{log=\"{}\"}} {}\n", name, log->write_errors());
   r.body += "# HELP adpilot_budget_store_up 1 when the budget store answers.\n# TYPE adpilot_budget_store_up gauge\n";
   fmt::format_to(out, "adpilot_budget_store_up {}\n", store_up ? 1 : 0);
-  fmt::format_to(out, "# HELP adpilot_budget_pending_settlements Settlements queued while the store is away.\n"
-                      "# TYPE adpilot_budget_pending_settlements gauge\nadpilot_budget_pending_settlements {}\n",
+  fmt::format_to(out,
+                 "# HELP adpilot_budget_pending_settlements Settlements queued while the store is away.\n"
+                 "# TYPE adpilot_budget_pending_settlements gauge\nadpilot_budget_pending_settlements {}\n",
                  ledger_->pending());
   r.body += "# HELP adpilot_model_info The model being served.\n# TYPE adpilot_model_info gauge\n";
   r.body += "adpilot_model_info{version=\"" + st->scorer->version() + "\"} 1\n";

@@ -13,8 +13,7 @@ namespace {
 
 class ModelScorer : public PctrScorer {
  public:
-  ModelScorer(std::unique_ptr<Model> m, std::string version)
-      : model_(std::move(m)), version_(std::move(version)) {}
+  ModelScorer(std::unique_ptr<Model> m, std::string version) : model_(std::move(m)), version_(std::move(version)) {}
   const Schema& schema() const override { return model_->hasher().schema(); }
   double Predict(const RawRecord& rec) const override { return model_->PredictProba(rec); }
   std::string format() const override { return model_->format(); }

@@ -83,9 +83,9 @@ HttpReply ServeCore::HandleNotice(Endpoint kind, std::string_view query) {
   uint64_t seq = 0;
   const bool ours = BidSeq(bid, seq);
   Reservation res;
-  const SlotState was = ours ? reservations_.Transition(seq, kind == Endpoint::kWin ? SlotState::kWon
-                                                                                   : SlotState::kReleased, &res)
-                             : SlotState::kFree;
+  const SlotState was =
+      ours ? reservations_.Transition(seq, kind == Endpoint::kWin ? SlotState::kWon : SlotState::kReleased, &res)
+           : SlotState::kFree;
   if (kind == Endpoint::kLoss) {
     if (was == SlotState::kLive) {
       const Campaign& c = res.state->campaigns[res.campaign];
@@ -141,8 +141,8 @@ HttpReply ServeCore::HandleLateWin(const NoticeFields& f, std::string_view query
   if (!ledger_->ChargeLate(f.campaign, f.day, actual, f.bid)) return DuplicateWin(f, now_s);
   metrics_.wins.fetch_add(1, std::memory_order_relaxed);
   metrics_.late_wins.fetch_add(1, std::memory_order_relaxed);
-  LogEvent(fmt::format("{}\twin\t-\t{}\t{}\t-\t{}\t-\tlate_{}", now_s, f.bid, f.campaign, double(actual) / 1000.0,
-                       how));
+  LogEvent(
+      fmt::format("{}\twin\t-\t{}\t{}\t-\t{}\t-\tlate_{}", now_s, f.bid, f.campaign, double(actual) / 1000.0, how));
   return Reply(200, "{\"status\":\"settled_late\"}");
 }
 

@@ -16,11 +16,16 @@ namespace adpilot::serve {
 
 const char* NoticeCheckName(NoticeCheck c) {
   switch (c) {
-    case NoticeCheck::kOk: return "ok";
-    case NoticeCheck::kUnsigned: return "unsigned";
-    case NoticeCheck::kMalformed: return "malformed";
-    case NoticeCheck::kBadSignature: return "bad_signature";
-    case NoticeCheck::kExpired: return "expired";
+    case NoticeCheck::kOk:
+      return "ok";
+    case NoticeCheck::kUnsigned:
+      return "unsigned";
+    case NoticeCheck::kMalformed:
+      return "malformed";
+    case NoticeCheck::kBadSignature:
+      return "bad_signature";
+    case NoticeCheck::kExpired:
+      return "expired";
   }
   return "?";
 }
@@ -77,8 +82,7 @@ bool ParseField(const std::string& s, T& out) {
 
 }  // namespace
 
-NoticeCheck NoticeSigner::Check(std::string_view kind, std::string_view query, int64_t now_s,
-                                NoticeFields& f) const {
+NoticeCheck NoticeSigner::Check(std::string_view kind, std::string_view query, int64_t now_s, NoticeFields& f) const {
   std::string sig, d, m, e;
   if (!FindQueryParam(query, "s", sig) || sig.empty()) return NoticeCheck::kUnsigned;
   if (!FindQueryParam(query, "bid", f.bid) || !FindQueryParam(query, "c", f.campaign) ||
@@ -118,8 +122,7 @@ std::string PercentEncode(std::string_view s) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
         c == '.' || c == '~')
       out.push_back(char(c));
-    else
-      fmt::format_to(std::back_inserter(out), "%{:02X}", c);
+    else fmt::format_to(std::back_inserter(out), "%{:02X}", c);
   }
   return out;
 }

@@ -16,9 +16,9 @@ namespace adpilot::serve {
 
 struct NoticeFields {
   std::string bid, campaign, cur;
-  int32_t day = 0;          // UTC day of the reservation
-  int64_t max_micros = 0;   // the bid's maximum cost, account currency
-  int64_t expires_s = 0;    // Unix seconds after which the notice is refused
+  int32_t day = 0;         // UTC day of the reservation
+  int64_t max_micros = 0;  // the bid's maximum cost, account currency
+  int64_t expires_s = 0;   // Unix seconds after which the notice is refused
 };
 
 enum class NoticeCheck { kOk, kUnsigned, kMalformed, kBadSignature, kExpired };

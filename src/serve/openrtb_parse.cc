@@ -29,9 +29,7 @@ struct Fail {
   throw Fail{fmt::format("{}: expected {}", path, what)};
 }
 
-bool Lookup(object o, std::string_view key, element& e) {
-  return o.at_key(key).get(e) == simdjson::SUCCESS;
-}
+bool Lookup(object o, std::string_view key, element& e) { return o.at_key(key).get(e) == simdjson::SUCCESS; }
 
 void GetString(object o, std::string_view key, std::string& out, std::string_view path) {
   element e;
@@ -49,7 +47,8 @@ void GetInt(object o, std::string_view key, int& out, std::string_view path) {
   double d;
   if (!e.get_int64().get(i)) {
     out = int(std::clamp<int64_t>(i, INT32_MIN, INT32_MAX));
-  } else if (!e.get_double().get(d) && std::abs(d) < 2e9 && d == double(int64_t(d))) {  // range first: int64_t(7e28) is UB
+  } else if (!e.get_double().get(d) && std::abs(d) < 2e9 &&
+             d == double(int64_t(d))) {  // range first: int64_t(7e28) is UB
     out = int(d);
   } else {
     Expected(fmt::format("{}.{}", path, key), "integer");
@@ -64,8 +63,7 @@ void GetDouble(object o, std::string_view key, double& out, std::string_view pat
   out = d;
 }
 
-void GetStrings(object o, std::string_view key, std::vector<std::string>& out,
-                std::string_view path) {
+void GetStrings(object o, std::string_view key, std::vector<std::string>& out, std::string_view path) {
   element e;
   if (!Lookup(o, key, e) || e.is_null()) return;
   simdjson::dom::array a;
@@ -202,8 +200,7 @@ void ParseRoot(element root, BidRequest& r) {
     GetString(user, "gender", r.gender, "user");
     GetInt(user, "yob", r.yob, "user");
     object ugeo;
-    if (r.country.empty() && GetObject(user, "geo", ugeo, "user"))
-      GetString(ugeo, "country", r.country, "user.geo");
+    if (r.country.empty() && GetObject(user, "geo", ugeo, "user")) GetString(ugeo, "country", r.country, "user.geo");
   }
 }
 

@@ -10,11 +10,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", unsigned(c));
@@ -48,9 +58,8 @@ void StringArray(std::string& out, std::string_view key, const std::vector<std::
 
 }  // namespace
 
-std::string WriteBidResponse(std::string_view request_id, std::string_view bidid,
-                             std::string_view cur, std::string_view seat,
-                             const std::vector<Bid>& bids) {
+std::string WriteBidResponse(std::string_view request_id, std::string_view bidid, std::string_view cur,
+                             std::string_view seat, const std::vector<Bid>& bids) {
   std::string out;
   out.reserve(256 + 512 * bids.size());
   out += "{\"id\":";

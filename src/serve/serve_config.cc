@@ -2,8 +2,8 @@
 // [features], [currency] and [[campaign]] tables, all strict about keys.
 #include <algorithm>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -60,13 +60,16 @@ void ValidateServerOptions(const ServerOptions& s, const std::string& where) {
 }
 
 const std::vector<std::string>& RequestFieldNames() {
-  static const std::vector<std::string> names = {
-      "inventory.type", "inventory.id", "inventory.domain", "site.domain", "app.bundle",
-      "publisher.id",   "inventory.cat", "imp.size",        "imp.pos",     "imp.tagid",
-      "imp.instl",      "imp.bidfloor",  "device.os",       "device.osv",  "device.make",
-      "device.model",   "device.devicetype", "device.connectiontype", "device.language",
-      "device.carrier", "geo.country",   "geo.region",      "geo.city",    "geo.metro",
-      "user.gender",    "user.yob",      "hour",            "weekday",     "auction.type"};
+  static const std::vector<std::string> names = {"inventory.type",  "inventory.id",      "inventory.domain",
+                                                 "site.domain",     "app.bundle",        "publisher.id",
+                                                 "inventory.cat",   "imp.size",          "imp.pos",
+                                                 "imp.tagid",       "imp.instl",         "imp.bidfloor",
+                                                 "device.os",       "device.osv",        "device.make",
+                                                 "device.model",    "device.devicetype", "device.connectiontype",
+                                                 "device.language", "device.carrier",    "geo.country",
+                                                 "geo.region",      "geo.city",          "geo.metro",
+                                                 "user.gender",     "user.yob",          "hour",
+                                                 "weekday",         "auction.type"};
   return names;
 }
 
@@ -77,8 +80,8 @@ void LoadServeTables(const std::string& path, ServeConfig& cfg) {
   static const std::set<std::string> known = {"server", "features", "currency", "campaign"};
   for (const auto& [k, v] : root.as_table())
     if (!known.count(k))
-      Throw(ErrorCode::kInvalidArgument, "{}: unknown key '{}' (expected [server], [features], [currency], [[campaign]])",
-            path, k);
+      Throw(ErrorCode::kInvalidArgument,
+            "{}: unknown key '{}' (expected [server], [features], [currency], [[campaign]])", path, k);
   cfg.features.clear();
   if (root.contains("features")) {
     const auto& names = RequestFieldNames();
@@ -87,8 +90,8 @@ void LoadServeTables(const std::string& path, ServeConfig& cfg) {
       std::string src;
       t.Get(k, src);
       if (std::find(names.begin(), names.end(), src) == names.end())
-        Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: unknown request field '{}'; valid: {}", path, k,
-              src, fmt::join(names, ", "));
+        Throw(ErrorCode::kInvalidArgument, "{}: [features] {}: unknown request field '{}'; valid: {}", path, k, src,
+              fmt::join(names, ", "));
       cfg.features[k] = src;
     }
   }

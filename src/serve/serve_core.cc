@@ -19,9 +19,7 @@ using namespace serve;
 
 namespace {
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool IsLoopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 std::string RunTag() {
   std::random_device rd;
@@ -33,10 +31,13 @@ std::string RunTag() {
 
 }  // namespace
 
-ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
-                     std::unique_ptr<BudgetLedger> ledger)
-    : cfg_(std::move(cfg)), ctx_(ctx), clock_(ctx.clock),
-      signer_(cfg_.server.notice_secret), factory_(std::move(factory)), ledger_(std::move(ledger)),
+ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory, std::unique_ptr<BudgetLedger> ledger)
+    : cfg_(std::move(cfg)),
+      ctx_(ctx),
+      clock_(ctx.clock),
+      signer_(cfg_.server.notice_secret),
+      factory_(std::move(factory)),
+      ledger_(std::move(ledger)),
       // A slot stays past its reservation until its notices expire, so a late
       // or repeated win is recognised and charged exactly once.
       reservations_(uint64_t(cfg_.server.max_pending_reservations),
@@ -46,28 +47,27 @@ ServeCore::ServeCore(ServeConfig cfg, const Context& ctx, ScorerFactory factory,
   metrics_open_ = cfg_.server.metrics_token.empty() && IsLoopback(cfg_.server.host);
   if (!factory_) factory_ = LoadModelScorer;
   if (!ledger_) {
-    ledger_ = cfg_.server.redis.empty()
-                  ? MakeLocalLedger()
-                  : MakeRedisLedger(cfg_.server.redis, cfg_.server.redis_prefix, cfg_.server.redis_timeout_ms, ctx_,
-                                    cfg_.server.notice_ttl_s);
+    ledger_ = cfg_.server.redis.empty() ? MakeLocalLedger()
+                                        : MakeRedisLedger(cfg_.server.redis, cfg_.server.redis_prefix,
+                                                          cfg_.server.redis_timeout_ms, ctx_, cfg_.server.notice_ttl_s);
   }
   if (cfg_.server.notice_secret.empty() && !cfg_.server.redis.empty())
-    ctx_.log().warn("[server] notice_secret is empty: notices signed by this process are refused by other "
-                    "replicas and after a restart; set one secret for all replicas");
+    ctx_.log().warn(
+        "[server] notice_secret is empty: notices signed by this process are refused by other "
+        "replicas and after a restart; set one secret for all replicas");
   replica_ = cfg_.server.replica_id.empty() ? fmt::format("r{}", ::getpid()) : cfg_.server.replica_id;
   if (replica_.find_first_of("&=%\n\r ") != std::string::npos)
     Throw(ErrorCode::kInvalidArgument, "[server] replica_id '{}': use letters, digits, '-' and '_'", replica_);
   id_prefix_ = fmt::format("{}-{}-", replica_, RunTag());
-  public_url_ = cfg_.server.public_url.empty()
-                    ? fmt::format("http://{}:{}", cfg_.server.host, cfg_.server.port)
-                    : cfg_.server.public_url;
+  public_url_ = cfg_.server.public_url.empty() ? fmt::format("http://{}:{}", cfg_.server.host, cfg_.server.port)
+                                               : cfg_.server.public_url;
   state_ = BuildState(cfg_);
   if (!cfg_.server.log_dir.empty()) {
     const auto& d = cfg_.server.log_dir;
     int64_t rot = cfg_.server.log_rotate_bytes;
     events_ = std::make_unique<RotatingLog>(d, "events-" + replica_, "tsv", rot, ctx_.logger);
-    train_ = std::make_unique<RotatingLog>(d, "train-" + replica_,
-                                           state_->scorer->format() == "criteo" ? "criteo.tsv" : "tsv", rot, ctx_.logger);
+    train_ = std::make_unique<RotatingLog>(
+        d, "train-" + replica_, state_->scorer->format() == "criteo" ? "criteo.tsv" : "tsv", rot, ctx_.logger);
     rlb_ = std::make_unique<RotatingLog>(d, "auctions-" + replica_, "rlb", rot, ctx_.logger);
   }
   sweeper_ = std::thread([this] { SweepLoop(); });

@@ -40,15 +40,15 @@ struct Reservation {
   int campaign = 0;
   int32_t day = 0;
   int64_t micros = 0;
-  double rate = 1;                      // response-currency units per account unit
+  double rate = 1;  // response-currency units per account unit
   double pctr = 0;
-  std::string row;                      // training row (label 0)
+  std::string row;  // training row (label 0)
   int64_t expires_ms = 0;
 };
 
 struct Impression {
   std::string campaign, row;
-  double pctr = 0, price_cpm = 0;       // clearing CPM in account currency
+  double pctr = 0, price_cpm = 0;  // clearing CPM in account currency
   int64_t expires_ms = 0;
 };
 

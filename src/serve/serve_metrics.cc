@@ -5,13 +5,32 @@
 namespace adpilot::serve {
 
 namespace {
-constexpr const char* kNoBidNames[] = {
-    "bad_request", "currency", "no_campaigns", "format", "private_auction", "inventory", "domain",
-    "publisher",   "geo",      "device",       "os",     "bcat",            "badv",      "size",
-    "pacing",      "strategy", "below_floor",  "budget", "request_share",   "budget_store",
-    "reservations_full", "model_error", "deadline"};
+constexpr const char* kNoBidNames[] = {"bad_request",
+                                       "currency",
+                                       "no_campaigns",
+                                       "format",
+                                       "private_auction",
+                                       "inventory",
+                                       "domain",
+                                       "publisher",
+                                       "geo",
+                                       "device",
+                                       "os",
+                                       "bcat",
+                                       "badv",
+                                       "size",
+                                       "pacing",
+                                       "strategy",
+                                       "below_floor",
+                                       "budget",
+                                       "request_share",
+                                       "budget_store",
+                                       "reservations_full",
+                                       "model_error",
+                                       "deadline"};
 static_assert(std::size(kNoBidNames) == size_t(NoBid::kCount));
-constexpr const char* kEndpointNames[] = {"bid", "win", "loss", "click", "score", "healthz", "metrics", "reload", "other"};
+constexpr const char* kEndpointNames[] = {"bid",     "win",     "loss",   "click", "score",
+                                          "healthz", "metrics", "reload", "other"};
 static_assert(std::size(kEndpointNames) == size_t(Endpoint::kCount));
 constexpr const char* kStatusNames[] = {"200", "204", "400", "4xx", "413", "5xx"};
 }  // namespace
@@ -43,14 +62,17 @@ std::string Metrics::Text() const {
   o += "# HELP adpilot_http_requests_total HTTP requests by endpoint.\n# TYPE adpilot_http_requests_total counter\n";
   for (int i = 0; i < int(Endpoint::kCount); ++i)
     fmt::format_to(out, "adpilot_http_requests_total{{endpoint=\"{}\"}} {}\n", kEndpointNames[i], get(requests[i]));
-  o += "# HELP adpilot_http_responses_total HTTP responses by status class.\n# TYPE adpilot_http_responses_total counter\n";
+  o += "# HELP adpilot_http_responses_total HTTP responses by status class.\n# TYPE adpilot_http_responses_total "
+       "counter\n";
   for (int i = 0; i < 6; ++i)
     fmt::format_to(out, "adpilot_http_responses_total{{code=\"{}\"}} {}\n", kStatusNames[i], get(responses[i]));
-  o += "# HELP adpilot_bid_responses_total Bid requests answered with at least one bid.\n# TYPE adpilot_bid_responses_total counter\n";
+  o += "# HELP adpilot_bid_responses_total Bid requests answered with at least one bid.\n# TYPE "
+       "adpilot_bid_responses_total counter\n";
   fmt::format_to(out, "adpilot_bid_responses_total {}\n", get(bid_responses));
   o += "# HELP adpilot_bids_total Bids placed (one per impression bid on).\n# TYPE adpilot_bids_total counter\n";
   fmt::format_to(out, "adpilot_bids_total {}\n", get(bids));
-  o += "# HELP adpilot_nobids_total Bid requests answered 204 (or 400), by reason.\n# TYPE adpilot_nobids_total counter\n";
+  o += "# HELP adpilot_nobids_total Bid requests answered 204 (or 400), by reason.\n# TYPE adpilot_nobids_total "
+       "counter\n";
   for (int i = 0; i < int(NoBid::kCount); ++i)
     fmt::format_to(out, "adpilot_nobids_total{{reason=\"{}\"}} {}\n", kNoBidNames[i], get(nobids[i]));
   auto counter = [&](const char* name, const char* help, uint64_t v) {
@@ -60,7 +82,8 @@ std::string Metrics::Text() const {
   counter("adpilot_losses_total", "Loss notices releasing a reservation.", get(losses));
   counter("adpilot_clicks_total", "Clicks recorded.", get(clicks));
   counter("adpilot_reservations_expired_total", "Reservations released after the TTL without a notice.", get(expired));
-  counter("adpilot_unknown_notices_total", "Win/loss notices for unknown or already settled bids.", get(unknown_notices));
+  counter("adpilot_unknown_notices_total", "Win/loss notices for unknown or already settled bids.",
+          get(unknown_notices));
   counter("adpilot_scored_rows_total", "Rows scored by /v1/score.", get(scored_rows));
   o += "# HELP adpilot_notices_rejected_total Notices refused before acting on them, by reason.\n"
        "# TYPE adpilot_notices_rejected_total counter\n";
@@ -77,7 +100,8 @@ std::string Metrics::Text() const {
   o += "# HELP adpilot_model_reloads_total Hot reloads by result.\n# TYPE adpilot_model_reloads_total counter\n";
   fmt::format_to(out, "adpilot_model_reloads_total{{result=\"ok\"}} {}\n", get(reloads_ok));
   fmt::format_to(out, "adpilot_model_reloads_total{{result=\"failed\"}} {}\n", get(reloads_failed));
-  o += "# HELP adpilot_bid_latency_seconds Time to answer a bid request, in the server.\n# TYPE adpilot_bid_latency_seconds histogram\n";
+  o += "# HELP adpilot_bid_latency_seconds Time to answer a bid request, in the server.\n# TYPE "
+       "adpilot_bid_latency_seconds histogram\n";
   uint64_t cum = 0;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     cum += get(latency[i]);

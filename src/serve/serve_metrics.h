@@ -13,9 +13,30 @@ namespace adpilot::serve {
 // Why a bid request got no bid, in pipeline order: a request reports the
 // furthest stage any impression/campaign pair reached.
 enum class NoBid : int {
-  kBadRequest, kCurrency, kNoCampaigns, kFormat, kPrivateAuction, kInventory, kDomain, kPublisher,
-  kGeo, kDevice, kOs, kBcat, kBadv, kSize, kPacing, kStrategy, kBelowFloor, kBudget, kRequestShare,
-  kBudgetStore, kReservationsFull, kModelError, kDeadline, kCount
+  kBadRequest,
+  kCurrency,
+  kNoCampaigns,
+  kFormat,
+  kPrivateAuction,
+  kInventory,
+  kDomain,
+  kPublisher,
+  kGeo,
+  kDevice,
+  kOs,
+  kBcat,
+  kBadv,
+  kSize,
+  kPacing,
+  kStrategy,
+  kBelowFloor,
+  kBudget,
+  kRequestShare,
+  kBudgetStore,
+  kReservationsFull,
+  kModelError,
+  kDeadline,
+  kCount
 };
 const char* NoBidName(NoBid r);
 NoBid NoBidFromName(std::string_view name);  // from MatchCampaign's reasons
@@ -25,7 +46,7 @@ const char* EndpointName(Endpoint e);
 
 struct Metrics {
   static constexpr std::array<double, 11> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
-                                                       0.01,   0.025,   0.05,   0.1,   1.0};
+                                                      0.01,   0.025,   0.05,   0.1,   1.0};
   std::array<std::atomic<uint64_t>, size_t(Endpoint::kCount)> requests{};
   std::array<std::atomic<uint64_t>, 6> responses{};  // 200 204 400 401/403/404 413 5xx
   std::atomic<uint64_t> bid_responses{0}, bids{0}, wins{0}, losses{0}, clicks{0}, expired{0};

@@ -32,14 +32,12 @@ CampaignStrategy::CampaignStrategy(const Campaign& c, const Context& ctx)
     } catch (const Error&) {
       throw;
     } catch (const std::exception& ex) {
-      Throw(ErrorCode::kInvalidArgument, "campaign {}: params for strategy '{}': {}", c.id, bidder_->name(),
-            ex.what());
+      Throw(ErrorCode::kInvalidArgument, "campaign {}: params for strategy '{}': {}", c.id, bidder_->name(), ex.what());
     }
   }
 }
 
-double CampaignStrategy::Bid(double pctr, double remaining_money, double day_left, double floor_cpm,
-                             int32_t day) {
+double CampaignStrategy::Bid(double pctr, double remaining_money, double day_left, double floor_cpm, int32_t day) {
   std::lock_guard lock(mu_);
   if (day != day_) {
     bidder_->BeginPeriod(budget_units_, auctions_);

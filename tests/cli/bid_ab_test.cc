@@ -18,7 +18,8 @@ TEST(BidAb, UnitsCsvFeedsTheAbReadout) {
   ASSERT_EQ(gen.exit_code, 0);
   auto ab = testing::RunCli("--quiet --seed 5 bid ab --log " + tmp.File("w/auctions.rlb") +
                             " --format world --tune-split 0.5 --episode 1000 --strategies lin,pid"
-                            " --budget-ratio 1/16 --out " + tmp.File("units.csv") + " --json");
+                            " --budget-ratio 1/16 --out " +
+                            tmp.File("units.csv") + " --json");
   ASSERT_EQ(ab.exit_code, 0) << ab.out;
   auto j = nlohmann::json::parse(ab.out);
   ASSERT_EQ(j["arms"].size(), 2u);

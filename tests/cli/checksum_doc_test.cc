@@ -51,8 +51,7 @@ void ExpectContainerChecksums(const std::string& b) {
   uint32_t c = 0;
   std::memcpy(&c, b.data() + 12, 4);
   ASSERT_LE(c + 40u, b.size());
-  EXPECT_EQ(DocumentedChecksum("| 16+C | 8 | config checksum: ", std::string_view(b.data(), 16 + c)),
-            U64At(b, 16 + c));
+  EXPECT_EQ(DocumentedChecksum("| 16+C | 8 | config checksum: ", std::string_view(b.data(), 16 + c)), U64At(b, 16 + c));
   EXPECT_EQ(U64At(b, b.size() - 16), b.size() - 40 - c);  // P
   EXPECT_EQ(DocumentedChecksum("| 32+C+P | 8 | checksum: ", std::string_view(b.data(), b.size() - 8)),
             U64At(b, b.size() - 8));
@@ -67,7 +66,8 @@ class ChecksumDoc : public ::testing::Test {
     std::filesystem::remove_all(Root());
     std::filesystem::create_directories(Root());
     world_ok_ = RunCli("--quiet --seed 3 gen world --out " + File("w") +
-                       " --auctions 3000 --users 200 --experiment-units 500 --journeys 500").exit_code == 0;
+                       " --auctions 3000 --users 200 --experiment-units 500 --journeys 500")
+                    .exit_code == 0;
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(Root()); }
   void SetUp() override { ASSERT_TRUE(world_ok_) << "gen world failed"; }
@@ -83,7 +83,8 @@ bool ChecksumDoc::world_ok_ = false;
 TEST_F(ChecksumDoc, ModelFile) {
   std::string m = File("m.apm");
   ASSERT_EQ(RunCli("--quiet train --model lr --bits 12 --data " + W("auctions.tsv") + " --format criteo --out " + m)
-                .exit_code, 0);
+                .exit_code,
+            0);
   ExpectContainerChecksums(ReadFile(m));
 }
 
@@ -95,7 +96,8 @@ TEST_F(ChecksumDoc, ProfileFile) {
 
 TEST_F(ChecksumDoc, PolicyFile) {
   std::string p = File("lin.apb");
-  auto r = RunCli("--quiet bid train --strategy lin --log " + W("auctions.rlb") + " --format world --tune-log " + W("auctions.rlb") + " --out " + p,
+  auto r = RunCli("--quiet bid train --strategy lin --log " + W("auctions.rlb") + " --format world --tune-log " +
+                      W("auctions.rlb") + " --out " + p,
                   File("bid.err"));
   ASSERT_EQ(r.exit_code, 0) << ReadFile(File("bid.err"));
   ExpectContainerChecksums(ReadFile(p));
@@ -105,7 +107,8 @@ TEST_F(ChecksumDoc, MmmModelFile) {
   std::string m = File("mmm.bin");
   auto r = RunCli("--quiet mmm fit --data " + W("channels.csv") +
                       " --date-col date --kpi-col kpi --channels search,social --chains 1 --warmup 20 --draws 10 "
-                      "--out " + m,
+                      "--out " +
+                      m,
                   File("mmm.err"));
   ASSERT_EQ(r.exit_code, 0) << ReadFile(File("mmm.err"));
   ExpectContainerChecksums(ReadFile(m));

@@ -32,20 +32,23 @@ inline void WriteCriteoRows(const std::string& path, int rows, int salt = 0) {
 }
 
 struct Fault {
-  std::string mode;    // kill | enospc | rename | vanish (see fault_shim.c)
-  std::string path;    // substring of the watched files' paths
-  long long after = 0; // bytes let through first
-  std::string exe;     // only processes whose command line contains this ("" = all)
-  std::string vanish;  // the tree `vanish` removes
-  bool group = false;  // kill the command's whole process group, not one process
+  std::string mode;     // kill | enospc | rename | vanish (see fault_shim.c)
+  std::string path;     // substring of the watched files' paths
+  long long after = 0;  // bytes let through first
+  std::string exe;      // only processes whose command line contains this ("" = all)
+  std::string vanish;   // the tree `vanish` removes
+  bool group = false;   // kill the command's whole process group, not one process
 };
 
 // Runs `adpilot ARGS` with `fault` injected; stderr to `err`.
 inline CliResult RunWithFault(const std::string& args, const Fault& f, const std::string& err) {
-  std::string env = "env LD_PRELOAD=" ADPILOT_FAULT_SHIM " ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-                    " ADP_FAULT=" + f.mode + " ADP_FAULT_PATH='" + f.path + "' ADP_FAULT_AFTER=" +
-                    std::to_string(f.after) + " ADP_FAULT_EXE='" + f.exe + "' ADP_FAULT_VANISH='" + f.vanish + "' ADP_FAULT_GROUP=" +
-                    (f.group ? "1" : "0") + " setsid ";  // its own process group: a group kill spares the test
+  std::string env = "env LD_PRELOAD=" ADPILOT_FAULT_SHIM
+                    " ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+                    " ADP_FAULT=" +
+                    f.mode + " ADP_FAULT_PATH='" + f.path + "' ADP_FAULT_AFTER=" + std::to_string(f.after) +
+                    " ADP_FAULT_EXE='" + f.exe + "' ADP_FAULT_VANISH='" + f.vanish +
+                    "' ADP_FAULT_GROUP=" + (f.group ? "1" : "0") +
+                    " setsid ";  // its own process group: a group kill spares the test
   return testing::RunShell(env + ADPILOT_CLI_PATH + " " + args + " 2>" + err);
 }
 

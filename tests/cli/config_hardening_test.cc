@@ -29,8 +29,8 @@ std::string Repeat(const std::string& s, int n) {
 // Runs `adpilot ARGS` and returns {exit code, stderr}. The timeout only keeps
 // a config that is wrongly accepted (a server that starts) from hanging the test.
 std::pair<int, std::string> RunAdpilot(const TempDir& tmp, const std::string& args) {
-  std::string cmd = std::string("timeout 60 ") + ADPILOT_CLI_PATH + " --quiet " + args + " >/dev/null 2>" +
-                    tmp.File("err.txt");
+  std::string cmd =
+      std::string("timeout 60 ") + ADPILOT_CLI_PATH + " --quiet " + args + " >/dev/null 2>" + tmp.File("err.txt");
   int st = std::system(cmd.c_str());
   return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), ReadFile(tmp.File("err.txt"))};
 }
@@ -68,9 +68,12 @@ TEST(ConfigHardening, DeepTomlIsExitTwoAtEveryReader) {
 // A serve config that would start if its numbers were not checked.
 std::string ServeConfig(const std::string& budget, const std::string& w) {
   return "[server]\nhost = \"127.0.0.1\"\nport = 0\n"
-         "[[campaign]]\nid = \"c1\"\ndaily_budget = " + budget + "\nmax_cpm = 3.0\nstrategy = \"lin\"\n"
+         "[[campaign]]\nid = \"c1\"\ndaily_budget = " +
+         budget +
+         "\nmax_cpm = 3.0\nstrategy = \"lin\"\n"
          "params = { b0 = 1.5 }\navg_ctr = 0.1\navg_cpm = 1.0\n"
-         "[[campaign.creative]]\nid = \"cr\"\nw = " + w + "\nh = 250\nadm = \"<a/>\"\n";
+         "[[campaign.creative]]\nid = \"cr\"\nw = " +
+         w + "\nh = 250\nadm = \"<a/>\"\n";
 }
 
 TEST(ConfigHardening, ServeNumbersAreFiniteAndFitTheirType) {
@@ -79,7 +82,7 @@ TEST(ConfigHardening, ServeNumbersAreFiniteAndFitTheirType) {
     std::string budget, w, key;
   } cases[] = {{"inf", "300", "daily_budget"},
                {"nan", "300", "daily_budget"},
-               {"1.0", "4294967596", "w"},     // wrapped to 300 before
+               {"1.0", "4294967596", "w"},  // wrapped to 300 before
                {"1.0", "-4294967000", "w"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.budget + " " + c.w);
@@ -135,8 +138,8 @@ TEST(ConfigHardening, StepNamesCannotLeaveTheRunDirectory) {
   TempDir tmp;
   for (const char* name : {"../../escaped", "a/b", "..", ".hidden", "", "a b", "x\\\\y"}) {
     SCOPED_TRACE(name);
-    WriteFileAtomic(tmp.File("p.toml"), std::string("[[step]]\nname = \"") + name +
-                                            "\"\nstage = \"data\"\njson = false\n" + kCheapStep);
+    WriteFileAtomic(tmp.File("p.toml"),
+                    std::string("[[step]]\nname = \"") + name + "\"\nstage = \"data\"\njson = false\n" + kCheapStep);
     auto [code, err] = RunAdpilot(tmp, "run " + tmp.File("p.toml") + " --out " + tmp.File("a/b/run"));
     EXPECT_EQ(code, 2) << err;
     EXPECT_NE(err.find("step"), std::string::npos) << err;

@@ -76,13 +76,16 @@ TEST(FaultInjection, DiskFullIsExitOneWithAClearMessageAndTheOldFileStays) {
   }
   // A split that fills the disk on its second part: the first is complete, the second untouched.
   std::string prefix = t.File("out/s");
-  ASSERT_EQ(RunCli("--quiet data split " + t.File("a.tsv") + " --train 0.5 --valid 0.25 --out-prefix " + prefix)
-                .exit_code, 0);
+  ASSERT_EQ(
+      RunCli("--quiet data split " + t.File("a.tsv") + " --train 0.5 --valid 0.25 --out-prefix " + prefix).exit_code,
+      0);
   std::string valid_before = ReadFile(prefix + ".valid");
   // The size of b's train part, from a split elsewhere: the disk fills 10 bytes after it.
   fs::create_directories(t.File("probe"));
-  ASSERT_EQ(RunCli("--quiet data split " + t.File("b.tsv") + " --train 0.5 --valid 0.25 --out-prefix " +
-                   t.File("probe/s")).exit_code, 0);
+  ASSERT_EQ(
+      RunCli("--quiet data split " + t.File("b.tsv") + " --train 0.5 --valid 0.25 --out-prefix " + t.File("probe/s"))
+          .exit_code,
+      0);
   long long train_bytes = (long long)fs::file_size(t.File("probe/s.train"));
   auto r = RunWithFault("--quiet data split " + t.File("b.tsv") + " --train 0.5 --valid 0.25 --out-prefix " + prefix,
                         {"enospc", t.File("out/"), train_bytes + 10, "", ""}, t.File("err"));
@@ -107,7 +110,8 @@ TEST(FaultInjection, DiskFullOnASmallTmpfs) {
   std::string old = first == 0 ? ReadFile(m) : "";
   // Fill the rest but half a model, so the new model cannot be written beside the old one.
   auto space = fs::space(mnt);
-  std::ofstream(mnt + "/filler") << std::string(space.available > old.size() / 2 ? space.available - old.size() / 2 : 0, 'x');
+  std::ofstream(mnt + "/filler") << std::string(space.available > old.size() / 2 ? space.available - old.size() / 2 : 0,
+                                                'x');
   auto r = RunCli(Train(t.File("b.tsv"), m), t.File("err"));
   std::string err = ReadFile(t.File("err"));
   bool intact = first == 0 && ReadFile(m) == old;
@@ -178,8 +182,8 @@ TEST(FaultInjection, ProfileStoreWriteKilledKeepsTheOldStore) {
 std::string Pipeline(const TempDir& t, double train_share) {
   return "[[step]]\nname = \"stats\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"" + t.File("a.tsv") +
          "\", \"--format\", \"criteo\"]\n"
-         "[[step]]\nname = \"split\"\nstage = \"data\"\nargs = [\"data\", \"split\", \"" + t.File("a.tsv") +
-         "\", \"--train\", \"" + std::to_string(train_share) +
+         "[[step]]\nname = \"split\"\nstage = \"data\"\nargs = [\"data\", \"split\", \"" +
+         t.File("a.tsv") + "\", \"--train\", \"" + std::to_string(train_share) +
          "\", \"--valid\", \"0.2\", \"--out-prefix\", \"{run}/p/a\", \"--ext\", \".tsv\"]\n"
          "[[step]]\nname = \"train-stats\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"{run}/p/a.train.tsv\", "
          "\"--format\", \"criteo\"]\n";

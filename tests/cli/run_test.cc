@@ -34,7 +34,8 @@ args = ["abtest", "--data", "{world}/experiment.csv", "--variant-col", "variant"
 [[step]]
 name = "attribution"
 stage = "evaluate"
-args = ["attribute", "--journeys", "{world}/journeys.csv", "--model", ")" + attribution_model + R"(",
+args = ["attribute", "--journeys", "{world}/journeys.csv", "--model", ")" +
+         attribution_model + R"(",
         "--truth", "{world}/truth.json"]
 )";
 }
@@ -96,8 +97,7 @@ TEST(Run, ReportRendersInHeadlessChromium) {
 TEST(Run, BadConfigNamesTheKey) {
   testing::TempDir tmp;
   WriteFileAtomic(tmp.File("p.toml"), "title = \"x\"\n[[step]]\nname = \"a\"\nargz = [\"data\"]\n");
-  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"),
-                           tmp.File("err.txt"));
+  auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"), tmp.File("err.txt"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(ReadFile(tmp.File("err.txt")).find("argz"), std::string::npos);
 }
@@ -106,8 +106,9 @@ TEST(Run, FailingStepStopsTheRunWithExitOne) {
   testing::TempDir tmp;
   WriteFileAtomic(tmp.File("bad.apm"), "not a model");  // kCorruption in the step: exit 1
   std::ofstream(tmp.File("d.tsv")) << "1\t1\n";
-  WriteFileAtomic(tmp.File("p.toml"), "[[step]]\nname = \"bad\"\nstage = \"predict\"\nargs = [\"eval\", \"--model\", \"" +
-                                          tmp.File("bad.apm") + "\", \"--data\", \"" + tmp.File("d.tsv") + "\"]\n");
+  WriteFileAtomic(tmp.File("p.toml"),
+                  "[[step]]\nname = \"bad\"\nstage = \"predict\"\nargs = [\"eval\", \"--model\", \"" +
+                      tmp.File("bad.apm") + "\", \"--data\", \"" + tmp.File("d.tsv") + "\"]\n");
   auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"));
   EXPECT_EQ(r.exit_code, 1);
   auto s = Summary(tmp);
@@ -119,8 +120,9 @@ TEST(Run, FailingStepStopsTheRunWithExitOne) {
 // so does the run (it exited 1 before), naming the step and the flag's value.
 TEST(Run, StepGivenBadArgumentsMakesTheRunExitTwo) {
   testing::TempDir tmp;
-  WriteFileAtomic(tmp.File("p.toml"), "[vars]\nseed = \"x\"\n[[step]]\nname = \"w\"\nstage = \"gen\"\n"
-                                      "args = [\"--seed\", \"{seed}\", \"data\", \"stats\", \"/nonexistent.tsv\"]\n");
+  WriteFileAtomic(tmp.File("p.toml"),
+                  "[vars]\nseed = \"x\"\n[[step]]\nname = \"w\"\nstage = \"gen\"\n"
+                  "args = [\"--seed\", \"{seed}\", \"data\", \"stats\", \"/nonexistent.tsv\"]\n");
   auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run"), tmp.File("err.txt"));
   EXPECT_EQ(r.exit_code, 2);
   std::string err = ReadFile(tmp.File("err.txt"));

@@ -66,12 +66,22 @@ TEST(ServeLogFault, KilledMidTrafficLeavesWholeLines) {
   std::string model = dir.File("model.apm");
   ASSERT_EQ(testing::RunCli("--quiet train --model ffm --bits 12 --k 4 --epochs 2 --data " + dir.File("seed.tsv") +
                             " --format criteo --out " + model)
-                .exit_code, 0);
+                .exit_code,
+            0);
   // Small rotation so the kill finds several files, the newest one being written.
   std::string logs = dir.File("logs"), log = dir.File("serve.log");
-  std::vector<std::string> argv = {ADPILOT_CLI_PATH, "serve", "--config",
-                                   std::string(ADPILOT_SOURCE_DIR) + "/examples/serve.toml", "--port", "0",
-                                   "--model", model, "--log-dir", logs, "--log-rotate-bytes", "4096"};
+  std::vector<std::string> argv = {ADPILOT_CLI_PATH,
+                                   "serve",
+                                   "--config",
+                                   std::string(ADPILOT_SOURCE_DIR) + "/examples/serve.toml",
+                                   "--port",
+                                   "0",
+                                   "--model",
+                                   model,
+                                   "--log-dir",
+                                   logs,
+                                   "--log-rotate-bytes",
+                                   "4096"};
   std::vector<char*> cargv;
   for (auto& s : argv) cargv.push_back(s.data());
   cargv.push_back(nullptr);

@@ -19,11 +19,11 @@ inline std::string ChromiumPath() {
 inline std::string ChromiumFlags(const std::string& profile_dir) {
   return "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
          "--disable-background-networking --disable-component-update --disable-sync "
-         "--disable-extensions --user-data-dir=" + profile_dir + " --virtual-time-budget=20000 ";
+         "--disable-extensions --user-data-dir=" +
+         profile_dir + " --virtual-time-budget=20000 ";
 }
 
-inline std::string DumpDom(const std::string& html, const std::string& profile_dir,
-                           const std::string& log_file) {
+inline std::string DumpDom(const std::string& html, const std::string& profile_dir, const std::string& log_file) {
   std::string cmd = ChromiumPath() + " " + ChromiumFlags(profile_dir) + "--dump-dom file://" +
                     std::filesystem::absolute(html).string() + " 2>" + log_file;
   std::string out;
@@ -38,9 +38,9 @@ inline std::string DumpDom(const std::string& html, const std::string& profile_d
 
 inline bool Screenshot(const std::string& html, const std::string& png, const std::string& profile_dir,
                        int width = 1280, int height = 2400) {
-  std::string cmd = ChromiumPath() + " " + ChromiumFlags(profile_dir) + "--hide-scrollbars --window-size=" +
-                    std::to_string(width) + "," + std::to_string(height) + " --screenshot=" + png +
-                    " file://" + std::filesystem::absolute(html).string() + " >/dev/null 2>&1";
+  std::string cmd = ChromiumPath() + " " + ChromiumFlags(profile_dir) +
+                    "--hide-scrollbars --window-size=" + std::to_string(width) + "," + std::to_string(height) +
+                    " --screenshot=" + png + " file://" + std::filesystem::absolute(html).string() + " >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0 && std::filesystem::exists(png);
 }
 

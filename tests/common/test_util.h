@@ -18,9 +18,9 @@ inline std::string SharedData() {
   return std::filesystem::exists(p) ? std::filesystem::canonical(p).string() : "";
 }
 
-#define ADPILOT_REQUIRE_SHARED_DATA(rel)                                                 \
-  std::string shared_path = ::adpilot::testing::SharedData();                          \
-  if (shared_path.empty() || !std::filesystem::exists(shared_path + "/" + (rel)))      \
+#define ADPILOT_REQUIRE_SHARED_DATA(rel)                                                \
+  std::string shared_path = ::adpilot::testing::SharedData();                           \
+  if (shared_path.empty() || !std::filesystem::exists(shared_path + "/" + (rel)))       \
     GTEST_SKIP() << "../shared/data/" << (rel) << " not found: real-data test skipped"; \
   shared_path += "/" + std::string(rel)
 

@@ -64,13 +64,12 @@ TEST(AtomicLeftovers, NextWriteRemovesTempsOfDeadWritersOnly) {
   pid_t dead = DeadPid();
   // Leftovers of dead writers: the pre-fix name, the current one, and one of an
   // earlier process that had this process's pid.
-  for (auto s : {fmt::format(".tmp.{}", dead), fmt::format(".tmp.{}.3", dead),
-                 fmt::format(".tmp.{}.999999", getpid())})
+  for (auto s : {fmt::format(".tmp.{}", dead), fmt::format(".tmp.{}.3", dead), fmt::format(".tmp.{}.999999", getpid())})
     Touch(p + s);
   // Not ours to remove: a live pid we cannot judge, names that are not temps,
   // another target's temp.
-  std::set<std::string> kept = {"m.bin", "m.bin.tmp.1", "m.bin.tmp.x", "m.bin.tmp.", "m.binx.tmp.7",
-                                fmt::format("other.tmp.{}", dead)};
+  std::set<std::string> kept = {"m.bin",      "m.bin.tmp.1",  "m.bin.tmp.x",
+                                "m.bin.tmp.", "m.binx.tmp.7", fmt::format("other.tmp.{}", dead)};
   for (const auto& k : kept)
     if (k != "m.bin") Touch(d.File(k));
   // A live writer of this process holds its lock: its temp stays.

@@ -137,8 +137,9 @@ TEST(Container, WrongKindAndVersions) {
   };
   std::string other = bytes;
   other[3] = 'X';
-  EXPECT_NE(Corruption([&] { DecodeContainer(other, kFmt, "f.bin"); }).find("f.bin: not an adpilot test file (bad magic)"),
-            std::string::npos);
+  EXPECT_NE(
+      Corruption([&] { DecodeContainer(other, kFmt, "f.bin"); }).find("f.bin: not an adpilot test file (bad magic)"),
+      std::string::npos);
   EXPECT_NE(Corruption([&] { DecodeContainer("ADP", kFmt, "f.bin"); }).find("truncated"), std::string::npos);
   EXPECT_NE(Corruption([&] { DecodeContainer("not a test", kFmt, "f.bin"); }).find("bad magic"), std::string::npos);
   EXPECT_NE(Corruption([&] { DecodeContainer(with_version(4), kFmt, "f.bin"); }).find("version 4 is newer"),

@@ -1,6 +1,6 @@
 // Keyed pseudonyms and atomic writes.
-#include <filesystem>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>

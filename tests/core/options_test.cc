@@ -72,8 +72,8 @@ TEST(Options, BoundsAndChoicesChecked) {
 // type, and no float standing in for an integer (8e1 used to be read as 80).
 TEST(Options, TomlNumbersAreRangeChecked) {
   testing::TempDir tmp;
-  for (const char* bad : {"bits = 8e1", "bits = 20.0", "bits = 4294967316", "bits = 99", "lr = inf", "lr = nan",
-                          "lr = -1.0"}) {
+  for (const char* bad :
+       {"bits = 8e1", "bits = 20.0", "bits = 4294967316", "bits = 99", "lr = inf", "lr = nan", "lr = -1.0"}) {
     SCOPED_TRACE(bad);
     std::ofstream(tmp.File("c.toml")) << "[train]\n" << bad << "\n";
     Demo d;

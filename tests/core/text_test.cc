@@ -88,9 +88,9 @@ TEST(Text, SplitQuotedFollowsRfc4180Strictly) {
 TEST(Text, SplitCsvRecordIsLenientAndTrimsUnquotedFields) {
   EXPECT_EQ(SplitCsvRecord(R"(a,"b,c","say ""hi""")", ','), (Strings{"a", "b,c", R"(say "hi")"}));
   EXPECT_EQ(SplitCsvRecord(" a ,\tb\t, c", ','), (Strings{"a", "b", "c"}));
-  EXPECT_EQ(SplitCsvRecord(R"(" a ", x)", ','), (Strings{" a ", "x"}));  // quoted keeps its spaces
-  EXPECT_EQ(SplitCsvRecord(R"( "a" ,b)", ','), (Strings{" a ", "b"}));   // ...even those outside the quotes
-  EXPECT_EQ(SplitCsvRecord(R"(a"b,c"d,e)", ','), (Strings{"ab,cd", "e"}));  // a quote anywhere toggles
+  EXPECT_EQ(SplitCsvRecord(R"(" a ", x)", ','), (Strings{" a ", "x"}));      // quoted keeps its spaces
+  EXPECT_EQ(SplitCsvRecord(R"( "a" ,b)", ','), (Strings{" a ", "b"}));       // ...even those outside the quotes
+  EXPECT_EQ(SplitCsvRecord(R"(a"b,c"d,e)", ','), (Strings{"ab,cd", "e"}));   // a quote anywhere toggles
   EXPECT_EQ(SplitCsvRecord(R"(a,"open,b)", ','), (Strings{"a", "open,b"}));  // runs to the end
   EXPECT_EQ(SplitCsvRecord("", ','), (Strings{""}));
   EXPECT_EQ(SplitCsvRecord("a,", ','), (Strings{"a", ""}));
@@ -113,10 +113,10 @@ TEST(Text, ParseDoubleNeedsTheWholeFieldToBeANumber) {
   EXPECT_EQ(ParseDouble("5."), 5.0);
   EXPECT_EQ(ParseDouble("1E2"), 100.0);
   EXPECT_EQ(ParseDouble("+1.5"), 1.5);
-  EXPECT_EQ(ParseDouble("+-1.5"), -1.5);  // the readers' rule: '+' then from_chars' own sign
+  EXPECT_EQ(ParseDouble("+-1.5"), -1.5);     // the readers' rule: '+' then from_chars' own sign
   EXPECT_EQ(ParseDouble("4e-320"), 4e-320);  // subnormal, still in range
-  for (std::string_view bad : {"", "+", "++1", " 1", "1 ", "1.5x", "1e", "1e+", "0x10", "1,5", "1_000", "abc",
-                               "\t1", "1\r", "--1", "1e999", "1e-400"})
+  for (std::string_view bad : {"", "+", "++1", " 1", "1 ", "1.5x", "1e", "1e+", "0x10", "1,5", "1_000", "abc", "\t1",
+                               "1\r", "--1", "1e999", "1e-400"})
     EXPECT_EQ(ParseDouble(bad), std::nullopt) << "'" << bad << "'";
 }
 

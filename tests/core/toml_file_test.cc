@@ -33,12 +33,12 @@ std::string ParseError(const std::string& text) {
 TEST(TomlDepth, HostileNestingIsAnErrorNamingFileAndLine) {
   const int n = 20000;
   const std::vector<std::string> hostile = {
-      Repeat("[", n),                                                      // table headers
-      "a = " + Repeat("[", n) + Repeat("]", n),                            // arrays
-      "x = " + Repeat("{a=", n) + "1" + Repeat("}", n),                    // inline tables
-      "a" + Repeat(".a", n) + " = 1",                                      // dotted keys
-      "[a" + Repeat(".a", n) + "]",                                        // dotted header
-      "x = [" + Repeat("{a=[", n / 2) + Repeat("]}", n / 2) + "]",         // mixed
+      Repeat("[", n),                                               // table headers
+      "a = " + Repeat("[", n) + Repeat("]", n),                     // arrays
+      "x = " + Repeat("{a=", n) + "1" + Repeat("}", n),             // inline tables
+      "a" + Repeat(".a", n) + " = 1",                               // dotted keys
+      "[a" + Repeat(".a", n) + "]",                                 // dotted header
+      "x = [" + Repeat("{a=[", n / 2) + Repeat("]}", n / 2) + "]",  // mixed
   };
   for (const auto& text : hostile) {
     std::string err = ParseError("ok = 1\n\n" + text + "\n");
@@ -58,12 +58,23 @@ TEST(TomlDepth, TheLimitIsExact) {
 
 TEST(TomlDepth, BracketsInStringsAndCommentsDoNotCount) {
   std::string deep = Repeat("[{", 5000);
-  std::string text = "# " + deep + "\n"
-                     "a = \"" + deep + "\"\n"
-                     "b = '" + deep + "'\n"
-                     "c = \"\"\"\n" + deep + "\n\\\"\"\"\"\n"
-                     "d = '''" + deep + "''''\n"
-                     "\"e." + deep + "\" = 1\n"
+  std::string text = "# " + deep +
+                     "\n"
+                     "a = \"" +
+                     deep +
+                     "\"\n"
+                     "b = '" +
+                     deep +
+                     "'\n"
+                     "c = \"\"\"\n" +
+                     deep +
+                     "\n\\\"\"\"\"\n"
+                     "d = '''" +
+                     deep +
+                     "''''\n"
+                     "\"e." +
+                     deep +
+                     "\" = 1\n"
                      "f = [1.5, 2.25, {g.h = \"[\"}]\n"
                      "[server]\nport = 80\n[[campaign]]\nid = \"x\"\n[campaign.targeting]\nos = [\"ios\"]\n";
   EXPECT_EQ(ParseError(text), "");

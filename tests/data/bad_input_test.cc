@@ -103,7 +103,8 @@ TEST_P(EveryReader, TenMegabyteLineIsSkippedAndCounted) {
   std::string huge(10u << 20, 'x');
   ReaderOptions o = opts_;
   o.max_line_bytes = 1u << 20;
-  testing::WriteText(dir_.File("huge"), me_.text + huge + "\n" + me_.text.substr(me_.text.rfind('\n', me_.text.size() - 2) + 1));
+  testing::WriteText(dir_.File("huge"),
+                     me_.text + huge + "\n" + me_.text.substr(me_.text.rfind('\n', me_.text.size() - 2) + 1));
   Count c = ReadCount(dir_.File("huge"), o);
   EXPECT_EQ(c.rows, GoodRows() + 1);
   EXPECT_EQ(c.bad, 1u);
@@ -135,7 +136,8 @@ TEST_P(EveryReader, FailPolicyThrowsBadInputWithLocation) {
     FAIL() << "expected kBadInput";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kBadInput);
-    std::string where = dir_.File("bad") + ":" + std::to_string(std::count(me_.text.begin(), me_.text.end(), '\n') + 1) + ":";
+    std::string where =
+        dir_.File("bad") + ":" + std::to_string(std::count(me_.text.begin(), me_.text.end(), '\n') + 1) + ":";
     EXPECT_EQ(std::string(e.what()).rfind(where, 0), 0u) << e.what();
   }
 }
@@ -161,11 +163,11 @@ TEST(BadRows, FieldAndReasonAreReported) {
   std::string ipy = testing::IpinyouFixture().substr(0, testing::IpinyouFixture().find('\n'));
   std::string avz = testing::AvazuFixture(false).substr(0, testing::AvazuFixture(false).find('\n'));
   std::vector<BadRow> cases = {
-      {"criteo", crit.substr(0, crit.rfind('\t')), "line"},            // wrong column count
-      {"criteo", replace_col(crit, '\t', 3, "abc"), "I3"},             // non-numeric
-      {"criteo", replace_col(crit, '\t', 3, "nan"), "I3"},             // NaN
-      {"criteo", replace_col(crit, '\t', 3, "inf"), "I3"},             // infinity
-      {"criteo", replace_col(crit, '\t', 0, "2"), "label"},            // label not 0/1
+      {"criteo", crit.substr(0, crit.rfind('\t')), "line"},  // wrong column count
+      {"criteo", replace_col(crit, '\t', 3, "abc"), "I3"},   // non-numeric
+      {"criteo", replace_col(crit, '\t', 3, "nan"), "I3"},   // NaN
+      {"criteo", replace_col(crit, '\t', 3, "inf"), "I3"},   // infinity
+      {"criteo", replace_col(crit, '\t', 0, "2"), "label"},  // label not 0/1
       {"avazu", replace_col(avz, ',', 2, "1410"), "hour"},
       {"avazu", avz + ",extra", "line"},
       {"libsvm", "1 3:x", "features"},

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "adpilot/atomic_file.h"
 #include "adpilot/cache.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
-#include "adpilot/atomic_file.h"
 #include "common/old_formats.h"
 #include "common/test_util.h"
 #include "data/fixtures.h"
@@ -118,7 +118,10 @@ TEST(Cache, RebuiltWhenSourceOrConfigChanges) {
   ReaderOptions o;
   FeatureConfig fc;
   Context ctx;
-  { auto ds = OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c")); Drain(*ds); }
+  {
+    auto ds = OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"));
+    Drain(*ds);
+  }
   EXPECT_TRUE(OpenHashedDataset(d.File("a.tsv"), o, fc, ctx, d.File("c"))->from_cache());
   // Another feature config: stale.
   FeatureConfig fc2 = fc;

@@ -13,9 +13,8 @@ namespace {
 using testing::RunCli;
 using testing::TempDir;
 
-#define REQUIRE_CLI()                                                   \
-  if (!std::filesystem::exists(ADPILOT_CLI_PATH))                       \
-  GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
+#define REQUIRE_CLI() \
+  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
 
 TEST(CliData, StatsJsonOnEveryFormat) {
   REQUIRE_CLI();

@@ -21,9 +21,8 @@ namespace {
 
 using testing::TempDir;
 
-#define REQUIRE_CLI()                                                   \
-  if (!std::filesystem::exists(ADPILOT_CLI_PATH))                       \
-  GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
+#define REQUIRE_CLI() \
+  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
 
 struct ShellRun {
   int code = -1;
@@ -101,11 +100,13 @@ TEST(CliStreams, DataStatsEveryFormatFromPipeStdinFifoAndProcessSubstitution) {
         {"<(...)", "{cli} data stats <(cat " + f.file + ")" + args},
     };
     // Format guessing from the content (a pipe has no file name to go by).
-    if (f.format != "csv" && f.format != "rlb") ways.push_back({"guessed", "cat " + f.file + " | {cli} data stats - --json"});
+    if (f.format != "csv" && f.format != "rlb")
+      ways.push_back({"guessed", "cat " + f.file + " | {cli} data stats - --json"});
     // The other kinds of stream on two formats, one with a header peek.
     if (f.format == "criteo" || f.format == "csv") {
       ways.push_back({"stdin redirect", "{cli} data stats -" + args + " < " + f.file});
-      ways.push_back({"fifo", "mkfifo " + fifo + "; cat " + f.file + " > " + fifo + " & {cli} data stats " + fifo + args});
+      ways.push_back(
+          {"fifo", "mkfifo " + fifo + "; cat " + f.file + " > " + fifo + " & {cli} data stats " + fifo + args});
       ways.push_back({"gzip pipe", "gzip -c " + f.file + " | {cli} data stats -" + args});
     }
     for (const auto& [how, script] : ways) {
@@ -172,8 +173,7 @@ TEST(CliStreams, MissingUnreadableAndVanishingInputs) {
   std::filesystem::create_directories(d.File("dir"));
   expect("directory", "{cli} data stats " + d.File("dir") + " --format criteo --json", 2, "is a directory");
   std::filesystem::create_symlink(d.File("nowhere"), d.File("dangling"));
-  expect("dangling symlink", "{cli} data stats " + d.File("dangling") + " --format criteo --json", 2,
-         "no such file");
+  expect("dangling symlink", "{cli} data stats " + d.File("dangling") + " --format criteo --json", 2, "no such file");
   // A file whose directory vanished before the run.
   std::filesystem::create_directories(d.File("gone"));
   testing::WriteText(d.File("gone/a.tsv"), testing::CriteoFixture());
@@ -191,13 +191,14 @@ TEST(CliStreams, MissingUnreadableAndVanishingInputs) {
   }());
   auto half = std::filesystem::file_size(d.File("a.gz")) / 2;
   expect("writer dies mid-gzip",
-         "head -c " + std::to_string(half) + " " + d.File("a.gz") + " | {cli} data stats - --format criteo --json",
-         2, "truncated gzip stream");
+         "head -c " + std::to_string(half) + " " + d.File("a.gz") + " | {cli} data stats - --format criteo --json", 2,
+         "truncated gzip stream");
   expect("empty rlb pipe", "{cli} data stats - --format rlb --json < /dev/null", 2, "empty auction log");
   {
     // A writer that opens the FIFO and closes it: an empty input, not a hang or a crash.
     std::string fifo = d.File("fifo");
-    ShellRun r = Bash(d, "mkfifo " + fifo + "; : > " + fifo + " & {cli} data stats " + fifo + " --format criteo --json");
+    ShellRun r =
+        Bash(d, "mkfifo " + fifo + "; : > " + fifo + " & {cli} data stats " + fifo + " --format criteo --json");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["rows"], 0);
   }

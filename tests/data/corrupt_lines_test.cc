@@ -18,12 +18,24 @@ std::string Mutate(std::string line, std::mt19937_64& rng) {
   for (int e = 0; e < edits && !line.empty(); ++e) {
     size_t pos = rng() % line.size();
     switch (rng() % 6) {
-      case 0: line[pos] = char(rng()); break;                                 // random byte
-      case 1: line[pos] = kSpecial[rng() % sizeof kSpecial]; break;           // a delimiter where none belongs
-      case 2: line.erase(pos, 1 + rng() % 8); break;                          // deletion
-      case 3: line.insert(pos, 1 + rng() % 3, kSpecial[rng() % sizeof kSpecial]); break;
-      case 4: line.resize(pos); break;                                        // truncation
-      case 5: line.insert(pos, line.substr(rng() % line.size(), 1 + rng() % 16)); break;  // duplication
+      case 0:
+        line[pos] = char(rng());
+        break;  // random byte
+      case 1:
+        line[pos] = kSpecial[rng() % sizeof kSpecial];
+        break;  // a delimiter where none belongs
+      case 2:
+        line.erase(pos, 1 + rng() % 8);
+        break;  // deletion
+      case 3:
+        line.insert(pos, 1 + rng() % 3, kSpecial[rng() % sizeof kSpecial]);
+        break;
+      case 4:
+        line.resize(pos);
+        break;  // truncation
+      case 5:
+        line.insert(pos, line.substr(rng() % line.size(), 1 + rng() % 16));
+        break;  // duplication
     }
   }
   // A mutation may produce a newline: that splits the row into two lines, which is fine.
@@ -39,7 +51,8 @@ TEST_P(CorruptLines, NeverCrashAndEveryLineIsAccountedFor) {
   for (auto& x : fx)
     if (x.format == GetParam()) f = x;
   std::vector<std::string> lines;
-  for (size_t s = 0, e; (e = f.text.find('\n', s)) != std::string::npos; s = e + 1) lines.push_back(f.text.substr(s, e - s));
+  for (size_t s = 0, e; (e = f.text.find('\n', s)) != std::string::npos; s = e + 1)
+    lines.push_back(f.text.substr(s, e - s));
   bool header = f.format == "avazu" || f.format == "csv";
   std::mt19937_64 rng(20240601 + std::hash<std::string>()(f.format));
   std::string text = header ? lines[0] + "\n" : "";

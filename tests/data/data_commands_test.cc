@@ -52,9 +52,9 @@ TEST(DataCommands, ConvertReadsTheFeaturesTableUnderTheFlags) {
   testing::WriteText(d.File("a.tsv"), text);
   testing::WriteText(d.File("c.toml"), "[features]\nbits = 6\n");
   // The table's bits apply...
-  auto r = RunCommand({"data", "convert"},
-                      {d.File("a.tsv"), "--format", "criteo", "--to", "libffm", "--out", d.File("a.ffm")},
-                      d.File("c.toml"));
+  auto r =
+      RunCommand({"data", "convert"},
+                 {d.File("a.tsv"), "--format", "criteo", "--to", "libffm", "--out", d.File("a.ffm")}, d.File("c.toml"));
   EXPECT_EQ(r["rows"], 150);
   EXPECT_LT(MaxFfmIndex(d.File("a.ffm")), 1u << 6);
   EXPECT_GE(MaxFfmIndex(d.File("a.ffm")), 1u << 4);  // 26+ distinct tokens over 64 buckets reach the top quarter
@@ -68,14 +68,13 @@ TEST(DataCommands, ConvertReadsTheFeaturesTableUnderTheFlags) {
 TEST(DataCommands, SplitTakesItsInputByPosition) {
   testing::TempDir d;
   testing::WriteText(d.File("l.txt"), "h\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
-  auto r = RunCommand({"data", "split"}, {d.File("l.txt"), "--train", "0.5", "--valid", "0.2", "--out-prefix",
-                                          d.File("p"), "--header"});
+  auto r = RunCommand({"data", "split"},
+                      {d.File("l.txt"), "--train", "0.5", "--valid", "0.2", "--out-prefix", d.File("p"), "--header"});
   EXPECT_EQ(r["lines"], 10);
   EXPECT_EQ(r["train"]["lines"], 5);
   EXPECT_EQ(r["valid"]["lines"], 2);
   EXPECT_EQ(testing::ReadAll(d.File("p.test")), "h\n8\n9\n10\n");
-  EXPECT_THROW(RunCommand({"data", "split"}, {d.File("l.txt"), "--train", "0.9", "--out-prefix", d.File("p")}),
-               Error);
+  EXPECT_THROW(RunCommand({"data", "split"}, {d.File("l.txt"), "--train", "0.9", "--out-prefix", d.File("p")}), Error);
 }
 
 // The bits bound is declared once (FeatureConfig::Describe) and the hasher

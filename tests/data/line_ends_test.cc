@@ -134,7 +134,8 @@ TEST(Gzip, TrailingGarbageIsBadInputNamingTheFile) {
 TEST(CsvLabel, OutsideZeroOneIsABadRow) {
   TempDir d;
   testing::WriteText(d.File("schema.toml"), testing::CsvSchemaFixture());
-  std::string text = testing::CsvFixture() + "7,1,u3,1700000000,2,a.com,x,t,z\n" + "0.5,1,u3,1700000000,2,a.com,x,t,z\n";
+  std::string text =
+      testing::CsvFixture() + "7,1,u3,1700000000,2,a.com,x,t,z\n" + "0.5,1,u3,1700000000,2,a.com,x,t,z\n";
   testing::WriteText(d.File("a.csv"), text);
   ReaderOptions o;
   o.format = "csv";

@@ -107,8 +107,8 @@ TEST(Readers, LibSvmAndLibFfm) {
   std::vector<std::map<std::string, std::string>> t;
   auto rows = ReadAll(d.File("a.svm"), o, nullptr, &t);
   ASSERT_EQ(rows.size(), 4u);
-  EXPECT_EQ(rows[1].label, 0);  // -1
-  EXPECT_EQ(rows[2].label, 1);  // +1
+  EXPECT_EQ(rows[1].label, 0);         // -1
+  EXPECT_EQ(rows[2].label, 1);         // +1
   EXPECT_EQ(t[2]["features"], "2;7");  // qid and the comment are not features
   o.format = "libffm";
   auto r = OpenReader(d.File("a.ffm"), o);

@@ -38,7 +38,7 @@ struct Triple {
 
 // Reads a converted sparse file back as (field, bucket, value) per row.
 std::vector<std::pair<float, std::vector<Triple>>> ReadBack(const std::string& path, const std::string& format,
-                                                           const FeatureHasher& h) {
+                                                            const FeatureHasher& h) {
   ReaderOptions o;
   o.format = format;
   o.on_error = OnError::kFail;

@@ -83,8 +83,7 @@ TEST(AuctionLog, BadInputNamesFileAndLine) {
 
 TEST(AuctionLog, TrainInfoTxt) {
   TempDir d;
-  auto s = LoadTrainInfo(Write(d, "c.train-info.txt",
-                               "CPC:\t100.5\nCPM:\t60000\navg ctr:\t0.001\ncounter:\t0_2_3_\n"));
+  auto s = LoadTrainInfo(Write(d, "c.train-info.txt", "CPC:\t100.5\nCPM:\t60000\navg ctr:\t0.001\ncounter:\t0_2_3_\n"));
   EXPECT_DOUBLE_EQ(s.cpc, 100.5);
   EXPECT_DOUBLE_EQ(s.cpm, 60000);
   EXPECT_DOUBLE_EQ(s.mean_price(), 60);

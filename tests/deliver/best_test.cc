@@ -56,7 +56,7 @@ TEST(Best, FallsBackToRlbWithoutEnoughTuningEpisodes) {
   cfg.episode = 1000;
   auto b = MakeBidder("best", MakeBidderEnv(cfg, test, st, 3));
   EXPECT_EQ(b->Resolved(), "rlb");  // unfitted
-  b->Fit(train, ctx);                // 2 episodes: too few for two folds
+  b->Fit(train, ctx);               // 2 episodes: too few for two folds
   EXPECT_EQ(b->Resolved(), "rlb");
 }
 

@@ -123,10 +123,10 @@ TEST(Replay, HindsightOptimumTakesCheapestClicks) {
 
 TEST(Replay, PctrForesightBuysBestValuePerMoney) {
   AuctionLog log;
-  log.Add(0, 10, 0.5f);   // 0.050 per unit of money
-  log.Add(1, 40, 0.8f);   // 0.020
-  log.Add(1, 20, 0.6f);   // 0.030
-  log.Add(0, 0, 0.01f);   // free: always bought
+  log.Add(0, 10, 0.5f);  // 0.050 per unit of money
+  log.Add(1, 40, 0.8f);  // 0.020
+  log.Add(1, 20, 0.6f);  // 0.030
+  log.Add(0, 0, 0.01f);  // free: always bought
   ReplayConfig cfg;
   cfg.episode = 4;
   cfg.budget_override = 40;

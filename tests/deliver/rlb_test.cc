@@ -41,8 +41,7 @@ TEST(RlbValue, MatchesBruteForceOnTinyInstance) {
         double a = vf.Bid(pctr, t, b);
         auto q = [&](int act) {
           double v = 0;
-          for (int d = 0; d < 4; ++d)
-            v += m[size_t(d)] * (d <= act ? pctr + vf.V(t - 1, b - d) : vf.V(t - 1, b));
+          for (int d = 0; d < 4; ++d) v += m[size_t(d)] * (d <= act ? pctr + vf.V(t - 1, b - d) : vf.V(t - 1, b));
           return v;
         };
         double best = -1;
@@ -77,8 +76,7 @@ TEST(RlbValue, PctrDistributionMatchesBruteForce) {
   std::vector<double> m;
   for (double c : counts) m.push_back(c / 10.0);
   for (int t = 0; t <= 3; ++t)
-    for (int b = 0; b <= 5; ++b)
-      EXPECT_NEAR(vf.V(t, b), BruteDist(m, thetas, t, b), 1e-12) << t << "," << b;
+    for (int b = 0; b <= 5; ++b) EXPECT_NEAR(vf.V(t, b), BruteDist(m, thetas, t, b), 1e-12) << t << "," << b;
 }
 
 TEST(RlbValue, ValueGrowsWithBudgetAndTime) {
@@ -130,10 +128,10 @@ TEST(Policy, SaveLoadRoundTripAndCorruption) {
   expect_corrupt(bytes.substr(0, bytes.size() - 3));  // truncated
   std::string flipped = bytes;
   flipped[30] ^= 1;
-  expect_corrupt(flipped);                              // checksum
+  expect_corrupt(flipped);  // checksum
   std::string newer = bytes;
   newer[8] = 99;
-  expect_corrupt(newer);                                // newer version
+  expect_corrupt(newer);  // newer version
   expect_corrupt("garbage");
 
   // A policy from before the container (version 1) loads to the same bidder.

@@ -71,7 +71,8 @@ TEST(TrainInfoOnly, CliBestWithATrainInfoFileAndNoValidationStream) {
   AuctionLog test = testing::SyntheticLog(5000, 54);
   {
     std::ofstream f(d.File("9999.test.txt"));
-    for (size_t i = 0; i < test.size(); ++i) f << int(test.click[i]) << " " << test.price[i] << " " << test.pctr[i] << "\n";
+    for (size_t i = 0; i < test.size(); ++i)
+      f << int(test.click[i]) << " " << test.price[i] << " " << test.pctr[i] << "\n";
   }
   auto r = testing::RunCli("--quiet bid simulate --log " + d.File("9999.test.txt") +
                            " --format rlb --strategy best --budget-ratio 1/32 --episode 1000 --train " +
@@ -112,7 +113,8 @@ TEST(PctrLevel, BidAtAuctionTUsesPastAuctionsOnly) {
   AuctionLog train = testing::SyntheticLog(6000, 61), log = testing::SyntheticLog(1000, 62);
   AuctionLog altered = log;
   const size_t t = 400;
-  for (size_t i = t + 1; i < altered.size(); ++i) altered.pctr[i] = std::min(0.5f, altered.pctr[i] * 3), altered.price[i] += 7;
+  for (size_t i = t + 1; i < altered.size(); ++i)
+    altered.pctr[i] = std::min(0.5f, altered.pctr[i] * 3), altered.price[i] += 7;
   CampaignStats st = train.Stats();
   ReplayConfig cfg;
   cfg.episode = 1000;
@@ -160,7 +162,8 @@ TEST(PctrLevel, RlbIsInvariantToAConstantPctrScale) {
   cfg.episode = 1000;
   cfg.budget_ratio = 1.0 / 16;
   Context ctx;
-  ReplayResult a = RunStrategy("rlb", log, nullptr, st, cfg, ctx), b = RunStrategy("rlb", doubled, nullptr, st, cfg, ctx);
+  ReplayResult a = RunStrategy("rlb", log, nullptr, st, cfg, ctx),
+               b = RunStrategy("rlb", doubled, nullptr, st, cfg, ctx);
   EXPECT_NEAR(double(b.impressions), double(a.impressions), 0.02 * double(a.impressions));
   EXPECT_NEAR(b.spend, a.spend, 0.02 * a.spend);
 }

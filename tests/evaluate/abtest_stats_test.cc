@@ -79,8 +79,8 @@ TEST(AbtestStats, DeltaMethodRatioVariance) {
 }
 
 TEST(AbtestStats, CupedThetaAndReduction) {
-  CupedResult r = Cuped({6.1, 3.9, 9.2, 6.8, 2.5, 8.1, 4.2, 10.3, 6.0, 7.7},
-                        {5.0, 3.0, 8.0, 6.0, 2.0, 7.0, 4.0, 9.0, 5.5, 6.5});
+  CupedResult r =
+      Cuped({6.1, 3.9, 9.2, 6.8, 2.5, 8.1, 4.2, 10.3, 6.0, 7.7}, {5.0, 3.0, 8.0, 6.0, 2.0, 7.0, 4.0, 9.0, 5.5, 6.5});
   EXPECT_NEAR(r.theta, kCupedTheta, kTol);
   EXPECT_NEAR(r.variance_reduction, kCupedReduction, kTol);
 }

@@ -15,9 +15,8 @@ namespace {
 
 using testing::RunCli;
 
-#define REQUIRE_CLI()                                              \
-  if (!std::filesystem::exists(ADPILOT_CLI_PATH))                  \
-  GTEST_SKIP() << "adpilot binary not built: " << ADPILOT_CLI_PATH
+#define REQUIRE_CLI() \
+  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << "adpilot binary not built: " << ADPILOT_CLI_PATH
 
 std::string WriteExperiment(const testing::TempDir& dir) {
   std::string p = dir.File("exp.csv");
@@ -39,8 +38,10 @@ TEST(EvaluateCli, AbtestJson) {
   REQUIRE_CLI();
   testing::TempDir dir;
   std::string data = WriteExperiment(dir);
-  auto r = RunCli(fmt::format("abtest --data {} --variant-col variant --control old --metric converted "
-                              "--covariate pre --sequential --json", data));
+  auto r =
+      RunCli(fmt::format("abtest --data {} --variant-col variant --control old --metric converted "
+                         "--covariate pre --sequential --json",
+                         data));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["variants"].size(), 2u);
@@ -62,18 +63,21 @@ TEST(EvaluateCli, UpliftJson) {
   REQUIRE_CLI();
   testing::TempDir dir;
   std::string data = WriteExperiment(dir);
-  auto r = RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment 'new, blue' --control old "
-                              "--outcome converted --learner t --base lr --folds 3 --id-col unit --curve {} --json",
-                              data, dir.File("curve.csv")));
+  auto r =
+      RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment 'new, blue' --control old "
+                         "--outcome converted --learner t --base lr --folds 3 --id-col unit --curve {} --json",
+                         data, dir.File("curve.csv")));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["qini"].is_number());
   EXPECT_TRUE(j["auuc"].is_number());
-  EXPECT_GT(j["qini"].get<double>(), 0);  // the effect is confined to age < 40
+  EXPECT_GT(j["qini"].get<double>(), 0);                        // the effect is confined to age < 40
   for (const auto& f : j["features"]) EXPECT_NE(f, "revenue");  // another outcome: left out
   EXPECT_TRUE(std::filesystem::exists(dir.File("curve.csv")));
   auto bad = RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment yes --control old "
-                                "--outcome converted --json", data), dir.File("err.txt"));
+                                "--outcome converted --json",
+                                data),
+                    dir.File("err.txt"));
   EXPECT_EQ(bad.exit_code, 2);
   std::ifstream e(dir.File("err.txt"));
   std::string msg((std::istreambuf_iterator<char>(e)), {});
@@ -102,7 +106,8 @@ TEST(EvaluateCli, BadInputNamesColumnAndValue) {
   expect(up + "--treatment 'new, blue' --outcome converted --features pre,agee", {"'agee'", "age"});
   expect(up + "--treatment 'new, blue' --outcome converted --base gbdt --base-param depth=2", {"'depth'", "max_depth"});
   expect(up + "--treatment 'new, blue' --outcome converted --base svm", {"'svm'", "lr"});
-  expect(fmt::format("abtest --data {} --variant-col arm --control old --metric converted", data), {"'arm'", "variant"});
+  expect(fmt::format("abtest --data {} --variant-col arm --control old --metric converted", data),
+         {"'arm'", "variant"});
   expect(fmt::format("abtest --data {} --variant-col variant --control new --metric converted", data),
          {"'new'", "'variant'", "new, blue"});
 
@@ -115,7 +120,8 @@ TEST(EvaluateCli, BadInputNamesColumnAndValue) {
       f << fmt::format("{},A,3,{},{}\n", i % 2 ? "B" : "A", i % 10 == 0 ? "" : std::to_string(i % 7), i % 3);
   }
   expect(fmt::format("abtest --data {} --variant-col one --control A --metric m", odd), {"single variant", "'A'"});
-  expect(fmt::format("abtest --data {} --variant-col variant --control A --metric flat", odd), {"'flat'", "3 in every row"});
+  expect(fmt::format("abtest --data {} --variant-col variant --control A --metric flat", odd),
+         {"'flat'", "3 in every row"});
   expect(fmt::format("abtest --data {} --variant-col variant --control A --metric m --covariate pre", odd),
          {"'pre'", "20 of 200 rows"});
 
@@ -134,8 +140,10 @@ TEST(EvaluateCli, BadInputNamesColumnAndValue) {
       f << fmt::format("{},{:.2f},{},{}\n", t ? "new" : "old", 5 + 10 * u(rng), cell, conv ? 1 : 0);
     }
   }
-  auto r = RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment new --control old "
-                              "--outcome converted --folds 3 --json", holes));
+  auto r =
+      RunCli(fmt::format("uplift --data {} --treatment-col variant --treatment new --control old "
+                         "--outcome converted --folds 3 --json",
+                         holes));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;
@@ -183,9 +191,10 @@ TEST(EvaluateCli, UpliftBitsAndListValuedBaseParams) {
   REQUIRE_CLI();
   testing::TempDir dir;
   std::string data = WriteExperiment(dir);
-  std::string args = fmt::format("uplift --data {} --treatment-col variant --treatment 'new, blue' --control old "
-                                 "--outcome converted --folds 2 --epochs 1",
-                                 data);
+  std::string args = fmt::format(
+      "uplift --data {} --treatment-col variant --treatment 'new, blue' --control old "
+      "--outcome converted --folds 2 --epochs 1",
+      data);
   auto narrow = RunCli(args + " --bits 2 --json");
   ASSERT_EQ(narrow.exit_code, 0) << narrow.out;
   auto wide = RunCli(args + " --json");

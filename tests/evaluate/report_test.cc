@@ -21,15 +21,17 @@ Report TwoChartReport() {
   Report r("Test report", "two charts");
   r.AddKeyFigure("best AUC", "0.781", "ffm");
   r.AddSection("Models", "Two charts from fixed numbers.");
-  nlohmann::json bars = {{"data", {{"values", {{{"m", "lr"}, {"auc", 0.74}}, {{"m", "ffm"}, {"auc", 0.78}}}}}},
-                         {"mark", "bar"},
-                         {"encoding", {{"x", {{"field", "m"}, {"type", "nominal"}}},
-                                       {"y", {{"field", "auc"}, {"type", "quantitative"}}}}}};
+  nlohmann::json bars = {
+      {"data", {{"values", {{{"m", "lr"}, {"auc", 0.74}}, {{"m", "ffm"}, {"auc", 0.78}}}}}},
+      {"mark", "bar"},
+      {"encoding",
+       {{"x", {{"field", "m"}, {"type", "nominal"}}}, {"y", {{"field", "auc"}, {"type", "quantitative"}}}}}};
   r.AddChart("AUC by model", bars, "ffm beats lr by 0.04 AUC.");
-  nlohmann::json line = {{"data", {{"values", {{{"x", 0}, {"y", 0}}, {{"x", 1}, {"y", 1}}}}}},
-                         {"mark", "line"},
-                         {"encoding", {{"x", {{"field", "x"}, {"type", "quantitative"}}},
-                                       {"y", {{"field", "y"}, {"type", "quantitative"}}}}}};
+  nlohmann::json line = {
+      {"data", {{"values", {{{"x", 0}, {"y", 0}}, {{"x", 1}, {"y", 1}}}}}},
+      {"mark", "line"},
+      {"encoding",
+       {{"x", {{"field", "x"}, {"type", "quantitative"}}}, {"y", {{"field", "y"}, {"type", "quantitative"}}}}}};
   r.AddChart("Diagonal </script> test", line, "A title with markup is escaped.");
   r.AddTable("Table", {"model", "auc"}, {{"lr", "0.74"}, {"ffm", "0.78"}}, "A table.");
   return r;
@@ -65,8 +67,8 @@ TEST(Report, RendersInHeadlessChromium) {
   TwoChartReport().Write(html, Assets());
   std::string dom = testing::DumpDom(html, tmp.File("profile"), tmp.File("chromium.log"));
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex("id=\"status\"[^>]*")))
-      << "no status element in DOM:\n" << dom.substr(0, 2000);
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex("id=\"status\"[^>]*"))) << "no status element in DOM:\n"
+                                                                           << dom.substr(0, 2000);
   std::string status = m.str();
   EXPECT_NE(status.find("data-done=\"1\""), std::string::npos) << status;
   EXPECT_NE(status.find("data-errors=\"0\""), std::string::npos) << status;

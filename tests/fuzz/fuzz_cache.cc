@@ -17,12 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include "adpilot/cache.h"
-#include "adpilot/context.h"
 #include "adpilot/container.h"
+#include "adpilot/context.h"
 #include "adpilot/hash.h"
 #include "data/cache_codec.h"
-#include "fuzz_util.h"
 #include "fuzz_fixtures.h"
+#include "fuzz_util.h"
 
 using namespace adpilot;
 namespace fs = std::filesystem;
@@ -43,8 +43,7 @@ const Setup& GetSetup() {
     fuzz::WriteFile(s.source, fuzz::CriteoRows());
     auto ds = OpenHashedDataset(s.source, fuzz::CacheReaderOptions(), fuzz::CacheFeatures(), Context::Default(), s.dir);
     Example ex;
-    while (ds->Next(ex)) {
-    }
+    while (ds->Next(ex)) {}
     s.cache = ds->cache_path();
     std::string bytes = fuzz::ReadFile(s.cache);
     uint32_t len = 0;

@@ -1,6 +1,7 @@
 // libFuzzer target for one kind of TOML config (ADPILOT_FUZZ_CONFIG):
 //   train  - `train --config`: the top-level options (training schedule, label,
-//            features) and each model's [<model>] table, as the train command binds them (src/predict/predict_commands.cc)
+//            features) and each model's [<model>] table, as the train command binds them
+//            (src/predict/predict_commands.cc)
 //   serve  - LoadServeConfig: [server], [features], [currency], [[campaign]]
 //   schema - a CSV schema (the csv reader's --schema), then a fixed CSV read with it
 // (`adpilot run` configs: fuzz_config_run.cc.) Any refusal must be an adpilot::Error naming the problem (exit 2 or 1).
@@ -48,8 +49,9 @@ void Train(const std::string& path) {
 void CsvSchema(const std::string& path) {
   static const std::string csv = [] {
     std::string p = fuzz::TempPath("schema-data.csv");
-    fuzz::WriteFile(p, "click,w,uid,ts,price,site,tags,title,conv\n1,1,u1,1700000000,3.5,a.com,x|y,hello world,0\n"
-                       "0,2,u2,1700000100,,b.com,,,1\n0,1,u3,1700000200,1e3,a.com,z,t,0\n");
+    fuzz::WriteFile(p,
+                    "click,w,uid,ts,price,site,tags,title,conv\n1,1,u1,1700000000,3.5,a.com,x|y,hello world,0\n"
+                    "0,2,u2,1700000100,,b.com,,,1\n0,1,u3,1700000200,1e3,a.com,z,t,0\n");
     return p;
   }();
   ReaderOptions o;

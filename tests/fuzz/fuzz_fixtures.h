@@ -16,7 +16,8 @@ inline std::string CriteoRows() {
   for (int r = 0; r < 4; ++r) {
     out += std::to_string(r % 2);
     for (int i = 1; i <= 13; ++i) out += "\t" + (r == 3 && i % 3 == 0 ? std::string() : std::to_string(r * 7 + i));
-    for (int i = 1; i <= 26; ++i) out += "\t" + (r == 3 && i % 4 == 0 ? std::string() : "c" + std::to_string((r + i) % 5));
+    for (int i = 1; i <= 26; ++i)
+      out += "\t" + (r == 3 && i % 4 == 0 ? std::string() : "c" + std::to_string((r + i) % 5));
     out += "\n";
   }
   return out;

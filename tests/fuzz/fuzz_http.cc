@@ -40,7 +40,8 @@ class FuzzScorer : public PctrScorer {
   const Schema& schema() const override { return schema_; }
   double Predict(const RawRecord& rec) const override {
     double u = 0;
-    for (const auto& f : rec.features) u += f.numeric ? std::fabs(std::fmod(f.value, 1.0)) : double(f.token.size() % 7) / 7;
+    for (const auto& f : rec.features)
+      u += f.numeric ? std::fabs(std::fmod(f.value, 1.0)) : double(f.token.size() % 7) / 7;
     return 1.0 / (1.0 + std::exp(3.0 - std::fmod(u, 2.0)));
   }
   std::string format() const override { return "criteo"; }
@@ -59,7 +60,7 @@ ServeConfig FuzzConfig() {
   cfg.server.reservation_ttl_s = 1;  // the sweeper expires reservations while fuzzing
   cfg.server.click_window_s = 1;
   cfg.server.max_pending_reservations = 100000;
-  cfg.features = {{"C1", "inventory.domain"}, {"C2", "imp.size"}, {"C3", "device.os"}, {"C4", "geo.country"},
+  cfg.features = {{"C1", "inventory.domain"}, {"C2", "imp.size"},          {"C3", "device.os"}, {"C4", "geo.country"},
                   {"C5", "publisher.id"},     {"I1", "device.devicetype"}, {"I2", "hour"}};
   cfg.currency = {{"USD", 1.0}, {"EUR", 0.9}};
   for (int i = 0; i < 2; ++i) {
@@ -81,10 +82,9 @@ ServeConfig FuzzConfig() {
 }
 
 Server& GetServer() {
-  static Server* s = new Server(FuzzConfig(), Context::Default(),
-                                [](const std::string&) -> std::shared_ptr<PctrScorer> {
-                                  return std::make_shared<FuzzScorer>();
-                                });
+  static Server* s =
+      new Server(FuzzConfig(), Context::Default(),
+                 [](const std::string&) -> std::shared_ptr<PctrScorer> { return std::make_shared<FuzzScorer>(); });
   return *s;
 }
 
@@ -124,9 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec || !p.is_done()) break;  // the server answers 4xx and closes: no more requests
     auto& req = p.get();
     std::string target(req.target());
-    for (auto [tag, prefix, macro] : {std::tuple{"$WIN", "/v1/win?", "${AUCTION_PRICE}"},
-                                      std::tuple{"$LOSS", "/v1/loss?", "${AUCTION_LOSS}"},
-                                      std::tuple{"$CLICK", "/v1/click?", ""}}) {
+    for (auto [tag, prefix, macro] :
+         {std::tuple{"$WIN", "/v1/win?", "${AUCTION_PRICE}"}, std::tuple{"$LOSS", "/v1/loss?", "${AUCTION_LOSS}"},
+          std::tuple{"$CLICK", "/v1/click?", ""}}) {
       if (target.rfind(tag, 0) != 0) continue;
       std::string url = UrlIn(last_bid, prefix);
       if (*macro) ReplaceAll(url, macro, req.body());
@@ -136,14 +136,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                 std::string_view(req[http::field::authorization]));
     // 500 is the server's answer to a bug (ServeCore::Handle's catch-all).
     if (r.status < 200 || r.status >= 500) {
-      std::fprintf(stderr, "fuzz: %s %s -> %d %s\n", std::string(req.method_string()).c_str(), target.c_str(),
-                   r.status, r.body.c_str());
+      std::fprintf(stderr, "fuzz: %s %s -> %d %s\n", std::string(req.method_string()).c_str(), target.c_str(), r.status,
+                   r.body.c_str());
       __builtin_trap();
     }
     if (r.status == 200 && target.rfind("/openrtb2/bid", 0) == 0) last_bid = r.body;
   }
-  int32_t day = UtcDay(std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count());
+  int32_t day = UtcDay(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   for (const char* c : {"fuzz-a", "fuzz-b"}) {
     BudgetState st = server.ledger().State(c, day);
     if (st.spent < 0 || st.reserved < 0) __builtin_trap();  // the ledger never goes below zero

@@ -14,8 +14,9 @@ using namespace adpilot;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string schema = [] {
     std::string p = fuzz::TempPath(ADPILOT_FUZZ_FORMAT ".toml");
-    fuzz::WriteFile(p, "label = \"click\"\nweight = \"w\"\nuser_id = \"uid\"\ntimestamp = \"ts\"\n"
-                       "numeric = [\"price\"]\ncategorical = [\"site\"]\nmulti = [\"tags\"]\ntext = [\"title\"]\n");
+    fuzz::WriteFile(p,
+                    "label = \"click\"\nweight = \"w\"\nuser_id = \"uid\"\ntimestamp = \"ts\"\n"
+                    "numeric = [\"price\"]\ncategorical = [\"site\"]\nmulti = [\"tags\"]\ntext = [\"title\"]\n");
     return p;
   }();
   static const std::string input = fuzz::TempPath(ADPILOT_FUZZ_FORMAT ".in");

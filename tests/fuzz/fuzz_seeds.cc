@@ -70,8 +70,7 @@ void Cache(const std::string& out, const Context& ctx) {
   fuzz::WriteFile(src, fuzz::CriteoRows());
   auto ds = OpenHashedDataset(src, fuzz::CacheReaderOptions(), fuzz::CacheFeatures(), ctx, dir);
   Example ex;
-  while (ds->Next(ex)) {
-  }
+  while (ds->Next(ex)) {}
   std::string bytes = fuzz::ReadFile(ds->cache_path());
   uint32_t len = 0;
   std::memcpy(&len, bytes.data() + 12, 4);
@@ -85,7 +84,8 @@ void Profiles(const std::string& out) {
   ProfileStore s(4, {"u1", "u2", "u3"}, {1, 0, 0, 0, 0, 1, 0, 0, 0.5f, 0.5f, 0, 0}, {2, 1, 0}, false,
                  {{"encoder", "tfidf"}});
   s.Save(path);
-  fuzz::WriteFile(out + "/fuzz_profile_store/three", fuzz::ReadFile(path) + "\nADPIDX\n" + fuzz::ReadFile(path + ".index"));
+  fuzz::WriteFile(out + "/fuzz_profile_store/three",
+                  fuzz::ReadFile(path) + "\nADPIDX\n" + fuzz::ReadFile(path + ".index"));
 }
 
 }  // namespace

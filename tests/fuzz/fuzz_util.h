@@ -43,9 +43,7 @@ inline std::string ReadFile(const std::string& path) {
   return out;
 }
 
-inline std::string_view AsView(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
+inline std::string_view AsView(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // The format version of a file in adpilot's framings (u32 at offset 8), 0 if too short.
 inline uint32_t VersionOf(std::string_view file) {

@@ -101,7 +101,9 @@ TEST(GenAuctions, StreamIsOrderedPricedAndMatchesTruth) {
 TEST(GenAuctions, EmpiricalCtrPerSegmentWithinConfidenceOfTruth) {
   const auto& w = SmallWorld::Get();
   Stream s = ReadStream(w);
-  struct Acc { double n = 0, clicks = 0, sp = 0, var = 0; };
+  struct Acc {
+    double n = 0, clicks = 0, sp = 0, var = 0;
+  };
   std::map<std::string, Acc> by_topic, by_device;
   for (size_t i = 0; i < s.click.size(); ++i) {
     for (auto* m : {&by_topic, &by_device}) {

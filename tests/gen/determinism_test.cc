@@ -11,14 +11,11 @@ namespace {
 // The worlds under test-tmp/gen-<pid> are shared by several tests: remove them once all have run.
 class RemoveGenTmp : public ::testing::Environment {
  public:
-  void TearDown() override {
-    std::filesystem::remove_all(testing::GenTmpRoot());
-  }
+  void TearDown() override { std::filesystem::remove_all(testing::GenTmpRoot()); }
 };
-[[maybe_unused]] ::testing::Environment* const kRemoveGenTmp =
-    ::testing::AddGlobalTestEnvironment(new RemoveGenTmp);
+[[maybe_unused]] ::testing::Environment* const kRemoveGenTmp = ::testing::AddGlobalTestEnvironment(new RemoveGenTmp);
 
-const char* kFiles[] = {"users.jsonl", "auctions.tsv", "auctions.rlb", "auctions.meta.tsv", "channels.csv",
+const char* kFiles[] = {"users.jsonl",    "auctions.tsv",     "auctions.rlb", "auctions.meta.tsv", "channels.csv",
                         "experiment.csv", "uplift_truth.csv", "journeys.csv", "truth.json"};
 
 WorldConfig Tiny() {
@@ -51,8 +48,7 @@ TEST(GenDeterminism, SameSeedGivesByteIdenticalFilesWhateverTheThreads) {
 
 TEST(GenDeterminism, DifferentSeedsGiveDifferentWorlds) {
   std::string a = Make("seed-a", 11, 2), b = Make("seed-b", 12, 2);
-  for (const char* f : kFiles)
-    EXPECT_TRUE(testing::Slurp(a + "/" + f) != testing::Slurp(b + "/" + f)) << f;
+  for (const char* f : kFiles) EXPECT_TRUE(testing::Slurp(a + "/" + f) != testing::Slurp(b + "/" + f)) << f;
 }
 
 }  // namespace

@@ -17,9 +17,7 @@ struct Arm {
   double Var() const { return (sq - sum * sum / n) / (n - 1); }
 };
 
-double Welch(const Arm& a, const Arm& b) {
-  return (a.Mean() - b.Mean()) / std::sqrt(a.Var() / a.n + b.Var() / b.n);
-}
+double Welch(const Arm& a, const Arm& b) { return (a.Mean() - b.Mean()) / std::sqrt(a.Var() / a.n + b.Var() / b.n); }
 
 TEST(GenExperiment, RandomisationIsBalancedAndTheEffectMatchesTruth) {
   const auto& w = SmallWorld::Get();
@@ -67,7 +65,8 @@ TEST(GenJourneys, ConversionsAndIncrementalityAreConsistent) {
   const auto& w = SmallWorld::Get();
   const auto& t = w.truth["journeys"];
   testing::Csv j = testing::ReadCsv(w.File("journeys.csv"));
-  ASSERT_EQ(j.header, (std::vector<std::string>{"journey_id", "user_id", "touch", "channel", "timestamp", "converted"}));
+  ASSERT_EQ(j.header,
+            (std::vector<std::string>{"journey_id", "user_id", "touch", "channel", "timestamp", "converted"}));
   EXPECT_EQ(int64_t(j.rows.size()), t["touches"].get<int64_t>());
   int64_t journeys = 0, conversions = 0;
   for (size_t i = 0; i < j.rows.size(); ++i) {

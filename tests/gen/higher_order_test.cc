@@ -38,7 +38,8 @@ double TripleTerm(const nlohmann::json& triples, const gen::Auction& a) {
     int dim = t["dim"].get<int>();
     const auto &va = t["va"], &vb = t["vb"], &vc = t["vc"];
     for (int d = 0; d < dim; ++d)
-      s += va[size_t(a.cat[size_t(f[0])] * dim + d)].get<double>() * vb[size_t(a.cat[size_t(f[1])] * dim + d)].get<double>() *
+      s += va[size_t(a.cat[size_t(f[0])] * dim + d)].get<double>() *
+           vb[size_t(a.cat[size_t(f[1])] * dim + d)].get<double>() *
            vc[size_t(a.cat[size_t(f[2])] * dim + d)].get<double>();
   }
   return s;

@@ -60,8 +60,8 @@ TEST(GenChannels, AdstockAndSaturationFromTheCsvReproduceTheKpi) {
     }
     EXPECT_NEAR(ch["total_contribution"].get<double>(), total, 1e-6 * total);
     EXPECT_NEAR(ch["roas"].get<double>(), total / spend, 1e-9 * total / spend);
-    EXPECT_NEAR(ch["marginal_roas"].get<double>(),
-                beta * HillDerivative(ch["mean_spend"].get<double>(), K, gamma), 1e-9);
+    EXPECT_NEAR(ch["marginal_roas"].get<double>(), beta * HillDerivative(ch["mean_spend"].get<double>(), K, gamma),
+                1e-9);
   }
   // What is left is the noise drawn (up to the cents the KPI is rounded to),
   // and its spread is the configured noise level.

@@ -16,9 +16,8 @@ namespace {
 
 using testing::RunCli;
 
-#define REQUIRE_CLI()                             \
-  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) \
-  GTEST_SKIP() << "adpilot binary not built: " << ADPILOT_CLI_PATH
+#define REQUIRE_CLI() \
+  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << "adpilot binary not built: " << ADPILOT_CLI_PATH
 
 // Criteo layout (label, I1..I13, C1..C26) with a logistic click model on
 // C1, C2 and their pair, so every model has something to learn.
@@ -74,9 +73,10 @@ TEST(PredictCli, TrainEvalPredictExplainWarmStart) {
   for (const char* model : {"lr", "ffm"}) {
     SCOPED_TRACE(model);
     std::string m = dir.File(std::string(model) + ".apm");
-    auto t = Json(RunCli(fmt::format("--quiet train --model {} --data {} --format criteo --valid {} --bits 14 "
-                                      "--epochs 3 --out {} --json",
-                                      model, tr, va, m)));
+    auto t =
+        Json(RunCli(fmt::format("--quiet train --model {} --data {} --format criteo --valid {} --bits 14 "
+                                "--epochs 3 --out {} --json",
+                                model, tr, va, m)));
     EXPECT_EQ(t["model"], model);
     EXPECT_EQ(t["train_rows"], 4000);
     EXPECT_GT(t["valid_auc"].get<double>(), 0.6);
@@ -108,8 +108,8 @@ TEST(PredictCli, TrainEvalPredictExplainWarmStart) {
     // Warm start: one more epoch from the saved model continues (not restarts):
     // its first-epoch valid logloss is no worse than the saved model's.
     std::string m2 = dir.File(std::string(model) + "2.apm");
-    auto w = Json(RunCli(fmt::format("--quiet train --init {} --data {} --valid {} --epochs 1 --out {} --json", m,
-                                     tr, va, m2)));
+    auto w = Json(
+        RunCli(fmt::format("--quiet train --init {} --data {} --valid {} --epochs 1 --out {} --json", m, tr, va, m2)));
     EXPECT_EQ(w["warm_start"], true);
     EXPECT_EQ(w["model"], model);
     EXPECT_LT(w["valid_logloss"].get<double>(), t["valid_logloss"].get<double>() + 0.01);
@@ -122,9 +122,10 @@ TEST(PredictCli, CacheDirServesLaterEpochsAndRuns) {
   std::string tr = dir.File("train.tsv"), va = dir.File("valid.tsv"), cache = dir.File("cache");
   WriteCriteo(tr, 3000, 4);
   WriteCriteo(va, 800, 5);
-  std::string args = fmt::format("--quiet train --model lr --data {} --format criteo --valid {} --bits 14 --epochs 3 "
-                                 "--shuffle false --json",
-                                 tr, va);
+  std::string args = fmt::format(
+      "--quiet train --model lr --data {} --format criteo --valid {} --bits 14 --epochs 3 "
+      "--shuffle false --json",
+      tr, va);
   auto plain = Json(RunCli(args + " --memory no"));
   auto cached = Json(RunCli(args + " --memory no --cache-dir " + cache));
   int caches = 0;
@@ -145,12 +146,13 @@ TEST(PredictCli, ConversionModelOnClickedRows) {
   WriteCvrCsv(va, schema, 5000, 7);
   std::string common = fmt::format("--format csv --schema {}", schema);
   std::string ctr = dir.File("ctr.apm"), cvr = dir.File("cvr.apm");
-  auto c = Json(RunCli(fmt::format("--quiet train --model lr --data {} {} --valid {} --out {} --json", tr, common,
-                                   va, ctr)));
+  auto c = Json(
+      RunCli(fmt::format("--quiet train --model lr --data {} {} --valid {} --out {} --json", tr, common, va, ctr)));
   EXPECT_EQ(c["target"], "click");
-  auto v = Json(RunCli(fmt::format("--quiet train --model lr --data {} {} --valid {} --target conversion "
-                                   "--clicked-only --out {} --json",
-                                   tr, common, va, cvr)));
+  auto v =
+      Json(RunCli(fmt::format("--quiet train --model lr --data {} {} --valid {} --target conversion "
+                              "--clicked-only --out {} --json",
+                              tr, common, va, cvr)));
   EXPECT_EQ(v["target"], "conversion");
   // Only clicked rows (~20%) train the post-click CVR model.
   EXPECT_LT(v["train_rows"].get<int>(), 6000);
@@ -181,8 +183,8 @@ TEST(PredictCli, BadInputIsAClearError) {
   EXPECT_NE(ReadAll(err).find("nosuch"), std::string::npos);
   EXPECT_NE(ReadAll(err).find("ffm"), std::string::npos);  // lists the valid names
 
-  ASSERT_EQ(RunCli(fmt::format("--quiet train --model lr --data {} --format criteo --bits 12 --out {}", tr, m)).exit_code,
-            0);
+  ASSERT_EQ(
+      RunCli(fmt::format("--quiet train --model lr --data {} --format criteo --bits 12 --out {}", tr, m)).exit_code, 0);
   // Flip one byte in the middle of the state: the checksum catches it.
   {
     std::fstream f(m, std::ios::in | std::ios::out | std::ios::binary);

@@ -15,7 +15,7 @@
 
 namespace adpilot::testing {
 
-#define REQUIRE_DEEP()                                                                       \
+#define REQUIRE_DEEP() \
   if (!ModelRegistry::Get().Has("deepfm")) GTEST_SKIP() << "built without libtorch: no deep models"
 
 using Params = std::vector<std::pair<std::string, std::string>>;
@@ -30,7 +30,7 @@ inline std::shared_ptr<FeatureHasher> TinyHasher(int fields, int bits) {
 }
 
 inline std::unique_ptr<Model> Make(const std::string& name, std::shared_ptr<FeatureHasher> h, const Params& p,
-                            const Context& ctx) {
+                                   const Context& ctx) {
   auto m = CreateModel(name);
   OptionSet o;
   m->Describe(o);
@@ -95,11 +95,10 @@ inline std::string ToyCriteo(const std::string& path, int rows, uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < rows; ++i) {
     int a = int(rng() % 10), b = int(rng() % 10);
-    out << ((a + b) % 3 == 0 ? 1 : 0) << std::string(13, '\t') << "\ta" << a << "\tb" << b
-        << std::string(24, '\t') << "\n";
+    out << ((a + b) % 3 == 0 ? 1 : 0) << std::string(13, '\t') << "\ta" << a << "\tb" << b << std::string(24, '\t')
+        << "\n";
   }
   return path;
 }
-
 
 }  // namespace adpilot::testing

@@ -23,11 +23,11 @@ TEST(Deep, DeepFmForwardMatchesHandComputation) {
   std::fill(m->Parameters().begin(), m->Parameters().end(), 0.0f);
   Set(*m, 3 * 3, {0.5f, 0.1f, 0.2f});
   Set(*m, 7 * 3, {-0.3f, 0.3f, -0.4f});
-  Set(*m, 48, {0.1f});                                                   // bias
-  Set(*m, 49, {1, 0, 0, 0, 0, 0, 0, 1});                                 // dnn0.w
-  Set(*m, 57, {0.0f, 0.1f});                                             // dnn0.b
-  Set(*m, 59, {2.0f, 5.0f});                                             // out.w
-  Set(*m, 61, {0.05f});                                                  // out.b
+  Set(*m, 48, {0.1f});                    // bias
+  Set(*m, 49, {1, 0, 0, 0, 0, 0, 0, 1});  // dnn0.w
+  Set(*m, 57, {0.0f, 0.1f});              // dnn0.b
+  Set(*m, 59, {2.0f, 5.0f});              // out.w
+  Set(*m, 61, {0.05f});                   // out.b
   // first order 0.1 + 0.5 - 0.3 = 0.3; FM <(.1,.2),(.3,-.4)> = -0.05;
   // DNN relu(0.1, -0.4 + 0.1) = (0.1, 0) -> 2 * 0.1 + 0.05 = 0.25. Total 0.5.
   EXPECT_NEAR(m->Margin(Row({{0, 3}, {1, 7}})), 0.5, 1e-6);
@@ -63,7 +63,6 @@ TEST(Deep, DcnV2ForwardMatchesHandComputation) {
     EXPECT_NEAR(m->Margin(ex), 2.3, 1e-6);
   }
 }
-
 
 TEST(Deep, LearnsToyInteractionAndRoundTrips) {
   REQUIRE_DEEP();
@@ -125,10 +124,8 @@ TEST(Deep, EmbeddingAccumulatorInitDampsRowSteps) {
     span = m->Parameters();
     double moved = 0;
     for (size_t i = 0; i < table; ++i) moved = std::max(moved, double(std::abs(span[i] - before[i])));
-    if (acc == "0")
-      EXPECT_GT(moved, 1e-3);
-    else
-      EXPECT_LT(moved, 1e-6);
+    if (acc == "0") EXPECT_GT(moved, 1e-3);
+    else EXPECT_LT(moved, 1e-6);
   }
 }
 

@@ -30,8 +30,7 @@ TEST(Deep, TrainsFromTheBinaryCacheLikeFromText) {
   {
     auto ds = OpenHashedDataset(data, ro, fc, ctx, cache);
     Example ex;
-    while (ds->Next(ex)) {
-    }
+    while (ds->Next(ex)) {}
     cache_file = ds->cache_path();
   }
   ASSERT_TRUE(std::filesystem::exists(cache_file));
@@ -41,8 +40,8 @@ TEST(Deep, TrainsFromTheBinaryCacheLikeFromText) {
   std::vector<std::vector<float>> params;
   for (bool cached : {false, true}) {
     auto m = Make("dcnv2", h, kToy, ctx);
-    auto src = cached ? OpenCachedExampleSource(data, ro, h, label, cache, ctx)
-                      : OpenExampleSource(data, ro, h, label, ctx);
+    auto src =
+        cached ? OpenCachedExampleSource(data, ro, h, label, cache, ctx) : OpenExampleSource(data, ro, h, label, ctx);
     TrainConfig cfg;
     cfg.epochs = 2;
     auto r = m->Train(*src, nullptr, cfg, ctx);
@@ -64,7 +63,8 @@ TEST(Deep, WarmStartWithAnotherShapeIsAClearError) {
   m->Save(dir.File("a.apm"));
   auto train = Toy(*h, 500, 4);
   for (auto [key, value, asked] : {std::tuple<std::string, std::string, std::string>{"k", "8", "k=8, cross0.w [24,24]"},
-                                   {"hidden", "32", "dnn0.w [32,12]"}, {"cross_layers", "3", "cross2.w [12,12]"}}) {
+                                   {"hidden", "32", "dnn0.w [32,12]"},
+                                   {"cross_layers", "3", "cross2.w [12,12]"}}) {
     auto warm = LoadModel(dir.File("a.apm"));
     OptionSet o;
     warm->Describe(o);
@@ -84,8 +84,8 @@ TEST(Deep, WarmStartWithAnotherShapeIsAClearError) {
   }
   if (!std::filesystem::exists(ADPILOT_CLI_PATH)) return;
   std::string data = ToyCriteo(dir.File("toy.tsv"), 500, 3);
-  auto r = RunCli("train --model dcnv2 --k 4 --hidden 16 --bits 10 --epochs 1 --data " + data + " --format criteo --out " +
-                  dir.File("b.apm"));
+  auto r = RunCli("train --model dcnv2 --k 4 --hidden 16 --bits 10 --epochs 1 --data " + data +
+                  " --format criteo --out " + dir.File("b.apm"));
   ASSERT_EQ(r.exit_code, 0);
   for (std::string flags : {"--bits 12", "--k 8"}) {
     r = RunCli("train --init " + dir.File("b.apm") + " " + flags + " --epochs 1 --data " + data + " --out " +
@@ -144,7 +144,9 @@ TEST(Deep, SparseProfileVectorsJoinedByUserLiftAuc) {
   for (std::string norm : {"", "dim", "unit"}) {
     Params p = {{"k", "4"}, {"hidden", "16"}, {"batch_size", "32"}, {"lr", "0.01"}, {"emb_lr", "0.01"}};
     if (!norm.empty())
-      for (auto kv : Params{{"profile", dir.File("users.prof")}, {"profile_key", "token"}, {"profile_field", "F0"},
+      for (auto kv : Params{{"profile", dir.File("users.prof")},
+                            {"profile_key", "token"},
+                            {"profile_field", "F0"},
                             {"profile_norm", norm}})
         p.push_back(kv);
     auto m = Make("dcnv2", h, p, ctx);

@@ -10,9 +10,7 @@
 namespace adpilot::testing {
 namespace {
 
-double Loss(const Model& m, const Example& ex) {
-  return predict::LogLossFromMargin(m.Margin(ex), ex.label);
-}
+double Loss(const Model& m, const Example& ex) { return predict::LogLossFromMargin(m.Margin(ex), ex.label); }
 
 void CheckFactorGradients(const std::string& name) {
   Context ctx;
@@ -42,7 +40,7 @@ void CheckFactorGradients(const std::string& name) {
   auto after = m->Parameters();
   int checked = 0;
   for (size_t i = 0; i < fd.size(); ++i) {
-    if (std::abs(fd[i]) < 1e-5) continue;  // accumulators and untouched buckets
+    if (std::abs(fd[i]) < 1e-5) continue;              // accumulators and untouched buckets
     double d = -(double(after[i]) - before[i]) / eta;  // = g / sqrt(1 + g^2)
     ASSERT_LT(std::abs(d), 1.0) << name << " parameter " << i;
     double g = d / std::sqrt(1 - d * d);

@@ -46,8 +46,13 @@ nlohmann::json RunStep(const std::string& name, const nlohmann::json& options) {
 TEST(PredictCommands, TypedModelOptionsReachTheModel) {
   testing::TempDir d;
   WriteRows(d.File("a.tsv"), 600, 1);
-  auto r = RunStep("train", {{"model", "lr"}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 12},
-                         {"epochs", 1}, {"learning_rate", 0.05}, {"out", d.File("m.apm")}});
+  auto r = RunStep("train", {{"model", "lr"},
+                             {"data", d.File("a.tsv")},
+                             {"format", "criteo"},
+                             {"bits", 12},
+                             {"epochs", 1},
+                             {"learning_rate", 0.05},
+                             {"out", d.File("m.apm")}});
   EXPECT_EQ(r["config"]["params"]["learning_rate"], 0.05);
   EXPECT_EQ(r["config"]["features"]["config"]["bits"], 12);
   // Bounds are the model's: the learning rate must be positive.
@@ -73,14 +78,15 @@ TEST(PredictCommands, TypedModelOptionsReachTheModel) {
 TEST(PredictCommands, LearningRateHasOneNameAndTheOldNamesAreAliases) {
   testing::TempDir d;
   WriteRows(d.File("a.tsv"), 300, 2);
-  std::vector<std::pair<std::string, std::string>> old = {{"lr", "alpha"}, {"fm", "eta"}, {"ffm", "eta"},
-                                                          {"gbdt", "eta"}};
+  std::vector<std::pair<std::string, std::string>> old = {
+      {"lr", "alpha"}, {"fm", "eta"}, {"ffm", "eta"}, {"gbdt", "eta"}};
   if (ModelRegistry::Get().Has("deepfm")) old.push_back({"deepfm", "lr"});
   for (const auto& [model, old_key] : old) {
     SCOPED_TRACE(model);
     for (const std::string& key : {std::string("learning_rate"), old_key}) {
-      nlohmann::json opts = {{"model", model}, {"data", d.File("a.tsv")}, {"format", "criteo"}, {"bits", 10},
-                             {"epochs", 1}, {key, 0.0625}};
+      nlohmann::json opts = {{"model", model},     {"data", d.File("a.tsv")},
+                             {"format", "criteo"}, {"bits", 10},
+                             {"epochs", 1},        {key, 0.0625}};
       if (model == "gbdt") opts["rounds"] = 2;
       auto r = RunStep("train", opts);
       EXPECT_EQ(r["config"]["params"]["learning_rate"], 0.0625) << key;

@@ -65,9 +65,8 @@ inline void SetParam(Model& m, const std::string& key, const std::string& value)
   o.SetFromString(key, value, "test");
 }
 
-inline std::unique_ptr<Model> NewModel(
-    const std::string& name, std::shared_ptr<FeatureHasher> h, const Context& ctx,
-    const std::vector<std::pair<std::string, std::string>>& params = {}) {
+inline std::unique_ptr<Model> NewModel(const std::string& name, std::shared_ptr<FeatureHasher> h, const Context& ctx,
+                                       const std::vector<std::pair<std::string, std::string>>& params = {}) {
   auto m = CreateModel(name);
   for (const auto& [k, v] : params) SetParam(*m, k, v);
   m->SetFeatures(std::move(h), "criteo");

@@ -88,7 +88,9 @@ TEST_P(PerModel, SaveLoadGivesIdenticalPredictions) {
   TempDir dir;
   auto h = SmallHasher(4, 12);
   auto rows = Synthetic(*h, 3000, 11);
-  auto m = NewModel(GetParam(), h, ctx, GetParam() == "gbdt" ? std::vector<std::pair<std::string, std::string>>{{"rounds", "20"}} : std::vector<std::pair<std::string, std::string>>{});
+  auto m = NewModel(GetParam(), h, ctx,
+                    GetParam() == "gbdt" ? std::vector<std::pair<std::string, std::string>>{{"rounds", "20"}}
+                                         : std::vector<std::pair<std::string, std::string>>{});
   MemorySource src(rows), valid(Synthetic(*h, 500, 12));
   TrainConfig cfg;
   cfg.epochs = 2;

@@ -16,9 +16,7 @@
 namespace adpilot {
 namespace {
 
-bool PythonTorch() {
-  return std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
-}
+bool PythonTorch() { return std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0; }
 
 TEST(Bert, TiniestMatchesPytorchReference) {
   if (!BertAvailable()) GTEST_SKIP() << "built without libtorch";
@@ -28,8 +26,10 @@ TEST(Bert, TiniestMatchesPytorchReference) {
   EncoderOptions opts;
   opts.batch_size = 2;  // several batches, each padded differently
   auto enc = BertEncoder::Load(shared_path, opts, ctx);
-  std::vector<std::string> texts = {"Hello, my dog is cute", "", "Jim Henson was a puppeteer and a very long "
-                                    "sentence follows here to force padding of the others", "中国 café", "x"};
+  std::vector<std::string> texts = {"Hello, my dog is cute", "",
+                                    "Jim Henson was a puppeteer and a very long "
+                                    "sentence follows here to force padding of the others",
+                                    "中国 café", "x"};
   std::vector<std::vector<int32_t>> ids;
   for (const auto& t : texts) ids.push_back(enc->tokenizer().Encode(t));
 

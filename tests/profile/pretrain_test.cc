@@ -55,11 +55,10 @@ TEST(Pretrain, TinyCorpusRoundTrip) {
 // closer to each other than to the other topic's (centred cosine).
 TEST(Pretrain, ContrastiveStageSeparatesUsersByTopic) {
   if (!BertAvailable()) GTEST_SKIP() << "built without libtorch";
-  const std::vector<std::string> topic[2] = {
-      {"cheap flights to lisbon", "hotel near the beach", "travel insurance quote", "backpacking trip booking",
-       "visa for tokyo"},
-      {"pasta recipe with garlic", "best chef knife review", "bake sourdough bread", "oven roasted chicken",
-       "kitchen dessert ideas"}};
+  const std::vector<std::string> topic[2] = {{"cheap flights to lisbon", "hotel near the beach",
+                                              "travel insurance quote", "backpacking trip booking", "visa for tokyo"},
+                                             {"pasta recipe with garlic", "best chef knife review",
+                                              "bake sourdough bread", "oven roasted chicken", "kitchen dessert ideas"}};
   std::mt19937_64 rng(7);
   std::vector<std::vector<std::string>> users;
   for (int u = 0; u < 80; ++u) {

@@ -105,8 +105,10 @@ TEST(ProfileCommands, ConfigReadsTheEncoderTable) {
 TEST(ProfileCommands, EvaluateTextShowsTheItemColumnWhenItemsAreJudged) {
   testing::TempDir d;
   std::string users = WriteUsers(d);
-  std::ofstream(d.File("items.jsonl")) << R"({"item_id": "sport", "text": "football tennis marathon"})" "\n"
-                                       << R"({"item_id": "cook", "text": "pasta chef sourdough"})" "\n";
+  std::ofstream(d.File("items.jsonl")) << R"({"item_id": "sport", "text": "football tennis marathon"})"
+                                          "\n"
+                                       << R"({"item_id": "cook", "text": "pasta chef sourdough"})"
+                                          "\n";
   std::string cmd = "--quiet profile evaluate --encoder tfidf --users " + users + " --label-field topic --bootstrap 0";
   auto plain = testing::RunCli(cmd);
   ASSERT_EQ(plain.exit_code, 0);
@@ -118,7 +120,8 @@ TEST(ProfileCommands, EvaluateTextShowsTheItemColumnWhenItemsAreJudged) {
   EXPECT_GT(j["encoders"]["tfidf"]["item_auc"].get<double>(), 0.5);
   // --baseline takes a value as before, in the words CLI11 took.
   for (const char* no : {"false", "0", "no", "off"}) {
-    auto none = testing::RunCli("--quiet profile evaluate --users " + users + " --label-field topic --json --baseline " + no);
+    auto none =
+        testing::RunCli("--quiet profile evaluate --users " + users + " --label-field topic --json --baseline " + no);
     ASSERT_EQ(none.exit_code, 0) << no;
     EXPECT_TRUE(json::parse(none.out)["encoders"].empty()) << no;
   }
@@ -135,8 +138,8 @@ TEST(ProfileCommands, PretrainReportsThePretrainingOptionsAlone) {
   testing::TempDir d;
   std::string users = WriteUsers(d);
   Made m = Make("profile pretrain");
-  m.set.ParseArgs({"--text", users, "--out", d.File("enc"), "--steps", "2", "--contrastive-steps", "1",
-                   "--vocab-size", "60", "--hidden-size", "8", "--intermediate-size", "8", "--max-len", "16"},
+  m.set.ParseArgs({"--text", users, "--out", d.File("enc"), "--steps", "2", "--contrastive-steps", "1", "--vocab-size",
+                   "60", "--hidden-size", "8", "--intermediate-size", "8", "--max-len", "16"},
                   "test");
   m.set.Validate();
   Context ctx;

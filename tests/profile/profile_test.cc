@@ -119,7 +119,8 @@ TEST(Profiles, TfidfSegmentsAndTerms) {
   std::string sport_seg = r.assignment[0] == 0 ? terms[0][0].term : terms[1][0].term;
   EXPECT_TRUE(sport_seg == "football" || sport_seg == "tennis" || sport_seg == "marathon" || sport_seg == "match" ||
               sport_seg == "racket" || sport_seg == "running" || sport_seg == "shoes" || sport_seg == "review" ||
-              sport_seg == "tonight") << sport_seg;
+              sport_seg == "tonight")
+      << sport_seg;
   auto kw = RankKeywords(*tfidf, "tennis and football gear", {"tennis", "pasta", "football"}, u, m, {}, ctx);
   ASSERT_EQ(kw.size(), 3u);
   EXPECT_EQ(kw.back().keyword, "pasta");
@@ -185,12 +186,13 @@ TEST(ProfileStore, Version1FilesStillLoad) {
 TEST(UserTexts, FormatsAndBadRows) {
   testing::TempDir d;
   Context ctx;
-  WriteFileAtomic(d.File("u.jsonl"),
-                  "{\"user_id\":\"a\",\"dominant_topic\":\"x\",\"interests\":[0.9,0.1],"
-                  "\"texts\":[{\"kind\":\"query\",\"text\":\"hello\"},{\"text\":\"world\"}]}\n"
-                  "not json\n"
-                  "{\"user_id\":\"b\",\"dominant_topic\":\"y\",\"interests\":[0.2,0.8],\"texts\":[]}\n"
-                  "{\"user_id\":\"c\",\"dominant_topic\":\"y\",\"interests\":[0.2,0.8],\"texts\":[\"ok\",\"bad \xC3\x28\"]}\n");
+  WriteFileAtomic(
+      d.File("u.jsonl"),
+      "{\"user_id\":\"a\",\"dominant_topic\":\"x\",\"interests\":[0.9,0.1],"
+      "\"texts\":[{\"kind\":\"query\",\"text\":\"hello\"},{\"text\":\"world\"}]}\n"
+      "not json\n"
+      "{\"user_id\":\"b\",\"dominant_topic\":\"y\",\"interests\":[0.2,0.8],\"texts\":[]}\n"
+      "{\"user_id\":\"c\",\"dominant_topic\":\"y\",\"interests\":[0.2,0.8],\"texts\":[\"ok\",\"bad \xC3\x28\"]}\n");
   UserTextOptions o;
   o.truth_field = "interests";
   o.label_field = "dominant_topic";

@@ -79,7 +79,8 @@ TEST(Safetensors, BadFilesNameFileAndTensor) {
   WriteFileAtomic(p, RawFile(R"({"w":{"dtype":"Q4","shape":[4],"data_offsets":[0,4]}})", 4));
   ExpectMessage(Catch([&] { SafetensorsFile::Open(p); }), ErrorCode::kCorruption, "unknown dtype");
   WriteFileAtomic(p, RawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                             R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12));
+                             R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                             12));
   ExpectMessage(Catch([&] { SafetensorsFile::Open(p); }), ErrorCode::kCorruption, "overlap");
   ExpectMessage(Catch([&] { SafetensorsFile::Open(d.File("none.safetensors")); }), ErrorCode::kNotFound,
                 "none.safetensors");
@@ -111,8 +112,7 @@ TEST(Safetensors, BrokenModelDirectories) {
   auto missing = cfg;
   missing.erase("num_hidden_layers");
   WriteFileAtomic(m + "/config.json", missing.dump());
-  ExpectMessage(Catch([&] { BertConfig::FromFile(m + "/config.json"); }), ErrorCode::kCorruption,
-                "num_hidden_layers");
+  ExpectMessage(Catch([&] { BertConfig::FromFile(m + "/config.json"); }), ErrorCode::kCorruption, "num_hidden_layers");
   std::filesystem::remove(m + "/config.json");
   ExpectMessage(Catch([&] { BertConfig::FromFile(m + "/config.json"); }), ErrorCode::kNotFound, "config.json");
 

@@ -27,8 +27,7 @@ class BaseUncased : public ::testing::Test {
 
 TEST_F(BaseUncased, PublishedExamples) {
   EXPECT_EQ(tok_->Encode("Hello, my dog is cute"), (Ids{101, 7592, 1010, 2026, 3899, 2003, 10140, 102}));
-  EXPECT_EQ(tok_->Encode("Jim Henson was a puppeteer"),
-            (Ids{101, 3958, 27227, 2001, 1037, 13997, 11510, 102}));
+  EXPECT_EQ(tok_->Encode("Jim Henson was a puppeteer"), (Ids{101, 3958, 27227, 2001, 1037, 13997, 11510, 102}));
   EXPECT_EQ(tok_->Tokenize("unaffable"), (std::vector<std::string>{"una", "##ffa", "##ble"}));
 }
 

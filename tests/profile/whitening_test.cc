@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adpilot/atomic_file.h"
 #include "adpilot/bert.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
-#include "adpilot/atomic_file.h"
 #include "adpilot/profile.h"
 #include "adpilot/profile_store.h"
 #include "common/test_util.h"
@@ -153,18 +153,20 @@ TEST(ProfileCli, EmbedWhitenStoresTheTransformAndPlainStaysPlain) {
   ADPILOT_REQUIRE_SHARED_DATA("bert/bert_tiniest");
   testing::TempDir dir;
   std::string users;
-  const char* words[] = {"cheap flights", "beach hotel", "gpu benchmark", "linux laptop", "pasta recipe",
-                         "garden tools", "running shoes", "jazz concert"};
+  const char* words[] = {"cheap flights", "beach hotel",  "gpu benchmark", "linux laptop",
+                         "pasta recipe",  "garden tools", "running shoes", "jazz concert"};
   for (int u = 0; u < 30; ++u)
-    users += fmt::format(R"({{"user_id":"u{}","texts":["{}","{} today"]}})", u, words[u % 8], words[(u * 3) % 8]) +
-             "\n";
+    users +=
+        fmt::format(R"({{"user_id":"u{}","texts":["{}","{} today"]}})", u, words[u % 8], words[(u * 3) % 8]) + "\n";
   WriteFileAtomic(dir.File("u.jsonl"), users);
-  auto plain = testing::RunCli(fmt::format("--quiet profile embed --model {} --input {} --json", shared_path,
-                                           dir.File("u.jsonl")));
+  auto plain = testing::RunCli(
+      fmt::format("--quiet profile embed --model {} --input {} --json", shared_path, dir.File("u.jsonl")));
   ASSERT_EQ(plain.exit_code, 0);
   auto pj = nlohmann::json::parse(plain.out);
-  auto white = testing::RunCli(fmt::format("--quiet profile embed --model {} --input {} --whiten --whiten-dims 2 "
-                                           "--out {} --json", shared_path, dir.File("u.jsonl"), dir.File("w.prof")));
+  auto white =
+      testing::RunCli(fmt::format("--quiet profile embed --model {} --input {} --whiten --whiten-dims 2 "
+                                  "--out {} --json",
+                                  shared_path, dir.File("u.jsonl"), dir.File("w.prof")));
   ASSERT_EQ(white.exit_code, 0);
   auto wj = nlohmann::json::parse(white.out);
   EXPECT_EQ(wj["dim"].get<size_t>(), 2u);  // bert_tiniest has hidden size 4

@@ -7,8 +7,8 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/command.h"
-#include "adpilot/options.h"
 #include "adpilot/error.h"
+#include "adpilot/options.h"
 #include "adpilot/pipeline.h"
 #include "common/test_util.h"
 
@@ -18,11 +18,16 @@ namespace {
 std::string Steps(const std::string& campaigns, const std::string& typed_budget) {
   return "title = \"t\"\n"
          "[[step]]\nname = \"as-args\"\nstage = \"schedule\"\n"
-         "args = [\"--threads\", \"1\", \"mmm\", \"split\", \"--campaigns\", \"" + campaigns + "\", \"--budget\", \"500\"]\n"
+         "args = [\"--threads\", \"1\", \"mmm\", \"split\", \"--campaigns\", \"" +
+         campaigns +
+         "\", \"--budget\", \"500\"]\n"
          "[[step]]\nname = \"typed\"\nstage = \"schedule\"\ncommand = \"mmm split\"\n"
-         "[step.options]\ncampaigns = \"" + campaigns + "\"\nbudget = " + typed_budget + "\n"
+         "[step.options]\ncampaigns = \"" +
+         campaigns + "\"\nbudget = " + typed_budget +
+         "\n"
          "[[step]]\nname = \"from-step\"\nstage = \"schedule\"\ncommand = \"mmm split\"\n"
-         "[step.options]\ncampaigns = \"" + campaigns + "\"\nbudget = \"{@step:typed:budget}\"\n";
+         "[step.options]\ncampaigns = \"" +
+         campaigns + "\"\nbudget = \"{@step:typed:budget}\"\n";
 }
 
 std::map<std::string, std::string> Statuses(const std::vector<StepResult>& rs) {
@@ -33,7 +38,8 @@ std::map<std::string, std::string> Statuses(const std::vector<StepResult>& rs) {
 
 TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
   testing::TempDir t;
-  std::ofstream(t.File("c.csv")) << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
+  std::ofstream(t.File("c.csv"))
+      << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
   WriteFileAtomic(t.File("p.toml"), Steps(t.File("c.csv"), "500.0"));
   std::string run = t.File("run"), exe = t.File("c.csv");  // any file stands for the binary
   Pipeline p = LoadPipeline(t.File("p.toml"), run);
@@ -41,8 +47,7 @@ TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
   RunPipeline(p, Context::Default(), exe, run, false, rs);
   ASSERT_EQ(rs.size(), 3u);
   for (const auto& r : rs) EXPECT_EQ(r.status, "ran") << r.name << ": " << r.error;
-  EXPECT_NEAR(rs[0].output["allocation"]["a"].get<double>() + rs[0].output["allocation"]["b"].get<double>(), 500,
-              1e-6);
+  EXPECT_NEAR(rs[0].output["allocation"]["a"].get<double>() + rs[0].output["allocation"]["b"].get<double>(), 500, 1e-6);
   EXPECT_EQ(rs[0].output, rs[1].output);
   EXPECT_EQ(rs[1].output, rs[2].output);  // the budget came through as a number
   EXPECT_EQ(ReadFile(run + "/steps/as-args.key"), ReadFile(run + "/steps/typed.key"));
@@ -50,13 +55,13 @@ TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
   // Nothing changed: every step is reused. A changed option reruns its step only.
   rs.clear();
   RunPipeline(p, Context::Default(), exe, run, false, rs);
-  EXPECT_EQ(Statuses(rs), (std::map<std::string, std::string>{{"as-args", "cached"}, {"typed", "cached"},
-                                                              {"from-step", "cached"}}));
+  EXPECT_EQ(Statuses(rs),
+            (std::map<std::string, std::string>{{"as-args", "cached"}, {"typed", "cached"}, {"from-step", "cached"}}));
   WriteFileAtomic(t.File("p.toml"), Steps(t.File("c.csv"), "400.0"));
   rs.clear();
   RunPipeline(LoadPipeline(t.File("p.toml"), run), Context::Default(), exe, run, false, rs);
-  EXPECT_EQ(Statuses(rs), (std::map<std::string, std::string>{{"as-args", "cached"}, {"typed", "ran"},
-                                                              {"from-step", "ran"}}));
+  EXPECT_EQ(Statuses(rs),
+            (std::map<std::string, std::string>{{"as-args", "cached"}, {"typed", "ran"}, {"from-step", "ran"}}));
   // An input's content is part of the key.
   std::ofstream(t.File("c.csv"), std::ios::app) << "c,1000,0.01,0.1,50,1\n";
   rs.clear();
@@ -101,8 +106,9 @@ TEST(Pipeline, BadOptionsFailTheStepNamingIt) {
   std::ofstream(t.File("c.csv")) << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\n";
   for (std::string options : {"budgit = 1.0", "budget = \"lots\"", "budget = -1.0", "budget = true"}) {
     SCOPED_TRACE(options);
-    WriteFileAtomic(t.File("p.toml"), "[[step]]\nname = \"s\"\ncommand = \"mmm split\"\n[step.options]\ncampaigns = \"" +
-                                          t.File("c.csv") + "\"\n" + options + "\n");
+    WriteFileAtomic(t.File("p.toml"),
+                    "[[step]]\nname = \"s\"\ncommand = \"mmm split\"\n[step.options]\ncampaigns = \"" +
+                        t.File("c.csv") + "\"\n" + options + "\n");
     std::vector<StepResult> rs;
     try {
       RunPipeline(LoadPipeline(t.File("p.toml"), t.File("run")), Context::Default(), t.File("c.csv"), t.File("run"),
@@ -117,7 +123,7 @@ TEST(Pipeline, BadOptionsFailTheStepNamingIt) {
   }
   // A required option missing, an unknown command, and a step with both forms.
   for (std::string step : {"command = \"mmm split\"\n", "command = \"mmm nope\"\n",
-                                  "command = \"mmm split\"\nargs = [\"mmm\", \"split\"]\n"}) {
+                           "command = \"mmm split\"\nargs = [\"mmm\", \"split\"]\n"}) {
     SCOPED_TRACE(step);
     WriteFileAtomic(t.File("p.toml"), "[[step]]\nname = \"s\"\n" + step);
     std::vector<StepResult> rs;

@@ -15,9 +15,9 @@
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
 #include "schedule/diagnostics.h"
+#include "schedule/exp_curves.h"
 #include "schedule/mmm_density.h"
 #include "schedule/simulate.h"
-#include "schedule/exp_curves.h"
 
 namespace adpilot::mmm {
 namespace {

@@ -9,9 +9,9 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/mmm.h"
+#include "schedule/exp_curves.h"
 #include "schedule/mmm_density.h"
 #include "schedule/simulate.h"
-#include "schedule/exp_curves.h"
 
 namespace adpilot::mmm {
 namespace {
@@ -58,7 +58,7 @@ TEST(Allocator, RespectsBoundsAndLocks) {
   EXPECT_TRUE(al.at_bound[0]);
   EXPECT_NEAR(al.spend[2], 250, 1e-9);  // locked
   EXPECT_NEAR(al.spend[1], 750, 1e-6);
-  EXPECT_GT(al.marginal_roas[0], al.marginal_roas[1]);  // a capped channel may earn more at the margin
+  EXPECT_GT(al.marginal_roas[0], al.marginal_roas[1]);      // a capped channel may earn more at the margin
   EXPECT_THROW(OptimizeSplit(r, 100, lo, hi, cur), Error);  // below the sum of lower bounds
 }
 
@@ -74,7 +74,7 @@ TEST(Allocator, ParsesBounds) {
   // A bare "x" is no number (strtod read it as 0, a silent zero bound).
   EXPECT_THROW(ParseBounds("tv=x:2x"), Error);
   EXPECT_THROW(ParseBounds("tv=0x10:300"), Error);  // nor hex
-  EXPECT_EQ(ParseBounds(",tv=1:2,,").size(), 1u);    // empty items skipped
+  EXPECT_EQ(ParseBounds(",tv=1:2,,").size(), 1u);   // empty items skipped
 }
 
 // A model with a few hand-made posterior draws that disagree about the curves.
@@ -118,7 +118,7 @@ TEST(Allocator, SteadyStateMaximisesPosteriorExpectedKpi) {
     }
   AllocateOptions o;
   o.steady_state = true;
-  o.budget = 0;  // the current total
+  o.budget = 0;     // the current total
   o.guard = false;  // the unconstrained optimum (allocation_guard_test.cc covers the guard)
   Context ctx;
   Allocation al = Allocate(m, o, ctx);
@@ -139,17 +139,18 @@ TEST(Allocator, SteadyStateMaximisesPosteriorExpectedKpi) {
 }
 
 TEST(CampaignSplit, BidsProportionalToValueAndMeetsBudget) {
-  std::vector<Campaign> ks{{"a", 1e5, 0.01, 0.1, 50, 1.0}, {"b", 5e4, 0.02, 0.05, 80, 2.0}, {"c", 2e5, 0.005, 0.2, 20, 0.5}};
+  std::vector<Campaign> ks{
+      {"a", 1e5, 0.01, 0.1, 50, 1.0}, {"b", 5e4, 0.02, 0.05, 80, 2.0}, {"c", 2e5, 0.005, 0.2, 20, 0.5}};
   CampaignSplit s = SplitCampaigns(ks, 800);
   double total = 0;
   for (double v : s.spend) total += v;
   EXPECT_NEAR(total, 800, 1e-6);
-  for (size_t i = 0; i < ks.size(); ++i)
-    EXPECT_NEAR(s.bid[i] * s.lambda, ks[i].pctr * ks[i].pcvr * ks[i].value, 1e-9);
+  for (size_t i = 0; i < ks.size(); ++i) EXPECT_NEAR(s.bid[i] * s.lambda, ks[i].pctr * ks[i].pcvr * ks[i].value, 1e-9);
   // Moving a little budget between campaigns cannot raise the KPI (first-order optimality).
   auto kpi_at = [&](std::vector<double> bids) {
     double k = 0;
-    for (size_t i = 0; i < ks.size(); ++i) k += ks[i].auctions * bids[i] / (ks[i].win_c + bids[i]) * ks[i].pctr * ks[i].pcvr * ks[i].value;
+    for (size_t i = 0; i < ks.size(); ++i)
+      k += ks[i].auctions * bids[i] / (ks[i].win_c + bids[i]) * ks[i].pctr * ks[i].pcvr * ks[i].value;
     return k;
   };
   EXPECT_NEAR(kpi_at(s.bid), s.total_kpi, 1e-9 * s.total_kpi);

@@ -12,9 +12,8 @@ namespace {
 
 using adpilot::testing::RunCli;
 
-#define REQUIRE_CLI()                                  \
-  if (!std::filesystem::exists(ADPILOT_CLI_PATH))      \
-  GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
+#define REQUIRE_CLI() \
+  if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << ADPILOT_CLI_PATH << " not built (ninja adpilot_cli)"
 
 TEST(MmmCli, FitAndAllocatePymcExample) {
   REQUIRE_CLI();
@@ -23,8 +22,8 @@ TEST(MmmCli, FitAndAllocatePymcExample) {
   std::string model = dir.File("m.mmm");
   auto fit = RunCli("--quiet --threads 2 mmm fit --data " + shared_path +
                     " --date-col date_week --kpi-col y --channels x1,x2 --controls event_1,event_2"
-                    " --saturation logistic --chains 2 --warmup 150 --draws 100 --seed 3 --out " + model +
-                    " --csv-dir " + dir.File("csv") + " --json");
+                    " --saturation logistic --chains 2 --warmup 150 --draws 100 --seed 3 --out " +
+                    model + " --csv-dir " + dir.File("csv") + " --json");
   ASSERT_EQ(fit.exit_code, 0) << fit.out;
   auto j = nlohmann::json::parse(fit.out);
   ASSERT_EQ(j["channels"].size(), 2u);
@@ -88,7 +87,8 @@ TEST(MmmCli, BadConfigKeyIsUsageError) {
 TEST(MmmCli, CampaignSplit) {
   REQUIRE_CLI();
   adpilot::testing::TempDir dir;
-  std::ofstream(dir.File("c.csv")) << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
+  std::ofstream(dir.File("c.csv"))
+      << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
   auto r = RunCli("--quiet mmm split --campaigns " + dir.File("c.csv") + " --budget 500 --json");
   ASSERT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out);

@@ -15,11 +15,13 @@ namespace adpilot::mmm {
 namespace {
 
 // 20 weekly rows from 2020-01-06; `edit` rewrites rows before writing.
-std::string WriteCsv(const adpilot::testing::TempDir& dir, const std::function<void(std::vector<std::string>&)>& edit = {}) {
+std::string WriteCsv(const adpilot::testing::TempDir& dir,
+                     const std::function<void(std::vector<std::string>&)>& edit = {}) {
   std::vector<std::string> rows;
-  const char* dates[] = {"2020-01-06", "2020-01-13", "2020-01-20", "2020-01-27", "2020-02-03", "2020-02-10", "2020-02-17",
-                         "2020-02-24", "2020-03-02", "2020-03-09", "2020-03-16", "2020-03-23", "2020-03-30", "2020-04-06",
-                         "2020-04-13", "2020-04-20", "2020-04-27", "2020-05-04", "2020-05-11", "2020-05-18"};
+  const char* dates[] = {"2020-01-06", "2020-01-13", "2020-01-20", "2020-01-27", "2020-02-03",
+                         "2020-02-10", "2020-02-17", "2020-02-24", "2020-03-02", "2020-03-09",
+                         "2020-03-16", "2020-03-23", "2020-03-30", "2020-04-06", "2020-04-13",
+                         "2020-04-20", "2020-04-27", "2020-05-04", "2020-05-11", "2020-05-18"};
   for (int i = 0; i < 20; ++i)
     rows.push_back(fmt::format("{},{},{},{},{}", dates[i], 100 + i, 10 + (i * 7) % 5, (i % 3) * 4, 1));
   if (edit) edit(rows);
@@ -67,7 +69,11 @@ TEST(MmmData, RejectsBadInputWithClearErrors) {
   auto ok = WriteCsv(dir);
   EXPECT_EQ(CodeOf([&] { LoadMmmCsv(ok, "week", "kpi", {"flat"}, {}); }, &msg), ErrorCode::kBadInput);
   EXPECT_NE(msg.find("constant"), std::string::npos) << msg;
-  EXPECT_EQ(CodeOf([&] { LoadMmmCsv(ok, "week", "kpi", {"tv", "search", "tv", "search"}, {}); }, &msg),
+  EXPECT_EQ(CodeOf(
+                [&] {
+                  LoadMmmCsv(ok, "week", "kpi", {"tv", "search", "tv", "search"}, {});
+                },
+                &msg),
             ErrorCode::kBadInput);
   EXPECT_NE(msg.find("fewer channels"), std::string::npos) << msg;
   EXPECT_EQ(CodeOf([&] { LoadMmmCsv(ok, "week", "kpi", {"radio"}, {}); }, &msg), ErrorCode::kInvalidArgument);
@@ -83,7 +89,8 @@ TEST(MmmData, RejectsBadInputWithClearErrors) {
 TEST(MmmConfig, PerChannelTablesAndUnknownKeys) {
   adpilot::testing::TempDir dir;
   std::string path = dir.File("mmm.toml");
-  std::ofstream(path) << "max_lag = 6\n[channel.tv]\nadstock = \"weibull_pdf\"\nsaturation = \"logistic\"\nmax_lag = 10\n";
+  std::ofstream(path)
+      << "max_lag = 6\n[channel.tv]\nadstock = \"weibull_pdf\"\nsaturation = \"logistic\"\nmax_lag = 10\n";
   MmmOptions o;
   OptionSet set;
   o.Describe(set);

@@ -35,24 +35,24 @@ TEST(MmmDensity, GradientMatchesFiniteDifferences) {
   for (const char* ad : {"geometric", "weibull_cdf", "weibull_pdf"})
     for (const char* sat : {"hill", "logistic"})
       for (const char* prior : {"pooled", "half_normal"}) {
-      MmmModel m = SmallModel(ad, sat, prior);
-      MmmDensity dens(m);
-      std::mt19937_64 rng(3);
-      for (int rep = 0; rep < 3; ++rep) {
-        Eigen::VectorXd q = dens.InitialPoint(rng), g;
-        double lp = dens.LogDensity(q, &g);
-        ASSERT_TRUE(std::isfinite(lp)) << ad << "/" << sat << "/" << prior;
-        for (int i = 0; i < dens.dim(); ++i) {
-          Eigen::VectorXd qp = q, qm = q;
-          const double h = 1e-5;
-          qp[i] += h;
-          qm[i] -= h;
-          double fd = (dens.LogDensity(qp, nullptr) - dens.LogDensity(qm, nullptr)) / (2 * h);
-          EXPECT_NEAR(g[i], fd, 1e-4 * std::max(1.0, std::fabs(fd)))
-              << ad << "/" << sat << "/" << prior << " param " << dens.ParamNames()[i];
+        MmmModel m = SmallModel(ad, sat, prior);
+        MmmDensity dens(m);
+        std::mt19937_64 rng(3);
+        for (int rep = 0; rep < 3; ++rep) {
+          Eigen::VectorXd q = dens.InitialPoint(rng), g;
+          double lp = dens.LogDensity(q, &g);
+          ASSERT_TRUE(std::isfinite(lp)) << ad << "/" << sat << "/" << prior;
+          for (int i = 0; i < dens.dim(); ++i) {
+            Eigen::VectorXd qp = q, qm = q;
+            const double h = 1e-5;
+            qp[i] += h;
+            qm[i] -= h;
+            double fd = (dens.LogDensity(qp, nullptr) - dens.LogDensity(qm, nullptr)) / (2 * h);
+            EXPECT_NEAR(g[i], fd, 1e-4 * std::max(1.0, std::fabs(fd)))
+                << ad << "/" << sat << "/" << prior << " param " << dens.ParamNames()[i];
+          }
         }
       }
-    }
 }
 
 TEST(MmmDensity, ReferenceSpendIsTheMeanWhileOn) {

@@ -101,7 +101,8 @@ TEST(ServeClosedLoop, RetrainsFromItsOwnLogAndServesTheNewModel) {
   };
   double good = price("good.example"), bad = price("bad.example");
   EXPECT_GT(good, 2 * bad) << "good " << good << " bad " << bad;
-  auto s = c.Request("POST", "/v1/score", R"({"rows":[{"C1":"good.example","C2":"300x250"},{"C1":"bad.example","C2":"300x250"}]})");
+  auto s = c.Request("POST", "/v1/score",
+                     R"({"rows":[{"C1":"good.example","C2":"300x250"},{"C1":"bad.example","C2":"300x250"}]})");
   ASSERT_EQ(s.status, 200) << s.body;
   auto p = nlohmann::json::parse(s.body)["pctr"];
   EXPECT_GT(p[0].get<double>(), p[1].get<double>());

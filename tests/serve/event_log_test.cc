@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "serve/event_log.h"
 #include "common/test_util.h"
+#include "serve/event_log.h"
 
 namespace adpilot {
 namespace {

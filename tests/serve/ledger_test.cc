@@ -107,18 +107,18 @@ TEST_F(RedisLedgerTest, OutageStopsReservationsAndReplaysSettlements) {
   ASSERT_TRUE(l->Reserve("c", 1, 4'000, "l"));
   EXPECT_TRUE(l->Reserve("c", 1, 1'000, "w"));  // a replayed reservation holds nothing more
   EXPECT_EQ(l->State("c", 1).reserved, 8'000);
-  redis_->Kill(SIGKILL);  // gone mid-flight, its append-only file stays
+  redis_->Kill(SIGKILL);                     // gone mid-flight, its append-only file stays
   EXPECT_FALSE(l->Reserve("c", 1, 1, "x"));  // cannot confirm: no bid
   l->Settle("c", 1, 4'000, 3'000, "w");      // the win arrives during the outage
   l->Release("c", 1, 4'000, "l");
-  l->Release("c", 1, 4'000, "l");            // a repeated notice
+  l->Release("c", 1, 4'000, "l");  // a repeated notice
   EXPECT_EQ(l->pending(), 4u);
   EXPECT_FALSE(l->State("c", 1).available);
   // Back on the same port with its append-only file: the reservations held
   // through the outage are still there, and the queued settlements replay.
   ASSERT_TRUE(redis_->Start());
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the reconnect back-off
-  EXPECT_TRUE(l->Reserve("c", 1, 1'000, "y"));  // replays the queue first
+  EXPECT_TRUE(l->Reserve("c", 1, 1'000, "y"));                  // replays the queue first
   EXPECT_EQ(l->pending(), 0u);
   BudgetState s = l->State("c", 1);
   EXPECT_TRUE(s.available);
@@ -132,7 +132,7 @@ TEST_F(RedisLedgerTest, ASlowRedisFailsClosedAndCatchesUp) {
   auto l = MakeRedisLedger(redis_->address(), "t3", 100, ctx_);
   l->SetBudget("c", 10'000);
   ASSERT_TRUE(l->Reserve("c", 1, 4'000, "w"));
-  redis_->Kill(SIGSTOP);  // alive but answering nothing: every call times out
+  redis_->Kill(SIGSTOP);                         // alive but answering nothing: every call times out
   EXPECT_FALSE(l->Reserve("c", 1, 1'000, "x"));  // no confirmation within the timeout: no bid
   l->Settle("c", 1, 4'000, 2'500, "w");
   EXPECT_TRUE(l->ChargeLate("c", 1, 700, "late"));  // queued: a replay is marked, so safe

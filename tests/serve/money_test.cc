@@ -156,8 +156,7 @@ TEST_F(Money, APreviousRunsLossReplayedFreesNoMoney) {
     lurl = testing::NoticePath(nlohmann::json::parse(r.body)["seatbid"][0]["bid"][0], "lurl");
   }
   Start(cfg);
-  while (server_->Handle("POST", "/openrtb2/bid", Banner(2), "").status == 200) {
-  }
+  while (server_->Handle("POST", "/openrtb2/bid", Banner(2), "").status == 200) {}
   const BudgetState full = State();
   // A genuine loss URL of the previous run, replayed: it must not free the
   // money this run's bids hold (it used to subtract its amount every time).
@@ -173,16 +172,14 @@ TEST_F(Money, PricesAreRangeCheckedNeverBelowZeroOrAboveTheBid) {
     bool at_bid;
   };
   int64_t expect = 0;
-  for (const Case& c : {Case{"1e308", true}, Case{"inf", true}, Case{"nan", true}, Case{"-1", true},
-                        Case{"1e999", true}, Case{"", true}, Case{"${AUCTION_PRICE}", true}, Case{"0x10", true},
-                        Case{"0", false}, Case{"0.004", false}}) {
+  for (const Case& c :
+       {Case{"1e308", true}, Case{"inf", true}, Case{"nan", true}, Case{"-1", true}, Case{"1e999", true},
+        Case{"", true}, Case{"${AUCTION_PRICE}", true}, Case{"0x10", true}, Case{"0", false}, Case{"0.004", false}}) {
     auto bid = Bid(int(expect));
     std::string path = testing::NoticePath(bid, "nurl", c.price);
     ASSERT_EQ(Get(path), 200) << c.price;
-    if (c.at_bid)
-      expect += Micros(bid);
-    else
-      expect += int64_t(std::llround(std::stod(c.price) * 1000));
+    if (c.at_bid) expect += Micros(bid);
+    else expect += int64_t(std::llround(std::stod(c.price) * 1000));
     EXPECT_EQ(State().spent, expect) << c.price;
   }
   EXPECT_EQ(State().reserved, 0);

@@ -24,9 +24,9 @@ TEST(PendingTable, SweepTakesOnlyExpiredEntriesNotYetTaken) {
   Entry e;
   ASSERT_TRUE(t.Take(seq[5], e));  // a notice arrives first
   EXPECT_EQ(e.value, 5);
-  EXPECT_FALSE(t.Take(seq[5], e));           // idempotent
-  EXPECT_FALSE(t.Take(seq[4999] + 16, e));   // never handed out
-  auto expired = t.TakeExpired(109);  // 0..9 expire at 100..109; 5 is gone
+  EXPECT_FALSE(t.Take(seq[5], e));          // idempotent
+  EXPECT_FALSE(t.Take(seq[4999] + 16, e));  // never handed out
+  auto expired = t.TakeExpired(109);        // 0..9 expire at 100..109; 5 is gone
   std::set<int> got;
   for (auto& [k, v] : expired) {
     EXPECT_LE(v.expires_ms, 109);

@@ -40,7 +40,8 @@ class RedisProcess {
  public:
   // `dir` holds the append-only file, so a restart keeps the budgets (as a
   // production Redis with persistence would).
-  RedisProcess(std::string binary, std::string dir) : bin_(std::move(binary)), dir_(std::move(dir)), port_(FreePort()) {}
+  RedisProcess(std::string binary, std::string dir)
+      : bin_(std::move(binary)), dir_(std::move(dir)), port_(FreePort()) {}
   ~RedisProcess() { Kill(SIGTERM); }
 
   bool Start() {
@@ -50,9 +51,9 @@ class RedisProcess {
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
       std::string port = std::to_string(port_);
-      ::execl(bin_.c_str(), bin_.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-              "--appendonly", "yes", "--appendfsync", "always", "--dir", dir_.c_str(), "--loglevel", "warning",
-              "--daemonize", "no", static_cast<char*>(nullptr));
+      ::execl(bin_.c_str(), bin_.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+              "yes", "--appendfsync", "always", "--dir", dir_.c_str(), "--loglevel", "warning", "--daemonize", "no",
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Ready when it accepts connections (bounded wait).

@@ -47,8 +47,7 @@ class TestScorer : public PctrScorer {
 
 inline ScorerFactory TestScorerFactory() {
   return [](const std::string& path) -> std::shared_ptr<PctrScorer> {
-    if (path.find("missing") != std::string::npos)
-      Throw(ErrorCode::kNotFound, "{}: no such model (test)", path);
+    if (path.find("missing") != std::string::npos) Throw(ErrorCode::kNotFound, "{}: no such model (test)", path);
     return std::make_shared<TestScorer>(path);
   };
 }
@@ -69,10 +68,9 @@ class TestLinearBidder : public Bidder {
 };
 
 inline void RegisterTestStrategy() {
-  static bool once = BidderRegistry::Get().Add("test_linear", "tests: b0 * pctr / avg_ctr",
-                                               [](const BidderEnv& env) -> std::unique_ptr<Bidder> {
-                                                 return std::make_unique<TestLinearBidder>(env);
-                                               });
+  static bool once = BidderRegistry::Get().Add(
+      "test_linear", "tests: b0 * pctr / avg_ctr",
+      [](const BidderEnv& env) -> std::unique_ptr<Bidder> { return std::make_unique<TestLinearBidder>(env); });
   (void)once;
 }
 
@@ -86,8 +84,11 @@ inline ServeConfig TestConfig(double daily_budget = 100.0) {
   cfg.server.model = "test-model-v1";
   cfg.server.admin_token = "secret-token";
   cfg.server.idle_timeout_ms = 2000;
-  cfg.features = {{"C1", "inventory.domain"}, {"C2", "imp.size"}, {"C3", "device.os"},
-                  {"C4", "geo.country"},      {"I1", "device.devicetype"}};
+  cfg.features = {{"C1", "inventory.domain"},
+                  {"C2", "imp.size"},
+                  {"C3", "device.os"},
+                  {"C4", "geo.country"},
+                  {"I1", "device.devicetype"}};
   cfg.currency = {{"USD", 1.0}, {"EUR", 0.9}};
   Campaign c;
   c.id = "camp1";
@@ -99,7 +100,8 @@ inline ServeConfig TestConfig(double daily_budget = 100.0) {
   c.pacing = "none";
   c.adomain = {"advertiser.example"};
   c.cat = {"IAB3"};
-  c.creatives.push_back({"cr-300x250", 300, 250, "<a href=\"${CLICK_URL}\"><img src=\"https://cdn.example/a.png\"></a>"});
+  c.creatives.push_back(
+      {"cr-300x250", 300, 250, "<a href=\"${CLICK_URL}\"><img src=\"https://cdn.example/a.png\"></a>"});
   c.creatives.push_back({"cr-728x90", 728, 90, "<a href=\"${CLICK_URL}\">banner</a>"});
   cfg.campaigns.push_back(c);
   return cfg;
@@ -165,8 +167,8 @@ class HttpClient {
   }
   HttpResponse Request(std::string_view method, std::string_view target, std::string_view body = {},
                        std::string_view extra_headers = {}) {
-    std::string req = fmt::format("{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n{}\r\n", method,
-                                  target, body.size(), extra_headers);
+    std::string req = fmt::format("{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n{}\r\n", method, target,
+                                  body.size(), extra_headers);
     req.append(body);
     if (!SendRaw(req)) {
       // A kept-alive connection the server closed: one retry on a fresh one.

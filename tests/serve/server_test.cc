@@ -200,9 +200,14 @@ TEST_F(ServeHttp, BadInputNeverTakesTheServerDown) {
   int port = server_->port();
   {
     HttpClient c(port);
-    const std::vector<std::string> bodies = {
-        "", "{", "null", "[]", R"({"id":"x","imp":[{"id":"1","banner":{"w":"wide"}}]})", R"({"id":"x"})",
-        std::string(3000, '{'), std::string("\xff\xfe\x00garbage", 10)};
+    const std::vector<std::string> bodies = {"",
+                                             "{",
+                                             "null",
+                                             "[]",
+                                             R"({"id":"x","imp":[{"id":"1","banner":{"w":"wide"}}]})",
+                                             R"({"id":"x"})",
+                                             std::string(3000, '{'),
+                                             std::string("\xff\xfe\x00garbage", 10)};
     for (const auto& b : bodies) EXPECT_EQ(c.Request("POST", "/openrtb2/bid", b).status, 400) << b;
     EXPECT_EQ(c.Request("GET", "/openrtb2/bid").status, 405);
   }
@@ -211,8 +216,7 @@ TEST_F(ServeHttp, BadInputNeverTakesTheServerDown) {
     ASSERT_TRUE(c.Connect());
     c.SendRaw("POST /openrtb2/bid HTTP/1.1\r\nHost: x\r\nContent-Length: 52428800\r\n\r\n");
     std::string chunk(1 << 20, 'a');
-    for (int i = 0; i < 50 && c.SendRaw(chunk); ++i) {
-    }
+    for (int i = 0; i < 50 && c.SendRaw(chunk); ++i) {}
     EXPECT_EQ(c.ReadResponse().status, 413);
   }
   {  // Garbage instead of HTTP.

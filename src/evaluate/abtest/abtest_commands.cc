@@ -88,8 +88,7 @@ class PlanCommand : public Command {
     s.Add("alpha", &alpha_, "two-sided significance level").Range(1e-6, 0.5);
     s.Add("power", &power_, "target power").Range(0.05, 0.9999);
     s.Add("ratio", &ratio_, "treatment units per control unit").Range(1e-3, 1e3);
-    s.Add("n", &n_, "units per control arm: report the power reached instead (0 = solve for the sample size)")
-        .Min(0);
+    s.Add("n", &n_, "units per control arm: report the power reached instead (0 = solve for the sample size)").Min(0);
   }
 
   nlohmann::json Run(const Context&) override {

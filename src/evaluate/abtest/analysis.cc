@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "evaluate/abtest/internal.h"
 #include "adpilot/abtest.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "evaluate/abtest/internal.h"
 
 namespace adpilot::abtest {
 namespace {
@@ -48,8 +48,8 @@ std::vector<double> ColumnValues(const Table& t, size_t col, const char* flag) {
     v[r] = *x;
   }
   if (missing)
-    Throw(ErrorCode::kBadInput, "{} column '{}': {} of {} rows have no value (first at {}); fill or drop them",
-          flag, t.columns[col], missing, t.num_rows(), t.Where(first_missing));
+    Throw(ErrorCode::kBadInput, "{} column '{}': {} of {} rows have no value (first at {}); fill or drop them", flag,
+          t.columns[col], missing, t.num_rows(), t.Where(first_missing));
   return v;
 }
 
@@ -150,8 +150,7 @@ AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ct
     std::string kind = mc.ratio ? "ratio" : AllBinary(y) ? "proportion" : "mean";
     CupedResult cuped;
     bool use_cuped = !cov.empty() && !mc.ratio;
-    if (!cov.empty() && mc.ratio)
-      ctx.log().warn("--covariate is not applied to the ratio metric '{}'", mc.name);
+    if (!cov.empty() && mc.ratio) ctx.log().warn("--covariate is not applied to the ratio metric '{}'", mc.name);
     if (use_cuped) cuped = Cuped(y, cov);
     const std::vector<double>& yy = use_cuped ? cuped.adjusted : y;
     std::vector<std::vector<double>> by(names.size()), by_raw(names.size()), by_den(names.size());

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "evaluate/abtest/internal.h"
 #include "adpilot/error.h"
+#include "evaluate/abtest/internal.h"
 
 namespace adpilot::abtest {
 namespace {

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "evaluate/abtest/internal.h"
 #include "adpilot/error.h"
+#include "evaluate/abtest/internal.h"
 
 namespace adpilot::abtest {
 namespace {
@@ -35,7 +35,9 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
   for (size_t i = 0; i < rep.results.size(); ++i) rep.results[i].p_value_bh = adj[i];
   // The first metric is the decision metric; the others are guardrails.
   const std::string primary = rep.results.front().metric;
-  auto decision_p = [&](const MetricResult& r) { return rep.results.size() > 1 ? r.p_value_bh : DecisionP(r, sequential); };
+  auto decision_p = [&](const MetricResult& r) {
+    return rep.results.size() > 1 ? r.p_value_bh : DecisionP(r, sequential);
+  };
   std::vector<const MetricResult*> prim, harms;
   for (const auto& r : rep.results) {
     if (r.metric == primary) prim.push_back(&r);
@@ -60,7 +62,8 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
     if (r->diff < 0) any_worse = true;
   }
   std::string guard;
-  for (const auto* h : harms) guard += fmt::format(" Warning: {} is significantly worse for {}: {}.", h->metric, h->variant, Effect(*h));
+  for (const auto* h : harms)
+    guard += fmt::format(" Warning: {} is significantly worse for {}: {}.", h->metric, h->variant, Effect(*h));
   if (best) {
     rep.verdict = harms.empty() ? "ship" : "keep running";
     rep.reason = fmt::format("{} beats the control on {} ({} = {:.3g}).{}", best->variant, Effect(*best), pname,
@@ -69,7 +72,8 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
     return;
   }
   if (any_worse) {
-    const MetricResult* w = *std::min_element(prim.begin(), prim.end(), [](auto a, auto b) { return a->diff < b->diff; });
+    const MetricResult* w =
+        *std::min_element(prim.begin(), prim.end(), [](auto a, auto b) { return a->diff < b->diff; });
     rep.verdict = "stop";
     rep.reason = fmt::format("{} is worse than the control on {} ({} = {:.3g}); do not ship it.{}", w->variant,
                              Effect(*w), pname, decision_p(*w), guard);
@@ -89,7 +93,8 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
     if (r->needed_per_arm <= 0) {
       reachable = false;
     } else {
-      remaining += std::max(0.0, r->needed_per_arm - n_now) + std::max(0.0, r->needed_per_arm - n_ctrl) / double(prim.size());
+      remaining +=
+          std::max(0.0, r->needed_per_arm - n_now) + std::max(0.0, r->needed_per_arm - n_ctrl) / double(prim.size());
     }
     detail += fmt::format(" {}: {} ({} = {:.3g}); detectable now: {:+.4g} absolute.", r->variant, Effect(*r), pname,
                           decision_p(*r), r->mde);
@@ -118,8 +123,12 @@ nlohmann::json ToJson(const AbReport& r) {
   j["variants"] = nlohmann::json::array();
   for (size_t i = 0; i < r.variants.size(); ++i) {
     const auto& v = r.variants[i];
-    nlohmann::json e{{"name", v.name}, {"n", v.n}, {"mean", Num(v.mean)}, {"mean_ci_low", Num(v.mean_ci.lo)},
-                     {"mean_ci_high", Num(v.mean_ci.hi)}, {"control", i == 0}};
+    nlohmann::json e{{"name", v.name},
+                     {"n", v.n},
+                     {"mean", Num(v.mean)},
+                     {"mean_ci_low", Num(v.mean_ci.lo)},
+                     {"mean_ci_high", Num(v.mean_ci.hi)},
+                     {"control", i == 0}};
     // The first metric's comparison for each treatment sits on the variant itself.
     for (const auto& m : r.results) {
       if (m.variant != v.name || m.metric != r.results.front().metric) continue;
@@ -135,13 +144,23 @@ nlohmann::json ToJson(const AbReport& r) {
   }
   j["results"] = nlohmann::json::array();
   for (const auto& m : r.results) {
-    j["results"].push_back({{"metric", m.metric}, {"kind", m.kind}, {"variant", m.variant}, {"test", m.test},
-                            {"control_mean", Num(m.control_mean)}, {"treatment_mean", Num(m.treatment_mean)},
-                            {"diff", Num(m.diff)}, {"diff_ci_low", Num(m.diff_ci_low)},
-                            {"diff_ci_high", Num(m.diff_ci_high)}, {"lift", Num(m.lift)}, {"ci_low", Num(m.ci_low)},
-                            {"ci_high", Num(m.ci_high)}, {"p_value", Num(m.p_value)},
-                            {"p_value_bh", Num(m.p_value_bh)}, {"always_valid_p", Num(m.always_valid_p)},
-                            {"variance_reduction", Num(m.variance_reduction)}, {"mde", Num(m.mde)},
+    j["results"].push_back({{"metric", m.metric},
+                            {"kind", m.kind},
+                            {"variant", m.variant},
+                            {"test", m.test},
+                            {"control_mean", Num(m.control_mean)},
+                            {"treatment_mean", Num(m.treatment_mean)},
+                            {"diff", Num(m.diff)},
+                            {"diff_ci_low", Num(m.diff_ci_low)},
+                            {"diff_ci_high", Num(m.diff_ci_high)},
+                            {"lift", Num(m.lift)},
+                            {"ci_low", Num(m.ci_low)},
+                            {"ci_high", Num(m.ci_high)},
+                            {"p_value", Num(m.p_value)},
+                            {"p_value_bh", Num(m.p_value_bh)},
+                            {"always_valid_p", Num(m.always_valid_p)},
+                            {"variance_reduction", Num(m.variance_reduction)},
+                            {"mde", Num(m.mde)},
                             {"needed_per_arm", Num(m.needed_per_arm)}});
     if (!m.sequential_path.empty()) {
       auto path = nlohmann::json::array();
@@ -173,7 +192,8 @@ AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o) {
           o.variant_col, fmt::join(names, ", "));
   }
   if (order.size() < 2)
-    Throw(ErrorCode::kBadInput, "{}: a single variant '{}': an A/B test needs a control and a treatment", t.path, o.control);
+    Throw(ErrorCode::kBadInput, "{}: a single variant '{}': an A/B test needs a control and a treatment", t.path,
+          o.control);
   AbReport rep;
   std::vector<double> counts;
   std::vector<MeanStats> stats;

@@ -183,9 +183,7 @@ std::vector<double> BenjaminiHochberg(const std::vector<double>& p) {
   return adj;
 }
 
-double CohenH(double p1, double p2) {
-  return 2 * std::asin(std::sqrt(p2)) - 2 * std::asin(std::sqrt(p1));
-}
+double CohenH(double p1, double p2) { return 2 * std::asin(std::sqrt(p2)) - 2 * std::asin(std::sqrt(p1)); }
 
 double Power(double d, double n1, double alpha, double ratio) {
   double nobs = 1 / (1 / n1 + 1 / (n1 * ratio));
@@ -195,8 +193,7 @@ double Power(double d, double n1, double alpha, double ratio) {
 
 double SampleSize(double d, double alpha, double power, double ratio) {
   if (d == 0) Throw(ErrorCode::kInvalidArgument, "sample size for a zero effect is unbounded");
-  if (!(power > alpha && power < 1))
-    Throw(ErrorCode::kInvalidArgument, "power must be in (alpha, 1), got {}", power);
+  if (!(power > alpha && power < 1)) Throw(ErrorCode::kInvalidArgument, "power must be in (alpha, 1), got {}", power);
   // Power rises monotonically in n: bisect on a bracket that is doubled until it holds.
   double lo = 1e-9, hi = 2;
   while (Power(d, hi, alpha, ratio) < power) {

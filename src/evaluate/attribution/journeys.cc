@@ -58,7 +58,8 @@ Journeys ReadJourneys(const std::string& path, const JourneyColumns& cols) {
     auto cells = SplitCsvRecord(src.line(), ',');
     auto where = [&] { return fmt::format("{}:{}", path, src.line_number()); };
     if (cells.size() != header.size())
-      Throw(ErrorCode::kBadInput, "{}: expected {} fields (as in the header), got {}", where(), header.size(), cells.size());
+      Throw(ErrorCode::kBadInput, "{}: expected {} fields (as in the header), got {}", where(), header.size(),
+            cells.size());
     const std::string& ch = cells[cc];
     if (ch.empty()) Throw(ErrorCode::kBadInput, "{}: column '{}': empty channel", where(), cols.channel);
     const std::optional<double> converted = ParseDouble(cells[vc]);

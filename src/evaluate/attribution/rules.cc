@@ -57,10 +57,12 @@ void Decay(const Journey& j, const AttributionOptions& o, std::vector<double>& w
 }
 
 ADPILOT_REGISTER(AttributionRegistry, "last", "all credit to the last touch", [] {
-  return std::make_unique<RuleModel>([](const Journey&, const AttributionOptions&, std::vector<double>& w) { w.back() = 1; });
+  return std::make_unique<RuleModel>(
+      [](const Journey&, const AttributionOptions&, std::vector<double>& w) { w.back() = 1; });
 });
 ADPILOT_REGISTER(AttributionRegistry, "first", "all credit to the first touch", [] {
-  return std::make_unique<RuleModel>([](const Journey&, const AttributionOptions&, std::vector<double>& w) { w.front() = 1; });
+  return std::make_unique<RuleModel>(
+      [](const Journey&, const AttributionOptions&, std::vector<double>& w) { w.front() = 1; });
 });
 ADPILOT_REGISTER(AttributionRegistry, "linear", "equal credit to every touch", [] {
   return std::make_unique<RuleModel>([](const Journey&, const AttributionOptions&, std::vector<double>& w) {

@@ -88,8 +88,7 @@ std::vector<Example> Gather(const UnitExamples& ex, const std::vector<size_t>& u
 
 }  // namespace
 
-UnitExamples::UnitExamples(const UpliftData& data, const LearnerOptions& o, bool with_arm)
-    : treated_(data.treated) {
+UnitExamples::UnitExamples(const UpliftData& data, const LearnerOptions& o, bool with_arm) : treated_(data.treated) {
   Schema schema = data.schema;
   FeatureConfig fc = o.features;
   fc.numeric = NumericMode(o);

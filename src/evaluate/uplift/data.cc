@@ -43,8 +43,8 @@ bool LooksLikeOutcome(const std::vector<double>& f, const std::vector<double>& y
     y_only += b && !a;
   }
   if (y_nz < 10 || f_nz < 10) return false;
-  bool downstream = f_only == 0;                           // spend > 0 only where conversion
-  bool upstream = y_only == 0 && f_nz * 2 < f.size();      // conversion only where visit, visits rare
+  bool downstream = f_only == 0;                       // spend > 0 only where conversion
+  bool upstream = y_only == 0 && f_nz * 2 < f.size();  // conversion only where visit, visits rare
   return downstream || upstream;
 }
 
@@ -116,11 +116,15 @@ UpliftData BuildData(const Table& t, const DataOptions& o, const Context& ctx) {
           ++cnt;
         }
       if (cnt < double(d.n))
-        ctx.log().warn("uplift: feature '{}' is empty in {} rows; a \"missing\" feature for the models, its mean in segment descriptions", name, d.n - size_t(cnt));
+        ctx.log().warn(
+            "uplift: feature '{}' is empty in {} rows; a \"missing\" feature for the models, its mean in segment "
+            "descriptions",
+            name, d.n - size_t(cnt));
       p.fill = cnt > 0 ? sum / cnt : 0;
       if (!chosen && LooksLikeOutcome(v, d.y)) {
-        ctx.log().warn("uplift: column '{}' looks like another outcome of '{}' and is left out (name it in --features to keep it)",
-                       name, o.outcome);
+        ctx.log().warn(
+            "uplift: column '{}' looks like another outcome of '{}' and is left out (name it in --features to keep it)",
+            name, o.outcome);
         continue;
       }
     } else {

@@ -154,14 +154,15 @@ Recommendation Recommend(const UpliftData& data, const std::vector<double>& scor
     // Everyone gains, but contacts may cost: say where each contact is worth most.
     double top = rate_diff(size_t(std::llround(0.2 * N)));
     if (std::isfinite(top) && top > everyone)
-      r.text += fmt::format(" If contacts are costly, the top 20% yield the most per contact: {:+.1f} per 1,000.", 1000 * top);
+      r.text += fmt::format(" If contacts are costly, the top 20% yield the most per contact: {:+.1f} per 1,000.",
+                            1000 * top);
   }
   return r;
 }
 
 nlohmann::json ToJson(const UpliftEval& e) {
-  nlohmann::json j{{"qini", Num(e.qini)}, {"auuc", Num(e.auuc)}, {"auuc_random", Num(e.auuc_random)},
-                   {"ate", Num(e.ate)}};
+  nlohmann::json j{
+      {"qini", Num(e.qini)}, {"auuc", Num(e.auuc)}, {"auuc_random", Num(e.auuc_random)}, {"ate", Num(e.ate)}};
   nlohmann::json at = nlohmann::json::object();
   for (const auto& [share, v] : e.uplift_at) at[fmt::format("{:.0f}%", 100 * share)] = Num(v);
   j["uplift_at"] = at;

@@ -170,10 +170,10 @@ class DrLearner : public MetaLearner {
 };
 
 using MetaRegistry = Registry<MetaLearner, const LearnerOptions&, const UpliftData&, const UnitExamples*>;
-#define ADPILOT_META(name, help, T)                                                              \
-  ADPILOT_REGISTER(MetaRegistry, name, help,                                                     \
+#define ADPILOT_META(name, help, T)                                                           \
+  ADPILOT_REGISTER(MetaRegistry, name, help,                                                  \
                    [](const LearnerOptions& o, const UpliftData& d, const UnitExamples* ex) { \
-                     return std::make_unique<T>(o, d, ex);                                       \
+                     return std::make_unique<T>(o, d, ex);                                    \
                    })
 ADPILOT_META("s", "S-learner: one model with the treatment as a feature", SLearner);
 ADPILOT_META("t", "T-learner: one outcome model per arm", TLearner);

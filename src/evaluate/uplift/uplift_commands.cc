@@ -29,8 +29,7 @@ class UpliftCommand : public Command {
     s.Add("learner", &learn_.learner, "meta-learner: s, t, x or dr");
     s.Add("base", &learn_.base, "base model: any predict model (" + ModelRegistry::Get().NamesJoined() + ")");
     s.Add("folds", &learn_.folds, "cross-fitting folds").Range(2, 100);
-    s.Add("base_param", &learn_.base_params,
-          "base model option KEY=VALUE (its own names, e.g. rounds=50); repeatable");
+    s.Add("base_param", &learn_.base_params, "base model option KEY=VALUE (its own names, e.g. rounds=50); repeatable");
     s.Add("numeric", &learn_.numeric,
           "numeric features: auto (raw for gbdt, quantile bins otherwise), raw, quantile, log, bin")
         .Choices({"auto", "raw", "quantile", "log", "bin"});
@@ -100,9 +99,11 @@ class UpliftCommand : public Command {
     out["qini_folds"] = fq;
     out["qini_fold_sd"] = std::sqrt(var);
     Recommendation rec = Recommend(d, score, data_.outcome);
-    out["recommendation"] = {{"share", rec.share}, {"uplift_in_segment", rec.uplift_in_segment},
+    out["recommendation"] = {{"share", rec.share},
+                             {"uplift_in_segment", rec.uplift_in_segment},
                              {"incremental_per_1000", rec.incremental_per_1000},
-                             {"everyone_per_1000", rec.everyone_per_1000}, {"traits", rec.traits}};
+                             {"everyone_per_1000", rec.everyone_per_1000},
+                             {"traits", rec.traits}};
     out["verdict"] = rec.text;
     if (!truth_.empty()) {
       if (data_.id_col.empty()) Throw(ErrorCode::kInvalidArgument, "--truth needs --id-col to join units");

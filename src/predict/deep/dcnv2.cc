@@ -41,8 +41,8 @@ class DcnV2 : public DeepModel {
       std::string p = "cross" + std::to_string(l);
       xl = x0 * torch::nn::functional::linear(xl, Param(p + ".w"), Param(p + ".b")) + xl;
     }
-    torch::Tensor h = structure_ == "parallel" ? torch::cat({xl, Mlp(x0, "dnn", training)}, 1)
-                                               : Mlp(xl, "dnn", training);
+    torch::Tensor h =
+        structure_ == "parallel" ? torch::cat({xl, Mlp(x0, "dnn", training)}, 1) : Mlp(xl, "dnn", training);
     return torch::nn::functional::linear(h, Param("out.w"), Param("out.b")).squeeze(1);
   }
 

@@ -194,8 +194,12 @@ void DeepModel::InitValues(const Context& ctx) {
         break;
       }
       case Kind::kOne:
-      case Kind::kBuffer1: std::fill(d, d + p.numel, 1.0f); break;
-      default: std::fill(d, d + p.numel, 0.0f); break;
+      case Kind::kBuffer1:
+        std::fill(d, d + p.numel, 1.0f);
+        break;
+      default:
+        std::fill(d, d + p.numel, 0.0f);
+        break;
     }
   }
 }

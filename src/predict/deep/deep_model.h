@@ -27,18 +27,18 @@ namespace adpilot::predict::deep {
 //   token:     the field's token is the profile's user id itself
 //   user-id:   the reader's user-id column (formats that carry one)
 struct ProfileConfig {
-  std::string path;                // ProfileStore file ("" = no profile vectors)
-  std::string field = "C1";        // field holding the user (gen-token, token)
-  std::string key = "gen-token";   // gen-token | token | user-id
-  std::string norm = "dim";        // dim | unit (see DeepModel::LoadProfile)
+  std::string path;               // ProfileStore file ("" = no profile vectors)
+  std::string field = "C1";       // field holding the user (gen-token, token)
+  std::string key = "gen-token";  // gen-token | token | user-id
+  std::string norm = "dim";       // dim | unit (see DeepModel::LoadProfile)
 };
 
 // One batch in tensor form: pooled field inputs are built from (idx, val, slot).
 struct Batch {
   int64_t rows = 0;
-  std::vector<int64_t> idx;    // hashed bucket of every feature
-  std::vector<float> val;      // its value
-  std::vector<int64_t> slot;   // row * fields + field
+  std::vector<int64_t> idx;   // hashed bucket of every feature
+  std::vector<float> val;     // its value
+  std::vector<int64_t> slot;  // row * fields + field
   std::vector<float> label, weight;
   std::vector<float> profile;  // rows x profile_dim (empty without profile)
   int64_t profile_hits = 0;    // rows whose user has a profile vector
@@ -50,9 +50,7 @@ class DeepModel : public Model {
   double Margin(const Example& ex) const override;
   void MarginBatch(std::span<const Example> ex, std::span<double> out, const Context& ctx) const override;
   Explanation Explain(const Example& ex) const override;
-  std::span<float> Parameters() override {
-    return {flat_.data_ptr<float>(), size_t(flat_.numel())};
-  }
+  std::span<float> Parameters() override { return {flat_.data_ptr<float>(), size_t(flat_.numel())}; }
 
   // Test hooks: a named parameter (a view into the flat buffer) and the
   // embedding table row width.
@@ -71,15 +69,13 @@ class DeepModel : public Model {
   void Declare(const std::string& name, std::vector<int64_t> shape, Kind kind);
   // Subclass hooks.
   virtual void DescribeNet(OptionSet& o) = 0;
-  virtual void DeclareNet() = 0;  // calls Declare() for each dense tensor
+  virtual void DeclareNet() = 0;           // calls Declare() for each dense tensor
   virtual bool linear_column() const = 0;  // table rows carry a first-order weight
   // fields: rows x F x width (pooled per field); profile: rows x P or undefined.
-  virtual torch::Tensor Forward(const torch::Tensor& fields, const torch::Tensor& profile,
-                                bool training) const = 0;
+  virtual torch::Tensor Forward(const torch::Tensor& fields, const torch::Tensor& profile, bool training) const = 0;
 
   void Describe(OptionSet& o) final;
-  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                      const Context& ctx) override;
+  TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override;
   std::string SaveState() const override;
   void LoadState(std::string_view bytes) override;
 
@@ -124,9 +120,9 @@ class DeepModel : public Model {
 
   int64_t fields_ = 0, width_ = 0, rows_ = 0, pdim_ = 0;
   int allocated_k_ = 0;
-  torch::Tensor flat_;     // every learned number (table first)
-  torch::Tensor table_;    // view: rows_ x width_
-  torch::Tensor acc_;      // row-wise Adagrad accumulators (rows_), saved, not in Parameters()
+  torch::Tensor flat_;   // every learned number (table first)
+  torch::Tensor table_;  // view: rows_ x width_
+  torch::Tensor acc_;    // row-wise Adagrad accumulators (rows_), saved, not in Parameters()
   std::vector<ParamSlot> params_;
   // Profile vectors by join key (bucket of the profile field, or XXH3-64 of the user id).
   std::vector<uint64_t> profile_keys_;

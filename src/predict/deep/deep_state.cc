@@ -100,8 +100,8 @@ Records ReadContainer(std::string_view bytes, const std::string& name, const Bad
       std::string nm = a.at("name").get<std::string>(), dt = a.at("dtype").get<std::string>();
       Record r{dt == "u64" ? kU64 : kF32, a.at("shape").get<std::vector<int64_t>>(), {}};
       uint64_t nb = 0;
-      std::string why = dt == "f32" || dt == "u64" ? CheckShape(nm, r.dtype, r.shape, nb)
-                                                   : fmt::format("record '{}': bad dtype", nm);
+      std::string why =
+          dt == "f32" || dt == "u64" ? CheckShape(nm, r.dtype, r.shape, nb) : fmt::format("record '{}': bad dtype", nm);
       if (why.empty() && nb > c.payload.size() - pos) why = fmt::format("record '{}': truncated", nm);
       if (!why.empty()) bad(why);
       r.data = c.payload.substr(pos, nb);
@@ -130,8 +130,7 @@ std::string GenToken(const std::string& field, const std::string& id) {
 std::string DeepModel::SaveState() const {
   nlohmann::json arrays = nlohmann::json::array();
   std::string payload;
-  auto put = [&](const std::string& name, DType dt, const std::vector<int64_t>& shape, const void* data,
-                 size_t bytes) {
+  auto put = [&](const std::string& name, DType dt, const std::vector<int64_t>& shape, const void* data, size_t bytes) {
     arrays.push_back({{"name", name}, {"dtype", kDTypeNames[dt]}, {"shape", shape}});
     payload.append(static_cast<const char*>(data), bytes);
   };
@@ -153,7 +152,7 @@ std::string DeepModel::SaveState() const {
 void DeepModel::LoadState(std::string_view bytes) {
   auto bad = [&](const std::string& why) { Throw(ErrorCode::kCorruption, "{} state: {}", name(), why); };
   Records recs = bytes.substr(0, 8) == std::string_view(kV1Magic, 8) ? ReadV1(bytes, bad)
-                                                                      : ReadContainer(bytes, name() + " state", bad);
+                                                                     : ReadContainer(bytes, name() + " state", bad);
   // Profile first: its width shapes the network.
   pdim_ = 0;
   profile_keys_.clear();

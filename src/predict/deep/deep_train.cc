@@ -95,7 +95,8 @@ class Trainer {
       dense_.push_back(p.view);
     }
     if (!dense_.empty())
-      adam_ = std::make_unique<torch::optim::Adam>(dense_, torch::optim::AdamOptions(m_.lr_).weight_decay(m_.dense_l2_));
+      adam_ =
+          std::make_unique<torch::optim::Adam>(dense_, torch::optim::AdamOptions(m_.lr_).weight_decay(m_.dense_l2_));
     grad_.assign(size_t(m_.rows_ * m_.width_), 0.0f);
     touched_.assign(size_t(m_.rows_), 0);
   }
@@ -180,8 +181,7 @@ class Trainer {
   std::vector<int64_t> list_;
 };
 
-TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg,
-                               const Context& ctx) {
+TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) {
   if (!flat_.defined()) Throw(ErrorCode::kInternal, "{}: Train before Init", name());
   CheckShape();
   torch::set_num_threads(std::max(1, ctx.threads));
@@ -223,9 +223,10 @@ TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const
     r.best_epoch = epoch;
     stop.Score(*this, ctx, er);
     er.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ctx.log().info("{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.1f}s, {:.0f} examples/s)",
-                   name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds,
-                   train_s > 0 ? double(rows) / train_s : 0.0);
+    ctx.log().info(
+        "{} epoch {}: train logloss {:.5f}, valid logloss {:.5f}, valid auc {:.5f} ({:.1f}s, {:.0f} examples/s)",
+        name(), epoch, er.train_logloss, er.valid_logloss, er.valid_auc, er.seconds,
+        train_s > 0 ? double(rows) / train_s : 0.0);
     r.epochs.push_back(er);
     if (!stop.active()) continue;
     auto verdict = stop.Update(er.valid_logloss);
