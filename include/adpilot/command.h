@@ -29,6 +29,9 @@ class Command {
   // The TOML table --config reads this command's options from ("" = the top
   // level), e.g. "encoder" for the profile commands (docs/profile.md).
   virtual std::string config_section() const { return ""; }
+  // One or two command lines that use it (what follows "adpilot "), shown by
+  // --help; tests/run/commands_test.cc parses each against Describe().
+  virtual std::vector<std::string> Examples() const { return {}; }
 
   // The --config file the options were read from ("" if none): commands whose
   // config has tables beyond their options (mmm's [channel.NAME]) read it.

@@ -5,7 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <type_traits>
+#include <variant>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -31,6 +35,33 @@ Context MakeContext(const Globals& g) {
   return ctx;
 }
 
+namespace {
+
+// The value's type as help shows it ("--bits INT"), from the declaration.
+std::string TypeName(const OptionSet::Entry& e) {
+  if (!e.choices.empty()) return "{" + fmt::format("{}", fmt::join(e.choices, ",")) + "}";
+  return std::visit(
+      [&](auto* p) -> std::string {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, bool>) return "[BOOL]";
+        else if constexpr (std::is_same_v<T, uint64_t>) return "UINT";
+        else if constexpr (std::is_integral_v<T>) return "INT";
+        else if constexpr (std::is_same_v<T, double>) return "FLOAT";
+        else if constexpr (std::is_same_v<T, std::string>) return e.io == OptionSet::Entry::Io::kNone ? "TEXT" : "PATH";
+        else return "LIST";
+      },
+      e.target);
+}
+
+std::string Bounds(const OptionSet::Entry& e) {
+  if (e.lo && e.hi) return fmt::format("; {} to {}", *e.lo, *e.hi);
+  if (e.lo) return fmt::format("; at least {}", *e.lo);
+  if (e.hi) return fmt::format("; at most {}", *e.hi);
+  return "";
+}
+
+}  // namespace
+
 BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag) : set_(set) {
   if (with_config_flag)
     cmd->add_option("--config", config_,
@@ -42,16 +73,11 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
     std::string names = e.positional ? e.key : OptionSet::FlagName(e.key);
     // A one-letter alias is a short flag: Alias("n") is -n.
     for (const auto& a : e.aliases) names += "," + (a.size() == 1 ? "-" + a : OptionSet::FlagName(a));
-    std::string help = e.help + " (default: " + (e.default_text.empty() ? "\"\"" : e.default_text) + ")";
+    std::string help = e.help + " (default: " + (e.default_text.empty() ? "\"\"" : e.default_text) + Bounds(e) + ")";
     CLI::Option* opt;
     if (std::holds_alternative<bool*>(e.target)) {
-      std::string with_value;
-      for (size_t p = 0, q; p <= names.size(); p = q + 1) {
-        q = names.find(',', p);
-        if (q == std::string::npos) q = names.size();
-        with_value += (with_value.empty() ? "" : ",") + names.substr(p, q - p) + "{true}";
-      }
-      opt = cmd->add_flag(with_value, values_[e.key], help);
+      // A bare --flag gives "true"; --flag false / --flag=no set it off.
+      opt = cmd->add_flag(names, values_[e.key], help);
       opt->expected(0, 1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     } else if (std::holds_alternative<std::vector<std::string>*>(e.target)) {
       opt = cmd->add_option(names, values_[e.key], help);  // repeatable: --metric a --metric b
@@ -59,6 +85,7 @@ BoundOptions::BoundOptions(CLI::App* cmd, OptionSet& set, bool with_config_flag)
       opt =
           cmd->add_option(names, values_[e.key], help)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     }
+    opt->type_name(TypeName(e));
     flags_[e.key] = opt;
   }
 }

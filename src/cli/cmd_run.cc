@@ -1,4 +1,5 @@
 // adpilot run CONFIG --out RUN_DIR: the main job, end to end, with a report.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -52,8 +53,10 @@ void InstallRun(CLI::App& app, Globals& g) {
           {{"name", r.name}, {"stage", r.stage}, {"status", r.status}, {"seconds", r.seconds}, {"error", r.error}});
     summary["steps"] = steps;
     std::string report = (fs::path(a->out) / "report.html").string();
+    std::vector<std::pair<std::string, std::string>> figures;
     if (failure.empty() && !a->no_report) {
       RunReportSummary rs = WriteRunReport(p, results, a->out, report);
+      figures = rs.key_figures;
       summary["report"] = fs::absolute(report).string();
       summary["charts"] = rs.charts;
       nlohmann::json figures = nlohmann::json::object();
@@ -69,10 +72,12 @@ void InstallRun(CLI::App& app, Globals& g) {
       for (const auto& r : results)
         fmt::print("  {:<26} {:<9} {:>7.1f}s{}\n", r.name, r.status, r.seconds, r.error.empty() ? "" : "  " + r.error);
       fmt::print("  total {:.1f}s\n", seconds);
-      if (summary.contains("key_figures")) {
+      // In the report's order (the pipeline's), aligned on the longest label.
+      if (!figures.empty()) {
+        size_t width = 0;
+        for (const auto& [label, value] : figures) width = std::max(width, label.size());
         fmt::print("\n");
-        for (auto it = summary["key_figures"].begin(); it != summary["key_figures"].end(); ++it)
-          fmt::print("  {:<24} {}\n", it.key(), it.value().get<std::string>());
+        for (const auto& [label, value] : figures) fmt::print("  {:<{}}  {}\n", label, width, value);
       }
       if (summary.contains("report")) fmt::print("\nreport:  {}\n", summary["report"].get<std::string>());
       fmt::print("summary: {}\n", fs::absolute(fs::path(a->out) / "summary.json").string());

@@ -56,7 +56,10 @@ void InstallLibraryCommands(CLI::App& app, Globals& g) {
     b->command->Describe(b->set);
     CLI::App* cmd = SubcommandFor(app, spec->name, spec->help);
     b->bound = std::make_unique<BoundOptions>(cmd, b->set);
-    cmd->add_flag("--json", b->json, "print one JSON object on stdout");
+    cmd->add_flag("--json", b->json, "print one JSON object on stdout (errors too: {\"error\": {...}})");
+    std::string examples;
+    for (const auto& e : b->command->Examples()) examples += "\n  adpilot " + e;
+    if (!examples.empty()) cmd->footer("Examples:" + examples);
     std::string name = spec->name;
     cmd->callback([b, &g, name, cmd] {
       // A command that is also a group ("abtest", "abtest plan"): CLI11 runs

@@ -1,13 +1,51 @@
 // adpilot <command> [options]. main() is the only place that turns errors into
 // exit codes: 0 ok, 2 bad usage or bad input, 1 any other failure.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
 
 #include "adpilot/error.h"
 #include "cli/cli.h"
+#include "cli/suggest.h"
 
 namespace {
+
+// Where an error message names "FILE:LINE" of a file that exists, those two,
+// for --json's error object (messages name them that way: docs/architecture.md).
+std::pair<nlohmann::json, nlohmann::json> FileAndLine(const std::string& message) {
+  static const std::regex at(R"(([^\s'"(),:]+):(\d+))");
+  for (auto it = std::sregex_iterator(message.begin(), message.end(), at); it != std::sregex_iterator(); ++it) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file((*it)[1].str(), ec)) return {(*it)[1].str(), std::stoull((*it)[2].str())};
+  }
+  return {nullptr, nullptr};
+}
+
+// The code of --json's error object: ErrorCodeName as an identifier.
+std::string JsonCode(adpilot::ErrorCode code) {
+  std::string s = adpilot::ErrorCodeName(code);
+  if (code == adpilot::ErrorCode::kIOError) return "io_error";
+  if (code == adpilot::ErrorCode::kInternal) return "internal";
+  for (auto& c : s) c = c == ' ' ? '_' : c;
+  return s;
+}
+
+// One error, as text on stderr or, under --json, as one JSON object on stdout
+// (a script reading stdout gets JSON either way); returns the exit status.
+int ReportError(bool json, const std::string& code, const std::string& message, int status) {
+  if (json) {
+    auto [file, line] = FileAndLine(message);
+    adpilot::cli::PrintJson({{"error", {{"code", code}, {"message", message}, {"file", file}, {"line", line}}}});
+  } else {
+    std::fprintf(stderr, "adpilot: error: %s\n", message.c_str());
+  }
+  return status;
+}
 
 int Main(int argc, char** argv) {
   using namespace adpilot;
@@ -22,22 +60,25 @@ int Main(int argc, char** argv) {
   app.add_flag("--verbose,-v", g.verbose, "debug logging on stderr");
   for (const auto& [order, install] : cli::Commands()) install(app, g);
   cli::InstallLibraryCommands(app, g);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
   try {
+    cli::CheckArgv(app, args);
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
+    if (!json) {
+      app.exit(e);
+      return 2;
+    }
+    return ReportError(json, "invalid_argument", e.what(), 2);
   } catch (const Error& e) {
-    std::fprintf(stderr, "adpilot: error: %s\n", e.what());
-    return ExitCodeFor(e.code());
+    return ReportError(json, JsonCode(e.code()), e.what(), ExitCodeFor(e.code()));
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "adpilot: error: out of memory\n");
-    return 1;
+    return ReportError(json, "out_of_memory", "out of memory", 1);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "adpilot: error: %s\n", e.what());
-    return 1;
+    return ReportError(json, "internal", e.what(), 1);
   }
   return 0;
 }

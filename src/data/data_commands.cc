@@ -80,6 +80,9 @@ class HashingCommand : public ReaderCommand {
 
 class StatsCommand : public ReaderCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"data stats world/auctions.tsv --format criteo", "data stats train.csv.gz --format avazu --json"};
+  }
   nlohmann::json Run(const Context& ctx) override {
     DataStats s = ComputeStats(input_, Options(), ctx);
     for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
@@ -92,6 +95,9 @@ class StatsCommand : public ReaderCommand {
 
 class ConvertCommand : public HashingCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"data convert world/auctions.tsv --format criteo --to libffm --bits 18 --out auctions.ffm"};
+  }
   void Describe(OptionSet& s) override {
     ReaderCommand::Describe(s);
     s.Add("to", &to_, "output format: " + WriterRegistry::Get().NamesJoined()).Required();
@@ -114,6 +120,9 @@ class ConvertCommand : public HashingCommand {
 
 class CacheCommand : public HashingCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"data cache world/auctions.tsv --format criteo --bits 18 --cache-dir cache"};
+  }
   void Describe(OptionSet& s) override {
     ReaderCommand::Describe(s);
     s.Add("cache_dir", &dir_, "cache directory").OutputDir();
@@ -150,6 +159,9 @@ class CacheCommand : public HashingCommand {
 // leak the future).
 class SplitCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"data split world/auctions.tsv --train 0.7 --valid 0.15 --out-prefix auctions --ext .tsv"};
+  }
   void Describe(OptionSet& s) override {
     s.Add("input", &input_, "input file (plain or .gz)").Required().Positional();
     s.Add("train", &train_, "share of lines for training").Range(0.0, 1.0);

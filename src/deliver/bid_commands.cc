@@ -71,6 +71,9 @@ class BidCommand : public Command {
 
 class SimulateCommand : public BidCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"bid simulate --log world/auctions.rlb --format world --tune-split 0.5 --strategy lin --budget-ratio 1/16"};
+  }
   void Describe(OptionSet& s) override {
     DescribeCommon(s, true);
     s.Add("strategy", &strategy_, "strategy: best, " + BidderRegistry::Get().NamesJoined());
@@ -110,6 +113,11 @@ class SimulateCommand : public BidCommand {
 
 class CompareCommand : public BidCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "bid compare --log world/auctions.rlb --format world --tune-split 0.5 --strategies lin,ortb1,rlb,best "
+        "--budget-ratios 1/16,1/8 --out compare.csv"};
+  }
   void Describe(OptionSet& s) override {
     DescribeCommon(s, true);
     s.Add("strategies", &strategies_, "comma-separated strategies (default: all)");
@@ -192,6 +200,11 @@ class CompareCommand : public BidCommand {
 // so this measures the per-episode effect, not learning from half the traffic.
 class AbCommand : public BidCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "bid ab --log world/auctions.rlb --format world --tune-split 0.5 --strategies lin,best --budget-ratio 1/16 "
+        "--out ab_units.csv"};
+  }
   void Describe(OptionSet& s) override {
     DescribeCommon(s, true);
     s.Add("strategies", &strategies_, "two strategies, control first, e.g. lin,rlb").Required();
@@ -247,6 +260,11 @@ class AbCommand : public BidCommand {
 
 class TrainCommand : public BidCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "bid train --log world/auctions.rlb --format world --tune-split 0.5 --strategy rlb --budget-ratio 1/16 --out "
+        "rlb.policy"};
+  }
   void Describe(OptionSet& s) override {
     DescribeCommon(s, false);
     s.Add("strategy", &strategy_, "strategy to fit (dqn, rlb, lin, ...)");

@@ -13,6 +13,7 @@ namespace {
 
 class WorldCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override { return {"--seed 7 gen world --out world --scale small"}; }
   void Describe(OptionSet& s) override {
     s.Add("out", &out_, "output directory (created if needed)").Required().OutputDir();
     s.Add("scale", &cfg_.scale, "sizes: small (200k auctions, seconds), medium (2.5M), large (100M)")

@@ -30,12 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 
 // A file the command reads must exist and not be a directory ("-" = stdin
-// where `stdin_ok`); kInvalidArgument (exit 2) naming the flag.
+// where `stdin_ok`); kNotFound / kInvalidArgument (exit 2) naming the flag.
 void RequireFile(const std::string& path, const std::string& key, bool stdin_ok = false) {
   if (stdin_ok && path == "-") return;
   std::error_code ec;
-  if (!fs::exists(path, ec))
-    Throw(ErrorCode::kInvalidArgument, "{}: File does not exist: {}", OptionSet::FlagName(key), path);
+  if (!fs::exists(path, ec)) Throw(ErrorCode::kNotFound, "{}: File does not exist: {}", OptionSet::FlagName(key), path);
   if (fs::is_directory(path, ec))
     Throw(ErrorCode::kInvalidArgument, "{}: File is actually a directory: {}", OptionSet::FlagName(key), path);
 }
@@ -44,6 +43,10 @@ nlohmann::json Num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlo
 
 class TrainCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"train --model ffm --bits 18 --k 4 --data train.tsv --valid valid.tsv --format criteo --out ffm.apm",
+            "--threads 2 train --model lr --data train.csv.gz --format avazu --calibrate isotonic --out lr.apm"};
+  }
   void Describe(OptionSet& s) override {
     s.Add("model", &model_, "model kind: " + ModelRegistry::Get().NamesJoined());
     train_.Describe(s);
@@ -297,6 +300,9 @@ class ScoreCommand : public Command {
 
 class PredictCommand : public ScoreCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"predict --model ffm.apm --data test.tsv --out predictions.txt"};
+  }
   void Describe(OptionSet& s) override {
     ScoreCommand::Describe(s);
     s.Add("out", &out_, "predictions file (one probability per line)").Required().Output();
@@ -329,6 +335,9 @@ class PredictCommand : public ScoreCommand {
 
 class EvalCommand : public ScoreCommand {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"eval --model ffm.apm --data test.tsv", "eval --model lr.apm --data test.csv.gz --format avazu --json"};
+  }
   nlohmann::json Run(const Context& ctx) override {
     ReaderOptions ro;
     auto m = Open(ro);
@@ -367,6 +376,7 @@ class EvalCommand : public ScoreCommand {
 
 class ExplainCommand : public ScoreCommand {
  public:
+  std::vector<std::string> Examples() const override { return {"explain --model ffm.apm --data test.tsv --rows 3"}; }
   void Describe(OptionSet& s) override {
     ScoreCommand::Describe(s);
     s.Add("rows", &rows_, "rows to explain").Range(1, 1000000);

@@ -36,6 +36,10 @@ std::vector<int> LabelIds(const UserTexts& users, std::vector<std::string>& name
 
 class SegmentCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"profile segment --model encoder --users world/users.jsonl --k 8 --out segments.tsv",
+            "profile segment --encoder tfidf --users world/users.jsonl --k 8 --label-field dominant_topic"};
+  }
   std::string config_section() const override { return kEncoderSection; }
 
   void Describe(OptionSet& s) override {
@@ -143,6 +147,10 @@ std::vector<size_t> SeedRows(const UserTexts& users, const std::string& file, co
 
 class LookalikeCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "profile lookalike --model encoder --users world/users.jsonl --seeds seeds.txt --n 1000 --out lookalike.tsv"};
+  }
   std::string config_section() const override { return kEncoderSection; }
 
   void Describe(OptionSet& s) override {
@@ -195,6 +203,9 @@ class LookalikeCommand : public Command {
 
 class KeywordsCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"profile keywords --model encoder --users world/users.jsonl --campaign \"trail running shoes\" --top 10"};
+  }
   std::string config_section() const override { return kEncoderSection; }
 
   void Describe(OptionSet& s) override {
@@ -260,6 +271,11 @@ class KeywordsCommand : public Command {
 // users (and items), with paired bootstrap intervals of their differences.
 class EvaluateCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "profile evaluate --model encoder --users world/users.jsonl --truth-field interests --label-field "
+        "dominant_topic"};
+  }
   std::string config_section() const override { return kEncoderSection; }
 
   void Describe(OptionSet& s) override {

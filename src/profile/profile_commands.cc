@@ -17,6 +17,9 @@ namespace {
 
 class TokenizeCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"profile tokenize --model encoder --text \"running shoes for the marathon\""};
+  }
   void Describe(OptionSet& s) override {
     s.Add("model", &model_, "directory with vocab.txt (and tokenizer_config.json)").Required();
     s.Add("text", &text_, "text to tokenize").Required();
@@ -39,6 +42,10 @@ class TokenizeCommand : public Command {
 
 class EmbedCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"profile embed --model encoder --input world/users.jsonl --out users.vec",
+            "profile embed --encoder tfidf --input world/users.jsonl --out users.vec"};
+  }
   std::string config_section() const override { return kEncoderSection; }
 
   void Describe(OptionSet& s) override {
@@ -82,6 +89,9 @@ class EmbedCommand : public Command {
 
 class PretrainCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"--threads 2 profile pretrain --text world/users.jsonl --out encoder"};
+  }
   std::string config_section() const override { return "pretrain"; }
 
   void Describe(OptionSet& s) override {

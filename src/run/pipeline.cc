@@ -380,7 +380,10 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
                  std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
   uint64_t exe_hash = HashPath(exe);
+  const auto run_t0 = std::chrono::steady_clock::now();
+  size_t k = 0;
   for (const PipelineStep& st : p.steps) {
+    ++k;
     StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
     fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
     fs::path key_path = fs::path(run_dir) / "steps" / (st.name + ".key");
@@ -401,6 +404,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     std::string key_text = fmt::format("{:016x}", prep.key);
     if (!force && fs::exists(key_path) && fs::exists(json_path) && ReadFile(key_path.string()) == key_text) {
       r.status = "cached";
+      ctx.log().info("step {}/{} {}: cached (inputs and options unchanged)", k, p.steps.size(), st.name);
       std::string text = ReadFile(json_path.string());
       if (!text.empty()) r.output = nlohmann::json::parse(text, nullptr, false);
       results.push_back(std::move(r));
@@ -411,6 +415,10 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     std::remove(key_path.string().c_str());
     auto t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    // A counter and the time so far, so a long step (BERT pretraining) shows
+    // where the run is; the step's own progress bar or lines give its ETA.
+    ctx.log().info("step {}/{} {} ({}) starts, {:.0f} s into the run", k, p.steps.size(), st.name, st.stage,
+                   std::chrono::duration<double>(t0 - run_t0).count());
     {
       Context step_ctx = ctx;
       step_ctx.threads = prep.threads;
@@ -432,6 +440,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
       }
       r.seconds = elapsed();
     }
+    ctx.log().info("step {}/{} {} done in {:.1f} s", k, p.steps.size(), st.name, r.seconds);
     WriteFileAtomic(json_path.string(), st.json ? r.output.dump(2) : "");
     WriteFileAtomic(key_path.string(), key_text);
     results.push_back(std::move(r));

@@ -12,6 +12,11 @@ namespace {
 
 class FitCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "mmm fit --data world/channels.csv --date-col date --kpi-col kpi --channels search,social,display --out "
+        "spend.mmm"};
+  }
   void Describe(OptionSet& s) override {
     s.Add("data", &data_, "CSV with a header: date, KPI, spend per channel, controls").Required();
     s.Add("date_col", &date_col_, "date column (YYYY-MM-DD)").Required();
@@ -44,6 +49,10 @@ class FitCommand : public Command {
 
 class AllocateCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {"mmm allocate --model spend.mmm --budget 120000",
+            "mmm allocate --model spend.mmm --bounds search=0.5x:1.5x,social=0.5x:1.5x"};
+  }
   void Describe(OptionSet& s) override {
     constexpr double kInf = std::numeric_limits<double>::infinity();
     s.Add("model", &model_, "model file from `mmm fit`").Required();
@@ -95,6 +104,7 @@ class AllocateCommand : public Command {
 
 class SplitCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override { return {"mmm split --campaigns campaigns.csv --budget 50000"}; }
   void Describe(OptionSet& s) override {
     s.Add("campaigns", &campaigns_, "CSV: name,auctions,pctr,pcvr,value,win_c").Required();
     s.Add("budget", &budget_, "channel budget to split").Required().Range(0, std::numeric_limits<double>::infinity());

@@ -77,5 +77,56 @@ TEST(Commands, FoundByTheLongestNamePrefix) {
   EXPECT_EQ(FindCommand({"no-such-command"}), nullptr);
 }
 
+// Words of a command line, with "double quoted" words kept whole.
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> out;
+  std::string w;
+  bool quoted = false, any = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+      any = true;
+    } else if (c == ' ' && !quoted) {
+      if (any) out.push_back(w);
+      w.clear();
+      any = false;
+    } else {
+      w += c;
+      any = true;
+    }
+  }
+  if (any) out.push_back(w);
+  return out;
+}
+
+// Every command shows examples in --help, and each one is a valid command
+// line for it: its name, then options the command declares with values of
+// their types and bounds, required ones included.
+TEST(Commands, EveryCommandHasExamplesThatParse) {
+  for (const CommandSpec* spec : Commands()) {
+    SCOPED_TRACE(spec->name);
+    auto cmd = spec->make();
+    ASSERT_FALSE(cmd->Examples().empty());
+    for (const std::string& example : cmd->Examples()) {
+      SCOPED_TRACE(example);
+      std::vector<std::string> w = Words(example);
+      size_t i = 0;
+      while (i + 1 < w.size() && (w[i] == "--threads" || w[i] == "--seed")) i += 2;
+      std::vector<std::string> words(w.begin() + long(i), w.end());
+      size_t used = 0;
+      EXPECT_EQ(FindCommand(words, &used), spec);
+      OptionSet set(cmd->config_section());
+      cmd->Describe(set);
+      std::vector<std::string> rest;
+      for (size_t k = used; k < words.size(); ++k)
+        if (words[k] != "--json") rest.push_back(words[k]);  // the CLI's, on every command
+      EXPECT_NO_THROW({
+        set.ParseArgs(rest, "example");
+        set.Validate();
+      });
+    }
+  }
+}
+
 }  // namespace
 }  // namespace adpilot

@@ -38,6 +38,12 @@ std::vector<double> ParseSplit(const std::string& s) {
 
 class AbtestCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "abtest --data world/experiment.csv --variant-col variant --control control --metric converted --covariate "
+        "pre_revenue",
+        "abtest --data units.csv --variant-col variant --control lin --metric clicks --sequential"};
+  }
   void Describe(OptionSet& s) override {
     s.Add("data", &data_, "CSV: one row per unit (or per variant with --aggregates)").Required();
     s.Add("variant_col", &ab_.variant_col, "column holding the variant name").Required();
@@ -78,6 +84,7 @@ class AbtestCommand : public Command {
 
 class PlanCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override { return {"abtest plan --baseline 0.10 --mde 0.05"}; }
   void Describe(OptionSet& s) override {
     // A negative --baseline or --sd (the defaults) means not given.
     s.Add("baseline", &baseline_, "control conversion rate (proportion metric)").Range(-1, 1);

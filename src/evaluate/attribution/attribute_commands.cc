@@ -53,6 +53,7 @@ nlohmann::json Errors(const std::vector<double>& a, const std::vector<double>& t
 
 class AttributeCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override { return {"attribute --journeys world/journeys.csv --model all"}; }
   void Describe(OptionSet& s) override {
     s.Add("journeys", &journeys_, "journeys CSV, one row per touch (docs/attribution.md)").Required();
     s.Add("model", &model_, "attribution model: " + AttributionRegistry::Get().NamesJoined() + ", or 'all'");

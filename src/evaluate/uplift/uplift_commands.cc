@@ -20,6 +20,11 @@ namespace {
 
 class UpliftCommand : public Command {
  public:
+  std::vector<std::string> Examples() const override {
+    return {
+        "uplift --data world/experiment.csv --treatment-col variant --treatment treatment --control control --outcome "
+        "converted --exclude revenue --id-col unit_id"};
+  }
   void Describe(OptionSet& s) override {
     s.Add("data", &path_, "CSV, one row per unit").Required();
     s.Add("treatment_col", &data_.treatment_col, "column holding the arm").Required();
