@@ -4,11 +4,17 @@
 // rounds early-stop on the validation logloss; explanations are xgboost's
 // TreeSHAP contributions summed per field.
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
+#include <fmt/format.h>
 #include <xgboost/c_api.h>
+#include <nlohmann/json.hpp>
 
 #include "adpilot/context.h"
 #include "adpilot/error.h"
@@ -120,6 +126,89 @@ Csr ReadAll(ExampleSource& src, Columns& cols, bool grow) {
 // could make it allocate 4 GB) and recurses without bound, so a loaded state is
 // walked first: every length must fit in the bytes left, nesting is bounded.
 // (Found by tests/fuzz/fuzz_model.) Valid xgboost output always passes.
+// xgboost's predictor trusts the trees too: a child index past the nodes, a
+// cycle, or a split on a feature past num_feature reads out of bounds
+// (segfaults found by tests/fuzz/fuzz_model). Checks what adpilot trains:
+// one binary-logistic gbtree of numeric splits, each tree a proper tree.
+// Returns "" when the model is sound, else what is wrong.
+std::string TreesProblem(std::string_view ubj) {
+  nlohmann::json j = nlohmann::json::from_ubjson(ubj.begin(), ubj.end(), true, false);
+  if (j.is_discarded() || !j.is_object()) return "not a UBJSON object";
+  auto num = [](const nlohmann::json& o, const char* key, int64_t& out) {
+    const nlohmann::json* v = o.is_object() && o.contains(key) ? &o[key] : nullptr;
+    if (!v) return false;
+    if (v->is_number_integer()) return (out = v->get<int64_t>(), true);
+    if (!v->is_string()) return false;
+    const std::string& t = v->get_ref<const std::string&>();
+    char* end = nullptr;
+    errno = 0;
+    long long x = std::strtoll(t.c_str(), &end, 10);
+    if (t.empty() || *end || errno) return false;
+    out = x;
+    return true;
+  };
+  const nlohmann::json* learner = j.contains("learner") ? &j["learner"] : nullptr;
+  if (!learner || !learner->is_object()) return "no learner";
+  const auto& param = learner->value("learner_model_param", nlohmann::json::object());
+  int64_t num_feature = 0, num_class = 0, num_target = 1;
+  if (!num(param, "num_feature", num_feature) || num_feature < 0 || num_feature > (int64_t(1) << 31))
+    return "no valid num_feature";
+  if (num(param, "num_class", num_class) && num_class > 1) return "more than one class";
+  if (num(param, "num_target", num_target) && num_target != 1) return "more than one target";
+  const auto& booster = learner->value("gradient_booster", nlohmann::json::object());
+  if (booster.value("name", "") != "gbtree") return "not a gbtree booster";
+  const auto& model = booster.value("model", nlohmann::json::object());
+  const auto& trees = model.value("trees", nlohmann::json::array());
+  const auto& info = model.value("tree_info", nlohmann::json::array());
+  const auto& mp = model.value("gbtree_model_param", nlohmann::json::object());
+  int64_t num_trees = -1, parallel = 1, leaf_vector = 0;
+  if (!trees.is_array() || !info.is_array() || !num(mp, "num_trees", num_trees) || num_trees != int64_t(trees.size()) ||
+      info.size() != trees.size())
+    return "tree count does not match its trees";
+  if ((num(mp, "num_parallel_tree", parallel) && parallel != 1) ||
+      (num(mp, "size_leaf_vector", leaf_vector) && leaf_vector != 0))
+    return "not one scalar tree per round";
+  for (const auto& g : info)
+    if (!g.is_number_integer() || g.get<int64_t>() != 0) return "a tree of another output group";
+  for (size_t t = 0; t < trees.size(); ++t) {
+    const auto& tree = trees[t];
+    int64_t nodes = 0;
+    if (!tree.is_object() || !num(tree.value("tree_param", nlohmann::json::object()), "num_nodes", nodes) ||
+        nodes < 1 || nodes > (int64_t(1) << 26))
+      return fmt::format("tree {}: no valid num_nodes", t);
+    for (const char* key : {"left_children", "right_children", "split_indices", "split_conditions", "default_left",
+                            "base_weights", "parents", "split_type"})
+      if (!tree.contains(key) || !tree[key].is_array() || int64_t(tree[key].size()) != nodes)
+        return fmt::format("tree {}: {} does not hold {} nodes", t, key, nodes);
+    for (const char* key : {"categories", "categories_nodes", "categories_segments", "categories_sizes"})
+      if (tree.contains(key) && (!tree[key].is_array() || !tree[key].empty()))
+        return fmt::format("tree {}: categorical splits", t);
+    const auto &left = tree["left_children"], &right = tree["right_children"], &split = tree["split_indices"];
+    // Every node reached exactly once from the root: no cycle, no shared child.
+    std::vector<uint8_t> seen(size_t(nodes), 0);
+    std::vector<int64_t> stack = {0};
+    seen[0] = 1;
+    while (!stack.empty()) {
+      int64_t i = stack.back();
+      stack.pop_back();
+      if (!left[i].is_number_integer() || !right[i].is_number_integer() || !split[i].is_number_integer() ||
+          !tree["split_type"][i].is_number_integer() || tree["split_type"][i].get<int64_t>() != 0)
+        return fmt::format("tree {} node {}: not a numeric split or leaf", t, i);
+      int64_t l = left[i].get<int64_t>(), r = right[i].get<int64_t>();
+      if (l == -1 && r == -1) continue;
+      int64_t f = split[i].get<int64_t>();
+      if (f < 0 || f >= num_feature)
+        return fmt::format("tree {} node {}: split on feature {} of {}", t, i, f, num_feature);
+      for (int64_t c : {l, r}) {
+        if (c < 0 || c >= nodes || seen[size_t(c)]) return fmt::format("tree {} node {}: bad child {}", t, i, c);
+        seen[size_t(c)] = 1;
+        stack.push_back(c);
+      }
+    }
+  }
+  return "";
+}
+
 class UbjCheck {
  public:
   explicit UbjCheck(std::string_view b) : b_(b) {}
@@ -392,6 +481,8 @@ class GbdtModel : public Model {
     if (!UbjCheck(bytes).Ok())
       Throw(ErrorCode::kCorruption,
             "gbdt state: malformed xgboost model (a length overruns the data or nesting is too deep)");
+    if (std::string why = TreesProblem(bytes); !why.empty())
+      Throw(ErrorCode::kCorruption, "gbdt state: malformed xgboost model: {}", why);
     state_.assign(bytes);
     std::lock_guard lock(mu_);
     if (booster_) XGBoosterFree(booster_);
