@@ -35,7 +35,7 @@ TSAN_TARGETS = test_serve test_predict test_gen
 TSAN_SKIP = ServeCli|ServeClosedLoop
 TSAN_PARALLEL = ParallelTraining|GenDeterminism
 
-.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan format format-check tidy
+.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan format format-check tidy install deb
 
 all: build
 
@@ -52,6 +52,14 @@ test: build
 	@$(MAKE) --no-print-directory format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@$(MAKE) --no-print-directory fuzz-quick
+
+# The CLI, libadpilot, headers, CMake package and pkg-config file
+# (cmake/install.cmake): `make install PREFIX=/opt/adpilot`, or a .deb.
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/adpilot

@@ -35,15 +35,14 @@ std::string JsonCode(adpilot::ErrorCode code) {
   return s;
 }
 
-// One error, as text on stderr or, under --json, as one JSON object on stdout
-// (a script reading stdout gets JSON either way); returns the exit status.
+// One error, as text on stderr and, under --json, also as one JSON object on
+// stdout (a script reading stdout gets JSON either way); returns the exit status.
 int ReportError(bool json, const std::string& code, const std::string& message, int status) {
   if (json) {
     auto [file, line] = FileAndLine(message);
     adpilot::cli::PrintJson({{"error", {{"code", code}, {"message", message}, {"file", file}, {"line", line}}}});
-  } else {
-    std::fprintf(stderr, "adpilot: error: %s\n", message.c_str());
   }
+  std::fprintf(stderr, "adpilot: error: %s\n", message.c_str());
   return status;
 }
 

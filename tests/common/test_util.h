@@ -8,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace adpilot::testing {
 
@@ -59,6 +60,14 @@ inline CliResult RunShell(const std::string& cmd) {
   int st = pclose(p);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
+}
+
+// What `--json` leaves on stdout when a command fails: one {"error": {...}}
+// object and nothing else (no half-printed result).
+inline bool IsJsonErrorOnly(const std::string& out) {
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  return j.is_object() && j.size() == 1 && j.contains("error") && j["error"].contains("code") &&
+         j["error"].contains("message");
 }
 
 // Runs `adpilot ARGS` (stderr to stderr_file or discarded) and captures stdout.

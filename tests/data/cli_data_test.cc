@@ -45,7 +45,11 @@ TEST(CliData, OnErrorFailExitsTwoAndSkipCounts) {
   EXPECT_EQ(j["bad_rows"], 1);
   auto fail = RunCli("data stats " + d.File("a.tsv") + " --format criteo --on-error fail --json", d.File("err"));
   EXPECT_EQ(fail.exit_code, 2);
-  EXPECT_EQ(fail.out, "");  // no half-printed JSON
+  // No half-printed result: stdout is the one error object (and stderr the message).
+  auto e = nlohmann::json::parse(fail.out);
+  EXPECT_EQ(e.size(), 1u);
+  EXPECT_EQ(e["error"]["code"], "bad_input");
+  EXPECT_EQ(e["error"]["line"], 4);
   std::string err = testing::ReadAll(d.File("err"));
   EXPECT_NE(err.find(d.File("a.tsv") + ":4: line:"), std::string::npos) << err;
 }

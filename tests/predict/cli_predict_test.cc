@@ -199,7 +199,7 @@ TEST(PredictCli, BadInputIsAClearError) {
   }
   auto corrupt = RunCli(fmt::format("--quiet eval --model {} --data {} --json", m, tr), err);
   EXPECT_EQ(corrupt.exit_code, 1);  // kCorruption (architecture.md)
-  EXPECT_TRUE(corrupt.out.empty());
+  EXPECT_TRUE(testing::IsJsonErrorOnly(corrupt.out)) << corrupt.out;
   EXPECT_NE(ReadAll(err).find(m), std::string::npos) << ReadAll(err);
 
   auto missing = RunCli(fmt::format("--quiet eval --model {} --data {}", dir.File("none.apm"), tr), err);
