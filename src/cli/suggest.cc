@@ -91,6 +91,19 @@ void CheckArgv(const CLI::App& app, const std::vector<std::string>& args) {
         !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'))) {
       std::string flag = a.substr(0, a.find('='));
       if (flag == "--help" || flag == "-h" || flag == "--version") continue;
+      // -qv (two short flags) or -n100 (a short option and its value).
+      if (a[1] != '-' && a.size() > 2) {
+        const CLI::Option* first = nullptr;
+        for (auto it = chain.rbegin(); it != chain.rend() && !first; ++it) first = FindOption(**it, a.substr(0, 2));
+        if (first && first->get_expected_min() > 0) continue;
+        bool all = true;
+        for (size_t k = 1; k < a.size() && all; ++k) {
+          const CLI::Option* o = nullptr;
+          for (auto it = chain.rbegin(); it != chain.rend() && !o; ++it) o = FindOption(**it, std::string("-") + a[k]);
+          all = o && o->get_expected_min() == 0;
+        }
+        if (all) continue;
+      }
       // Options of the command or of any command above it (CLI11 falls through).
       const CLI::Option* o = nullptr;
       for (auto it = chain.rbegin(); it != chain.rend() && !o; ++it) o = FindOption(**it, flag);

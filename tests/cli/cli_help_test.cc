@@ -34,7 +34,7 @@ TEST(CliHelp, UnknownCommandsAndFlagsGetTheClosestNamesAndExit2) {
   }
   // Globals after the command, short flags, values that look like flags: not errors.
   WriteCriteoRows(t.File("a.tsv"), 50);
-  auto ok = RunCli("data stats " + t.File("a.tsv") + " -q --format criteo --threads 1 --json", t.File("err.txt"));
+  auto ok = RunCli("data stats " + t.File("a.tsv") + " -qv --format criteo --threads 1 --json", t.File("err.txt"));
   EXPECT_EQ(ok.exit_code, 0) << Err(t);
 }
 
