@@ -116,9 +116,16 @@ void BoundOptions::Resolve() {
   set_.Validate();
 }
 
+namespace {
+bool json_printed = false;
+}  // namespace
+
 void PrintJson(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  json_printed = true;
 }
+
+bool JsonPrinted() { return json_printed; }
 
 double Num(const nlohmann::json& v) { return v.is_null() ? std::nan("") : v.get<double>(); }
 double Num(const nlohmann::json& j, const char* key) { return Num(j.at(key)); }

@@ -57,6 +57,9 @@ bool RegisterPrinter(const std::string& command, Printer printer);
 
 // Prints exactly one JSON object on stdout.
 void PrintJson(const nlohmann::json& j);
+// Whether a JSON object went to stdout already (`run --json` prints its summary,
+// error included, before failing): the error is then not printed as a second one.
+bool JsonPrinted();
 
 // A number of a command's result for a text printer; null (how JSON holds a
 // non-finite value) is NaN, which prints as nan as the value did before.

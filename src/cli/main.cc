@@ -38,7 +38,7 @@ std::string JsonCode(adpilot::ErrorCode code) {
 // One error, as text on stderr and, under --json, also as one JSON object on
 // stdout (a script reading stdout gets JSON either way); returns the exit status.
 int ReportError(bool json, const std::string& code, const std::string& message, int status) {
-  if (json) {
+  if (json && !adpilot::cli::JsonPrinted()) {
     auto [file, line] = FileAndLine(message);
     adpilot::cli::PrintJson({{"error", {{"code", code}, {"message", message}, {"file", file}, {"line", line}}}});
   }

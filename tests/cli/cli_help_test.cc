@@ -50,6 +50,15 @@ TEST(CliHelp, JsonErrorsAreOneJsonObjectOnStdout) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(nlohmann::json::parse(missing.out)["error"]["code"], "not_found");
 
+  // `run --json` prints its summary, the error in it, and no second object.
+  std::ofstream(t.File("p.toml")) << "[[step]]\nname = \"s\"\ncommand = \"mmm split\"\n[step.options]\n"
+                                  << "campaigns = \"" << t.File("none.csv") << "\"\nbudget = 1.0\n";
+  auto run = RunCli("run " + t.File("p.toml") + " --out " + t.File("run") + " --no-report --json");
+  EXPECT_EQ(run.exit_code, 2);
+  auto summary = nlohmann::json::parse(run.out);  // throws on a second object
+  EXPECT_FALSE(summary["ok"].get<bool>());
+  EXPECT_NE(summary["error"].get<std::string>().find("step 's'"), std::string::npos);
+
   // A bad row under --on-error fail: the error object names the file and line.
   std::ofstream(t.File("bad.tsv")) << "1\t2\n"
                                    << "x\tnot-a-row\n";
