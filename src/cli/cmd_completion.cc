@@ -66,8 +66,10 @@ _adpilot() {{
       *" $w "*) path="${{path:+$path }}$w" ;;
     esac
   done
-  local prev="${{COMP_WORDS[COMP_CWORD - 1]}}" p="$path" values=""
+  # A command's own flags, then those of the commands above it.
+  local prev="${{COMP_WORDS[COMP_CWORD - 1]}}" p="$path" flags="" values=""
   while :; do
+    flags="$flags $(_adpilot_flags "$p")"
     values="$values $(_adpilot_value_flags "$p")"
     [[ -z "$p" ]] && break
     [[ "$p" == *" "* ]] && p="${{p% *}}" || p=""
@@ -75,13 +77,6 @@ _adpilot() {{
   if [[ " $values " == *" $prev "* ]]; then
     COMPREPLY=($(compgen -f -- "$cur"))  # the value of a flag: most are files
   elif [[ "$cur" == -* ]]; then
-    local flags="" p="$path"
-    # A command's own flags, then those of the commands above it.
-    while :; do
-      flags="$flags $(_adpilot_flags "$p")"
-      [[ -z "$p" ]] && break
-      [[ "$p" == *" "* ]] && p="${{p% *}}" || p=""
-    done
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
   else
     COMPREPLY=($(compgen -W "$(_adpilot_subcommands "$path")" -- "$cur"))

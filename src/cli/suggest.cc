@@ -47,16 +47,11 @@ std::string DidYouMean(const std::vector<std::string>& s) {
   return "; did you mean " + list + "?";
 }
 
-const CLI::Option* FindOption(const CLI::App& app, const std::string& flag) {
-  for (const CLI::Option* o : app.get_options()) {
-    if (flag.rfind("--", 0) == 0) {
-      for (const auto& l : o->get_lnames())
-        if ("--" + l == flag) return o;
-    } else {
-      for (const auto& s : o->get_snames())
-        if ("-" + s == flag) return o;
-    }
-  }
+// The option `flag` ("--model", "-n") of the command or of any command above
+// it (CLI11 falls through), the innermost first.
+const CLI::Option* FindOption(const std::vector<const CLI::App*>& chain, const std::string& flag) {
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    if (const CLI::Option* o = (*it)->get_option_no_throw(flag)) return o;
   return nullptr;
 }
 
@@ -87,26 +82,21 @@ void CheckArgv(const CLI::App& app, const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") return;
-    if (a.size() > 1 && a[0] == '-' &&
-        !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'))) {
+    if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.') {
       std::string flag = a.substr(0, a.find('='));
       if (flag == "--help" || flag == "-h" || flag == "--version") continue;
       // -qv (two short flags) or -n100 (a short option and its value).
       if (a[1] != '-' && a.size() > 2) {
-        const CLI::Option* first = nullptr;
-        for (auto it = chain.rbegin(); it != chain.rend() && !first; ++it) first = FindOption(**it, a.substr(0, 2));
+        const CLI::Option* first = FindOption(chain, a.substr(0, 2));
         if (first && first->get_expected_min() > 0) continue;
         bool all = true;
         for (size_t k = 1; k < a.size() && all; ++k) {
-          const CLI::Option* o = nullptr;
-          for (auto it = chain.rbegin(); it != chain.rend() && !o; ++it) o = FindOption(**it, std::string("-") + a[k]);
+          const CLI::Option* o = FindOption(chain, std::string("-") + a[k]);
           all = o && o->get_expected_min() == 0;
         }
         if (all) continue;
       }
-      // Options of the command or of any command above it (CLI11 falls through).
-      const CLI::Option* o = nullptr;
-      for (auto it = chain.rbegin(); it != chain.rend() && !o; ++it) o = FindOption(**it, flag);
+      const CLI::Option* o = FindOption(chain, flag);
       if (!o) {
         std::vector<std::string> names;
         for (const auto* c : chain) {
@@ -122,7 +112,6 @@ void CheckArgv(const CLI::App& app, const std::vector<std::string>& args) {
     }
     if (words_done) continue;
     const CLI::App* cur = chain.back();
-    auto subs = SubcommandNames(*cur);
     auto found = cur->get_subcommands([&](const CLI::App* s) { return s->get_name() == a; });
     if (!found.empty()) {
       chain.push_back(found.front());
@@ -133,7 +122,7 @@ void CheckArgv(const CLI::App& app, const std::vector<std::string>& args) {
     if (chain.size() == 1 || cur->get_require_subcommand_min() > 0) {
       std::string what = chain.size() == 1 ? "command" : "'" + Path(chain) + "' command";
       Throw(ErrorCode::kInvalidArgument, "unknown {} '{}'{} (see adpilot {}--help)", what, a,
-            DidYouMean(Suggestions(a, subs)), chain.size() == 1 ? "" : Path(chain) + " ");
+            DidYouMean(Suggestions(a, SubcommandNames(*cur))), chain.size() == 1 ? "" : Path(chain) + " ");
     }
     words_done = true;
   }

@@ -1,10 +1,6 @@
 // The data section of the `adpilot run` report (adpilot/report_section.h):
 // `data stats`: label rate, missing share and cardinality per field.
 #include <algorithm>
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 

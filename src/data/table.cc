@@ -1,8 +1,6 @@
 // CSV tables for the evaluation commands and report charts (include/adpilot/table.h).
 #include "adpilot/table.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -130,9 +128,7 @@ nlohmann::json CsvRowsJson(const std::string& path, size_t max_rows) {
     nlohmann::json row = nlohmann::json::object();
     for (size_t c = 0; c < t.columns.size(); ++c) {
       const std::string& v = t.Cell(r, c);
-      char* end = nullptr;
-      double d = std::strtod(v.c_str(), &end);
-      if (!v.empty() && end && *end == '\0' && std::isfinite(d)) row[t.columns[c]] = d;
+      if (auto d = ParseDouble(v)) row[t.columns[c]] = *d;
       else row[t.columns[c]] = v;
     }
     rows.push_back(row);

@@ -1,10 +1,6 @@
 // The deliver section of the `adpilot run` report (adpilot/report_section.h):
 // `bid compare` and `bid simulate`: strategies replayed on the auction log, and the one picked.
-#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 

@@ -1,10 +1,6 @@
 // The evaluate section of the `adpilot run` report (adpilot/report_section.h):
 // `abtest`, `uplift` and `attribute`: verdicts, uplift curves and channel credit.
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 

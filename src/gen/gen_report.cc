@@ -1,10 +1,5 @@
 // The gen section of the `adpilot run` report (adpilot/report_section.h):
 // The generated world: its size and the truth every later number is checked against.
-#include <algorithm>
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 

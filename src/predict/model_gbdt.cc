@@ -4,8 +4,6 @@
 // rounds early-stop on the validation logloss; explanations are xgboost's
 // TreeSHAP contributions summed per field.
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -19,6 +17,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
+#include "adpilot/text.h"
 #include "predict/model_util.h"
 
 namespace adpilot::predict {
@@ -139,12 +138,9 @@ std::string TreesProblem(std::string_view ubj) {
     if (!v) return false;
     if (v->is_number_integer()) return (out = v->get<int64_t>(), true);
     if (!v->is_string()) return false;
-    const std::string& t = v->get_ref<const std::string&>();
-    char* end = nullptr;
-    errno = 0;
-    long long x = std::strtoll(t.c_str(), &end, 10);
-    if (t.empty() || *end || errno) return false;
-    out = x;
+    auto x = ParseInt<int64_t>(v->get_ref<const std::string&>());
+    if (!x) return false;
+    out = *x;
     return true;
   };
   const nlohmann::json* learner = j.contains("learner") ? &j["learner"] : nullptr;

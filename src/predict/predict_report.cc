@@ -2,8 +2,6 @@
 // `eval`: AUC, logloss, calibration and ROC per model, and the model to deploy.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>

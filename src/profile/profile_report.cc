@@ -1,10 +1,6 @@
 // The profile section of the `adpilot run` report (adpilot/report_section.h):
 // `profile segment` and `profile evaluate`: segments, their terms, and the encoder against TF-IDF.
-#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 

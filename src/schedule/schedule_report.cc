@@ -1,10 +1,8 @@
 // The schedule section of the `adpilot run` report (adpilot/report_section.h):
 // `mmm fit` and `mmm allocate`: fit quality, response curves and the recommended split.
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 
