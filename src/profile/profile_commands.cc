@@ -2,14 +2,17 @@
 // tokenize, embed, pretrain. Their options are declared here once; the CLI
 // (text printers in src/cli/print_profile.cc) and `adpilot run` bind from them.
 #include <algorithm>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "adpilot/bert.h"
 #include "adpilot/command.h"
+#include "adpilot/error.h"
 #include "adpilot/profile.h"
 #include "adpilot/profile_store.h"
 #include "adpilot/tokenizer.h"
+#include "adpilot/use_lite.h"
 #include "profile/user_source.h"
 
 namespace adpilot::profile {
@@ -18,15 +21,18 @@ namespace {
 class TokenizeCommand : public Command {
  public:
   std::vector<std::string> Examples() const override {
-    return {"profile tokenize --model encoder --text \"running shoes for the marathon\""};
+    return {"profile tokenize --model use-lite --text \"running shoes for the marathon\"",
+            "profile tokenize --model encoder --text \"running shoes for the marathon\""};
   }
   void Describe(OptionSet& s) override {
-    s.Add("model", &model_, "directory with vocab.txt (and tokenizer_config.json)").Required();
+    s.Add("model", &model_, "use-lite (SentencePiece), a USE-Lite folder, or a directory with vocab.txt (WordPiece)")
+        .Required();
     s.Add("text", &text_, "text to tokenize").Required();
     s.Add("max_len", &max_len_, "truncate to this many ids (0 = no limit)").Min(0);
   }
 
   nlohmann::json Run(const Context&) override {
+    if (IsUseLiteModel(model_)) return UseLite();
     WordPieceTokenizer tok = WordPieceTokenizer::Load(model_);
     auto ids = tok.Encode(text_, size_t(std::max(0, max_len_)));
     std::vector<std::string> tokens;
@@ -36,6 +42,19 @@ class TokenizeCommand : public Command {
   }
 
  private:
+  // The published tokenizer's ids: no special tokens.
+  nlohmann::json UseLite() const {
+    std::string dir = FindUseLite(model_);
+    if (dir.empty()) Throw(ErrorCode::kNotFound, "USE-Lite is not installed: run scripts/install-deps.sh and rebuild");
+    UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(dir) / "vocab.json").string());
+    auto ids = tok.Encode(text_);
+    if (max_len_ > 0 && ids.size() > size_t(max_len_)) ids.resize(size_t(max_len_));
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
+    for (int32_t id : ids) tokens.push_back(tok.Piece(id));
+    return {{"ids", ids}, {"tokens", tokens}, {"tokenizer", "sentencepiece"}};
+  }
+
   std::string model_, text_;
   int max_len_ = 0;
 };
@@ -43,7 +62,8 @@ class TokenizeCommand : public Command {
 class EmbedCommand : public Command {
  public:
   std::vector<std::string> Examples() const override {
-    return {"profile embed --model encoder --input world/users.jsonl --out users.vec",
+    return {"profile embed --model use-lite --input world/users.jsonl --out users.vec",
+            "profile embed --model encoder --input world/users.jsonl --out users.vec",
             "profile embed --encoder tfidf --input world/users.jsonl --out users.vec"};
   }
   std::string config_section() const override { return kEncoderSection; }
@@ -121,7 +141,8 @@ class PretrainCommand : public Command {
 };
 
 ADPILOT_COMMAND_GROUP("profile", "user profiles from text: BERT embeddings, segments, lookalikes, keywords");
-ADPILOT_COMMAND("profile tokenize", "profile", "WordPiece ids of a text ([CLS] ... [SEP])", TokenizeCommand);
+ADPILOT_COMMAND("profile tokenize", "profile",
+                "token ids of a text (USE-Lite SentencePiece, or WordPiece [CLS] ... [SEP])", TokenizeCommand);
 ADPILOT_COMMAND("profile embed", "profile", "one vector per user (per line for plain text input)", EmbedCommand);
 ADPILOT_COMMAND("profile pretrain", "profile", "train a small BERT (masked LM) from raw text, Hugging Face layout",
                 PretrainCommand);

