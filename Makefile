@@ -35,7 +35,7 @@ TSAN_TARGETS = test_serve test_predict test_gen
 TSAN_SKIP = ServeCli|ServeClosedLoop
 TSAN_PARALLEL = ParallelTraining|GenDeterminism
 
-.PHONY: all deps build test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan format format-check tidy install deb
+.PHONY: all deps build cli test demo tour clean fuzz-build fuzz-quick fuzz sanitize tsan format format-check tidy install deb
 
 all: build
 
@@ -61,10 +61,15 @@ install: build
 deb: build
 	cd $(BUILD) && cpack -G DEB
 
-demo: build
+# The demo and the tour need the CLI alone: no tests, benchmarks or
+# sanitizer builds (`make test` builds those).
+cli: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target adpilot_cli
+
+demo: cli
 	@bash scripts/demo.sh $(BUILD)/adpilot
 
-tour: build
+tour: cli
 	@bash scripts/tour.sh $(BUILD)/adpilot
 
 # Formatting (.clang-format, clang-format 14): `make format` applies it, and
@@ -85,8 +90,12 @@ endif
 
 # Static analysis (.clang-tidy) of the library and CLI sources; about 30
 # CPU-minutes (libtorch headers), so its own target rather than part of `make test`.
-tidy: build
-	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet -extra-arg=-Wno-unknown-warning-option '$(CURDIR)/src/'
+# clang-tidy cannot read GCC's precompiled headers: it gets its own
+# compile_commands.json without them (configured, never built).
+TIDY_BUILD ?= build-tidy
+tidy: deps
+	cmake -S . -B $(TIDY_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DADPILOT_PCH=OFF > /dev/null
+	run-clang-tidy -p $(TIDY_BUILD) -j $(JOBS) -quiet -extra-arg=-Wno-unknown-warning-option '$(CURDIR)/src/'
 
 # libFuzzer targets (tests/fuzz): clang, ASan+UBSan, no libtorch (quick to
 # build), -O1 with assertions on (more checks for the fuzzer to trip).
@@ -129,4 +138,4 @@ tsan: deps $(TSAN_BUILD)/build.ninja
 	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800 -R '$(TSAN_PARALLEL)'
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(TIDY_BUILD)

@@ -18,8 +18,8 @@ BUILD_PKGS=(
   # libtorch calls the system libblas.so.3; Debian's default is the reference
   # BLAS, 7x slower than OpenBLAS for deep-model and BERT matrix products.
   libopenblas0-pthread
-  # USE-Lite's forward pass calls OpenBLAS's sgemm (and sets its thread count).
-  libopenblas-dev
+  # USE-Lite's forward pass calls oneDNN's sgemm (JIT kernels for the CPU at hand).
+  libdnnl-dev
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(

@@ -27,6 +27,7 @@ struct PipelineStep {
   std::optional<uint64_t> seed;                       // the command line's --seed (default: Context's)
   bool json = true;                                   // keep the command's JSON as the step's result
   bool optional = false;                              // a failure is reported but does not stop the run
+  bool enabled = true;                                // `when` held: a step that does not run is "skipped"
 };
 
 struct Pipeline {
@@ -39,7 +40,12 @@ struct Pipeline {
 // Parses the TOML file; {run} expands to the run directory, {config_dir} to the
 // config's folder, {shared} to ../shared/data beside the checkout if present,
 // and [vars] entries to their values. Unknown keys are errors naming the key.
-Pipeline LoadPipeline(const std::string& path, const std::string& run_dir);
+// `overrides` (`adpilot run --var NAME=VALUE`) replace [vars] entries of those
+// names (an unknown name is an error); their values may hold placeholders too.
+// A step's `when = "A == B"` (or "A != B", "true", "false"), placeholders
+// expanded, decides whether the step runs.
+Pipeline LoadPipeline(const std::string& path, const std::string& run_dir,
+                      const std::map<std::string, std::string>& overrides = {});
 
 struct StepResult {
   std::string name, stage, status;  // status: ran | cached | failed | skipped

@@ -40,6 +40,11 @@ class UseLiteTokenizer {
 
 struct UseLiteOptions {
   int batch_size = 64;  // texts per forward pass (packed, no padding)
+  // The transformer's dense layers in int8 (libtorch's dynamically quantised
+  // linear; kUnsupported without libtorch) wherever a batch has 64 tokens or
+  // more; smaller batches stay fp32, which is faster there. Cosine to float32
+  // >= 0.99 on the test sentences (docs/profile.md).
+  bool int8 = false;
 };
 
 class UseLiteEncoder {

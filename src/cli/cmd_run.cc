@@ -1,6 +1,7 @@
 // adpilot run CONFIG --out RUN_DIR: the main job, end to end, with a report.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,12 +17,14 @@ namespace {
 void InstallRun(CLI::App& app, Globals& g) {
   struct Args {
     std::string config, out = "run";
+    std::vector<std::string> vars;
     bool force = false, json = false, no_report = false;
   };
   auto a = std::make_shared<Args>();
   auto* run = app.add_subcommand("run", "run a whole pipeline from a TOML config and write report.html");
   run->add_option("config", a->config, "pipeline config (see examples/demo.toml)")->required();
   run->add_option("--out", a->out, "run directory (created; steps whose inputs did not change are reused)");
+  run->add_option("--var", a->vars, "NAME=VALUE: replace the config's [vars] entry NAME (repeatable)");
   run->add_flag("--force", a->force, "rerun every step even when its inputs did not change");
   run->add_flag("--no-report", a->no_report, "skip report.html");
   run->add_flag("--json", a->json, "print the summary as one JSON object on stdout");
@@ -29,7 +32,14 @@ void InstallRun(CLI::App& app, Globals& g) {
     namespace fs = std::filesystem;
     fs::create_directories(a->out);
     using namespace run;
-    Pipeline p = LoadPipeline(a->config, a->out);
+    std::map<std::string, std::string> overrides;
+    for (const auto& v : a->vars) {
+      size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0)
+        Throw(ErrorCode::kInvalidArgument, "--var '{}': expected NAME=VALUE", v);
+      overrides[v.substr(0, eq)] = v.substr(eq + 1);
+    }
+    Pipeline p = LoadPipeline(a->config, a->out, overrides);
     std::string exe = fs::read_symlink("/proc/self/exe").string();
     auto t0 = std::chrono::steady_clock::now();
     std::vector<StepResult> results;

@@ -88,9 +88,10 @@ void PrintEvaluate(const json& j, const json& opts) {
                it.value()["nmi"].get<double>(), it.value()["precision_at_k"].get<double>(),
                it.value()["knn_label_auc"].get<double>(),
                with_items ? fmt::format(" {:>9.4f}", it.value().value("item_auc", -1.0)) : "");
-  if (j.contains("bert_minus_tfidf"))
-    for (auto it = j["bert_minus_tfidf"].begin(); it != j["bert_minus_tfidf"].end(); ++it)
-      fmt::print("bert - tfidf {}: {:+.4f} (95% interval {:+.4f} .. {:+.4f}, {} resamples of users)\n", it.key(),
+  const std::string primary = j.value("primary", "bert"), diff_key = primary + "_minus_tfidf";
+  if (j.contains(diff_key))
+    for (auto it = j[diff_key].begin(); it != j[diff_key].end(); ++it)
+      fmt::print("{} - tfidf {}: {:+.4f} (95% interval {:+.4f} .. {:+.4f}, {} resamples of users)\n", primary, it.key(),
                  it.value()["diff"].get<double>(), it.value()["ci95"][0].get<double>(),
                  it.value()["ci95"][1].get<double>(), it.value()["reps"].get<int>());
 }

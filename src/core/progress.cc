@@ -63,7 +63,7 @@ class TerminalSink : public ProgressSink {
     if (s.total > 0) {
       int width = 24;
       int filled = int(width * std::min(1.0, double(s.done) / double(s.total)));
-      bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] ";
+      bar = fmt::format("[{}{}] ", std::string(size_t(filled), '#'), std::string(size_t(width - filled), '.'));
     }
     std::fprintf(stderr, "\r\033[K%s%s", bar.c_str(), Line(s).c_str());
     if (s.finished) std::fprintf(stderr, "\n");

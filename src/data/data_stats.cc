@@ -5,6 +5,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "adpilot/context.h"
@@ -80,7 +81,7 @@ DataStats ComputeStats(const std::string& path, const ReaderOptions& opts, const
         distinct.resize(f.field + 1);
         sums.resize(f.field + 1);
         for (size_t i = old; i < s.fields.size(); ++i)
-          s.fields[i].name = i < reader->schema().fields.size() ? reader->schema().fields[i] : "f" + std::to_string(i);
+          s.fields[i].name = i < reader->schema().fields.size() ? reader->schema().fields[i] : fmt::format("f{}", i);
       }
       FieldStats& fs = s.fields[f.field];
       if (f.missing) {

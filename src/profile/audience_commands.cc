@@ -16,6 +16,7 @@
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
 #include "adpilot/profile.h"
+#include "adpilot/use_lite.h"
 #include "profile/user_source.h"
 
 namespace adpilot::profile {
@@ -288,7 +289,7 @@ class EvaluateCommand : public Command {
     s.Add("baseline", &baseline_, "also evaluate the TF-IDF baseline (true/false)");
     s.Add("whiten_sweep", &whiten_sweep_, "also evaluate BERT vectors whitened to 0 (all), 48 ... 8 dimensions");
     s.Add("bootstrap", &bootstrap_,
-          "resamples of users for the 95% intervals of bert minus tfidf (every figure; 0 = off)")
+          "resamples of users for the 95% intervals of the encoder minus tfidf (every figure; 0 = off)")
         .Min(0);
     s.Add("items", &items_,
           "JSON lines {\"item_id\", \"text\"}: also rank these items for each user by cosine (item AUC)");
@@ -321,7 +322,10 @@ class EvaluateCommand : public Command {
     }
     nlohmann::json res = nlohmann::json::object();
     std::vector<std::string> encoders;
-    if (!src_.model.empty() || src_.encoder == "bert") encoders.push_back("bert");
+    // The encoder under test: USE-Lite or a BERT directory, keyed by its name.
+    const std::string primary =
+        src_.encoder == "use-lite" || (src_.encoder.empty() && IsUseLiteModel(src_.model)) ? "use-lite" : "bert";
+    if (!src_.model.empty() || src_.encoder == primary) encoders.push_back(primary);
     if (baseline_ || src_.encoder == "tfidf") encoders.push_back("tfidf");
     std::set<std::string> done;
     std::map<std::string, ProfileEval> evals;
@@ -351,26 +355,25 @@ class EvaluateCommand : public Command {
         }
       }
     }
-    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()},
-                        {"neighbours", neighbours_}, {"queries", queries_},
-                        {"encoders", res},           {"bad_rows", BadJson(bad)}};
-    if (bootstrap_ > 0 && evals.count("bert") && evals.count("tfidf")) {
+    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", neighbours_},
+                        {"queries", queries_},           {"encoders", res},           {"primary", primary},
+                        {"bad_rows", BadJson(bad)}};
+    if (bootstrap_ > 0 && evals.count(primary) && evals.count("tfidf")) {
       // Paired over the same users: how sure the encoder's lead (or lag) is.
       nlohmann::json d = nlohmann::json::object();
-      const ProfileEval &pb = evals["bert"], &pt = evals["tfidf"];
+      const ProfileEval &pb = evals[primary], &pt = evals["tfidf"];
       if (!pb.segments.empty() && !pt.segments.empty())
         d["nmi"] =
             BootstrapNmiDifference(pb.segments, pt.segments, pb.topics, bootstrap_, ctx.SubSeed("bootstrap-nmi"));
       if (!pb.precision_per_query.empty() && pb.precision_per_query.size() == pt.precision_per_query.size())
         d["precision_at_k"] = BootstrapMeanDifference(pb.precision_per_query, pt.precision_per_query, bootstrap_,
                                                       ctx.SubSeed("bootstrap-precision"));
-      if (!evals["bert"].knn.score.empty())
-        d["knn_label_auc"] =
-            BootstrapAucDifference(evals["bert"].knn, evals["tfidf"].knn, bootstrap_, ctx.SubSeed("bootstrap-knn"));
+      if (!pb.knn.score.empty())
+        d["knn_label_auc"] = BootstrapAucDifference(pb.knn, pt.knn, bootstrap_, ctx.SubSeed("bootstrap-knn"));
       if (!judged.empty())
-        d["item_auc"] = BootstrapMeanDifference(item_evals["bert"].per_user, item_evals["tfidf"].per_user, bootstrap_,
+        d["item_auc"] = BootstrapMeanDifference(item_evals[primary].per_user, item_evals["tfidf"].per_user, bootstrap_,
                                                 ctx.SubSeed("bootstrap-items"));
-      if (!d.empty()) j["bert_minus_tfidf"] = d;
+      if (!d.empty()) j[primary + "_minus_tfidf"] = d;
     }
     if (!items_.empty()) {
       j["items"] = items.ids.size();

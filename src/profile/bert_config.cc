@@ -107,7 +107,9 @@ void EncoderOptions::Describe(OptionSet& o) {
   o.Add("normalize", &normalize, "L2-normalise each vector");
   o.Add("max_len", &max_len, "tokens per text, [CLS] and [SEP] included").Range(2, 4096);
   o.Add("batch_size", &batch_size, "texts per forward pass").Range(1, 65536);
-  o.Add("quantize", &quantize, "int8 dynamic quantisation of linear layers (kept if cosine >= 0.99 to fp32)");
+  o.Add("quantize", &quantize,
+        "int8 dynamic quantisation of linear layers (BERT: kept if cosine >= 0.99 to fp32; USE-Lite: always)")
+      .Alias("int8");
 }
 
 void PretrainOptions::Describe(OptionSet& o) {

@@ -6,10 +6,9 @@
 #include <cmath>
 #include <limits>
 
-#include <ATen/core/dispatch/Dispatcher.h>
-
 #include "adpilot/error.h"
 #include "profile/bert_impl.h"
+#include "profile/quantized_linear.h"
 
 namespace adpilot {
 
@@ -60,15 +59,6 @@ at::Tensor Activation(const BertConfig& c, const at::Tensor& x) {
 }
 
 void QuantizeLinears(Weights& w) {
-  const auto& engines = at::globalContext().supportedQEngines();
-  auto has = [&](at::QEngine e) { return std::find(engines.begin(), engines.end(), e) != engines.end(); };
-  if (has(at::QEngine::ONEDNN)) at::globalContext().setQEngine(at::QEngine::ONEDNN);
-  else if (has(at::QEngine::FBGEMM)) at::globalContext().setQEngine(at::QEngine::FBGEMM);
-  else if (has(at::QEngine::QNNPACK)) at::globalContext().setQEngine(at::QEngine::QNNPACK);
-  else Throw(ErrorCode::kUnsupported, "this libtorch has no quantized engine: int8 quantisation unavailable");
-  static auto prepack = c10::Dispatcher::singleton()
-                            .findSchemaOrThrow("quantized::linear_prepack", "")
-                            .typed<c10::intrusive_ptr<LinearPackedParamsBase>(at::Tensor, c10::optional<at::Tensor>)>();
   for (auto& l : w.layers) {
     l.packed.clear();
     for (auto [wt, b] : {std::pair{&l.q_w, &l.q_b},
@@ -79,7 +69,7 @@ void QuantizeLinears(Weights& w) {
                          {&l.o_w, &l.o_b}}) {
       double scale = std::max(1e-8, wt->abs().max().item<double>() / 127.0);
       at::Tensor q = at::quantize_per_tensor(*wt, scale, 0, at::kQInt8);
-      l.packed.push_back(prepack.call(q, c10::optional<at::Tensor>(*b)));
+      l.packed.push_back(PrepackInt8Linear(q, *b));
     }
   }
 }

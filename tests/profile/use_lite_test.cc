@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/bert.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/use_lite.h"
@@ -124,6 +125,30 @@ TEST_F(UseLite, ABatchGivesEachTextItsOwnVector) {
   Matrix c = batched->Embed({std::string(2000, 'y')}, ctx);
   std::vector<double> c0(c.row(0), c.row(0) + c.dim);
   EXPECT_GT(Cosine(a.row(3), c0), 0.99999);
+}
+
+TEST_F(UseLite, Int8StaysWithinCosine099OfFloat32) {
+  if (!BertAvailable()) GTEST_SKIP() << "built without libtorch: no int8";
+  Context ctx;
+  ctx.threads = 2;
+  auto lines = Lines(kSentences);
+  Matrix f = UseLiteEncoder::Load("use-lite")->Embed(lines, ctx);
+  Matrix q = UseLiteEncoder::Load("use-lite", {.int8 = true})->Embed(lines, ctx);
+  double worst = 1, sum = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    double c = Cosine(q.row(i), std::vector<double>(f.row(i), f.row(i) + f.dim));
+    worst = std::min(worst, c);
+    sum += c;
+  }
+  EXPECT_GE(worst, 0.99);
+  EXPECT_LT(sum / double(lines.size()), 0.999999);  // the int8 path did run
+  auto r = testing::RunCli("profile embed --model use-lite --int8 --input " + kSentences + " --format lines --json");
+  ASSERT_EQ(r.exit_code, 0);
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["embeddings"].size(), lines.size());
+  // The CLI batches 32 texts, the library 64: int8 activations are scaled per
+  // batch, so a text's vector moves a little with its batch-mates.
+  EXPECT_GT(Cosine(q.row(5), j["embeddings"][5].get<std::vector<double>>()), 0.999);
 }
 
 TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {

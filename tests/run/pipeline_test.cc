@@ -1,6 +1,7 @@
 // `adpilot run` runs library commands in process: a typed step and the same
 // step as a command line are one step (one key, one result), results feed
 // later steps with their JSON types, and bad options fail the step by name.
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -67,6 +68,38 @@ TEST(Pipeline, TypedAndCommandLineStepsRunInProcessAndShareAKey) {
   rs.clear();
   RunPipeline(LoadPipeline(t.File("p.toml"), run), Context::Default(), exe, run, false, rs);
   EXPECT_EQ(rs[0].status, "ran");
+}
+
+// --var replaces a [vars] entry (placeholders and all), and `when` decides
+// which steps run: the demo's switch between USE-Lite and a pretrained BERT.
+TEST(Pipeline, VarOverridesAndWhenPickTheSteps) {
+  testing::TempDir t;
+  std::ofstream(t.File("c.csv"))
+      << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
+  std::string toml = "[vars]\nmode = \"fast\"\nout = \"{run}/x\"\n"
+                     "[[step]]\nname = \"fast\"\ncommand = \"mmm split\"\nwhen = \"{mode} == fast\"\n"
+                     "[step.options]\ncampaigns = \"" + t.File("c.csv") + "\"\nbudget = 500.0\n"
+                     "[[step]]\nname = \"slow\"\ncommand = \"mmm split\"\nwhen = \" {mode} != fast \"\n"
+                     "[step.options]\ncampaigns = \"" + t.File("c.csv") + "\"\nbudget = 400.0\n";
+  WriteFileAtomic(t.File("p.toml"), toml);
+  std::string run = t.File("run");
+  Pipeline p = LoadPipeline(t.File("p.toml"), run);
+  EXPECT_TRUE(p.steps[0].enabled);
+  EXPECT_FALSE(p.steps[1].enabled);
+  std::vector<StepResult> rs;
+  RunPipeline(p, Context::Default(), t.File("c.csv"), run, false, rs);
+  EXPECT_EQ(Statuses(rs), (std::map<std::string, std::string>{{"fast", "ran"}, {"slow", "skipped"}}));
+  EXPECT_FALSE(std::filesystem::exists(run + "/steps/slow.json"));
+
+  p = LoadPipeline(t.File("p.toml"), run, {{"mode", "thorough"}, {"out", "{run}/y"}});
+  EXPECT_FALSE(p.steps[0].enabled);
+  EXPECT_TRUE(p.steps[1].enabled);
+  EXPECT_EQ(p.vars["out"], std::filesystem::absolute(run).lexically_normal().string() + "/y");
+  // A name the config has no [vars] entry for, a built-in, and a bad `when` are errors.
+  EXPECT_THROW(LoadPipeline(t.File("p.toml"), run, {{"mood", "x"}}), Error);
+  EXPECT_THROW(LoadPipeline(t.File("p.toml"), run, {{"run", "x"}}), Error);
+  WriteFileAtomic(t.File("bad.toml"), "[[step]]\nname = \"a\"\ncommand = \"mmm split\"\nwhen = \"maybe\"\n");
+  EXPECT_THROW(LoadPipeline(t.File("bad.toml"), run), Error);
 }
 
 // The example pipelines are typed steps whose every option is one the command
