@@ -137,9 +137,8 @@ int main(int argc, char** argv) {
   if (peers) {
     const std::string modules = kRoot + "/web/node_modules";
     for (int batch : {1, 64})
-      out["tfjs"][fmt::format("batch{}", batch)] =
-          Peer(fmt::format("node {}/bench/profile/use_lite_tfjs.js {} {} {} {}", kRoot, modules, sentences, batch,
-                           seconds));
+      out["tfjs"][fmt::format("batch{}", batch)] = Peer(
+          fmt::format("node {}/bench/profile/use_lite_tfjs.js {} {} {} {}", kRoot, modules, sentences, batch, seconds));
     auto dir = std::filesystem::temp_directory_path() / fmt::format("bench_use_lite.{}", ::getpid());
     std::filesystem::create_directories(dir);
     std::string ids_path = (dir / "ids.json").string();

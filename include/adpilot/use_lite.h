@@ -55,7 +55,7 @@ class UseLiteEncoder {
   // `model`: "use-lite" (the installed copy, FindUseLite) or a folder with
   // model.json, its weight shards and vocab.json. Missing
   // files, a weight of the wrong shape or size, or a graph without one of the
-  // tensors this encoder uses are kCorruption / kNotFound errors naming the file.
+  // tensors this encoder uses are kNotFound / kBadInput errors (exit 2) naming the file.
   static std::shared_ptr<UseLiteEncoder> Load(const std::string& model, const UseLiteOptions& opts = {});
   virtual ~UseLiteEncoder() = default;
 

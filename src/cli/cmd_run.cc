@@ -35,8 +35,7 @@ void InstallRun(CLI::App& app, Globals& g) {
     std::map<std::string, std::string> overrides;
     for (const auto& v : a->vars) {
       size_t eq = v.find('=');
-      if (eq == std::string::npos || eq == 0)
-        Throw(ErrorCode::kInvalidArgument, "--var '{}': expected NAME=VALUE", v);
+      if (eq == std::string::npos || eq == 0) Throw(ErrorCode::kInvalidArgument, "--var '{}': expected NAME=VALUE", v);
       overrides[v.substr(0, eq)] = v.substr(eq + 1);
     }
     Pipeline p = LoadPipeline(a->config, a->out, overrides);

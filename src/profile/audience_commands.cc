@@ -355,9 +355,9 @@ class EvaluateCommand : public Command {
         }
       }
     }
-    nlohmann::json j = {{"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", neighbours_},
-                        {"queries", queries_},           {"encoders", res},           {"primary", primary},
-                        {"bad_rows", BadJson(bad)}};
+    nlohmann::json j = {
+        {"users", users.ids.size()}, {"texts", users.num_texts()}, {"neighbours", neighbours_}, {"queries", queries_},
+        {"encoders", res},           {"primary", primary},         {"bad_rows", BadJson(bad)}};
     if (bootstrap_ > 0 && evals.count(primary) && evals.count("tfidf")) {
       // Paired over the same users: how sure the encoder's lead (or lag) is.
       nlohmann::json d = nlohmann::json::object();

@@ -219,10 +219,10 @@ std::shared_ptr<UseLiteEncoder> UseLiteEncoder::Load(const std::string& model, c
           "and rebuild, or set ADPILOT_USE_LITE to its dist/ folder");
   use_lite::Weights w = use_lite::LoadWeights(dir);
   if (opts.int8) use_lite::Quantize(w);
-  if (w.dim != kDim) Throw(ErrorCode::kCorruption, "{}/model.json: output width {}, expected {}", dir, w.dim, kDim);
+  if (w.dim != kDim) Throw(ErrorCode::kBadInput, "{}/model.json: output width {}, expected {}", dir, w.dim, kDim);
   UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(dir) / "vocab.json").string());
   if (tok.size() > size_t(w.vocab))
-    Throw(ErrorCode::kCorruption, "{}: vocab.json has {} pieces, the embedding {} rows", dir, tok.size(), w.vocab);
+    Throw(ErrorCode::kBadInput, "{}: vocab.json has {} pieces, the embedding {} rows", dir, tok.size(), w.vocab);
   return std::make_shared<UseLiteImpl>(dir, std::move(w), std::move(tok), opts);
 }
 

@@ -59,17 +59,17 @@ UseLiteTokenizer UseLiteTokenizer::Load(const std::string& vocab_json) {
   try {
     j = nlohmann::json::parse(ReadFile(vocab_json));
   } catch (const nlohmann::json::exception& e) {
-    Throw(ErrorCode::kCorruption, "{}: not JSON: {}", vocab_json, e.what());
+    Throw(ErrorCode::kBadInput, "{}: not JSON: {}", vocab_json, e.what());
   }
   if (!j.is_array() || j.size() <= size_t(kReserved))
-    Throw(ErrorCode::kCorruption, "{}: expected an array of [piece, score] pairs", vocab_json);
+    Throw(ErrorCode::kBadInput, "{}: expected an array of [piece, score] pairs", vocab_json);
   UseLiteTokenizer t;
   std::vector<Node> nodes(1);
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& e = j[i];
     // A null score (the package has one, for ":") adds as 0 in JavaScript.
     if (!e.is_array() || e.size() < 2 || !e[0].is_string() || !(e[1].is_number() || e[1].is_null()))
-      Throw(ErrorCode::kCorruption, "{}: entry {}: expected [piece, score]", vocab_json, i);
+      Throw(ErrorCode::kBadInput, "{}: entry {}: expected [piece, score]", vocab_json, i);
     std::string piece = e[0].get<std::string>();
     icu::UnicodeString u = icu::UnicodeString::fromUTF8(piece);
     t.pieces_.push_back(piece);

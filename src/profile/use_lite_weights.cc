@@ -38,10 +38,10 @@ class Manifest {
     try {
       j = nlohmann::json::parse(ReadFile(path_));
     } catch (const nlohmann::json::exception& e) {
-      Throw(ErrorCode::kCorruption, "{}: not JSON: {}", path_, e.what());
+      Throw(ErrorCode::kBadInput, "{}: not JSON: {}", path_, e.what());
     }
     if (!j.contains("weightsManifest") || !j["weightsManifest"].is_array())
-      Throw(ErrorCode::kCorruption, "{}: no weightsManifest (not a TF.js graph model)", path_);
+      Throw(ErrorCode::kBadInput, "{}: no weightsManifest (not a TF.js graph model)", path_);
     try {
       for (const auto& group : j["weightsManifest"]) {
         std::string buf;
@@ -53,39 +53,38 @@ class Manifest {
           r.shape = w.at("shape").get<std::vector<int64_t>>();
           r.dtype = w.at("dtype").get<std::string>();
           if (w.contains("quantization"))
-            Throw(ErrorCode::kUnsupported, "{}: weight {} is quantised, which this reader does not handle", path_,
+            Throw(ErrorCode::kBadInput, "{}: weight {} is quantised, which this reader does not handle", path_,
                   w.at("name").get<std::string>());
           if (r.dtype != "float32" && r.dtype != "int32")
-            Throw(ErrorCode::kUnsupported, "{}: weight {} has dtype {}", path_, w.at("name").get<std::string>(),
-                  r.dtype);
+            Throw(ErrorCode::kBadInput, "{}: weight {} has dtype {}", path_, w.at("name").get<std::string>(), r.dtype);
           size_t count = 1;
           for (int64_t d : r.shape) {
-            if (d < 0) Throw(ErrorCode::kCorruption, "{}: negative dimension", path_);
+            if (d < 0) Throw(ErrorCode::kBadInput, "{}: negative dimension", path_);
             count *= size_t(d);
           }
           size_t bytes = count * 4;
           if (off + bytes > buf.size())
-            Throw(ErrorCode::kCorruption, "{}: the shards hold {} bytes, weight {} needs bytes {}..{}", path_,
-                  buf.size(), w.at("name").get<std::string>(), off, off + bytes);
+            Throw(ErrorCode::kBadInput, "{}: the shards hold {} bytes, weight {} needs bytes {}..{}", path_, buf.size(),
+                  w.at("name").get<std::string>(), off, off + bytes);
           r.bytes.assign(buf.begin() + std::ptrdiff_t(off), buf.begin() + std::ptrdiff_t(off + bytes));
           off += bytes;
           raw_[w.at("name").get<std::string>()] = std::move(r);
         }
         if (off != buf.size())
-          Throw(ErrorCode::kCorruption, "{}: the shards hold {} bytes, the manifest describes {}", path_, buf.size(),
+          Throw(ErrorCode::kBadInput, "{}: the shards hold {} bytes, the manifest describes {}", path_, buf.size(),
                 off);
       }
     } catch (const nlohmann::json::exception& e) {
-      Throw(ErrorCode::kCorruption, "{}: malformed weightsManifest: {}", path_, e.what());
+      Throw(ErrorCode::kBadInput, "{}: malformed weightsManifest: {}", path_, e.what());
     }
   }
 
   std::vector<float> Floats(const std::string& name, std::vector<int64_t> shape) const {
     const Raw& r = Get(name);
     if (r.dtype != "float32")
-      Throw(ErrorCode::kCorruption, "{}: weight {} is {}, expected float32", path_, name, r.dtype);
+      Throw(ErrorCode::kBadInput, "{}: weight {} is {}, expected float32", path_, name, r.dtype);
     if (r.shape != shape)
-      Throw(ErrorCode::kCorruption, "{}: weight {} has shape [{}], expected [{}]", path_, name, fmt::join(r.shape, ","),
+      Throw(ErrorCode::kBadInput, "{}: weight {} has shape [{}], expected [{}]", path_, name, fmt::join(r.shape, ","),
             fmt::join(shape, ","));
     std::vector<float> v(r.bytes.size() / 4);
     std::memcpy(v.data(), r.bytes.data(), r.bytes.size());  // TF.js weights are little-endian, as this host
@@ -95,7 +94,7 @@ class Manifest {
   int32_t Int(const std::string& name) const {
     const Raw& r = Get(name);
     if (r.dtype != "int32" || r.bytes.size() != 4)
-      Throw(ErrorCode::kCorruption, "{}: weight {} is not an int32 scalar", path_, name);
+      Throw(ErrorCode::kBadInput, "{}: weight {} is not an int32 scalar", path_, name);
     int32_t v;
     std::memcpy(&v, r.bytes.data(), 4);
     return v;
@@ -103,14 +102,14 @@ class Manifest {
   // The first dimension of `name` (the weights whose width defines the model).
   int64_t Dim(const std::string& name, size_t axis) const {
     const Raw& r = Get(name);
-    if (axis >= r.shape.size()) Throw(ErrorCode::kCorruption, "{}: weight {} has rank {}", path_, name, r.shape.size());
+    if (axis >= r.shape.size()) Throw(ErrorCode::kBadInput, "{}: weight {} has rank {}", path_, name, r.shape.size());
     return r.shape[axis];
   }
 
  private:
   const Raw& Get(const std::string& name) const {
     auto it = raw_.find(name);
-    if (it == raw_.end()) Throw(ErrorCode::kCorruption, "{}: no weight {} (not USE-Lite?)", path_, name);
+    if (it == raw_.end()) Throw(ErrorCode::kBadInput, "{}: no weight {} (not USE-Lite?)", path_, name);
     return it->second;
   }
   std::string path_;
@@ -170,7 +169,7 @@ Weights LoadWeights(const std::string& dir) {
                        w.dim, false);
     L.depth = m.Int(ps + "MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3");
     if (L.depth <= 0 || width % L.depth)
-      Throw(ErrorCode::kCorruption, "{}/model.json: layer {}: head depth {} does not divide width {}", dir, l, L.depth,
+      Throw(ErrorCode::kBadInput, "{}/model.json: layer {}: head depth {} does not divide width {}", dir, l, L.depth,
             width);
     L.heads = width / L.depth;
     L.query_scale = m.Scalar(ps + "MultiheadAttention/mul/y");
@@ -180,7 +179,7 @@ Weights LoadWeights(const std::string& dir) {
   w.tanh = ReadDense(m, "module/Encoder_en/hidden_layers/tanh_layer_0/weights",
                      "module/Encoder_en/hidden_layers/tanh_layer_0/bias", w.dim, w.dim, false);
   if (w.embed_dim % 2 || w.max_tokens <= 0)
-    Throw(ErrorCode::kCorruption, "{}/model.json: unexpected embedding width {} or token limit {}", dir, w.embed_dim,
+    Throw(ErrorCode::kBadInput, "{}/model.json: unexpected embedding width {} or token limit {}", dir, w.embed_dim,
           w.max_tokens);
   return w;
 }
@@ -189,8 +188,8 @@ void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb,
           bool trans_b) {
   if (m == 0 || n == 0) return;
 #ifdef ADPILOT_WITH_DNNL
-  dnnl_status_t st = dnnl_sgemm('N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c,
-                                ldc);
+  dnnl_status_t st =
+      dnnl_sgemm('N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
   if (st != dnnl_success) Throw(ErrorCode::kInternal, "oneDNN sgemm {}x{}x{} failed: status {}", m, n, k, int(st));
 #else
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

@@ -22,8 +22,8 @@ class QuantizedDense {
 
 struct Dense {
   int in = 0, out = 0;
-  std::vector<float> w;  // in x out, row-major (x @ w)
-  std::vector<float> b;  // out
+  std::vector<float> w;                        // in x out, row-major (x @ w)
+  std::vector<float> b;                        // out
   std::shared_ptr<const QuantizedDense> int8;  // set by Quantize
 };
 
@@ -48,7 +48,7 @@ struct Weights {
   float norm_eps = 0, l2_eps = 0;
 };
 
-// Reads dir/model.json and its shards; throws kNotFound / kCorruption naming the file.
+// Reads dir/model.json and its shards; throws kNotFound / kBadInput (exit 2) naming the file.
 Weights LoadWeights(const std::string& dir);
 
 // Gives every dense layer of the transformer its int8 form (the embedding,

@@ -191,8 +191,7 @@ bool When(const std::string& cond, const std::string& origin) {
     size_t at = c.find(op);
     if (at != std::string::npos) return (trim(c.substr(0, at)) == trim(c.substr(at + 2))) == (op[0] == '=');
   }
-  Throw(ErrorCode::kInvalidArgument, "{}: when = \"{}\": expected \"A == B\", \"A != B\", true or false", origin,
-        cond);
+  Throw(ErrorCode::kInvalidArgument, "{}: when = \"{}\": expected \"A == B\", \"A != B\", true or false", origin, cond);
 }
 
 }  // namespace
@@ -221,8 +220,8 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir,
         if (vv.is_table() || vv.is_array())
           Throw(ErrorCode::kInvalidArgument, "{} [vars]: '{}' must be a string, number or boolean", path, vk);
         auto o = overrides.find(vk);
-        std::string value = o != overrides.end() ? o->second
-                                                 : (vv.is_string() ? std::string(vv.as_string()) : toml::format(vv));
+        std::string value =
+            o != overrides.end() ? o->second : (vv.is_string() ? std::string(vv.as_string()) : toml::format(vv));
         p.vars[vk] = Expand(value, p.vars, fmt::format("{} [vars] {}", path, vk));
       }
     } else if (k == "step") {
@@ -244,8 +243,7 @@ Pipeline LoadPipeline(const std::string& path, const std::string& run_dir,
           else if (sk == "when") {
             if (sv.is_boolean()) st.enabled = sv.as_boolean();
             else st.enabled = When(Expand(AsString(sv, origin, sk), p.vars, origin), origin + " when");
-          }
-          else if (sk == "args") {
+          } else if (sk == "args") {
             if (!sv.is_array()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);
             for (const auto& a : sv.as_array()) {
               if (!a.is_string()) Throw(ErrorCode::kInvalidArgument, "{}: 'args' must be an array of strings", origin);

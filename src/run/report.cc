@@ -42,8 +42,8 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
           "report chart libraries not found (vega.min.js): run scripts/install-deps.sh, or set ADPILOT_ASSETS");
   double total = 0;
   for (const auto& s : results) total += s.seconds;
-  Report report(p.title, fmt::format("{} steps from {}; run directory {}", results.size(), p.config_path,
-                                     std::filesystem::absolute(run_dir).string()));
+  // The paths as the user gave them: the report names no more of the machine than that.
+  Report report(p.title, fmt::format("{} steps from {}; run directory {}", results.size(), p.config_path, run_dir));
   // Each stage's own section (src/<stage>/<stage>_report.cc), in pipeline
   // order; a stage's steps that its section does not recognise get a table of
   // their scalars.

@@ -1,12 +1,13 @@
 // USE-Lite against its published implementation: tests/profile/use_lite_reference.js
 // runs @energetic-ai/embeddings (TF.js) in node on the 230 sentences of
 // fixtures/use_lite_sentences.txt (Unicode, accents, CJK, emoji, digits,
-// punctuation, upper case, empty and very long lines), once per run.
+// punctuation, upper case, empty and very long lines), in the tests that need it.
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
@@ -41,20 +42,6 @@ double Cosine(const float* a, const std::vector<double>& b) {
 
 class UseLite : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (FindUseLite().empty()) return;
-    if (std::system("node --version >/dev/null 2>&1") != 0 ||
-        !std::filesystem::exists(kModules + "/@energetic-ai/embeddings/dist/index.js"))
-      return;
-    // No test is running yet, so no testing::TempDir: a folder of the suite's own.
-    auto dir = std::filesystem::path(ADPILOT_BINARY_DIR) / "test-tmp" / "UseLite.reference";
-    std::filesystem::create_directories(dir);
-    std::string out = (dir / "ref.json").string();
-    std::string cmd =
-        "node " ADPILOT_SOURCE_DIR "/tests/profile/use_lite_reference.js " + kModules + " " + kSentences + " " + out;
-    if (std::system(cmd.c_str()) == 0) ref_ = new nlohmann::json(nlohmann::json::parse(ReadFile(out)));
-    std::filesystem::remove_all(dir);
-  }
   static void TearDownTestSuite() {
     delete ref_;
     ref_ = nullptr;
@@ -62,9 +49,25 @@ class UseLite : public ::testing::Test {
   void SetUp() override {
     if (FindUseLite().empty()) GTEST_SKIP() << "USE-Lite not installed (scripts/install-deps.sh: npm ci in web/)";
   }
-  // The published implementation's output, or a skip when node or the package is missing.
+  // The published implementation's output, computed on first use (ctest runs
+  // each test in its own process: only the tests that need it pay for node).
   const nlohmann::json* Reference() {
-    if (!ref_) ADD_FAILURE() << "node reference unavailable (node, web/node_modules/@energetic-ai/embeddings)";
+    if (!ref_) {
+      if (std::system("node --version >/dev/null 2>&1") != 0 ||
+          !std::filesystem::exists(kModules + "/@energetic-ai/embeddings/dist/index.js")) {
+        ADD_FAILURE() << "node reference unavailable (node, web/node_modules/@energetic-ai/embeddings)";
+        return nullptr;
+      }
+      testing::TempDir dir;
+      std::string out = dir.File("ref.json");
+      std::string cmd =
+          "node " ADPILOT_SOURCE_DIR "/tests/profile/use_lite_reference.js " + kModules + " " + kSentences + " " + out;
+      if (std::system(cmd.c_str()) != 0) {
+        ADD_FAILURE() << "failed: " << cmd;
+        return nullptr;
+      }
+      ref_ = new nlohmann::json(nlohmann::json::parse(ReadFile(out)));
+    }
     return ref_;
   }
   static nlohmann::json* ref_;
@@ -151,6 +154,48 @@ TEST_F(UseLite, Int8StaysWithinCosine099OfFloat32) {
   EXPECT_GT(Cosine(q.row(5), j["embeddings"][5].get<std::vector<double>>()), 0.999);
 }
 
+// Segments, lookalikes and keywords on USE-Lite vectors, on users of two
+// topics that share no word (the encoder has to know what the words mean).
+TEST_F(UseLite, SegmentsLookalikesAndKeywordsRunOnIt) {
+  testing::TempDir dir;
+  const char* travel[] = {"cheap flights to Lisbon",         "beach hotel deals",
+                          "all inclusive resort in Crete",   "last minute holiday trip",
+                          "airport lounge and a city break", "sea view apartment"};
+  const char* sport[] = {"marathon training plan",        "best running shoes",     "trail run in the hills",
+                         "sprint intervals on the track", "half marathon race day", "gym workout for runners"};
+  std::string jsonl;
+  for (int u = 0; u < 24; ++u) {
+    const char** pool = u % 2 ? sport : travel;
+    nlohmann::json texts = {pool[u % 6], pool[(u + 2) % 6], pool[(u + 3) % 6]};
+    jsonl +=
+        nlohmann::json{{"user_id", fmt::format("u{}", u)}, {"texts", texts}, {"topic", u % 2 ? "running" : "travel"}}
+            .dump() +
+        "\n";
+  }
+  WriteFileAtomic(dir.File("users.jsonl"), jsonl);
+  const std::string users = " --users " + dir.File("users.jsonl");
+  auto r = testing::RunCli("profile segment --model use-lite" + users + " --k 2 --label-field topic --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["encoder"], "use-lite");
+  EXPECT_GT(j["nmi"].get<double>(), 0.8);
+
+  r = testing::RunCli("profile lookalike --model use-lite" + users + " --seed-ids u0,u2,u4 -n 6 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  j = nlohmann::json::parse(r.out);
+  size_t travellers = 0;
+  for (const auto& a : j["audience"]) travellers += std::stoi(a["user_id"].get<std::string>().substr(1)) % 2 == 0;
+  EXPECT_EQ(j["audience"].size(), 6u);
+  EXPECT_GE(travellers, 5u) << r.out;  // the seeds travel: their lookalikes should too
+
+  r = testing::RunCli("profile keywords --model use-lite" + users +
+                      " --campaign \"summer vacation by the sea\" --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_FALSE(j["keywords"].empty());
+  EXPECT_EQ(j["encoder"], "use-lite");
+}
+
 TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {
   testing::TempDir dir;
   std::string src = FindUseLite();
@@ -163,7 +208,7 @@ TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {
     UseLiteEncoder::Load(dir.path().string());
     ADD_FAILURE() << "a truncated shard loaded";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
     EXPECT_NE(std::string(e.what()).find("model.json"), std::string::npos) << e.what();
   }
   WriteFileAtomic(dir.File("model.json"), "{\"weightsManifest\": 3}");
@@ -171,6 +216,12 @@ TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {
   WriteFileAtomic(dir.File("vocab.json"), "[[1, 2]]");
   EXPECT_THROW(UseLiteTokenizer::Load(dir.File("vocab.json")), Error);
   EXPECT_THROW(UseLiteEncoder::Load(dir.File("nowhere")), Error);
+  // The CLI: exit 2, the file named.
+  WriteFileAtomic(dir.File("texts.txt"), "hello\n");
+  auto r =
+      testing::RunCli("profile embed --model " + dir.path().string() + " --input " + dir.File("texts.txt") + " --json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("model.json"), std::string::npos) << r.out;
 }
 
 TEST_F(UseLite, CliTokenizesAndEmbedsAsTheLibrary) {

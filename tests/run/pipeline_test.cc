@@ -76,11 +76,15 @@ TEST(Pipeline, VarOverridesAndWhenPickTheSteps) {
   testing::TempDir t;
   std::ofstream(t.File("c.csv"))
       << "name,auctions,pctr,pcvr,value,win_c\na,100000,0.01,0.1,50,1\nb,50000,0.02,0.05,80,2\n";
-  std::string toml = "[vars]\nmode = \"fast\"\nout = \"{run}/x\"\n"
-                     "[[step]]\nname = \"fast\"\ncommand = \"mmm split\"\nwhen = \"{mode} == fast\"\n"
-                     "[step.options]\ncampaigns = \"" + t.File("c.csv") + "\"\nbudget = 500.0\n"
-                     "[[step]]\nname = \"slow\"\ncommand = \"mmm split\"\nwhen = \" {mode} != fast \"\n"
-                     "[step.options]\ncampaigns = \"" + t.File("c.csv") + "\"\nbudget = 400.0\n";
+  std::string toml =
+      "[vars]\nmode = \"fast\"\nout = \"{run}/x\"\n"
+      "[[step]]\nname = \"fast\"\ncommand = \"mmm split\"\nwhen = \"{mode} == fast\"\n"
+      "[step.options]\ncampaigns = \"" +
+      t.File("c.csv") +
+      "\"\nbudget = 500.0\n"
+      "[[step]]\nname = \"slow\"\ncommand = \"mmm split\"\nwhen = \" {mode} != fast \"\n"
+      "[step.options]\ncampaigns = \"" +
+      t.File("c.csv") + "\"\nbudget = 400.0\n";
   WriteFileAtomic(t.File("p.toml"), toml);
   std::string run = t.File("run");
   Pipeline p = LoadPipeline(t.File("p.toml"), run);
