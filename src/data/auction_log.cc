@@ -26,6 +26,10 @@ void RlbStream::CheckEpisodeEnd() {
           episode_line_, last_index_, header_t_, in_episode_);
 }
 
+namespace {
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+}  // namespace
+
 bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episode) {
   new_episode = false;
   for (;;) {
@@ -42,9 +46,11 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
     if (cols_.empty()) continue;
     if (ln == 1 && cols_.size() == 2) {  // `N<TAB>T` header of the episode layout
       double n, t;
-      if (!ParseFinite(cols_[0], n) || !ParseFinite(cols_[1], t) || t < 1 || t != std::floor(t))
-        Throw(ErrorCode::kBadInput, "{}:1: header: expected 'N<TAB>T' with integer T >= 1, got '{}'", src_.path(),
-              src_.line().substr(0, 64));
+      // Integers past 2^53 are not exact in a double, and converting past
+      // int64's range is undefined: both are refused.
+      if (!ParseFinite(cols_[0], n) || !ParseFinite(cols_[1], t) || t < 1 || t > kMaxExactInteger || t != std::floor(t))
+        Throw(ErrorCode::kBadInput, "{}:1: header: expected 'N<TAB>T' with integer 1 <= T <= 2^53, got '{}'",
+              src_.path(), src_.line().substr(0, 64));
       structured_ = true;
       header_t_ = int64_t(t);
       continue;
@@ -53,9 +59,9 @@ bool RlbStream::Next(uint8_t& click, float& price, float& pctr, bool& new_episod
       double k;
       if (!structured_)
         Throw(ErrorCode::kBadInput, "{}:{}: line: episode index line without an 'N<TAB>T' header", src_.path(), ln);
-      if (!ParseFinite(cols_[0], k) || k != std::floor(k))
-        Throw(ErrorCode::kBadInput, "{}:{}: episode: expected an integer episode index, got '{}'", src_.path(), ln,
-              cols_[0].substr(0, 32));
+      if (!ParseFinite(cols_[0], k) || k != std::floor(k) || std::abs(k) > kMaxExactInteger)
+        Throw(ErrorCode::kBadInput, "{}:{}: episode: expected an integer episode index (|index| <= 2^53), got '{}'",
+              src_.path(), ln, cols_[0].substr(0, 32));
       CheckEpisodeEnd();
       if (started_ && int64_t(k) != last_index_ + 1)
         Throw(ErrorCode::kBadInput, "{}:{}: episode: index {} follows {}", src_.path(), ln, k, last_index_);
@@ -169,6 +175,8 @@ void LoadWorldMeta(const std::string& path, AuctionLog& log) {
     double ts, conv;
     if (cols.size() < 6 || !ParseFinite(cols[0], ts) || !ParseFinite(cols[5], conv))
       Throw(ErrorCode::kBadInput, "{}:{}: line: expected timestamp ... conversion columns", meta, src.line_number());
+    if (ts < 0 || ts > kMaxExactInteger)
+      Throw(ErrorCode::kBadInput, "{}:{}: timestamp: {} is outside 0 .. 2^53 seconds", meta, src.line_number(), ts);
     log.hour.push_back(int8_t((int64_t(ts) / 3600) % 24));
     log.conversion.push_back(conv > 0 ? 1 : 0);
   }
