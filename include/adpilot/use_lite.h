@@ -73,6 +73,9 @@ class UseLiteEncoder {
 // $ADPILOT_USE_LITE, then share/adpilot/use-lite beside or above the running
 // binary (the build tree and an install prefix both have one).
 std::string FindUseLite(const std::string& model = "use-lite");
+// The folder `model` names: the installed copy for "use-lite" (kNotFound,
+// saying how to install it, when there is none), else `model` itself.
+std::string UseLiteDir(const std::string& model);
 // Whether `model` names USE-Lite: "use-lite", or a folder holding model.json and vocab.json.
 bool IsUseLiteModel(const std::string& model);
 

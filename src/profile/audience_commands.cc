@@ -16,7 +16,6 @@
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
 #include "adpilot/profile.h"
-#include "adpilot/use_lite.h"
 #include "profile/user_source.h"
 
 namespace adpilot::profile {
@@ -323,8 +322,7 @@ class EvaluateCommand : public Command {
     nlohmann::json res = nlohmann::json::object();
     std::vector<std::string> encoders;
     // The encoder under test: USE-Lite or a BERT directory, keyed by its name.
-    const std::string primary =
-        src_.encoder == "use-lite" || (src_.encoder.empty() && IsUseLiteModel(src_.model)) ? "use-lite" : "bert";
+    const std::string primary = src_.ModelEncoder();
     if (!src_.model.empty() || src_.encoder == primary) encoders.push_back(primary);
     if (baseline_ || src_.encoder == "tfidf") encoders.push_back("tfidf");
     std::set<std::string> done;

