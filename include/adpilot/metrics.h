@@ -23,6 +23,18 @@ double CalibrationRatio(const std::vector<float>& pred, const std::vector<float>
                         const std::vector<float>& weight = {});
 double Rmse(const std::vector<float>& pred, const std::vector<float>& label, const std::vector<float>& weight = {});
 
+// DeLong, DeLong & Clarke-Pearson (1988): the AUCs of two scorings of the
+// same rows, their variances and covariance from the placement values, so a
+// difference of AUCs gets an interval that accounts for the pairing. For one
+// model pass the same scores twice. Needs both classes (kInvalidArgument).
+struct AucComparison {
+  double auc_a = 0, auc_b = 0;
+  double var_a = 0, var_b = 0, cov = 0;
+  double diff() const { return auc_a - auc_b; }
+  double diff_se() const;  // sqrt(var_a + var_b - 2 cov), 0 when negative by rounding
+};
+AucComparison DeLongAuc(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& label);
+
 struct ReliabilityBin {
   double lo, hi;      // prediction range
   double weight;      // rows (weighted) in the bin

@@ -62,6 +62,13 @@ struct StepResult {
 void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir, bool force,
                  std::vector<StepResult>& results);
 
+// The results a previous run saved in RUN_DIR/steps (NAME.json, and
+// NAME.seconds for how long it ran), status "cached", without running anything:
+// `adpilot run --report-only` redraws the report from them. A step the run
+// skipped by its `when` is "skipped"; one with no saved result is a kNotFound
+// error naming it.
+std::vector<StepResult> LoadStepResults(const Pipeline& p, const std::string& run_dir);
+
 struct RunReportSummary {
   size_t charts = 0;
   std::vector<std::pair<std::string, std::string>> key_figures;  // label, value (+ note)

@@ -41,6 +41,16 @@ class Progress {
     state_.done = done;
     if (sink_ && ++calls_ >= check_every_) Tick(false);
   }
+  // For coarse units that each take a while (a replay, a k-means restart):
+  // Begin() reports 0 of total at once, and Advance() reads the clock on
+  // every call instead of every 1024th, so the first line does not wait.
+  void Begin() {
+    if (sink_) Tick(true);
+  }
+  void Advance(uint64_t n = 1) {
+    state_.done += n;
+    if (sink_) Tick(false);
+  }
   void SetTotal(uint64_t total) { state_.total = total; }
   void Finish();
 
@@ -48,9 +58,11 @@ class Progress {
   void Tick(bool force);
   std::shared_ptr<ProgressSink> sink_;
   ProgressState state_;
-  std::chrono::steady_clock::time_point start_, last_;
+  std::chrono::steady_clock::time_point start_, last_, checked_;
   uint64_t calls_ = 0;
-  uint64_t check_every_ = 1024;
+  // Clock reads per Add(): adapted in Tick so that coarse calls (a batch of
+  // texts) are checked each time and per-row calls about every few ms.
+  uint64_t check_every_ = 1;
   bool finished_ = false;
 };
 

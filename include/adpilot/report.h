@@ -21,6 +21,9 @@ class Report {
   void AddTable(const std::string& title, const std::vector<std::string>& columns,
                 const std::vector<std::vector<std::string>>& rows, const std::string& takeaway);
   void AddText(const std::string& html_escaped_text);
+  // A coloured line that stands out from the text: a warning (amber) or an
+  // all-clear (green), e.g. the MMM sampler's diagnostics.
+  void AddBadge(const std::string& text, bool warning);
   // Key figures shown as tiles at the top.
   void AddKeyFigure(const std::string& label, const std::string& value, const std::string& note = "");
 
@@ -31,6 +34,9 @@ class Report {
     std::string label, value, note;
   };
   const std::vector<KeyFigure>& key_figures() const { return key_figures_; }
+  // The takeaway of every chart and table, in order (for tests that hold
+  // captions to the key figures they must agree with).
+  const std::vector<std::string>& takeaways() const { return takeaways_; }
 
   // Writes the HTML atomically. `assets_dir` holds vega.min.js, vega-lite.min.js
   // and vega-embed.min.js; throws kNotFound naming the missing file.
@@ -42,6 +48,7 @@ class Report {
   std::string figures_;
   std::vector<nlohmann::json> specs_;
   std::vector<KeyFigure> key_figures_;
+  std::vector<std::string> takeaways_;
   size_t charts_ = 0;
   size_t items_ = 0;
 };

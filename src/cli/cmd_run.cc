@@ -18,7 +18,7 @@ void InstallRun(CLI::App& app, Globals& g) {
   struct Args {
     std::string config, out = "run";
     std::vector<std::string> vars;
-    bool force = false, json = false, no_report = false;
+    bool force = false, json = false, no_report = false, report_only = false;
   };
   auto a = std::make_shared<Args>();
   auto* run = app.add_subcommand("run", "run a whole pipeline from a TOML config and write report.html");
@@ -27,6 +27,8 @@ void InstallRun(CLI::App& app, Globals& g) {
   run->add_option("--var", a->vars, "NAME=VALUE: replace the config's [vars] entry NAME (repeatable)");
   run->add_flag("--force", a->force, "rerun every step even when its inputs did not change");
   run->add_flag("--no-report", a->no_report, "skip report.html");
+  run->add_flag("--report-only", a->report_only,
+                "run nothing: redraw report.html from the results RUN_DIR/steps holds (after upgrading adpilot)");
   run->add_flag("--json", a->json, "print the summary as one JSON object on stdout");
   run->callback([a, &g] {
     namespace fs = std::filesystem;
@@ -44,8 +46,11 @@ void InstallRun(CLI::App& app, Globals& g) {
     std::vector<StepResult> results;
     std::string failure;
     ErrorCode failure_code = ErrorCode::kInternal;
+    if (a->report_only && (a->force || a->no_report))
+      Throw(ErrorCode::kInvalidArgument, "--report-only runs nothing: it cannot go with --force or --no-report");
     try {
-      RunPipeline(p, MakeContext(g), exe, a->out, a->force, results);
+      if (a->report_only) results = LoadStepResults(p, a->out);
+      else RunPipeline(p, MakeContext(g), exe, a->out, a->force, results);
     } catch (const Error& e) {
       failure = e.what();
       failure_code = e.code();
@@ -56,6 +61,7 @@ void InstallRun(CLI::App& app, Globals& g) {
                            {"run_dir", fs::absolute(a->out).string()},
                            {"seconds", seconds},
                            {"ok", failure.empty()}};
+    if (a->report_only) summary["report_only"] = true;
     auto steps = nlohmann::json::array();
     for (const auto& r : results)
       steps.push_back(

@@ -1,6 +1,9 @@
 #include "adpilot/progress.h"
 
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -14,7 +17,7 @@ Progress::Progress(const Context& ctx, std::string task, uint64_t total, std::st
   state_.task = std::move(task);
   state_.unit = std::move(unit);
   state_.total = total;
-  start_ = last_ = std::chrono::steady_clock::now();
+  start_ = last_ = checked_ = std::chrono::steady_clock::now();
 }
 
 Progress::~Progress() { Finish(); }
@@ -29,6 +32,10 @@ void Progress::Finish() {
 void Progress::Tick(bool force) {
   calls_ = 0;
   auto now = std::chrono::steady_clock::now();
+  // Aim for a clock read every ~1-10 ms whatever the cost of a unit.
+  if (now - checked_ < std::chrono::milliseconds(1)) check_every_ = std::min<uint64_t>(check_every_ * 2, 1 << 16);
+  else if (now - checked_ > std::chrono::milliseconds(10) && check_every_ > 1) check_every_ /= 2;
+  checked_ = now;
   if (!force && now - last_ < std::chrono::milliseconds(200)) return;
   last_ = now;
   state_.elapsed_s = std::chrono::duration<double>(now - start_).count();
@@ -44,6 +51,8 @@ std::string Human(double v) {
   return fmt::format("{:.0f}", v);
 }
 
+std::string Rate(double v) { return v < 10 ? fmt::format("{:.1f}", v) : Human(v); }
+
 std::string Line(const ProgressState& s) {
   double rate = s.elapsed_s > 0 ? s.done / s.elapsed_s : 0;
   std::string out = fmt::format("{}: {} {}", s.task, Human(double(s.done)), s.unit);
@@ -52,7 +61,7 @@ std::string Line(const ProgressState& s) {
     out += fmt::format(" / {} ({:.0f}%)", Human(double(s.total)), frac * 100);
     if (!s.finished && rate > 0 && s.done < s.total) out += fmt::format(", ETA {:.0f}s", (s.total - s.done) / rate);
   }
-  out += fmt::format(", {}/s, {:.1f}s", Human(rate), s.elapsed_s);
+  out += fmt::format(", {}/s, {:.1f}s", Rate(rate), s.elapsed_s);
   return out;
 }
 
@@ -75,12 +84,17 @@ class LogSink : public ProgressSink {
  public:
   LogSink(std::shared_ptr<spdlog::logger> log, double interval) : log_(std::move(log)), interval_(interval) {}
   void Update(const ProgressState& s) override {
-    if (!s.finished && s.task == task_ && s.elapsed_s - last_ < interval_) return;
-    if (s.task != task_) {
+    // A new task, or the same task started again (its clock went back).
+    if (s.task != task_ || s.elapsed_s < last_) {
       task_ = s.task;
-      last_ = 0;
+      last_ = -interval_;
+      last_done_ = UINT64_MAX;
     }
+    if (!s.finished && s.elapsed_s - last_ < interval_) return;
+    // The closing line when the last one already said as much (a coarse task's final unit).
+    if (s.finished && s.done == last_done_ && s.total > 0 && s.done >= s.total) return;
     last_ = s.elapsed_s;
+    last_done_ = s.done;
     log_->info("{}", Line(s));
   }
 
@@ -89,6 +103,7 @@ class LogSink : public ProgressSink {
   double interval_;
   std::string task_;
   double last_ = 0;
+  uint64_t last_done_ = 0;
 };
 
 }  // namespace

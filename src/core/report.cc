@@ -32,6 +32,9 @@ td:first-child,th:first-child{text-align:left}
 .figure{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .figure .v{font-size:22px;font-weight:600} .figure .l{font-size:12px;color:#4a5568} .figure .n{font-size:11px;color:#718096}
 #status{font-size:11px;color:#a0aec0}
+.badge{display:inline-block;font-size:13px;border-radius:6px;padding:6px 12px;margin:8px 0}
+.badge.warn{background:#fefcbf;color:#744210;border:1px solid #ecc94b}
+.badge.ok{background:#f0fff4;color:#22543d;border:1px solid #9ae6b4}
 )CSS";
 
 // Renders every chart, records failures, and publishes the outcome in
@@ -107,6 +110,7 @@ void Report::AddChart(const std::string& title, nlohmann::json spec, const std::
   body_ += fmt::format("<div class=\"chart\"><h3>{}</h3><div id=\"chart-{}\"></div><p class=\"takeaway\">{}</p></div>",
                        HtmlEscape(title), specs_.size(), HtmlEscape(takeaway));
   specs_.push_back(std::move(spec));
+  takeaways_.push_back(takeaway);
   ++charts_;
   ++items_;
 }
@@ -123,10 +127,16 @@ void Report::AddTable(const std::string& title, const std::vector<std::string>& 
   }
   t += fmt::format("</table><p class=\"takeaway\">{}</p></div>", HtmlEscape(takeaway));
   body_ += t;
+  takeaways_.push_back(takeaway);
   ++items_;
 }
 
 void Report::AddText(const std::string& text) { body_ += "<p>" + HtmlEscape(text) + "</p>"; }
+
+void Report::AddBadge(const std::string& text, bool warning) {
+  body_ += fmt::format("<div><span class=\"badge {}\">{}{}</span></div>", warning ? "warn" : "ok",
+                       warning ? "&#9888; " : "&#10003; ", HtmlEscape(text));
+}
 
 void Report::AddKeyFigure(const std::string& label, const std::string& value, const std::string& note) {
   key_figures_.push_back({label, value, note});

@@ -27,10 +27,13 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "adpilot/bidding.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
+#include "adpilot/progress.h"
 #include "adpilot/replay.h"
 #include "deliver/tuning.h"
 
@@ -132,13 +135,21 @@ class BestBidder : public Bidder {
     consistency_["consistent"] = true;
     std::string best;
     Score best_score;
-    for (const auto& name : BestCandidates()) {
-      if (!BidderRegistry::Get().Has(name)) continue;
-      Score s1 = HeldOut(name, env_, a, b, ctx), s2 = HeldOut(name, env_, b, a, ctx);
+    std::vector<std::string> candidates;
+    for (const auto& name : BestCandidates())
+      if (BidderRegistry::Get().Has(name)) candidates.push_back(name);
+    Progress progress(ctx, "best: cross-fitting the candidates", 2 * candidates.size(), "replays");
+    progress.Begin();
+    for (const auto& name : candidates) {
+      Score s1 = HeldOut(name, env_, a, b, ctx);
+      progress.Advance();
+      Score s2 = HeldOut(name, env_, b, a, ctx);
+      progress.Advance();
       Score s{s1.clicks + s2.clicks, s1.expected + s2.expected};
       scores_[name] = {{"clicks", s.clicks}, {"expected_clicks", s.expected}};
       if (best.empty() || s > best_score) best = name, best_score = s;
     }
+    progress.Finish();
     ctx.log().info("best: picked {} ({:.1f} expected, {} realised held-out clicks on the tuning log)", best,
                    best_score.expected, best_score.clicks);
     Pick(best);

@@ -1,9 +1,12 @@
 // The deliver stage's commands: bid simulate, bid compare, bid ab, bid train
 // (auction replay of bidding strategies). Their options are declared here
 // once; the CLI and `adpilot run` bind from them.
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <random>
 
 #include <fmt/format.h>
@@ -13,6 +16,7 @@
 #include "adpilot/command.h"
 #include "adpilot/error.h"
 #include "adpilot/parallel.h"
+#include "adpilot/progress.h"
 #include "adpilot/replay.h"
 
 namespace adpilot {
@@ -111,6 +115,26 @@ class SimulateCommand : public BidCommand {
   bool traces_ = false;
 };
 
+// Clicks of `a` minus those of `b` over the same episodes of the same log,
+// with a 95% normal interval from the spread of the per-episode differences:
+// pairing removes the episodes' own variation, which dwarfs the strategies'.
+nlohmann::json PairedClicks(const ReplayResult& a, const ReplayResult& b) {
+  const size_t n = std::min(a.episode_trace.size(), b.episode_trace.size());
+  double sum = 0, sum2 = 0;
+  for (size_t e = 0; e < n; ++e) {
+    double d = double(a.episode_trace[e].clicks) - double(b.episode_trace[e].clicks);
+    sum += d, sum2 += d * d;
+  }
+  nlohmann::json j = {{"episodes", n}, {"clicks_diff", sum}, {"reference_clicks", b.clicks}};
+  if (n >= 2) {
+    double var = std::max(0.0, (sum2 - sum * sum / double(n)) / double(n - 1));
+    double half = 1.959964 * std::sqrt(var * double(n));
+    j["low"] = sum - half;
+    j["high"] = sum + half;
+  }
+  return j;
+}
+
 class CompareCommand : public BidCommand {
  public:
   std::vector<std::string> Examples() const override {
@@ -141,12 +165,20 @@ class CompareCommand : public BidCommand {
     for (double c0 : ratios)
       for (const auto& n : names) jobs.push_back({n, c0, {}});
     std::atomic<size_t> next{0};
+    Progress progress(ctx, "bid compare", jobs.size(), "replays");
+    progress.Begin();
+    std::mutex progress_mu;
     // Jobs differ a lot in cost (rlb, dqn): hand them out one at a time.
     ParallelFor(ctx.threads, size_t(ctx.threads), [&](size_t, size_t, int) {
-      for (size_t i; (i = next++) < jobs.size();)
+      for (size_t i; (i = next++) < jobs.size();) {
+        // Per-episode traces always: they pair each strategy with lin below.
         jobs[i].r = RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
-                                Config(jobs[i].ratio, traces_), ctx);
+                                Config(jobs[i].ratio, true), ctx);
+        std::lock_guard<std::mutex> lock(progress_mu);
+        progress.Advance();
+      }
     });
+    progress.Finish();
     nlohmann::json rows = nlohmann::json::array();
     std::string csv =
         "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
@@ -162,9 +194,13 @@ class CompareCommand : public BidCommand {
       ReplayConfig cfg = Config(c0, traces_);
       bounds[c0] = {HindsightOptimalClicks(in.test, cfg, in.train, false), PctrForesight(in.test, cfg, in.train)};
     }
+    std::map<double, const ReplayResult*> lin;
+    for (const auto& j : jobs)
+      if (j.name == "lin") lin[j.ratio] = &j.r;
     for (auto& j : jobs) {
       const auto& [opt, fb] = bounds.at(j.ratio);
       nlohmann::json row = j.r;
+      if (lin.count(j.ratio) && j.name != "lin") row["vs_lin"] = PairedClicks(j.r, *lin.at(j.ratio));
       // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
       if (!traces_) row.erase("episode_trace");
       row.erase("hour_trace");

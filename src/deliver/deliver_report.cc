@@ -14,53 +14,92 @@ namespace {
 
 using namespace charts;
 
+// The strategy the run recommends, in one sentence that the key figure and
+// the chart's caption both quote: `best`'s pick when it ran (chosen on the
+// tuning half, so its replayed-half clicks are an honest test), with its
+// paired interval against lin.
+struct Pick {
+  std::string name, value, note, sentence;
+};
+
+Pick Recommendation(const json& rows, const std::string& top, double top_clicks, double optimal) {
+  Pick p;
+  const json* row = nullptr;
+  for (const auto& r : rows)
+    if (r.value("strategy", "") == "best" && r.contains("resolved_strategy") && r["resolved_strategy"].is_string())
+      row = &r;
+  if (!row) {
+    p.name = top;
+    p.value = fmt::format("{} ({:.0f} clicks)", top, top_clicks);
+    p.note = "most clicks on the replayed auctions (no tuning half: picked on the test itself)";
+    p.sentence = fmt::format("{} got the most clicks ({:.0f}) on the replayed auctions.", top, top_clicks);
+    return p;
+  }
+  p.name = (*row)["resolved_strategy"].get<std::string>();
+  const double clicks = Num(*row, "clicks", 0);
+  p.value = fmt::format("{} ({:.0f} clicks)", p.name, clicks);
+  p.sentence =
+      fmt::format("best picked {} on the tuning half; on the replayed half it got {:.0f} clicks", p.name, clicks);
+  if (row->contains("vs_lin")) {
+    const json& v = (*row)["vs_lin"];
+    const double ref = Num(v, "reference_clicks", 0);
+    if (ref > 0) {
+      Estimate e{100 * Num(v, "clicks_diff") / ref, 100 * Num(v, "low") / ref, 100 * Num(v, "high") / ref};
+      std::string d = WithInterval(e, "{:+.1f}%", 95);
+      p.note = e.uncertain() ? fmt::format("{} vs lin: not distinguishable from lin", d) : d + " vs lin";
+      p.sentence += fmt::format(", {} against lin{}", d, e.uncertain() ? " (the interval holds 0)" : "");
+    }
+  }
+  if (top != p.name && top != "best")
+    p.sentence += fmt::format("; {} did best on that half ({:.0f} clicks), but was not chosen there", top, top_clicks);
+  if (std::isfinite(optimal) && optimal > 0)
+    p.sentence += fmt::format(". The hindsight optimum, which knows every price in advance, gets {:.0f}", optimal);
+  p.sentence += ".";
+  if (p.note.empty()) p.note = "picked on the tuning half";
+  return p;
+}
+
 void DeliverSection(Report& r, const ReportInputs& in) {
   const auto& steps = in.steps;
   for (const auto* s : steps) {
     const json& o = s->output;
     if (o.contains("rows") && o["rows"].is_array()) {
-      json vals = json::array();
-      std::string best, pick;
-      double best_clicks = -1, pick_clicks = std::nan(""), lin_clicks = std::nan(""), optimal = std::nan("");
+      json vals = json::array(), clicks_bars = json::array();
+      std::string top;
+      double top_clicks = -1, optimal = std::nan("");
       for (const auto& row : o["rows"]) {
         std::string st = row.value("strategy", "");
         double clicks = Num(row, "clicks", 0);
-        // `best` chose its strategy on the tuning half; show which one it is.
-        if (st == "best" && row.contains("resolved_strategy") && row["resolved_strategy"].is_string()) {
-          pick = row["resolved_strategy"].get<std::string>();
-          pick_clicks = clicks;
-          st = "best (" + pick + ")";
-        }
-        vals.push_back({{"strategy", st}, {"clicks", clicks}});
-        if (clicks > best_clicks) {
-          best_clicks = clicks;
-          best = st;
-        }
-        if (st == "lin") lin_clicks = clicks;
+        if (st == "best" && row.contains("resolved_strategy") && row["resolved_strategy"].is_string())
+          st = "best (" + row["resolved_strategy"].get<std::string>() + ")";
+        if (clicks > top_clicks && row.value("strategy", "") != "best") top_clicks = clicks, top = st;
         optimal = Num(row, "hindsight_optimal_clicks", optimal);
+        clicks_bars.push_back({{"strategy", st}, {"clicks", clicks}});
+        if (!row.contains("vs_lin")) continue;
+        const json& v = row["vs_lin"];
+        const double ref = Num(v, "reference_clicks", 0);
+        if (ref <= 0 || !std::isfinite(Num(v, "low"))) continue;
+        vals.push_back({{"strategy", st},
+                        {"series", "difference from lin (95% interval)"},
+                        {"pct", 100 * Num(v, "clicks_diff") / ref},
+                        {"low", 100 * Num(v, "low") / ref},
+                        {"high", 100 * Num(v, "high") / ref}});
       }
-      if (std::isfinite(optimal)) vals.push_back({{"strategy", "hindsight optimum"}, {"clicks", optimal}});
       if (o.contains("budget_scale") && o.contains("channel"))
         r.AddKeyFigure("replay budget from the allocation",
                        fmt::format("{:.2f}x the base budget", Num(o, "budget_scale")),
                        fmt::format("allocated / current spend of the {} channel", o.value("channel", "")));
-      if (!pick.empty())
-        r.AddKeyFigure(
-            "bidding strategy picked on the tuning half", fmt::format("{} ({:.0f} clicks)", pick, pick_clicks),
-            std::isfinite(lin_clicks) && lin_clicks > 0
-                ? fmt::format("{:+.1f}% clicks over lin on the replayed half", 100 * (pick_clicks / lin_clicks - 1))
-                : "replayed auctions");
-      else
-        r.AddKeyFigure("best bidding strategy", fmt::format("{} ({:.0f} clicks)", best, best_clicks),
-                       "same budget, replayed auctions");
-      r.AddChart("Clicks per strategy under the same budget", Bar(vals, "strategy", "clicks", "strategy", "clicks"),
-                 fmt::format("{} wins {:.0f} clicks{}{}.", best, best_clicks,
-                             std::isfinite(lin_clicks) && lin_clicks > 0
-                                 ? fmt::format(", {:+.0f}% over lin", 100 * (best_clicks / lin_clicks - 1))
-                                 : "",
-                             std::isfinite(optimal) && optimal > 0
-                                 ? fmt::format(", {:.0f}% of the hindsight optimum", 100 * best_clicks / optimal)
-                                 : ""));
+      Pick pick = Recommendation(o["rows"], top, top_clicks, optimal);
+      r.AddKeyFigure("bidding strategy", pick.value, pick.note);
+      if (!vals.empty()) {
+        json spec = Dots(vals, "strategy", "pct", "low", "high", "series", "strategy", "clicks vs lin (%)");
+        // The zero line: a whisker that crosses it is no evidence of a difference.
+        spec["layer"].push_back(ZeroRule());
+        r.AddChart("Clicks against lin under the same budget", spec, pick.sentence);
+      } else {
+        r.AddChart("Clicks per strategy under the same budget",
+                   Bar(clicks_bars, "strategy", "clicks", "strategy", "clicks"), pick.sentence);
+      }
     }
   }
   json pacing = json::array();

@@ -20,25 +20,18 @@ void EvaluateSection(Report& r, const ReportInputs& in) {
   for (const auto* s : steps) {
     const json& o = s->output;
     if (o.contains("variants") && o.contains("results") && o["results"].is_array()) {
+      std::string control = "control";
+      for (const auto& v : o["variants"])
+        if (v.value("control", false)) control = v.value("name", control);
       json vals = json::array();
       for (const auto& res : o["results"])
         vals.push_back({{"metric", res.value("metric", "")},
-                        {"lift", Num(res, "lift")},
-                        {"low", Num(res, "ci_low")},
-                        {"high", Num(res, "ci_high")}});
-      json spec = {
-          {"data", {{"values", vals}}},
-          {"width", 380},
-          {"height", 160},
-          {"layer",
-           {{{"mark", {{"type", "rule"}, {"strokeWidth", 3}}},
-             {"encoding",
-              {{"y", Enc("metric", "nominal", "metric")},
-               {"x", Enc("low", "quantitative", "relative lift (95% CI)")},
-               {"x2", {{"field", "high"}}}}}},
-            {{"mark", {{"type", "point"}, {"filled", true}, {"size", 80}, {"tooltip", true}}},
-             {"encoding",
-              {{"y", Enc("metric", "nominal", "metric")}, {"x", Enc("lift", "quantitative", "relative lift")}}}}}}};
+                        {"series", fmt::format("{} vs {} (95% interval)", res.value("variant", "variant"), control)},
+                        {"lift", 100 * Num(res, "lift")},
+                        {"low", 100 * Num(res, "ci_low")},
+                        {"high", 100 * Num(res, "ci_high")}});
+      json spec = Dots(vals, "metric", "lift", "low", "high", "series", "metric", "relative lift (%)");
+      spec["layer"].push_back(ZeroRule());
       r.AddKeyFigure(fmt::format("verdict ({})", s->name), o.value("verdict", "?"),
                      fmt::format("SRM p = {:.3f}", Num(o, "srm_p_value")));
       r.AddChart(fmt::format("Experiment readout ({}): lift with 95% intervals", s->name), spec, o.value("reason", ""));

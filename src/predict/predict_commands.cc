@@ -336,7 +336,13 @@ class PredictCommand : public ScoreCommand {
 class EvalCommand : public ScoreCommand {
  public:
   std::vector<std::string> Examples() const override {
-    return {"eval --model ffm.apm --data test.tsv", "eval --model lr.apm --data test.csv.gz --format avazu --json"};
+    return {"eval --model ffm.apm --data test.tsv", "eval --model dcnv2.apm --against ffm.apm --data test.tsv",
+            "eval --model lr.apm --data test.csv.gz --format avazu --json"};
+  }
+  void Describe(OptionSet& s) override {
+    ScoreCommand::Describe(s);
+    s.Add("against", &against_,
+          "a second model scored on the same rows: the AUC difference with a paired (DeLong) 95% interval");
   }
   nlohmann::json Run(const Context& ctx) override {
     ReaderOptions ro;
@@ -351,6 +357,7 @@ class EvalCommand : public ScoreCommand {
     j["target"] = m->label().target;
     j["rows"] = p.size();
     j["auc"] = Num(Auc(p, y));
+    AddAucIntervals(j, p, y, ro, ctx);
     j["logloss"] = Num(LogLoss(p, y));
     j["ne"] = Num(NormalizedEntropy(p, y));
     j["calibration"] = Num(CalibrationRatio(p, y));
@@ -372,6 +379,40 @@ class EvalCommand : public ScoreCommand {
     j["rows_per_s"] = s > 0 ? double(p.size()) / s : 0.0;
     return j;
   }
+
+ private:
+  // DeLong: the AUC's own 95% interval and, with --against, the paired
+  // difference from the other model, so "a beats b" comes with its evidence.
+  void AddAucIntervals(nlohmann::json& j, const std::vector<float>& p, const std::vector<float>& y,
+                       const ReaderOptions& ro, const Context& ctx) const {
+    double pos = 0;
+    for (float v : y) pos += v > 0.5f;
+    // DeLong needs two rows of each class; the AUC itself is null without both.
+    if (pos < 2 || double(y.size()) - pos < 2) return;
+    constexpr double z = 1.959964;
+    AucComparison self = DeLongAuc(p, p, y);
+    const double se = std::sqrt(std::max(0.0, self.var_a));
+    j["auc_low"] = self.auc_a - z * se;
+    j["auc_high"] = self.auc_a + z * se;
+    if (against_.empty()) return;
+    RequireFile(against_, "against");
+    auto other = LoadModel(against_);
+    ReaderOptions ro2 = other->reader_options();
+    ro2.format = ro.format, ro2.schema_path = ro.schema_path, ro2.on_error = ro.on_error, ro2.header = ro.header;
+    std::vector<float> y2;
+    auto q = Score(*other, ro2, ctx, &y2);
+    if (y2 != y)
+      Throw(ErrorCode::kBadInput, "--against {}: it read {} rows of {} where {} read {}: not the same rows", against_,
+            y2.size(), data_, model_, y.size());
+    AucComparison c = DeLongAuc(p, q, y);
+    const double dse = c.diff_se();
+    nlohmann::json a = {{"model", other->name()}, {"file", against_},          {"auc", c.auc_b},
+                        {"auc_diff", c.diff()},   {"low", c.diff() - z * dse}, {"high", c.diff() + z * dse}};
+    a["p_value"] = dse > 0 ? std::erfc(std::abs(c.diff()) / dse / std::sqrt(2.0)) : (c.diff() == 0 ? 1.0 : 0.0);
+    j["against"] = a;
+  }
+
+  std::string against_;
 };
 
 class ExplainCommand : public ScoreCommand {

@@ -30,7 +30,11 @@ void PredictSection(Report& r, const ReportInputs& in) {
     rows.push_back({model, fmt::format("{:.4f}", auc), fmt::format("{:.4f}", Num(o, "logloss")),
                     fmt::format("{:.3f}", Num(o, "ne")), fmt::format("{:.3f}", Num(o, "calibration")),
                     fmt::format("{}", o.value("rows", 0))});
-    bars.push_back({{"model", model}, {"auc", auc}});
+    bars.push_back({{"model", model},
+                    {"series", "test AUC (95% interval)"},
+                    {"auc", auc},
+                    {"low", Num(o, "auc_low", auc)},
+                    {"high", Num(o, "auc_high", auc)}});
     if (auc > best_auc) {
       best_auc = auc;
       best = model;
@@ -61,24 +65,38 @@ void PredictSection(Report& r, const ReportInputs& in) {
   // Deep models are judged against ffm, the strongest shallow model they extend.
   std::map<std::string, double> test_auc;
   for (const auto& b : bars) test_auc[b["model"].get<std::string>()] = b["auc"].get<double>();
+  // With `eval --against ffm.apm` the lift has its paired (DeLong) interval.
+  std::map<std::string, const json*> against;
+  for (const auto* s : steps)
+    if (s->output.contains("against") && s->output["against"].is_object() && s->output.contains("model"))
+      if (s->output["against"].value("model", "") == "ffm")
+        against[s->output["model"].get<std::string>()] = &s->output["against"];
   for (const char* deep : {"dcnv2", "deepfm"})
-    if (test_auc.count(deep) && test_auc.count("ffm"))
-      r.AddKeyFigure(fmt::format("{} lift over ffm", deep),
-                     fmt::format("{:+.4f} test AUC", test_auc[deep] - test_auc["ffm"]),
-                     fmt::format("{:.4f} vs {:.4f}", test_auc[deep], test_auc["ffm"]));
+    if (against.count(deep)) {
+      const json& a = *against[deep];
+      Estimate e{Num(a, "auc_diff"), Num(a, "low"), Num(a, "high")};
+      r.AddKeyFigure(fmt::format("{} lift over ffm", deep), fmt::format("{:+.4f} test AUC", e.value),
+                     e.uncertain() ? WithInterval(e, "{:+.4f}", 95) + ": not distinguishable from ffm"
+                                   : WithInterval(e, "{:+.4f}", 95) + ", paired on the same rows");
+    } else if (test_auc.count(deep) && test_auc.count("ffm")) {
+      r.AddKeyFigure(
+          fmt::format("{} lift over ffm", deep), fmt::format("{:+.4f} test AUC", test_auc[deep] - test_auc["ffm"]),
+          fmt::format("{:.4f} vs {:.4f}; no paired interval (eval --against)", test_auc[deep], test_auc["ffm"]));
+    }
   double truth = std::nan("");
   if (const json* g = in.Find("world")) truth = Num(*g, "true_auc");
-  if (std::isfinite(truth)) {
-    bars.push_back({{"model", "true click model"}, {"auc", truth}});
-  }
+  if (std::isfinite(truth))
+    bars.push_back({{"model", "true click model"},
+                    {"series", "the world's true model"},
+                    {"auc", truth},
+                    {"low", truth},
+                    {"high", truth}});
   r.AddKeyFigure("best test AUC", fmt::format("{} ({:.3f})", best, best_auc), "held-out test split, for the record");
   r.AddTable("Model comparison (test split)", {"model", "AUC", "logloss", "NE", "calibration", "rows"}, rows,
              fmt::format("{} has the best test AUC ({:.4f}), {:+.4f} over the weakest model{}.", best, best_auc,
                          best_auc - worst_auc,
                          std::isfinite(truth) ? fmt::format("; the true click model reaches {:.4f}", truth) : ""));
-  json auc_chart = Bar(bars, "model", "auc", "model", "test AUC");
-  auc_chart["encoding"]["y"]["scale"] = {{"zero", false}};
-  r.AddChart("AUC by model", auc_chart,
+  r.AddChart("AUC by model", Dots(bars, "model", "auc", "low", "high", "series", "model", "test AUC"),
              std::isfinite(truth)
                  ? fmt::format("The best model closes {:.0f}% of the gap between a coin flip (0.5) and the true model.",
                                100 * (best_auc - 0.5) / std::max(1e-9, truth - 0.5))

@@ -10,6 +10,7 @@
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/profile.h"
+#include "adpilot/progress.h"
 
 namespace adpilot {
 namespace {
@@ -38,13 +39,20 @@ ProfileEval EvaluateProfiles(const Matrix& x, const UserTexts& users, int k, siz
       e.nmi = Nmi(e.segments, truth);
     }
   }
+  Progress progress(ctx, "evaluate: neighbour checks", uint64_t(!users.labels.empty()) + !users.truth.empty(),
+                    "checks");
+  progress.Begin();
   if (!users.labels.empty()) {
     // 25 voters, fewer on small panels (MovieLens has ~60 taggers) so votes stay local.
     e.knn = KnnLabelScoring(m, users.labels, std::min<size_t>(25, std::max<size_t>(5, m.rows / 5)), ctx);
     e.knn_auc = e.knn.Auc();
+    progress.Advance();
   }
-  if (!users.truth.empty())
+  if (!users.truth.empty()) {
     e.precision = NeighbourPrecision(m, users.truth, neighbours, queries, ctx, &e.precision_per_query);
+    progress.Advance();
+  }
+  progress.Finish();
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return e;
 }

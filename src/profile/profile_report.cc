@@ -32,6 +32,7 @@ void EncoderEvidence(Report& r, const json& o) {
     vals.push_back({{"encoder", it.key()}, {"metric", "precision@k"}, {"value", Num(e, "precision_at_k")}});
   }
   if (rows.empty()) return;
+  json diffs = json::array();
   std::string verdict = "Both encoders were scored against the users' true interests, which neither saw.";
   const std::string primary = o.value("primary", "bert");
   if (o["encoders"].contains(primary) && o["encoders"].contains("tfidf")) {
@@ -56,6 +57,19 @@ void EncoderEvidence(Report& r, const json& o) {
         "the same interests (precision@k) it {}.",
         EncoderName(primary), side("nmi", dn, "beats TF-IDF", "trails TF-IDF", "is level with TF-IDF"),
         side("precision_at_k", dp, "beats it", "trails it", "is level with it"));
+    if (d.contains("knn_label_auc"))
+      verdict += fmt::format(" At predicting a user's labels from their neighbours (kNN AUC) it {}.",
+                             side("knn_label_auc", Num(b, "knn_label_auc") - Num(t, "knn_label_auc"), "beats it",
+                                  "trails it", "is level with it"));
+    for (const char* key : {"nmi", "precision_at_k", "knn_label_auc"})
+      if (d.contains(key) && d[key].contains("ci95"))
+        diffs.push_back({{"metric", key == std::string("nmi")              ? "segment NMI"
+                                    : key == std::string("precision_at_k") ? "precision@k"
+                                                                           : "kNN label AUC"},
+                         {"series", primary + " minus TF-IDF (95% interval)"},
+                         {"diff", Num(d[key], "diff")},
+                         {"low", d[key]["ci95"][0]},
+                         {"high", d[key]["ci95"][1]}});
     r.AddKeyFigure(primary + " vs TF-IDF, segment NMI", fmt::format("{:.3f} vs {:.3f}", Num(b, "nmi"), Num(t, "nmi")),
                    fmt::format("precision@{} {:.3f} vs {:.3f}", o.value("neighbours", 0), Num(b, "precision_at_k"),
                                Num(t, "precision_at_k")));
@@ -64,6 +78,13 @@ void EncoderEvidence(Report& r, const json& o) {
              {"encoder", "dim", "segment NMI vs true topic", fmt::format("precision@{}", o.value("neighbours", 0)),
               "kNN label AUC"},
              rows, verdict);
+  if (!diffs.empty()) {
+    // The differences themselves: bars of 0.32 beside 0.33 would hide them.
+    json spec = Dots(diffs, "metric", "diff", "low", "high", "series", "metric", "difference from TF-IDF");
+    spec["layer"].push_back(ZeroRule());
+    r.AddChart("Encoder minus TF-IDF, paired over users", spec, verdict);
+    return;
+  }
   json spec = Bar(vals, "metric", "value", "metric", "score");
   spec["encoding"]["x"].erase("sort");
   spec["encoding"]["color"] = Enc("encoder", "nominal", "encoder");

@@ -11,6 +11,7 @@
 #include "adpilot/error.h"
 #include "adpilot/parallel.h"
 #include "adpilot/profile.h"
+#include "adpilot/progress.h"
 #include "profile/words.h"
 
 namespace adpilot {
@@ -119,10 +120,13 @@ KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, in
   if (k < 1 || size_t(k) > x.rows) Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
   if (restarts < 1) Throw(ErrorCode::kInvalidArgument, "k-means: restarts = {} (at least 1)", restarts);
   KMeansResult best;
+  Progress progress(ctx, fmt::format("k-means (k = {}, {} rows)", k, x.rows), uint64_t(restarts), "restarts");
+  if (restarts > 1) progress.Begin();
   for (int run = 0; run < restarts; ++run) {
     // The first run draws from the stream a single run always used.
     KMeansResult r = KMeansOnce(x, k, max_iter, ctx, run == 0 ? "kmeans" : fmt::format("kmeans/{}", run));
     if (run == 0 || r.inertia < best.inertia) best = std::move(r);
+    progress.Advance();
   }
   return best;
 }

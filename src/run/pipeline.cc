@@ -1,12 +1,17 @@
 #include "adpilot/pipeline.h"
 
+#include <dlfcn.h>
+
 #include <cctype>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml.hpp>
@@ -16,6 +21,7 @@
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
 #include "adpilot/toml_file.h"
+#include "run/step_watch.h"
 
 namespace adpilot::run {
 
@@ -403,13 +409,36 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
   return p;
 }
 
+// "42 s", "3 min 5 s".
+std::string Duration(double s) {
+  if (s < 60) return fmt::format("{:.0f} s", s);
+  return fmt::format("{} min {} s", int64_t(s / 60), int64_t(s) % 60);
+}
+
 }  // namespace
 
 void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir, bool force,
                  std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
+  // The binary and the library that holds the commands (the CLI links the
+  // shared libadpilot): a rebuilt library must not reuse results of the old one.
   uint64_t exe_hash = HashPath(exe);
+  Dl_info self{};
+  if (dladdr(reinterpret_cast<void*>(&RunPipeline), &self) != 0 && self.dli_fname != nullptr &&
+      std::string(self.dli_fname) != exe)
+    exe_hash = HashCombine(exe_hash, HashPath(self.dli_fname));
   const auto run_t0 = std::chrono::steady_clock::now();
+  // How long each step took when it last ran (steps/NAME.seconds): the run's
+  // ETA before a step starts. An upper bound, since unchanged steps are reused.
+  auto last_seconds = [&](const PipelineStep& st) {
+    std::ifstream in(fs::path(run_dir) / "steps" / (st.name + ".seconds"));
+    double s = 0;
+    return in >> s && std::isfinite(s) && s > 0 ? s : 0.0;
+  };
+  std::vector<double> before(p.steps.size(), 0.0);
+  bool have_times = false;
+  for (size_t i = 0; i < p.steps.size(); ++i)
+    if (p.steps[i].enabled) have_times = (before[i] = last_seconds(p.steps[i])) > 0 || have_times;
   size_t k = 0;
   for (const PipelineStep& st : p.steps) {
     ++k;
@@ -452,12 +481,19 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     // A counter and the time so far, so a long step (BERT pretraining) shows
     // where the run is; the step's own progress bar or lines give its ETA.
-    ctx.log().info("step {}/{} {} ({}) starts, {:.0f} s into the run", k, p.steps.size(), st.name, st.stage,
-                   std::chrono::duration<double>(t0 - run_t0).count());
+    std::string eta;
+    if (have_times) {
+      double left = 0;
+      for (size_t i = k - 1; i < before.size(); ++i) left += before[i];
+      eta = fmt::format(", at most {} left (the steps' last run times)", Duration(left));
+    }
+    ctx.log().info("step {}/{} {} ({}) starts, {} into the run{}", k, p.steps.size(), st.name, st.stage,
+                   Duration(std::chrono::duration<double>(t0 - run_t0).count()), eta);
     {
       Context step_ctx = ctx;
       step_ctx.threads = prep.threads;
       step_ctx.seed = prep.seed;
+      StepWatch watch(step_ctx, fmt::format("step {}/{} {}", k, p.steps.size(), st.name));
       try {
         nlohmann::json out = prep.command->Run(step_ctx);
         // Through text, as a printed result was: NaN becomes null, and the
@@ -478,8 +514,29 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     ctx.log().info("step {}/{} {} done in {:.1f} s", k, p.steps.size(), st.name, r.seconds);
     WriteFileAtomic(json_path.string(), st.json ? r.output.dump(2) : "");
     WriteFileAtomic(key_path.string(), key_text);
+    WriteFileAtomic((fs::path(run_dir) / "steps" / (st.name + ".seconds")).string(),
+                    fmt::format("{:.3f}\n", r.seconds));
     results.push_back(std::move(r));
   }
+}
+
+std::vector<StepResult> LoadStepResults(const Pipeline& p, const std::string& run_dir) {
+  std::vector<StepResult> results;
+  for (const PipelineStep& st : p.steps) {
+    StepResult r{st.name, st.stage, st.enabled ? "cached" : "skipped", 0, nullptr, ""};
+    if (st.enabled) {
+      fs::path json_path = fs::path(run_dir) / "steps" / (st.name + ".json");
+      if (!fs::exists(json_path))
+        Throw(ErrorCode::kNotFound, "step '{}' has no saved result ({}): run it first, without --report-only", st.name,
+              json_path.string());
+      std::string text = ReadFile(json_path.string());
+      if (!text.empty()) r.output = nlohmann::json::parse(text, nullptr, false);
+      std::ifstream in(fs::path(run_dir) / "steps" / (st.name + ".seconds"));
+      if (!(in >> r.seconds) || !std::isfinite(r.seconds)) r.seconds = 0;
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
 }
 
 }  // namespace adpilot::run

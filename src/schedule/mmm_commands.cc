@@ -38,6 +38,8 @@ class FitCommand : public Command {
     if (!csv_dir_.empty()) WriteReportCsv(rep, model, csv_dir_);
     nlohmann::json j = rep;
     j["model"] = out_;
+    // Where the report's decomposition, adstock and diagnostics pages read from.
+    if (!csv_dir_.empty()) j["csv_dir"] = csv_dir_;
     return j;
   }
 

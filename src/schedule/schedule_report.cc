@@ -1,8 +1,9 @@
 // The schedule section of the `adpilot run` report (adpilot/report_section.h):
-// `mmm fit` and `mmm allocate`: fit quality, response curves and the recommended split.
+// `mmm fit` (mmm_page.cc) and `mmm allocate`: the recommended split with its
+// interval, beside the current split and, on a generated world, the true optimum.
+#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,123 +11,155 @@
 
 #include "adpilot/report_charts.h"
 #include "adpilot/report_section.h"
-#include "adpilot/table.h"
+#include "schedule/report_parts.h"
 
 namespace adpilot {
 namespace {
 
 using namespace charts;
+using schedule_report::AddMmmPages;
+using schedule_report::CsvRows;
+using schedule_report::WorldTruth;
+
+double Spend(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_array() && !v.empty() && v[0].is_number()) return v[0].get<double>();
+  return std::nan("");
+}
+
+// The curve's KPI at `spend`, by linear interpolation on its grid.
+double OnCurve(const json& curve, const std::string& channel, double spend) {
+  double x0 = 0, y0 = 0;
+  bool have = false;
+  for (const auto& p : curve) {
+    if (p.value("channel", "") != channel) continue;
+    double x = Num(p, "spend"), y = Num(p, "kpi");
+    if (have && x >= spend && x > x0) return y0 + (y - y0) * (spend - x0) / (x - x0);
+    x0 = x, y0 = y, have = true;
+  }
+  return have ? y0 : std::nan("");
+}
+
+// The expected KPI change as a share of the current split's, with its
+// interval; the one sentence the key figure and the caption both quote.
+struct Change {
+  Estimate pct;
+  std::string value, note, sentence;
+};
+
+Change KpiChange(const json& o) {
+  Change c;
+  const double cur = Num(o, "current_kpi");
+  if (!std::isfinite(cur) || cur == 0 || !std::isfinite(Num(o, "expected_kpi"))) return c;
+  c.pct = {100 * (Num(o, "expected_kpi") / cur - 1), 100 * Num(o, "uplift_low") / cur,
+           100 * Num(o, "uplift_high") / cur};
+  c.value = c.pct.has_interval() ? fmt::format("{:+.1f}% ({:+.1f}% to {:+.1f}%)", c.pct.value, c.pct.low, c.pct.high)
+                                 : fmt::format("{:+.1f}%", c.pct.value);
+  if (!c.pct.has_interval()) {
+    c.note = "recommended vs current split; no interval";
+  } else if (c.pct.uncertain()) {
+    c.note = "90% interval spans 0: may not beat the current split";
+  } else {
+    c.note = "recommended vs current split, 90% interval";
+  }
+  c.sentence = fmt::format("The recommended split is expected to change the KPI by {} against the current split",
+                           WithInterval(c.pct, "{:+.1f}%", 90));
+  c.sentence +=
+      c.pct.uncertain() ? ": the interval holds 0, so the model cannot promise it beats the current one." : ".";
+  return c;
+}
+
+void Allocation(Report& r, const json& o, const json* fit, const json& truth) {
+  std::map<std::string, double> current, recommended, optimum;
+  for (auto it = o["allocation"].begin(); it != o["allocation"].end(); ++it) recommended[it.key()] = Spend(it.value());
+  if (o.contains("current_allocation") && o["current_allocation"].is_object())
+    for (auto it = o["current_allocation"].begin(); it != o["current_allocation"].end(); ++it)
+      current[it.key()] = Spend(it.value());
+  if (truth.is_object() && truth.contains("mmm") && truth["mmm"].contains("oracle") &&
+      truth["mmm"]["oracle"].contains("split") && truth["mmm"]["oracle"]["split"].is_object())
+    for (auto it = truth["mmm"]["oracle"]["split"].begin(); it != truth["mmm"]["oracle"]["split"].end(); ++it)
+      optimum[it.key()] = Spend(it.value());
+  json vals = json::array();
+  int toward = 0, judged = 0;
+  std::string worst;
+  double worst_gap = -1;
+  for (const auto& [ch, rec] : recommended) {
+    vals.push_back({{"channel", ch}, {"split", "recommended"}, {"spend", rec}});
+    if (current.count(ch)) vals.push_back({{"channel", ch}, {"split", "current"}, {"spend", current[ch]}});
+    if (optimum.count(ch)) {
+      vals.push_back({{"channel", ch}, {"split", "true optimum"}, {"spend", optimum[ch]}});
+      if (current.count(ch)) {
+        ++judged;
+        // A move toward the optimum: same direction, and not past it by more than it was off.
+        toward += std::abs(rec - optimum[ch]) < std::abs(current[ch] - optimum[ch]);
+        if (std::abs(rec - optimum[ch]) > worst_gap) worst_gap = std::abs(rec - optimum[ch]), worst = ch;
+      }
+    }
+  }
+  Change change = KpiChange(o);
+  if (!change.value.empty()) r.AddKeyFigure("expected KPI change", change.value, change.note);
+  std::string caption = change.sentence.empty() ? "Recommended split per channel." : change.sentence;
+  if (judged)
+    caption += fmt::format(
+        " Against the world's true optimum, {} of {} channels move closer; {} stays furthest off ({:.0f} recommended, "
+        "{:.0f} true).",
+        toward, judged, worst, recommended[worst], optimum[worst]);
+  r.AddChart(
+      optimum.empty() ? "Budget split: current and recommended" : "Budget split: current, recommended, true optimum",
+      {{"data", {{"values", vals}}},
+       {"width", 460},
+       {"height", 240},
+       {"mark", {{"type", "bar"}, {"tooltip", true}}},
+       {"encoding",
+        {{"x", Enc("channel", "nominal", "channel")},
+         {"xOffset", {{"field", "split"}}},
+         {"y", Enc("spend", "quantitative", "spend per period")},
+         {"color", Enc("split", "nominal", "split")}}}},
+      caption);
+  if (!fit) return;
+  json curves = CsvRows(fit->value("csv_dir", ""), "response_curves.csv");
+  if (curves.empty() || !curves[0].contains("kpi")) return;
+  json marks = json::array();
+  for (const auto& [ch, rec] : recommended) {
+    marks.push_back({{"channel", ch}, {"spend", rec}, {"kpi", OnCurve(curves, ch, rec)}, {"split", "recommended"}});
+    if (current.count(ch))
+      marks.push_back(
+          {{"channel", ch}, {"spend", current[ch]}, {"kpi", OnCurve(curves, ch, current[ch])}, {"split", "current"}});
+  }
+  json x = Enc("spend", "quantitative", "weekly spend"), color = Enc("channel", "nominal", "channel");
+  json layers = json::array();
+  if (curves[0].contains("kpi_low"))
+    layers.push_back({{"mark", {{"type", "area"}, {"opacity", 0.15}}},
+                      {"encoding",
+                       {{"x", x},
+                        {"y", Enc("kpi_low", "quantitative", "incremental KPI")},
+                        {"y2", {{"field", "kpi_high"}}},
+                        {"color", color}}}});
+  layers.push_back({{"mark", {{"type", "line"}, {"tooltip", true}}},
+                    {"encoding", {{"x", x}, {"y", Enc("kpi", "quantitative", "incremental KPI")}, {"color", color}}}});
+  layers.push_back({{"data", {{"values", marks}}},
+                    {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"tooltip", true}}},
+                    {"encoding",
+                     {{"x", x},
+                      {"y", Enc("kpi", "quantitative", "incremental KPI")},
+                      {"color", color},
+                      {"shape", Enc("split", "nominal", "split")}}}});
+  r.AddChart("Response curves with current and recommended spend",
+             {{"data", {{"values", curves}}}, {"width", 460}, {"height", 300}, {"layer", layers}},
+             "Each curve (90% band) flattens where extra spend stops paying; the allocator moves money from where the "
+             "curves are flat to where they are steep, within the range of spend the data observed.");
+}
 
 void ScheduleSection(Report& r, const ReportInputs& in) {
-  const auto& steps = in.steps;
-  for (const auto* s : steps) {
+  const json truth = WorldTruth(in);
+  const json* fit = nullptr;
+  for (const auto* s : in.steps) {
     const json& o = s->output;
     if (o.contains("channels") && o["channels"].is_array() && o.contains("r2")) {
-      json vals = json::array();
-      std::string top;
-      double top_roas = -1;
-      for (const auto& c : o["channels"]) {
-        vals.push_back({{"channel", c.value("name", "")},
-                        {"roas", Num(c, "roas")},
-                        {"low", Num(c, "roas_low")},
-                        {"high", Num(c, "roas_high")}});
-        if (Num(c, "roas") > top_roas) {
-          top_roas = Num(c, "roas");
-          top = c.value("name", "");
-        }
-      }
-      json spec = {
-          {"data", {{"values", vals}}},
-          {"width", 420},
-          {"height", 220},
-          {"layer",
-           {{{"mark", {{"type", "bar"}, {"tooltip", true}}},
-             {"encoding", {{"x", Enc("channel", "nominal", "channel")}, {"y", Enc("roas", "quantitative", "ROAS")}}}},
-            {{"mark", {{"type", "rule"}, {"color", "#1d2330"}}},
-             {"encoding",
-              {{"x", Enc("channel", "nominal", "channel")},
-               {"y", Enc("low", "quantitative", "ROAS")},
-               {"y2", {{"field", "high"}}}}}}}}};
-      r.AddKeyFigure("MMM fit R²", fmt::format("{:.3f}", Num(o, "r2")),
-                     fmt::format("R-hat max {:.3f}", Num(o, "rhat_max")));
-      r.AddChart("ROAS per channel with 90% credible interval", spec,
-                 fmt::format("{} returns the most per unit of spend (ROAS {:.2f}); bars show the posterior mean, lines "
-                             "the 90% interval.",
-                             top, top_roas));
-      std::string csv = (std::filesystem::path(in.run_dir) / "schedule" / "csv" / "response_curves.csv").string();
-      if (std::filesystem::exists(csv)) {
-        json curves = CsvRowsJson(csv);
-        if (!curves.empty() && curves[0].contains("spend") && curves[0].contains("channel")) {
-          std::string mean = curves[0].contains("kpi") ? "kpi" : (curves[0].contains("mean") ? "mean" : "");
-          if (!mean.empty()) {
-            json layers = json::array();
-            if (curves[0].contains(mean + "_low") && curves[0].contains(mean + "_high"))
-              layers.push_back({{"mark", {{"type", "area"}, {"opacity", 0.2}}},
-                                {"encoding",
-                                 {{"x", Enc("spend", "quantitative", "weekly spend")},
-                                  {"y", Enc(mean + "_low", "quantitative", "incremental KPI")},
-                                  {"y2", {{"field", mean + "_high"}}},
-                                  {"color", Enc("channel", "nominal", "channel")}}}});
-            layers.push_back({{"mark", {{"type", "line"}, {"tooltip", true}}},
-                              {"encoding",
-                               {{"x", Enc("spend", "quantitative", "weekly spend")},
-                                {"y", Enc(mean, "quantitative", "incremental KPI")},
-                                {"color", Enc("channel", "nominal", "channel")}}}});
-            r.AddChart("Response curves with 90% bands",
-                       {{"data", {{"values", curves}}}, {"width", 420}, {"height", 280}, {"layer", layers}},
-                       "Each curve flattens where extra spend stops paying: the allocator moves money to where the "
-                       "curves are steepest.");
-          }
-        }
-      }
+      fit = &o;
+      AddMmmPages(r, o, truth);
     }
-    if (o.contains("allocation") && o["allocation"].is_object()) {
-      json vals = json::array();
-      const json* world_truth = nullptr;
-      (void)world_truth;
-      json current = json::object();
-      if (o.contains("channels") && o["channels"].is_array())
-        for (const auto& c : o["channels"])
-          if (c.contains("name") && c.contains("current") && c["current"].is_number())
-            current[c["name"].get<std::string>()] = c["current"];
-      for (auto it = o["allocation"].begin(); it != o["allocation"].end(); ++it) {
-        double rec = it.value().is_number()
-                         ? it.value().get<double>()
-                         : (it.value().is_array() && !it.value().empty() ? it.value()[0].get<double>() : 0);
-        vals.push_back({{"channel", it.key()}, {"split", "recommended"}, {"spend", rec}});
-        if (current.contains(it.key()) && current[it.key()].is_number())
-          vals.push_back({{"channel", it.key()}, {"split", "current"}, {"spend", current[it.key()].get<double>()}});
-      }
-      std::string oracle_path = (std::filesystem::path(in.run_dir) / "world" / "truth.json").string();
-      if (std::filesystem::exists(oracle_path)) {
-        std::ifstream in(oracle_path);
-        json truth = json::parse(in, nullptr, false);
-        if (truth.is_object() && truth.contains("mmm") && truth["mmm"].contains("oracle"))
-          for (auto it = truth["mmm"]["oracle"]["split"].begin(); it != truth["mmm"]["oracle"]["split"].end(); ++it)
-            vals.push_back({{"channel", it.key()}, {"split", "true optimum"}, {"spend", it.value().get<double>()}});
-      }
-      json spec = {{"data", {{"values", vals}}},
-                   {"width", 460},
-                   {"height", 240},
-                   {"mark", {{"type", "bar"}, {"tooltip", true}}},
-                   {"encoding",
-                    {{"x", Enc("channel", "nominal", "channel")},
-                     {"xOffset", {{"field", "split"}}},
-                     {"y", Enc("spend", "quantitative", "spend per period")},
-                     {"color", Enc("split", "nominal", "split")}}}};
-      double exp_kpi = Num(o, "expected_kpi"), cur_kpi = Num(o, "current_kpi");
-      r.AddKeyFigure("expected KPI change",
-                     std::isfinite(exp_kpi) && std::isfinite(cur_kpi) && cur_kpi != 0
-                         ? fmt::format("{:+.1f}%", 100 * (exp_kpi / cur_kpi - 1))
-                         : "n/a",
-                     "recommended vs current split");
-      r.AddChart("Budget split: current, recommended, true optimum", spec,
-                 std::isfinite(exp_kpi) && std::isfinite(cur_kpi)
-                     ? fmt::format("The recommended split is expected to yield {:.0f} KPI against {:.0f} for the "
-                                   "current split ({:+.1f}%).",
-                                   exp_kpi, cur_kpi, cur_kpi != 0 ? 100 * (exp_kpi / cur_kpi - 1) : 0.0)
-                     : "Recommended split per channel.");
-    }
+    if (o.contains("allocation") && o["allocation"].is_object()) Allocation(r, o, fit, truth);
   }
 }
 

@@ -76,6 +76,34 @@ TEST(Run, RerunReusesUnchangedStepsOnly) {
   EXPECT_EQ(st["attribution"], "ran");
 }
 
+TEST(Run, ReportOnlyRedrawsFromSavedResultsAndRunsNothing) {
+  testing::TempDir tmp;
+  WriteFileAtomic(tmp.File("p.toml"), Config("linear"));
+  auto r1 = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --json");
+  ASSERT_EQ(r1.exit_code, 0) << r1.out;
+  auto figures = Summary(tmp)["key_figures"];
+  std::filesystem::remove(tmp.File("run/report.html"));
+  // A changed option would rerun the step; --report-only must not.
+  WriteFileAtomic(tmp.File("p.toml"), Config("shapley"));
+  auto r2 =
+      testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --report-only --json");
+  ASSERT_EQ(r2.exit_code, 0) << r2.out;
+  auto s = Summary(tmp);
+  for (const auto& [name, status] : Statuses(s)) EXPECT_EQ(status, "cached") << name;
+  EXPECT_TRUE(s["report_only"].get<bool>());
+  EXPECT_TRUE(std::filesystem::exists(tmp.File("run/report.html")));
+  EXPECT_EQ(s["key_figures"], figures);
+  // Each step's run time was kept for the next run's ETA.
+  EXPECT_TRUE(std::filesystem::exists(tmp.File("run/steps/world.seconds")));
+
+  std::filesystem::remove(tmp.File("run/steps/abtest.json"));
+  auto r3 = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --report-only",
+                            tmp.File("err.txt"));
+  EXPECT_NE(r3.exit_code, 0);
+  std::string err = ReadFile(tmp.File("err.txt"));
+  EXPECT_NE(err.find("step 'abtest' has no saved result"), std::string::npos) << err;
+}
+
 TEST(Run, ReportRendersInHeadlessChromium) {
   if (testing::ChromiumPath().empty()) GTEST_SKIP() << "chromium not installed (Debian package chromium)";
   testing::TempDir tmp;

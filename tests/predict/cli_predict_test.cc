@@ -114,6 +114,25 @@ TEST(PredictCli, TrainEvalPredictExplainWarmStart) {
     EXPECT_EQ(w["model"], model);
     EXPECT_LT(w["valid_logloss"].get<double>(), t["valid_logloss"].get<double>() + 0.01);
   }
+  // ffm against lr on the same rows: the paired difference and its interval.
+  auto e = Json(RunCli(fmt::format("--quiet eval --model {} --against {} --data {} --format criteo --json",
+                                   dir.File("ffm.apm"), dir.File("lr.apm"), te)));
+  auto lr =
+      Json(RunCli(fmt::format("--quiet eval --model {} --data {} --format criteo --json", dir.File("lr.apm"), te)));
+  const auto& a = e["against"];
+  EXPECT_EQ(a["model"], "lr");
+  EXPECT_NEAR(a["auc"].get<double>(), lr["auc"].get<double>(), 1e-9);
+  EXPECT_NEAR(a["auc_diff"].get<double>(), e["auc"].get<double>() - lr["auc"].get<double>(), 1e-9);
+  EXPECT_LT(a["low"].get<double>(), a["auc_diff"].get<double>());
+  EXPECT_GT(a["high"].get<double>(), a["auc_diff"].get<double>());
+  EXPECT_GE(a["p_value"].get<double>(), 0);
+  EXPECT_LE(a["p_value"].get<double>(), 1);
+  // Each AUC has its own interval; the paired one of the difference is narrower than the two side by side.
+  EXPECT_LT(e["auc_low"].get<double>(), e["auc"].get<double>());
+  EXPECT_GT(e["auc_high"].get<double>(), e["auc"].get<double>());
+  EXPECT_LT(a["high"].get<double>() - a["low"].get<double>(),
+            (e["auc_high"].get<double>() - e["auc_low"].get<double>()) +
+                (lr["auc_high"].get<double>() - lr["auc_low"].get<double>()));
 }
 
 TEST(PredictCli, CacheDirServesLaterEpochsAndRuns) {
