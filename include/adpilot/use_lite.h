@@ -81,4 +81,30 @@ bool IsUseLiteModel(const std::string& model);
 
 std::unique_ptr<TextEmbedder> MakeUseLiteEmbedder(std::shared_ptr<const UseLiteEncoder> encoder);
 
+// ---- Fine-tuning (libtorch; kUnsupported without it) ---------------------
+
+struct PretrainOptions;
+
+struct UseLiteTuneReport {
+  size_t texts = 0, groups = 0;  // non-empty texts; groups (users) with 2+ of them
+  int steps = 0;
+  double first_loss = 0, last_loss = 0;  // InfoNCE, mean of the first/last 20 steps
+  double seconds = 0;
+};
+
+// Starts from USE-Lite's weights (`model`: "use-lite" or a folder) and trains
+// every one of them with `profile pretrain`'s contrastive stage (the
+// contrastive_* options and temperature of `o`; max_seconds caps it): two
+// halves of a group's texts are positives, the batch's other groups
+// negatives. Writes OUT_DIR, a USE-Lite folder in the same TF.js layout that
+// UseLiteEncoder::Load (and `--model OUT_DIR`) reads. Throws kInvalidArgument
+// for fewer than two groups of two texts.
+UseLiteTuneReport FineTuneUseLite(const std::string& model, const std::vector<std::vector<std::string>>& groups,
+                                  const std::string& out_dir, const PretrainOptions& o, const Context& ctx);
+
+// The padded-batch libtorch forward pass the fine-tuning trains, one unit
+// vector per id sequence: tests hold it equal to UseLiteEncoder::EmbedIds.
+std::vector<std::vector<float>> UseLiteTorchForward(const std::string& model,
+                                                    const std::vector<std::vector<int32_t>>& ids);
+
 }  // namespace adpilot

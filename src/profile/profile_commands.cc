@@ -8,6 +8,7 @@
 
 #include "adpilot/bert.h"
 #include "adpilot/command.h"
+#include "adpilot/error.h"
 #include "adpilot/profile.h"
 #include "adpilot/profile_store.h"
 #include "adpilot/tokenizer.h"
@@ -107,7 +108,9 @@ class EmbedCommand : public Command {
 class PretrainCommand : public Command {
  public:
   std::vector<std::string> Examples() const override {
-    return {"--threads 2 profile pretrain --text world/users.jsonl --out encoder"};
+    return {
+        "--threads 2 profile pretrain --text world/users.jsonl --out encoder",
+        "--threads 2 profile pretrain --init use-lite --text world/users.jsonl --contrastive-steps 200 --out tuned"};
   }
   std::string config_section() const override { return "pretrain"; }
 
@@ -116,6 +119,9 @@ class PretrainCommand : public Command {
     s.Add("out", &out_, "output model directory").Required().OutputDir();
     s.Add("format", &in_.format, "corpus layout: auto, lines, tsv, jsonl").Choices({"auto", "lines", "tsv", "jsonl"});
     s.Add("text_field", &in_.text_field, "JSON lines: texts field");
+    s.Add("init", &init_,
+          "start from a pretrained encoder: use-lite (or a USE-Lite folder) fine-tunes all its weights with the "
+          "contrastive stage and writes a USE-Lite folder; empty trains a new BERT");
     opts_.Describe(s);
   }
 
@@ -123,6 +129,24 @@ class PretrainCommand : public Command {
     BadRowLog bad(text_);
     UserTexts users = ReadUserTexts(text_, in_, bad, ctx);
     WarnBad(ctx, bad);
+    if (!init_.empty()) {
+      if (!IsUseLiteModel(init_))
+        Throw(ErrorCode::kInvalidArgument, "--init {}: not USE-Lite (use-lite or a folder with its model.json)", init_);
+      UseLiteTuneReport t = FineTuneUseLite(init_, users.texts, out_, opts_, ctx);
+      OptionSet used;
+      opts_.Describe(used);
+      return {{"init", init_},
+              {"out", out_},
+              {"report",
+               {{"texts", t.texts},
+                {"groups", t.groups},
+                {"contrastive_steps", t.steps},
+                {"contrastive_first_loss", t.first_loss},
+                {"contrastive_last_loss", t.last_loss},
+                {"seconds", t.seconds}}},
+              {"options", used.ToJson()},
+              {"bad_rows", BadJson(bad)}};
+    }
     // A user's (or, for TSV, an id's) texts form one group for the contrastive stage.
     PretrainReport r = PretrainBert(users.texts, out_, opts_, ctx);
     // "options": the pretraining options alone, as the model was trained with.
@@ -132,7 +156,7 @@ class PretrainCommand : public Command {
   }
 
  private:
-  std::string text_, out_;
+  std::string text_, out_, init_;
   UserTextOptions in_;
   PretrainOptions opts_;
 };

@@ -46,8 +46,16 @@ class Manifest {
     try {
       for (const auto& group : j["weightsManifest"]) {
         std::string& buf = groups_.emplace_back();
-        for (const auto& p : group.at("paths"))
-          buf += ReadFile((std::filesystem::path(dir) / p.get<std::string>()).string());
+        auto& files = files_.emplace_back();
+        for (const auto& p : group.at("paths")) {
+          const std::string name = p.get<std::string>();
+          // A shard's name is a file in this folder, never a path out of it.
+          if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+            Throw(ErrorCode::kBadInput, "{}: shard path '{}' is not a file name", path_, name);
+          size_t before = buf.size();
+          buf += ReadFile((std::filesystem::path(dir) / name).string());
+          files.push_back({name, buf.size() - before});
+        }
         size_t off = 0;
         for (const auto& w : group.at("weights")) {
           Raw r;
@@ -93,6 +101,26 @@ class Manifest {
     std::memcpy(v.data(), Bytes(r), r.size);  // TF.js weights are little-endian, as this host
     return v;
   }
+  // Replaces a float32 tensor's values (same element count).
+  void Set(const std::string& name, const std::vector<float>& v) {
+    const Raw& r = Get(name);
+    if (r.dtype != "float32" || v.size() * 4 != r.size)
+      Throw(ErrorCode::kInvalidArgument, "{}: weight {}: {} floats for {} bytes of {}", path_, name, v.size(), r.size,
+            r.dtype);
+    std::memcpy(groups_[r.group].data() + r.offset, v.data(), r.size);
+  }
+  // model.json as read, and each shard with its current bytes, into out_dir.
+  void Write(const std::string& out_dir) const {
+    std::filesystem::create_directories(out_dir);
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      size_t off = 0;
+      for (const auto& [name, size] : files_[g]) {
+        WriteFileAtomic((std::filesystem::path(out_dir) / name).string(), groups_[g].substr(off, size));
+        off += size;
+      }
+    }
+    WriteFileAtomic((std::filesystem::path(out_dir) / "model.json").string(), ReadFile(path_));
+  }
   float Scalar(const std::string& name) const { return Floats(name, {})[0]; }
   int32_t Int(const std::string& name) const {
     const Raw& r = Get(name);
@@ -118,11 +146,13 @@ class Manifest {
   const char* Bytes(const Raw& r) const { return groups_[r.group].data() + r.offset; }
   std::string path_;
   std::vector<std::string> groups_;  // each group's shards, concatenated in manifest order
+  std::vector<std::vector<std::pair<std::string, size_t>>> files_;  // each group's shard files and their sizes
   std::map<std::string, Raw> raw_;
 };
 
 Dense ReadDense(const Manifest& m, const std::string& w, const std::string& b, int in, int out, bool conv) {
   Dense d;
+  d.w_name = w, d.b_name = b;
   d.in = in;
   d.out = out;
   d.w = conv ? m.Floats(w, {1, 1, in, out}) : m.Floats(w, {in, out});
@@ -131,8 +161,12 @@ Dense ReadDense(const Manifest& m, const std::string& w, const std::string& b, i
 }
 
 Norm ReadNorm(const Manifest& m, const std::string& prefix, int dim) {
-  return {m.Floats(prefix + "layer_norm_scale/ConcatPartitions/concat", {dim}),
-          m.Floats(prefix + "layer_norm_bias/ConcatPartitions/concat", {dim})};
+  Norm n;
+  n.scale_name = prefix + "layer_norm_scale/ConcatPartitions/concat";
+  n.bias_name = prefix + "layer_norm_bias/ConcatPartitions/concat";
+  n.scale = m.Floats(n.scale_name, {dim});
+  n.bias = m.Floats(n.bias_name, {dim});
+  return n;
 }
 
 }  // namespace
@@ -144,7 +178,8 @@ Weights LoadWeights(const std::string& dir) {
   Weights w;
   w.vocab = int(m.Dim("module/Embeddings_en", 0));
   w.embed_dim = int(m.Dim("module/Embeddings_en", 1));
-  w.embedding = m.Floats("module/Embeddings_en", {w.vocab, w.embed_dim});
+  w.embedding_name = "module/Embeddings_en";
+  w.embedding = m.Floats(w.embedding_name, {w.vocab, w.embed_dim});
   w.inv_timescales =
       m.Floats(k + "Encode/TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1", {1, w.embed_dim / 2});
   w.max_tokens = m.Int(k + "ClipToMaxLength/Less/y");
@@ -187,6 +222,31 @@ Weights LoadWeights(const std::string& dir) {
     Throw(ErrorCode::kBadInput, "{}/model.json: unexpected embedding width {} or token limit {}", dir, w.embed_dim,
           w.max_tokens);
   return w;
+}
+
+void SaveWeights(const Weights& w, const std::string& src_dir, const std::string& out_dir) {
+  if (std::filesystem::exists(out_dir) && std::filesystem::equivalent(src_dir, out_dir))
+    Throw(ErrorCode::kInvalidArgument, "{}: the fine-tuned model would overwrite the one it started from", out_dir);
+  Manifest m(src_dir);
+  m.Set(w.embedding_name, w.embedding);
+  auto dense = [&](const Dense& d) {
+    m.Set(d.w_name, d.w);
+    m.Set(d.b_name, d.b);
+  };
+  auto norm = [&](const Norm& n) {
+    m.Set(n.scale_name, n.scale);
+    m.Set(n.bias_name, n.bias);
+  };
+  for (const Layer& L : w.layers) {
+    norm(L.attn_norm), norm(L.ffn_norm);
+    dense(L.qkv), dense(L.out), dense(L.ffn1), dense(L.ffn2);
+  }
+  dense(w.layers[0].residual);
+  dense(w.tanh);
+  m.Write(out_dir);
+  // The tokenizer's pieces are unchanged: the new model reads the same ids.
+  WriteFileAtomic((std::filesystem::path(out_dir) / "vocab.json").string(),
+                  ReadFile((std::filesystem::path(src_dir) / "vocab.json").string()));
 }
 
 void Gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate,

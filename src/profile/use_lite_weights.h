@@ -21,6 +21,7 @@ class QuantizedDense {
 };
 
 struct Dense {
+  std::string w_name, b_name;  // the tensors' names in model.json (SaveWeights writes them back)
   int in = 0, out = 0;
   std::vector<float> w;                        // in x out, row-major (x @ w)
   std::vector<float> b;                        // out
@@ -28,6 +29,7 @@ struct Dense {
 };
 
 struct Norm {
+  std::string scale_name, bias_name;
   std::vector<float> scale, bias;
 };
 
@@ -41,6 +43,7 @@ struct Layer {
 
 struct Weights {
   int vocab = 0, embed_dim = 0, dim = 0, max_tokens = 0;
+  std::string embedding_name;
   std::vector<float> embedding;       // vocab x embed_dim
   std::vector<float> inv_timescales;  // embed_dim / 2
   Layer layers[2];
@@ -50,6 +53,13 @@ struct Weights {
 
 // Reads dir/model.json and its shards; throws kNotFound / kBadInput (exit 2) naming the file.
 Weights LoadWeights(const std::string& dir);
+
+// Writes `w` as a USE-Lite folder `out_dir` in the layout of `src_dir` (the
+// folder it was loaded from): the same model.json, vocab.json and shard
+// files, with every trainable tensor (embedding, layer norms, dense layers)
+// replaced by w's values; graph constants stay as they were. Each file is
+// written atomically. LoadWeights(out_dir) reads it back.
+void SaveWeights(const Weights& w, const std::string& src_dir, const std::string& out_dir);
 
 // Gives every dense layer of the transformer its int8 form (the embedding,
 // attention products and the final tanh layer stay float32). Throws

@@ -246,3 +246,71 @@ TEST_F(UseLite, CliTokenizesAndEmbedsAsTheLibrary) {
 
 }  // namespace
 }  // namespace adpilot
+
+namespace adpilot {
+namespace {
+
+// Two groups of texts per topic: what the contrastive stage pulls together.
+std::vector<std::vector<std::string>> TopicGroups() {
+  const std::vector<std::vector<std::string>> topics = {
+      {"running shoes for the marathon", "my morning run in the park", "training for a half marathon"},
+      {"a recipe for tomato soup", "baking sourdough bread at home", "the best pasta sauce"},
+      {"cheap flights to lisbon", "packing for a week in tokyo", "hotel deals by the beach"},
+      {"the new phone has a great camera", "building a gaming pc", "laptop battery life tips"}};
+  std::vector<std::vector<std::string>> groups;
+  for (int copy = 0; copy < 2; ++copy)
+    for (const auto& t : topics) groups.push_back(t);
+  return groups;
+}
+
+TEST_F(UseLite, TheTrainedForwardPassIsTheEncoders) {
+  if (!BertAvailable()) GTEST_SKIP() << "built without libtorch: no fine-tuning";
+  // Texts of different lengths in one padded batch, the longest past the token limit.
+  std::vector<std::string> texts = {"a", "hello world, this is adpilot", "", std::string(3000, 'x') + " end"};
+  auto enc = UseLiteEncoder::Load("use-lite");
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& t : texts) ids.push_back(enc->tokenizer().Encode(t));
+  Context ctx;
+  Matrix m = enc->EmbedIds(ids, ctx);
+  auto torch = UseLiteTorchForward("use-lite", ids);
+  ASSERT_EQ(torch.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::vector<double> t(torch[i].begin(), torch[i].end());
+    EXPECT_GT(Cosine(m.row(i), t), 0.99999) << i;
+  }
+}
+
+TEST_F(UseLite, FineTuningWritesAModelTheLoaderReadsBack) {
+  if (!BertAvailable()) GTEST_SKIP() << "built without libtorch: no fine-tuning";
+  testing::TempDir dir;
+  PretrainOptions o;
+  o.contrastive_steps = 12;
+  o.contrastive_batch = 8;
+  o.contrastive_learning_rate = 1e-4;
+  Context ctx;
+  UseLiteTuneReport r = FineTuneUseLite("use-lite", TopicGroups(), dir.File("tuned"), o, ctx);
+  EXPECT_EQ(r.groups, 8u);
+  EXPECT_EQ(r.texts, 24u);
+  EXPECT_EQ(r.steps, 12);
+  EXPECT_LT(r.last_loss, r.first_loss);
+  // The same layout: the encoder, the tokenizer and the CLI read it as USE-Lite.
+  ASSERT_TRUE(IsUseLiteModel(dir.File("tuned")));
+  auto frozen = UseLiteEncoder::Load("use-lite");
+  auto tuned = UseLiteEncoder::Load(dir.File("tuned"));
+  std::vector<std::string> probe = {"running in the rain", "soup and bread"};
+  Matrix a = frozen->Embed(probe, ctx), b = tuned->Embed(probe, ctx);
+  for (size_t i = 0; i < probe.size(); ++i) {
+    std::vector<double> bv(b.row(i), b.row(i) + b.dim);
+    double c = Cosine(a.row(i), bv);
+    EXPECT_LT(c, 0.999999) << "the weights did not change";
+    EXPECT_GT(c, 0.5) << "a few small steps moved the vectors too far";
+  }
+  EXPECT_EQ(frozen->tokenizer().Encode(probe[0]), tuned->tokenizer().Encode(probe[0]));
+  // Writing into the folder it starts from is refused, not a silent overwrite.
+  EXPECT_THROW(FineTuneUseLite(dir.File("tuned"), TopicGroups(), dir.File("tuned"), o, ctx), Error);
+  std::vector<std::vector<std::string>> one = {{"only one group", "of texts"}};
+  EXPECT_THROW(FineTuneUseLite("use-lite", one, dir.File("x"), o, ctx), Error);
+}
+
+}  // namespace
+}  // namespace adpilot
