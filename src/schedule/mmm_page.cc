@@ -160,6 +160,7 @@ void Adstock(Report& r, const json& fit, const json& truth) {
   json vals = json::array();
   std::string slowest;
   double slowest_lag = -1;
+  bool with_truth = false;
   for (const auto& c : fit["channels"]) {
     const std::string name = c.value("name", "");
     if (!c.contains("adstock_weights") || !c["adstock_weights"].is_array()) continue;
@@ -171,8 +172,10 @@ void Adstock(Report& r, const json& fit, const json& truth) {
     }
     if (sum > 0 && lag / sum > slowest_lag) slowest_lag = lag / sum, slowest = name;
     if (const json* tw = At(truth, {"mmm", "per_channel", name.c_str(), "adstock", "weights"}); tw && tw->is_array())
-      for (size_t l = 0; l < tw->size(); ++l)
+      for (size_t l = 0; l < tw->size(); ++l) {
         vals.push_back({{"channel", name}, {"source", "truth"}, {"lag", l}, {"weight", (*tw)[l]}});
+        with_truth = true;
+      }
   }
   if (vals.empty()) return;
   r.AddChart("Adstock decay per channel",
