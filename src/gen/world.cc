@@ -14,6 +14,7 @@
 #include "gen/auction_stream.h"
 #include "gen/parts.h"
 #include "gen/users.h"
+#include "gen/vocab.h"
 
 namespace adpilot {
 
@@ -38,6 +39,9 @@ nlohmann::json GenerateWorld(const WorldConfig& config, const std::string& dir, 
   truth["scale"] = cfg.scale;
   truth["config"] = opts.ToJson();
   truth["topics"] = std::vector<std::string>(TopicNames().begin(), TopicNames().begin() + cfg.topics);
+  // Each topic's own words, the ground truth of keyword selection (`profile keywords --relevant`).
+  truth["topic_words"] = nlohmann::json::object();
+  for (int t = 0; t < cfg.topics; ++t) truth["topic_words"][TopicNames()[size_t(t)]] = gen::TopicWords()[size_t(t)];
   truth["channels"] = std::vector<std::string>(ChannelNames().begin(), ChannelNames().begin() + cfg.channels);
 
   ctx.log().info("gen: {} users", cfg.users);

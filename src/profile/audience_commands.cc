@@ -215,13 +215,17 @@ class KeywordsCommand : public Command {
     s.Add("candidate_pool", &pool_, "default candidates: this many most frequent words").Min(0);
     s.Add("response", &response_, "user_id<TAB>response (default: users' similarity to the campaign)");
     s.Add("top", &top_, "keywords shown").Min(0);
+    s.Add("profiles", &profiles_, "use a saved profile file for the users instead of embedding them");
+    s.Add("relevant", &relevant_,
+          "keywords known to be right, one per line: reports the share of the top ones among them (precision)");
   }
 
   nlohmann::json Run(const Context& ctx) override {
     BadRowLog bad;
     UserTexts users = src_.ReadReported(ctx, bad);
     auto emb = src_.Make(users, ctx);
-    Matrix prof = src_.UserVectors(emb, users, ctx);
+    std::string name;
+    Matrix prof = profiles_.empty() ? src_.UserVectors(emb, users, ctx) : src_.Profiles(profiles_, users, ctx, name);
     std::vector<std::string> cands;
     if (!candidates_.empty()) {
       LineSource src(candidates_);
@@ -258,11 +262,32 @@ class KeywordsCommand : public Command {
                    {"reach", r.reach},
                    {"response", r.response},
                    {"score", r.score}});
-    return {{"encoder", emb->name()}, {"campaign", campaign_}, {"candidates", cands.size()}, {"keywords", k}};
+    nlohmann::json out = {
+        {"encoder", emb->name()}, {"campaign", campaign_}, {"candidates", cands.size()}, {"keywords", k}};
+    if (!relevant_.empty()) out["relevant"] = Precision(ranked);
+    return out;
   }
 
  private:
+  // The share of the ranked keywords that the --relevant file lists, and how
+  // many of the listed ones were candidates at all (the best precision possible).
+  nlohmann::json Precision(const std::vector<KeywordScore>& ranked) const {
+    std::set<std::string> want;
+    LineSource src(relevant_);
+    while (src.Next() == LineSource::Status::kLine)
+      if (!src.line().empty()) want.emplace(src.line());
+    if (want.empty()) Throw(ErrorCode::kBadInput, "{}: no keywords (one per line)", relevant_);
+    size_t hits = 0;
+    for (const auto& r : ranked) hits += want.count(r.keyword);
+    return {{"file", relevant_},
+            {"words", want.size()},
+            {"top", ranked.size()},
+            {"hits", hits},
+            {"precision", ranked.empty() ? 0.0 : double(hits) / double(ranked.size())}};
+  }
+
   UserSource src_;
+  std::string profiles_, relevant_;
   std::string campaign_, candidates_, response_;
   size_t top_ = 20, pool_ = 300;
 };

@@ -189,7 +189,7 @@ void Adstock(Report& r, const json& fit, const json& truth) {
                 {"color", Enc("channel", "nominal", "channel")},
                 {"strokeDash", Enc("source", "nominal", "source")}}}},
              fmt::format("How long a week's spend keeps working: {} carries over longest (mean lag {:.1f} weeks){}.",
-                         slowest, slowest_lag, truth.is_object() ? "; dashed lines are the world's true decay" : ""));
+                         slowest, slowest_lag, with_truth ? "; dashed lines are the world's true decay" : ""));
 }
 
 void Parameters(Report& r, const json& fit) {

@@ -194,6 +194,25 @@ TEST_F(UseLite, SegmentsLookalikesAndKeywordsRunOnIt) {
   j = nlohmann::json::parse(r.out);
   ASSERT_FALSE(j["keywords"].empty());
   EXPECT_EQ(j["encoder"], "use-lite");
+
+  // Saved vectors in place of encoding the users, and precision against known-right keywords.
+  r = testing::RunCli("profile embed --model use-lite --input " + dir.File("users.jsonl") + " --out " +
+                      dir.File("users.prof"));
+  ASSERT_EQ(r.exit_code, 0);
+  WriteFileAtomic(dir.File("right.txt"), "beach\nhotel\nflights\nresort\nholiday\ntrip\n");
+  r = testing::RunCli("profile keywords --model use-lite" + users + " --profiles " + dir.File("users.prof") +
+                      " --campaign \"summer vacation by the sea\" --top 5 --relevant " + dir.File("right.txt") +
+                      " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["keywords"].size(), 5u);
+  size_t hits = 0;
+  for (const auto& k : j["keywords"])
+    for (const char* w : {"beach", "hotel", "flights", "resort", "holiday", "trip"}) hits += k["keyword"] == w;
+  EXPECT_EQ(j["relevant"]["hits"], hits);
+  EXPECT_EQ(j["relevant"]["words"], 6);
+  EXPECT_DOUBLE_EQ(j["relevant"]["precision"].get<double>(), double(hits) / 5);
+  EXPECT_GE(hits, 2u) << r.out;  // a travel campaign's top keywords are mostly travel words
 }
 
 TEST_F(UseLite, DamagedModelFilesAreNamedErrors) {
