@@ -84,7 +84,9 @@ TEST(GenHigherOrder, FactorsAreCentredSoPairwiseMarginalsVanish) {
   WorldConfig c = Config(1);
   gen::Population pop = gen::MakePopulation(c, ctx);
   gen::AuctionModel m(c, pop, ctx);
-  for (const auto& t : m.ToJson()["triples"]) {
+  // Named: a range-for over ToJson()["triples"] would iterate a destroyed temporary (ASan).
+  const auto model = m.ToJson();
+  for (const auto& t : model["triples"]) {
     int dim = t["dim"].get<int>();
     for (const char* side : {"va", "vb", "vc"}) {
       const auto& v = t[side];
