@@ -2,9 +2,13 @@
 # The installed tree works outside the source tree: `cmake --install` into a
 # temporary prefix, then examples/cpp builds against it with find_package and
 # with pkg-config, trains and scores, and the installed CLI reads its model.
-#   install_test.sh BUILD_DIR SOURCE_DIR
+#   install_test.sh BUILD_DIR SOURCE_DIR [SANITIZERS]
+# SANITIZERS (e.g. address,undefined: the build's ADPILOT_SANITIZE) builds the
+# example with them too: an instrumented libadpilot needs the runtime.
 set -euo pipefail
-build=$1 src=$2
+build=$1 src=$2 san=${3:-}
+san_flags=""
+[ -n "$san" ] && san_flags="-fsanitize=$san"
 tmp=$build/test-tmp/install
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -27,7 +31,7 @@ rows 1 3000 > "$tmp/train.tsv"
 rows 2 1000 > "$tmp/test.tsv"
 
 cmake -S "$src/examples/cpp" -B "$tmp/ex" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  > "$tmp/ex-configure.log"
+  -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="$san_flags" > "$tmp/ex-configure.log"
 cmake --build "$tmp/ex" > "$tmp/ex-build.log"
 "$tmp/ex/train_and_score" "$tmp/train.tsv" "$tmp/test.tsv" "$tmp/model.apm" | tee "$tmp/out.txt"
 grep -q "1000 test rows" "$tmp/out.txt"
@@ -38,7 +42,7 @@ grep -q "1000 test rows" "$tmp/out.txt"
 
 # pkg-config: the same program with plain g++.
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-g++ -O1 "$src/examples/cpp/train_and_score.cc" $(pkg-config --cflags --libs adpilot) -Wl,-rpath,"$prefix/lib" \
+g++ -O1 $san_flags "$src/examples/cpp/train_and_score.cc" $(pkg-config --cflags --libs adpilot) -Wl,-rpath,"$prefix/lib" \
   -o "$tmp/ex-pc"
 "$tmp/ex-pc" "$tmp/train.tsv" "$tmp/test.tsv" "$tmp/model-pc.apm" | grep -q "1000 test rows"
 # The Debian package holds the same tree under /usr, its Depends from the binaries.
