@@ -19,6 +19,29 @@
 
 namespace adpilot::bert {
 
+at::Tensor HalvesInfoNce(const at::Tensor& vectors, const std::vector<int64_t>& owner, size_t groups,
+                         double temperature) {
+  const int64_t G = int64_t(groups);
+  // Mean of each half's text vectors: a [2G, T] averaging matrix.
+  at::Tensor avg = torch::zeros({2 * G, int64_t(owner.size())});
+  auto aa = avg.accessor<float, 2>();
+  std::vector<int> count(size_t(2 * G), 0);
+  for (int64_t o : owner) ++count[size_t(o)];
+  for (size_t t = 0; t < owner.size(); ++t) aa[owner[t]][int64_t(t)] = 1.f / float(count[size_t(owner[t])]);
+  // Centred on the batch mean before the cosine, as segments and lookalikes
+  // centre user vectors: the common direction of all vectors carries no
+  // information and would otherwise hold every logit near 1 / temperature.
+  at::Tensor halves = at::matmul(avg, vectors);
+  halves = halves - halves.mean(0, true);
+  halves = halves / halves.norm(2, {1}, true).clamp_min(1e-9);
+  at::Tensor a = halves.slice(0, 0, G), b = halves.slice(0, G, 2 * G);
+  at::Tensor logits = at::matmul(a, b.t()) / temperature;
+  at::Tensor target = torch::arange(G, torch::kLong);
+  return (torch::nn::functional::cross_entropy(logits, target) +
+          torch::nn::functional::cross_entropy(logits.t(), target)) /
+         2;
+}
+
 ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
                                   const std::vector<std::vector<size_t>>& groups, int32_t pad, const PretrainOptions& o,
                                   double max_seconds, const Context& ctx) {
@@ -58,24 +81,7 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
     }
     auto [ids, mask] = PadBatch(batch, pad);
     at::Tensor pooled = Pool(Forward(c, w, ids, mask), mask, false, false);  // [T, H]
-    // Mean of each half's text vectors: a [2G, T] averaging matrix.
-    at::Tensor avg = torch::zeros({int64_t(2 * G), int64_t(batch.size())});
-    auto aa = avg.accessor<float, 2>();
-    std::vector<int> count(2 * G, 0);
-    for (int64_t o2 : owner) ++count[size_t(o2)];
-    for (size_t t = 0; t < owner.size(); ++t) aa[owner[t]][int64_t(t)] = 1.f / float(count[size_t(owner[t])]);
-    // Centred on the batch mean before the cosine, as segments and lookalikes
-    // centre user vectors: the common direction of all vectors carries no
-    // information and would otherwise hold every logit near 1 / temperature.
-    at::Tensor halves = at::matmul(avg, pooled);
-    halves = halves - halves.mean(0, true);
-    halves = halves / halves.norm(2, {1}, true).clamp_min(1e-9);
-    at::Tensor a = halves.slice(0, 0, int64_t(G)), b = halves.slice(0, int64_t(G), int64_t(2 * G));
-    at::Tensor logits = at::matmul(a, b.t()) / o.temperature;
-    at::Tensor target = torch::arange(int64_t(G), torch::kLong);
-    at::Tensor loss = (torch::nn::functional::cross_entropy(logits, target) +
-                       torch::nn::functional::cross_entropy(logits.t(), target)) /
-                      2;
+    at::Tensor loss = HalvesInfoNce(pooled, owner, G, o.temperature);
     double done = double(step) / double(o.contrastive_steps);
     if (max_seconds > 0) done = std::max(done, elapsed() / max_seconds);
     losses.push_back(ClippedStep(opt, params, loss, ScheduledRate(o.contrastive_learning_rate, done, 0.1)));

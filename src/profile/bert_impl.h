@@ -1,6 +1,7 @@
-// libtorch internals of the BERT encoder, shared by the two translation units
+// libtorch internals of the BERT encoder, shared by the translation units
 // that include torch (bert.cc: loading and inference; bert_pretrain.cc:
-// masked-LM training). Nothing else may include this header.
+// masked-LM training; use_lite_tune.cc: the contrastive loss). Nothing else
+// may include this header.
 #pragma once
 
 #include <string>
@@ -83,7 +84,15 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
                                   const std::vector<std::vector<size_t>>& groups, int32_t pad, const PretrainOptions& o,
                                   double max_seconds, const Context& ctx);
 
-// Mean of the first and of the last (up to) 20 values.
+// The contrastive stage's loss: `vectors` [T, H] are the texts of a batch,
+// owner[t] in [0, 2G) the half each belongs to (rows g and G + g are
+// group g's two halves). Each half is the mean of its texts,
+// centred on the batch mean and unit-normalised; InfoNCE in both directions
+// at `temperature`.
+at::Tensor HalvesInfoNce(const at::Tensor& vectors, const std::vector<int64_t>& owner, size_t groups,
+                         double temperature);
+
+// Mean of the first and of the last 20 values (half of them each when fewer than 40).
 std::pair<double, double> FirstLastMean(const std::vector<double>& v);
 
 }  // namespace adpilot::bert

@@ -48,7 +48,9 @@ double ClippedStep(torch::optim::Optimizer& opt, std::vector<at::Tensor>& params
 }
 
 std::pair<double, double> FirstLastMean(const std::vector<double>& v) {
-  size_t k = std::min<size_t>(20, v.size());
+  // Half of a short run each, so the two means never share a value.
+  size_t k = std::min<size_t>(20, std::max<size_t>(1, v.size() / 2));
+  if (v.empty()) return {0, 0};
   double first = 0, last = 0;
   for (size_t i = 0; i < k; ++i) {
     first += v[i] / double(k);

@@ -17,6 +17,7 @@
 #include "adpilot/error.h"
 #include "adpilot/progress.h"
 #include "adpilot/use_lite.h"
+#include "profile/bert_impl.h"
 #include "profile/use_lite_weights.h"
 
 namespace adpilot {
@@ -149,14 +150,8 @@ std::pair<at::Tensor, at::Tensor> Pad(const std::vector<const std::vector<int32_
   return {ids, mask};
 }
 
-double Mean(const std::vector<double>& v, size_t from, size_t to) {
-  if (to <= from) return 0;
-  return std::accumulate(v.begin() + long(from), v.begin() + long(to), 0.0) / double(to - from);
-}
-
 }  // namespace use_lite_tune
 
-using use_lite_tune::Mean;
 using use_lite_tune::Pad;
 using use_lite_tune::TorchUseLite;
 
@@ -244,20 +239,7 @@ UseLiteTuneReport FineTuneUseLite(const std::string& model, const std::vector<st
     }
     auto [ids, mask] = Pad(batch, w.max_tokens);
     at::Tensor v = m.Forward(ids, mask);
-    at::Tensor avg = torch::zeros({int64_t(2 * G), int64_t(batch.size())});
-    auto aa = avg.accessor<float, 2>();
-    std::vector<int> count(2 * G, 0);
-    for (int64_t ow : owner) ++count[size_t(ow)];
-    for (size_t t = 0; t < owner.size(); ++t) aa[owner[t]][int64_t(t)] = 1.f / float(count[size_t(owner[t])]);
-    at::Tensor halves = at::matmul(avg, v);
-    halves = halves - halves.mean(0, true);
-    halves = halves / halves.norm(2, {1}, true).clamp_min(1e-9);
-    at::Tensor a = halves.slice(0, 0, int64_t(G)), b = halves.slice(0, int64_t(G), int64_t(2 * G));
-    at::Tensor logits = at::matmul(a, b.t()) / o.temperature;
-    at::Tensor target = torch::arange(int64_t(G), torch::kLong);
-    at::Tensor loss = (torch::nn::functional::cross_entropy(logits, target) +
-                       torch::nn::functional::cross_entropy(logits.t(), target)) /
-                      2;
+    at::Tensor loss = bert::HalvesInfoNce(v, owner, G, o.temperature);
     opt.zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(params, 1.0);
@@ -276,9 +258,7 @@ UseLiteTuneReport FineTuneUseLite(const std::string& model, const std::vector<st
     }
   }
   progress.Finish();
-  const size_t k = std::min<size_t>(20, std::max<size_t>(1, losses.size() / 2));
-  rep.first_loss = Mean(losses, 0, k);
-  rep.last_loss = Mean(losses, losses.size() - k, losses.size());
+  std::tie(rep.first_loss, rep.last_loss) = bert::FirstLastMean(losses);
   m.CopyBack(w);
   use_lite::SaveWeights(w, src, out_dir);
   rep.seconds = elapsed();
