@@ -42,6 +42,31 @@ at::Tensor HalvesInfoNce(const at::Tensor& vectors, const std::vector<int64_t>& 
          2;
 }
 
+HalvesSampler::HalvesSampler(const std::vector<std::vector<size_t>>& groups, size_t batch_groups, size_t per_half)
+    : all_(groups), batch_groups_(batch_groups), per_half_(per_half), order_(groups.size()), cursor_(groups.size()) {
+  std::iota(order_.begin(), order_.end(), size_t(0));
+}
+
+void HalvesSampler::Next(std::mt19937_64& rng, std::vector<size_t>& texts, std::vector<int64_t>& owner) {
+  texts.clear(), owner.clear();
+  const size_t G = batch_groups_;
+  for (size_t g = 0; g < G; ++g) {
+    if (cursor_ == order_.size()) {
+      std::shuffle(order_.begin(), order_.end(), rng);
+      cursor_ = 0;
+    }
+    std::vector<size_t> m = all_[order_[cursor_++]];
+    std::shuffle(m.begin(), m.end(), rng);
+    const size_t half = m.size() / 2;
+    for (size_t i = 0; i < m.size(); ++i) {
+      const bool second = i >= half;
+      if ((second ? i - half : i) >= per_half_) continue;
+      texts.push_back(m[i]);
+      owner.push_back(int64_t(second ? G + g : g));
+    }
+  }
+}
+
 ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::vector<std::vector<int32_t>>& seqs,
                                   const std::vector<std::vector<size_t>>& groups, int32_t pad, const PretrainOptions& o,
                                   double max_seconds, const Context& ctx) {
@@ -55,30 +80,14 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
   size_t per_half = size_t(std::max(1, o.contrastive_texts));
   std::vector<double> losses;
   Progress progress(ctx, "contrastive", uint64_t(o.contrastive_steps), "steps");
-  std::vector<size_t> order(groups.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  size_t cursor = order.size();
+  HalvesSampler sampler(groups, G, per_half);
   ContrastiveStats st;
+  std::vector<size_t> texts;
+  std::vector<int64_t> owner;  // row of the half (0..2G-1) each sequence belongs to
   for (int step = 0; step < o.contrastive_steps; ++step) {
-    // Groups without replacement within an epoch: no group is its own negative.
+    sampler.Next(rng, texts, owner);
     std::vector<const std::vector<int32_t>*> batch;
-    std::vector<int64_t> owner;  // row of the half (0..2G-1) each sequence belongs to
-    for (size_t g = 0; g < G; ++g) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      std::vector<size_t> m = groups[order[cursor++]];
-      std::shuffle(m.begin(), m.end(), rng);
-      size_t half = m.size() / 2;
-      for (size_t i = 0; i < m.size(); ++i) {
-        bool second = i >= half;
-        size_t pos = second ? i - half : i;
-        if (pos >= per_half) continue;
-        batch.push_back(&seqs[m[i]]);
-        owner.push_back(int64_t(second ? G + g : g));
-      }
-    }
+    for (size_t t : texts) batch.push_back(&seqs[t]);
     auto [ids, mask] = PadBatch(batch, pad);
     at::Tensor pooled = Pool(Forward(c, w, ids, mask), mask, false, false);  // [T, H]
     at::Tensor loss = HalvesInfoNce(pooled, owner, G, o.temperature);

@@ -4,6 +4,7 @@
 // may include this header.
 #pragma once
 
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,6 +92,23 @@ ContrastiveStats TrainContrastive(const BertConfig& c, Weights& w, const std::ve
 // at `temperature`.
 at::Tensor HalvesInfoNce(const at::Tensor& vectors, const std::vector<int64_t>& owner, size_t groups,
                          double temperature);
+
+// The contrastive stage's batches: `groups` (indices of texts) drawn without
+// replacement within an epoch, so no group is its own negative; each group's
+// texts shuffled and split in two halves of at most `per_half` texts.
+class HalvesSampler {
+ public:
+  HalvesSampler(const std::vector<std::vector<size_t>>& groups, size_t batch_groups, size_t per_half);
+  size_t groups() const { return batch_groups_; }  // G: halves g and G + g are group g's
+  // The texts of the next batch and the half (0..2G-1) each belongs to.
+  void Next(std::mt19937_64& rng, std::vector<size_t>& texts, std::vector<int64_t>& owner);
+
+ private:
+  const std::vector<std::vector<size_t>>& all_;
+  size_t batch_groups_, per_half_;
+  std::vector<size_t> order_;
+  size_t cursor_;
+};
 
 // Mean of the first and of the last 20 values (half of them each when fewer than 40).
 std::pair<double, double> FirstLastMean(const std::vector<double>& v);

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <numeric>
 #include <random>
 
 #include <torch/torch.h>
@@ -210,33 +209,19 @@ UseLiteTuneReport FineTuneUseLite(const std::string& model, const std::vector<st
   auto rng = ctx.Rng("use-lite-tune");
   const size_t G = std::min(groups.size(), size_t(std::max(2, o.contrastive_batch)));
   const size_t per_half = size_t(std::max(1, o.contrastive_texts));
-  std::vector<size_t> order(groups.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  size_t cursor = order.size();
+  bert::HalvesSampler sampler(groups, G, per_half);
   std::vector<double> losses;
   Progress progress(ctx, "fine-tune use-lite", uint64_t(o.contrastive_steps), "steps");
   progress.Begin();
+  std::vector<size_t> texts;
+  std::vector<int64_t> owner;
   for (int step = 0; step < o.contrastive_steps; ++step) {
-    // Each group's texts in two disjoint halves: the halves' mean vectors are
-    // positives, the batch's other groups negatives (InfoNCE both ways), as
-    // the BERT contrastive stage (bert_contrastive.cc).
+    // Each group's texts in two halves: the halves' mean vectors are positives,
+    // the batch's other groups negatives (InfoNCE both ways), as the BERT
+    // contrastive stage does.
+    sampler.Next(rng, texts, owner);
     std::vector<const std::vector<int32_t>*> batch;
-    std::vector<int64_t> owner;
-    for (size_t g = 0; g < G; ++g) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      std::vector<size_t> mem = groups[order[cursor++]];
-      std::shuffle(mem.begin(), mem.end(), rng);
-      const size_t half = mem.size() / 2;
-      for (size_t i = 0; i < mem.size(); ++i) {
-        const bool second = i >= half;
-        if ((second ? i - half : i) >= per_half) continue;
-        batch.push_back(&seqs[mem[i]]);
-        owner.push_back(int64_t(second ? G + g : g));
-      }
-    }
+    for (size_t t : texts) batch.push_back(&seqs[t]);
     auto [ids, mask] = Pad(batch, w.max_tokens);
     at::Tensor v = m.Forward(ids, mask);
     at::Tensor loss = bert::HalvesInfoNce(v, owner, G, o.temperature);
