@@ -117,6 +117,17 @@ if(ADPILOT_WITH_TORCH)
   endif()
 endif()
 
+# Data-parallel training and replay across ranks (docs/distributed.md). Without
+# MPI every command still runs, in one process.
+option(ADPILOT_WITH_MPI "Data-parallel training and replay over OpenMPI (mpirun, srun)" ON)
+if(ADPILOT_WITH_MPI)
+  find_package(MPI COMPONENTS C QUIET)
+  if(NOT MPI_C_FOUND)
+    message(WARNING "MPI not found (libopenmpi-dev): adpilot runs in one process only")
+    set(ADPILOT_WITH_MPI OFF)
+  endif()
+endif()
+
 # adpilot_stage(NAME [OWN_PCH] [DIRS ...] DEPS ...): one OBJECT library per pipeline stage.
 # Stages self-register models/readers/strategies in static initialisers, so
 # their objects are always linked in full: executables list the stages they

@@ -20,6 +20,9 @@ BUILD_PKGS=(
   libopenblas0-pthread
   # USE-Lite's forward pass calls oneDNN's sgemm (JIT kernels for the CPU at hand).
   libdnnl-dev
+  # Data-parallel training and replay across processes and machines
+  # (mpirun / srun; docs/distributed.md).
+  libopenmpi-dev openmpi-bin
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(

@@ -14,6 +14,7 @@
 
 namespace adpilot {
 
+class Collective;
 class ProgressSink;
 
 struct Context {
@@ -30,6 +31,9 @@ struct Context {
   // test puts in a ManualClock to run a day of bidding in milliseconds.
   // Durations reported for humans (a run's `seconds`) stay on steady_clock.
   std::shared_ptr<const Clock> clock = SystemClock();
+  // The ranks this command runs on (adpilot/collective.h): one process unless
+  // the CLI joined an MPI job. Never null.
+  std::shared_ptr<const Collective> collective;
 
   Context();
 
@@ -39,6 +43,7 @@ struct Context {
   uint64_t SubSeed(const std::string& stream) const;
 
   spdlog::logger& log() const { return *logger; }
+  const Collective& comm() const { return *collective; }
 
   // A quiet single-threaded context for tests and library users.
   static Context Default() { return Context(); }

@@ -56,6 +56,8 @@ class RawInput {
   // Up to n bytes; 0 only at the end. Throws kIOError on a read error.
   virtual size_t Read(char* out, size_t n) = 0;
   virtual uint64_t size() const = 0;  // 0 when unknown (a stream)
+  // Moves to byte `offset`; false where the input cannot seek (a stream).
+  virtual bool Seek(uint64_t) { return false; }
 };
 
 // Throws kNotFound (no such file), kInvalidArgument (a directory), kIOError

@@ -7,6 +7,10 @@
 // "\r" (old Mac files), so every reader sees the same lines. Strips a UTF-8 BOM
 // on the first line. Lines longer than max_line_bytes are skipped whole and
 // flagged, so one giant line cannot exhaust memory.
+// A source can read one shard of a plain file (data-parallel training: each
+// rank reads its own): shard i of n covers bytes [size*i/n, size*(i+1)/n) and
+// a line belongs to the shard in which it starts, so the shards together hold
+// every line exactly once. Line numbers then count from the shard's first line.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +32,10 @@ class LineSource {
   // Throws kNotFound if the file does not exist, kInvalidArgument for a
   // directory, kIOError if it cannot be opened.
   explicit LineSource(std::string path, size_t max_line_bytes = kDefaultMaxLine);
+  // Shard `shard` of `shards` (1 shard: the whole input). kUnsupported for a
+  // gzip file or a stream, which cannot be split by bytes, and for a file
+  // whose lines end in a lone CR.
+  LineSource(std::string path, size_t max_line_bytes, int shard, int shards);
   ~LineSource();
   LineSource(const LineSource&) = delete;
   LineSource& operator=(const LineSource&) = delete;
@@ -40,6 +48,11 @@ class LineSource {
   Status Next();
   std::string_view line() const { return line_; }
   uint64_t line_number() const { return line_no_; }
+  // The current line is the file's first (a header), not a shard's first.
+  bool first_line_of_file() const { return line_no_ == 1 && begin_ == 0; }
+  // Where line numbers count from: the path, and for a shard the byte its
+  // first line starts at ("train.tsv (lines counted from byte 1048576)"), for messages.
+  std::string where() const;
   // Input (compressed) bytes consumed so far and the file's size (0 for a
   // stream), for progress.
   uint64_t bytes_read() const { return raw_read_; }
@@ -73,6 +86,9 @@ class LineSource {
   uint64_t line_no_ = 0;
   uint64_t file_size_ = 0;
   bool compressed_ = false;
+  uint64_t origin_ = 0;              // file offset of buf_[0] (uncompressed shards)
+  uint64_t begin_ = 0;               // first byte of the shard
+  uint64_t end_limit_ = UINT64_MAX;  // lines starting here or later belong to the next shard
 };
 
 }  // namespace adpilot

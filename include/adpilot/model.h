@@ -92,6 +92,7 @@ struct TrainConfig {
   std::string calibrate = "none";  // none | platt | isotonic, fitted on the validation set
   int batch = 8192;                // examples per thread per Hogwild batch
   bool shuffle = true;             // shuffle in-memory training rows once (seeded) before training
+  int64_t sync_every = 0;          // distributed: rows per rank between model averages (0: each pass)
   void Describe(OptionSet& o);
 };
 

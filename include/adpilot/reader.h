@@ -22,8 +22,11 @@ struct ReaderOptions {
   // Header line of CSV-like formats (avazu, csv): "auto" detects it from the
   // first line, "yes"/"no" force it.
   std::string header = "auto";
+  // Reads only shard `shard` of `shards` of a plain file, cut by bytes at line
+  // boundaries (data-parallel training: adpilot/line_source.h).
+  int shard = 0, shards = 1;
   // Stable digest of every option that changes what a reader yields (format,
-  // schema file content, header, pseudonymisation key), for caches.
+  // schema file content, header, pseudonymisation key, shard), for caches.
   uint64_t Digest() const;
 };
 

@@ -23,14 +23,18 @@ Context MakeContext(const Globals& g) {
   Context ctx;
   ctx.threads = std::max(1, g.threads);
   ctx.seed = g.seed;
+  if (g.comm) ctx.collective = g.comm;
+  const Collective& comm = ctx.comm();
   if (g.quiet) {
     ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::null_sink_mt>());
     ctx.logger->set_level(spdlog::level::off);
   } else {
     ctx.logger = std::make_shared<spdlog::logger>("adpilot", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    ctx.logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
-    ctx.logger->set_level(g.verbose ? spdlog::level::debug : spdlog::level::info);
-    ctx.progress = ::isatty(STDERR_FILENO) ? MakeTerminalProgressSink() : MakeLogProgressSink(ctx);
+    ctx.logger->set_pattern(comm.distributed() ? "[%H:%M:%S] " + comm.who() + " %^%l%$ %v" : "[%H:%M:%S] %^%l%$ %v");
+    auto level = g.verbose ? spdlog::level::debug : spdlog::level::info;
+    ctx.logger->set_level(comm.rank() > 0 && !g.verbose ? spdlog::level::warn : level);
+    if (comm.rank() == 0)
+      ctx.progress = ::isatty(STDERR_FILENO) ? MakeTerminalProgressSink() : MakeLogProgressSink(ctx);
   }
   return ctx;
 }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adpilot/collective.h"
 #include "adpilot/context.h"
 #include "adpilot/options.h"
 #include "adpilot/registry.h"  // for ADP_CONCAT
@@ -24,10 +25,13 @@ struct Globals {
   uint64_t seed = 42;
   bool quiet = false;
   bool verbose = false;
+  // The MPI job main() joined, or one process.
+  std::shared_ptr<const Collective> comm;
 };
 
 // Context for a command run: stderr logger, progress bar on a terminal or log
-// lines otherwise, nothing under --quiet.
+// lines otherwise, nothing under --quiet. Under MPI every line names its rank;
+// ranks other than 0 log warnings and errors only and show no progress.
 Context MakeContext(const Globals& g);
 
 // Binds every option of `set` as a --flag of `cmd` (positionals by position,

@@ -1,6 +1,7 @@
 // adpilot <command> [options]. main() is the only place that turns errors into
 // exit codes: 0 ok, 2 bad usage or bad input, 1 any other failure.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -35,9 +36,17 @@ std::string JsonCode(adpilot::ErrorCode code) {
   return s;
 }
 
+std::shared_ptr<const adpilot::Collective>& Comm() {
+  static std::shared_ptr<const adpilot::Collective> comm;
+  return comm;
+}
+
 // One error, as text on stderr and, under --json, also as one JSON object on
 // stdout (a script reading stdout gets JSON either way); returns the exit status.
-int ReportError(bool json, const std::string& code, const std::string& message, int status) {
+int ReportError(bool json, const std::string& code, std::string message, int status) {
+  // Under MPI the message names the rank that failed (the others are ended by
+  // main's Abort, which OpenMPI reports on its own).
+  if (const auto& comm = Comm(); comm && comm->distributed()) message = comm->who() + ": " + message;
   if (json && !adpilot::cli::JsonPrinted()) {
     auto [file, line] = FileAndLine(message);
     adpilot::cli::PrintJson({{"error", {{"code", code}, {"message", message}, {"file", file}, {"line", line}}}});
@@ -53,6 +62,7 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   cli::Globals g;
+  g.comm = Comm();
   app.add_option("--threads", g.threads, "worker threads")->check(CLI::Range(1, 1024));
   app.add_option("--seed", g.seed, "random seed (results are reproducible from it)");
   app.add_flag("--quiet,-q", g.quiet, "no progress or log output on stderr");
@@ -82,9 +92,21 @@ int Main(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace
+// A file-size limit (ulimit -f) then fails the write with EFBIG, which the
+// atomic writers report and clean up, instead of killing the process with a
+// half-written temporary file left behind.
+void IgnoreFileSizeSignal() { std::signal(SIGXFSZ, SIG_IGN); }
 
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
+  IgnoreFileSizeSignal();
+  try {
+    Comm() = adpilot::JoinJob(&argc, &argv);
+  } catch (const adpilot::Error& e) {
+    std::fprintf(stderr, "adpilot: error: %s\n", e.what());
+    return 2;
+  }
+  // Under MPI only rank 0 prints results: every rank computes the same ones.
+  if (Comm()->rank() > 0 && !std::freopen("/dev/null", "w", stdout)) return 1;
   // Only setting up the commands can get here (a duplicate flag, no memory):
   // a bug or a dying machine, never the user's input.
   try {
@@ -95,4 +117,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "adpilot: internal error\n");
   }
   return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int status = Run(argc, argv);
+  // A rank that fails ends the job: the others may be waiting for it in a
+  // collective and would wait forever.
+  if (status != 0 && Comm() && Comm()->distributed()) {
+    std::fflush(nullptr);
+    Comm()->Abort(status);
+  }
+  Comm().reset();  // MPI_Finalize before static destructors
+  return status;
 }

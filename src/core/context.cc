@@ -3,6 +3,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "adpilot/collective.h"
 #include "adpilot/hash.h"
 
 namespace adpilot {
@@ -11,6 +12,7 @@ Context::Context() {
   static auto silent =
       std::make_shared<spdlog::logger>("adpilot-silent", std::make_shared<spdlog::sinks::null_sink_mt>());
   logger = silent;
+  collective = SingleProcess();
 }
 
 uint64_t Context::SubSeed(const std::string& stream) const { return Hash64(stream, seed); }

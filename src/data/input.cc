@@ -61,6 +61,7 @@ class FileInput : public data::RawInput {
   ~FileInput() override { ::close(fd_); }
   size_t Read(char* out, size_t n) override { return ReadFd(fd_, out, n, path_); }
   uint64_t size() const override { return size_; }
+  bool Seek(uint64_t offset) override { return ::lseek(fd_, off_t(offset), SEEK_SET) == off_t(offset); }
 
  private:
   std::string path_;

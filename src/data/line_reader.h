@@ -28,7 +28,9 @@ struct RowError {
 class LineReader : public RecordReader {
  public:
   LineReader(const std::string& path, const ReaderOptions& opts)
-      : src_(path, opts.max_line_bytes), bad_(path, opts.on_error, opts.max_reported), opts_(opts) {}
+      : src_(path, opts.max_line_bytes, opts.shard, opts.shards),
+        bad_(src_.where(), opts.on_error, opts.max_reported),
+        opts_(opts) {}
 
   bool Next(RawRecord& rec) override {
     for (;;) {

@@ -34,6 +34,41 @@ LineSource::LineSource(std::string path, size_t max_line_bytes)
   }
 }
 
+LineSource::LineSource(std::string path, size_t max_line_bytes, int shard, int shards)
+    : LineSource(std::move(path), max_line_bytes) {
+  if (shards <= 1) return;
+  if (shard < 0 || shard >= shards) Throw(ErrorCode::kInvalidArgument, "{}: shard {} of {}", path_, shard, shards);
+  if (compressed_)
+    Throw(ErrorCode::kUnsupported,
+          "{}: a gzip file cannot be split by bytes across {} ranks; decompress it, or give each rank its own file",
+          path_, shards);
+  auto cut = [&](int i) { return uint64_t((unsigned __int128)file_size_ * unsigned(i) / unsigned(shards)); };
+  begin_ = cut(shard);
+  end_limit_ = cut(shard + 1);
+  // Start one byte early and drop the rest of that line: a line starting
+  // exactly at begin_ is this shard's (its predecessor ends at begin_ - 1).
+  uint64_t seek = begin_ > 0 ? begin_ - 1 : 0;
+  if (!in_->Seek(seek))
+    Throw(ErrorCode::kUnsupported, "{}: cannot split a stream or pipe across {} ranks; give a regular file", path_,
+          shards);
+  raw_pos_ = raw_end_ = 0;
+  raw_eof_ = false;
+  raw_read_ = 0;
+  origin_ = seek;
+  file_size_ = end_limit_ - begin_;  // progress counts the shard's bytes
+  if (begin_ > 0) {
+    Next();
+    line_no_ = 0;
+  }
+  // A lone CR cannot be told from the CR of a CRLF cut between the two bytes.
+  if (eol_ == '\r')
+    Throw(ErrorCode::kUnsupported, "{}: lines end in a lone CR (old Mac): cannot split it across ranks", path_);
+}
+
+std::string LineSource::where() const {
+  return begin_ > 0 ? path_ + " (lines counted from byte " + std::to_string(begin_) + ")" : path_;
+}
+
 LineSource::~LineSource() = default;
 
 // Moves the undecoded tail to the front and appends what the input gives.
@@ -112,6 +147,7 @@ void LineSource::DetectLineEnd() {
 
 bool LineSource::Fill() {
   if (eof_) return false;
+  origin_ += end_;
   size_t n = Decode(buf_.data(), buf_.size() - 1);
   if (n == 0) {
     eof_ = true;
@@ -125,6 +161,7 @@ bool LineSource::Fill() {
 
 LineSource::Status LineSource::Next() {
   carry_.clear();
+  if (origin_ + pos_ >= end_limit_) return Status::kEnd;
   bool too_long = false;
   for (;;) {
     if (pos_ >= end_ && !Fill()) {
@@ -161,7 +198,8 @@ LineSource::Status LineSource::Next() {
   line_ = carry_;
 done:
   if (eol_ != '\r' && !line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
-  if (line_no_ == 1 && line_.size() >= 3 && std::memcmp(line_.data(), "\xEF\xBB\xBF", 3) == 0) line_.remove_prefix(3);
+  if (line_no_ == 1 && begin_ == 0 && line_.size() >= 3 && std::memcmp(line_.data(), "\xEF\xBB\xBF", 3) == 0)
+    line_.remove_prefix(3);
   return Status::kLine;
 }
 

@@ -22,6 +22,7 @@ uint64_t ReaderOptions::Digest() const {
   // The key itself never enters the digest, only a hash of it.
   std::string s = fmt::format("{}|{:x}|{}|{:x}|{}", format, schema_hash, header,
                               pseudonymize_key.empty() ? 0 : Hash64(pseudonymize_key, 7), max_line_bytes);
+  if (shards > 1) s += fmt::format("|shard {}/{}", shard, shards);
   return Hash64(s);
 }
 

@@ -60,7 +60,7 @@ class AvazuReader : public LineReader {
   }
 
   bool SkipLine(std::string_view line) override {
-    if (skip_header_ && src_.line_number() == 1) return true;
+    if (skip_header_ && src_.first_line_of_file()) return true;
     return line.empty();
   }
 

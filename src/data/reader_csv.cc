@@ -116,7 +116,7 @@ class CsvReader : public LineReader {
   }
 
  protected:
-  bool SkipLine(std::string_view line) override { return line.empty() || (skip_header_ && src_.line_number() == 1); }
+  bool SkipLine(std::string_view line) override { return line.empty() || (skip_header_ && src_.first_line_of_file()); }
 
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
     store_.clear();

@@ -84,7 +84,7 @@ class IpinyouReader : public LineReader {
 
  protected:
   bool SkipLine(std::string_view line) override {
-    return line.empty() || (src_.line_number() == 1 && line.rfind("click\t", 0) == 0);
+    return line.empty() || (src_.first_line_of_file() && line.rfind("click\t", 0) == 0);
   }
 
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {

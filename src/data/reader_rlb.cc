@@ -14,6 +14,8 @@ class RlbReader : public RecordReader {
  public:
   RlbReader(const std::string& path, const ReaderOptions& opts)
       : stream_(path), bad_(path, opts.on_error, opts.max_reported) {
+    if (opts.shards > 1)
+      Throw(ErrorCode::kUnsupported, "{}: an RLB auction log is replayed whole, not split across ranks", path);
     schema_.Add("market_price", FieldKind::kNumeric);
     schema_.Add("pctr", FieldKind::kNumeric);
   }

@@ -33,6 +33,8 @@ void TrainConfig::Describe(OptionSet& o) {
   o.Add("calibrate", &calibrate, "calibration fitted on --valid").Choices({"none", "platt", "isotonic"});
   o.Add("batch", &batch, "examples per thread per Hogwild batch").Range(1, 1 << 24);
   o.Add("shuffle", &shuffle, "shuffle in-memory training rows once, from --seed");
+  o.Add("sync_every", &sync_every, "under mpirun: rows each rank trains between model averages (0: after each pass)")
+      .Range(0, int64_t(1) << 40);
 }
 
 size_t MemorySource::Next(std::vector<Example>& batch, size_t max) {

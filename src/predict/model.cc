@@ -89,6 +89,7 @@ TrainReport Model::Train(ExampleSource& train, ExampleSource* valid, const Train
   if (valid) {
     std::vector<float> p, y, w;
     predict::ScoreSource(*this, *valid, ctx, p, y, w, /*raw=*/true);
+    predict::GatherScores(ctx, p, y, w);
     if (kind != Calibrator::Kind::kNone) {
       calibrator_.Fit(kind, p, y, w);
       for (auto& x : p) x = float(calibrator_.Apply(x));

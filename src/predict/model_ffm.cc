@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "adpilot/collective.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
@@ -214,13 +215,18 @@ class FfmModel : public SgdModel {
       });
       seen += n;
     }
+    // Under MPI every rank scores its own shard and all keep the same pairs.
+    std::vector<double> total(nf * nf + 1, 0.0);
+    for (const auto& s : acc)
+      for (size_t i = 0; i < nf * nf; ++i) total[i] += s[i];
+    total[nf * nf] = double(seen);
+    ctx.comm().AllreduceSum(total);
+    seen = size_t(total[nf * nf]);
     std::vector<std::pair<double, size_t>> score;
     for (size_t fa = 0; fa < nf; ++fa)
       for (size_t fb = fa + 1; fb < nf; ++fb) {
         if (!Active(fa, fb)) continue;
-        double sum = 0;
-        for (const auto& s : acc) sum += s[fa * nf + fb];
-        score.push_back({sum, fa * nf + fb});
+        score.push_back({total[fa * nf + fb], fa * nf + fb});
       }
     if (score.size() <= size_t(keep_pairs_)) return;
     std::sort(score.begin(), score.end(), std::greater<>());

@@ -14,6 +14,7 @@
 #include <xgboost/c_api.h>
 #include <nlohmann/json.hpp>
 
+#include "adpilot/collective.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
@@ -376,6 +377,13 @@ class GbdtModel : public Model {
   TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override {
     if (cfg.online)
       Throw(ErrorCode::kInvalidArgument, "gbdt trains on the whole data set; --online is for lr, fm, ffm");
+    // Debian's libxgboost (1.7) has only rabit, whose workers need xgboost's
+    // Python tracker to find each other; it cannot join an MPI job.
+    if (ctx.comm().distributed())
+      Throw(ErrorCode::kUnsupported,
+            "gbdt is not distributed ({}): this libxgboost's collective (rabit) needs its own tracker, not "
+            "mpirun; train gbdt in one process, or lr, fm or ffm under mpirun (docs/distributed.md)",
+            ctx.comm().describe());
     TrainReport r;
     Columns cols = cols_;
     Csr tc = ReadAll(train, cols, true);

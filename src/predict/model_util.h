@@ -28,6 +28,10 @@ inline double LogLossFromMargin(double m, double y) {
 void ScoreSource(const Model& m, ExampleSource& src, const Context& ctx, std::vector<float>& pred,
                  std::vector<float>& label, std::vector<float>& weight, bool raw);
 
+// In a distributed job (adpilot/collective.h), replaces each rank's scores by
+// all ranks' in rank order, on every rank; nothing in one process.
+void GatherScores(const Context& ctx, std::vector<float>& pred, std::vector<float>& label, std::vector<float>& weight);
+
 // Early stopping on validation logloss, shared by every epoch loop: scores the
 // epoch, keeps the patience count, and names the best epoch after a rollback.
 class EarlyStopping {
@@ -66,6 +70,10 @@ class SgdModel : public Model {
   // field pairs after the first pass here). `train` may be rewound and read.
   virtual void AfterPass(int /*epoch*/, ExampleSource& /*train*/, const Context& /*ctx*/) {}
   TrainReport DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) override;
+
+ private:
+  // Averages Parameters() over the ranks; returns whether any rank has more rows.
+  bool SyncRanks(const Context& ctx, uint64_t since, bool more);
 };
 
 // State of the linear/factor models: a count then raw little-endian floats.

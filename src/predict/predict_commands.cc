@@ -15,6 +15,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/bad_rows.h"
+#include "adpilot/collective.h"
 #include "adpilot/command.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
@@ -102,7 +103,15 @@ class TrainCommand : public Command {
     // epochs): a pipe or stdin is kept whole in a temporary file as it is read
     // (adpilot/input.h), reported at the end.
     const bool data_stream = KeepWholeInput(data_);
+    // Under mpirun each rank reads its own byte range of --data and --valid
+    // (docs/distributed.md); the model is averaged over the ranks as it trains.
+    const Collective& comm = ctx.comm();
+    if (comm.distributed() && (data_stream || (!valid_.empty() && IsStream(valid_))))
+      Throw(ErrorCode::kUnsupported, "{}: a stream cannot be split across {} ranks; give a file",
+            data_stream ? data_ : valid_, comm.size());
     ReaderOptions ro;
+    ro.shard = comm.rank();
+    ro.shards = comm.size();
     ro.format = ResolveFormat(format_, data_);
     ro.schema_path = schema_;
     ro.on_error = ParseOnError(on_error_);
@@ -121,7 +130,16 @@ class TrainCommand : public Command {
       model = CreateModel(model_);
       auto reader = OpenReader(data_, ro);
       auto hasher = std::make_shared<FeatureHasher>(features_, reader->schema());
-      if (hasher->needs_fit()) hasher->FitQuantileEdges(*reader);
+      if (hasher->needs_fit()) {
+        // Rank 0's shard starts the file, where one process samples too.
+        std::string edges;
+        if (comm.rank() == 0) {
+          hasher->FitQuantileEdges(*reader);
+          edges = hasher->StateToJson().dump();
+        }
+        comm.Broadcast(edges);
+        if (comm.rank() != 0) hasher->StateFromJson(nlohmann::json::parse(edges));
+      }
       model->SetFeatures(hasher, ro.format);
     }
     ApplyModelOptions(*model);
@@ -132,7 +150,7 @@ class TrainCommand : public Command {
     std::unique_ptr<ExampleSource> train;
     // A stream's size is unknown: --memory auto streams it (from its spool).
     std::error_code size_ec;
-    const uint64_t data_size = data_stream ? 0 : fs::file_size(data_, size_ec);
+    const uint64_t data_size = data_stream ? 0 : fs::file_size(data_, size_ec) / uint64_t(comm.size());
     bool in_memory = memory_ == "yes" ||
                      (memory_ == "auto" && !train_.online && !data_stream && !size_ec && data_size < (256u << 20));
     // With --cache-dir the text is parsed once into the binary hashed-dataset
@@ -162,14 +180,16 @@ class TrainCommand : public Command {
     if (!valid_.empty()) valid = std::make_unique<MemorySource>(load(valid_));
     TrainReport r = model->Train(*train, valid.get(), train_, ctx);
     for (const auto& line : SpoolReport()) ctx.log().info("{}", line);
-    if (!out_.empty()) model->Save(out_);
+    SaveOnRankZero(*model, comm);
 
     nlohmann::json j;
     j["model"] = model->name();
     j["target"] = label_.target;
     j["train_rows"] = r.train_rows;
     j["examples_seen"] = r.examples_seen;
-    j["valid_rows"] = valid ? valid->rows().size() : 0;
+    double valid_rows = valid ? double(valid->rows().size()) : 0.0;
+    comm.AllreduceSum(std::span<double>(&valid_rows, 1));
+    j["valid_rows"] = uint64_t(valid_rows);
     j["valid_auc"] = valid ? nlohmann::json(r.valid_auc) : nlohmann::json(nullptr);
     j["valid_logloss"] = valid ? nlohmann::json(r.valid_logloss) : nlohmann::json(nullptr);
     j["epochs_run"] = r.epochs_run;
@@ -178,6 +198,8 @@ class TrainCommand : public Command {
     j["seconds"] = r.seconds;
     j["examples_per_s"] = r.seconds > 0 ? double(r.examples_seen) / r.seconds : 0.0;
     j["threads"] = ctx.threads;
+    j["ranks"] = comm.size();
+    j["mpi"] = comm.describe();
     j["warm_start"] = !init_.empty();
     j["calibration"] = model->calibrator().kind_name();
     j["out"] = out_;
@@ -197,6 +219,26 @@ class TrainCommand : public Command {
   }
 
  private:
+  // Every rank holds the same model; rank 0 alone writes it (atomically), and
+  // every rank fails, naming rank 0 and the file, when that write fails.
+  void SaveOnRankZero(const Model& model, const Collective& comm) const {
+    if (out_.empty()) return;
+    if (!comm.distributed()) return model.Save(out_);
+    std::string error;
+    if (comm.rank() == 0) {
+      try {
+        model.Save(out_);
+      } catch (const std::exception& e) {
+        error = e.what();
+        if (error.empty()) error = "unknown error";
+      }
+    }
+    comm.Broadcast(error);
+    if (!error.empty())
+      Throw(ErrorCode::kIOError, "{}rank 0 could not write the model {}: {}", comm.rank() == 0 ? "" : "(on rank 0) ",
+            out_, error);
+  }
+
   static std::string ResolveFormat(const std::string& format, const std::string& path) {
     if (!format.empty()) return format;
     std::string g = GuessFormat(path);

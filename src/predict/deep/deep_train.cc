@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "adpilot/collective.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/progress.h"
@@ -183,6 +184,11 @@ class Trainer {
 
 TrainReport DeepModel::DoTrain(ExampleSource& train, ExampleSource* valid, const TrainConfig& cfg, const Context& ctx) {
   if (!flat_.defined()) Throw(ErrorCode::kInternal, "{}: Train before Init", name());
+  if (ctx.comm().distributed())
+    Throw(ErrorCode::kUnsupported,
+          "{} is not distributed ({}): deep models train in one process; lr, fm and ffm train under mpirun "
+          "(docs/distributed.md)",
+          name(), ctx.comm().describe());
   CheckShape();
   torch::set_num_threads(std::max(1, ctx.threads));
   torch::manual_seed(ctx.SubSeed(name() + "-dropout"));

@@ -1,0 +1,210 @@
+// `mpirun -np N adpilot train` (docs/distributed.md): equivalence with one
+// process (test AUC within 0.003 for np = 1, 2, 4; the exact lr solver to
+// 1e-6), a fixed seed and np give the same model file, and faults (a rank
+// killed, a bad shard, a full disk on rank 0) end every rank with an error
+// naming the rank and the file, leaving an existing model intact. Skipped
+// where mpirun is absent or the build has no MPI.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/test_util.h"
+
+namespace adpilot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunShell;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Criteo layout with a logistic click model on C1, C2 and their pair.
+void WriteCriteo(const std::string& path, int rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u;
+  std::ofstream f(path);
+  for (int r = 0; r < rows; ++r) {
+    int a = int(rng() % 12), b = int(rng() % 9), n = int(rng() % 20);
+    double m = -1.8 + 0.15 * (a - 5.5) + ((a + b) % 3 ? 0.6 : -0.9) + 0.03 * n;
+    int y = u(rng) < 1 / (1 + std::exp(-m));
+    f << y;
+    for (int i = 0; i < 13; ++i) f << '\t' << (i == 0 ? n : int(rng() % 4));
+    for (int i = 0; i < 26; ++i) f << '\t' << fmt::format("{:08x}", i == 0 ? a : i == 1 ? b : int(rng() % 3));
+    f << '\n';
+  }
+}
+
+class DistributedTrain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (RunShell("command -v mpirun >/dev/null 2>&1").exit_code != 0)
+      GTEST_SKIP() << "mpirun not found (apt-get install openmpi-bin): distributed tests skipped";
+    if (!fs::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << "adpilot binary not built";
+    train_ = dir_.File("train.tsv");
+    valid_ = dir_.File("valid.tsv");
+    test_ = dir_.File("test.tsv");
+    WriteCriteo(train_, 24000, 1);
+    WriteCriteo(valid_, 6000, 2);
+    WriteCriteo(test_, 8000, 3);
+    auto probe = Mpi(2, "train --model lr --epochs 1 --data " + train_ + " --json", dir_.File("probe.err"));
+    if (Slurp(dir_.File("probe.err")).find("without MPI") != std::string::npos)
+      GTEST_SKIP() << "adpilot built without MPI (ADPILOT_WITH_MPI=OFF): distributed tests skipped";
+  }
+
+  // mpirun as root needs OpenMPI's consent; --oversubscribe: more ranks than cores.
+  testing::CliResult Mpi(int np, const std::string& args, const std::string& err = "/dev/null",
+                         const std::string& prefix = "") {
+    return RunShell(
+        fmt::format("{}OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun "
+                    "--oversubscribe -np {} {} --threads 1 {} 2>{}",
+                    prefix, np, ADPILOT_CLI_PATH, args, err));
+  }
+  double TestAuc(const std::string& model) {
+    auto r = testing::RunCli("eval --model " + model + " --data " + test_ + " --json");
+    EXPECT_EQ(r.exit_code, 0);
+    return nlohmann::json::parse(r.out).at("auc").get<double>();
+  }
+  // A model already at the path a failing run writes to, to check it survives.
+  std::string ExistingModel() {
+    fs::create_directories(dir_.path() / "out");
+    std::string out = dir_.File("out/existing.apm");
+    auto r = testing::RunCli("--threads 1 train --model lr --epochs 1 --bits 12 --data " + valid_ + " --out " + out);
+    EXPECT_EQ(r.exit_code, 0);
+    return out;
+  }
+  void ExpectNoTempFiles() {
+    for (const auto& e : fs::recursive_directory_iterator(dir_.path()))
+      EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  }
+
+  testing::TempDir dir_;
+  std::string train_, valid_, test_;
+};
+
+TEST_F(DistributedTrain, RanksAgreeOnTestAuc) {
+  for (std::string model : {"lr", "ffm --bits 14 --pairs C1xC2,I1xC1"}) {
+    std::vector<double> auc;
+    for (int np : {1, 2, 4}) {
+      std::string out = dir_.File(fmt::format("m{}.apm", np));
+      auto r =
+          Mpi(np, "train --model " + model + " --data " + train_ + " --valid " + valid_ + " --out " + out + " --json");
+      ASSERT_EQ(r.exit_code, 0) << model << " np " << np;
+      // One JSON object, from rank 0 only.
+      auto j = nlohmann::json::parse(r.out);
+      EXPECT_EQ(j.at("ranks").get<int>(), np);
+      EXPECT_EQ(j.at("train_rows").get<int>(), 24000);
+      EXPECT_EQ(j.at("valid_rows").get<int>(), 6000);
+      auc.push_back(TestAuc(out));
+    }
+    EXPECT_GT(auc[0], 0.6) << model;
+    for (double a : auc) EXPECT_NEAR(a, auc[0], 0.003) << model << ": " << fmt::format("{}", fmt::join(auc, ", "));
+  }
+}
+
+TEST_F(DistributedTrain, ExactLbfgsMatchesOneProcess) {
+  std::vector<std::vector<double>> preds;
+  for (int np : {1, 2}) {
+    std::string out = dir_.File(fmt::format("b{}.apm", np));
+    auto r = Mpi(np, "train --model lr --solver lbfgs --bits 12 --lbfgs-passes 400 --lbfgs-tolerance 1e-13 --data " +
+                         train_ + " --out " + out + " --json");
+    ASSERT_EQ(r.exit_code, 0);
+    std::string pred = dir_.File(fmt::format("b{}.txt", np));
+    ASSERT_EQ(testing::RunCli("predict --model " + out + " --data " + test_ + " --out " + pred).exit_code, 0);
+    std::ifstream f(pred);
+    std::vector<double> p;
+    std::string line;
+    while (std::getline(f, line))
+      if (!line.empty() && (std::isdigit(static_cast<unsigned char>(line[0])) || line[0] == '.'))
+        p.push_back(std::stod(line));
+    ASSERT_EQ(p.size(), 8000u);
+    preds.push_back(p);
+  }
+  double worst = 0;
+  for (size_t i = 0; i < preds[0].size(); ++i) worst = std::max(worst, std::abs(preds[0][i] - preds[1][i]));
+  EXPECT_LT(worst, 1e-6);
+}
+
+TEST_F(DistributedTrain, FixedSeedAndRanksGiveTheSameModel) {
+  for (std::string model : {"lr", "ffm --bits 12 --k 4"}) {
+    std::string a = dir_.File("a.apm"), b = dir_.File("b.apm");
+    for (const auto& out : {a, b})
+      ASSERT_EQ(Mpi(2, "--seed 5 train --model " + model + " --sync-every 3000 --data " + train_ + " --valid " +
+                           valid_ + " --out " + out)
+                    .exit_code,
+                0);
+    EXPECT_EQ(Slurp(a), Slurp(b)) << model;
+  }
+}
+
+TEST_F(DistributedTrain, BadShardEndsEveryRank) {
+  // The bad row lies in the second half: rank 1's shard.
+  std::string bad = dir_.File("bad.tsv");
+  {
+    std::string text = Slurp(train_);
+    size_t at = text.find('\n', text.size() * 3 / 4) + 1;
+    text.insert(at, "1\tnot-a-number\n");
+    std::ofstream(bad) << text;
+  }
+  std::string out = ExistingModel(), before = Slurp(out), err = dir_.File("err.txt");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = Mpi(2, "train --model lr --on-error fail --data " + bad + " --out " + out, err);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(secs, 30);
+  std::string msg = Slurp(err);
+  EXPECT_NE(msg.find("rank 1/2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
+  ExpectNoTempFiles();
+}
+
+TEST_F(DistributedTrain, FullDiskOnRankZero) {
+  std::string out = ExistingModel(), before = Slurp(out), err = dir_.File("err.txt");
+  // The fault shim (tests/cli/fault_shim.c) fails writes into the model's
+  // folder with ENOSPC after 4 KiB; only rank 0 writes there.
+  auto r = Mpi(2, "train --model lr --bits 16 --epochs 2 --data " + train_ + " --out " + out, err,
+               fmt::format("LD_PRELOAD={} ADP_FAULT=enospc ADP_FAULT_AFTER=4096 ADP_FAULT_PATH={} ", ADPILOT_FAULT_SHIM,
+                           dir_.File("out/")));
+  EXPECT_NE(r.exit_code, 0);
+  std::string msg = Slurp(err);
+  EXPECT_NE(msg.find("rank 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(out), std::string::npos) << msg;
+  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
+  ExpectNoTempFiles();
+}
+
+TEST_F(DistributedTrain, KilledRankEndsTheJob) {
+  std::string out = ExistingModel(), before = Slurp(out), err = dir_.File("err.txt");
+  // Long enough to be killed mid-run: many passes of ffm, syncing often.
+  // timeout -> mpirun -> the ranks: kill -9 the last rank once both run.
+  std::string args = fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun --oversubscribe -np 2 {} "
+      "--threads 1 train --model ffm --bits 14 --epochs 1000 --patience 1000 --sync-every 500 --data {} --out {} "
+      "2>{} & job=$!; ranks=''; "
+      "for i in $(seq 200); do m=$(pgrep -P $job | head -1); [ -n \"$m\" ] && ranks=$(pgrep -P $m | sort -n); "
+      "[ $(echo $ranks | wc -w) -ge 2 ] && break; sleep 0.1; done; sleep 2; "
+      "kill -9 $(echo $ranks | tr ' ' '\\n' | tail -1); "
+      "start=$(date +%s); wait $job; rc=$?; echo $rc $(( $(date +%s) - start ))",
+      ADPILOT_CLI_PATH, train_, out, err);
+  auto r = RunShell(args);
+  int rc = -1, secs = -1;
+  std::sscanf(r.out.c_str(), "%d %d", &rc, &secs);
+  EXPECT_NE(rc, 0) << Slurp(err);
+  EXPECT_GE(secs, 0);
+  EXPECT_LT(secs, 30);
+  std::string msg = Slurp(err);
+  EXPECT_NE(msg.find("rank"), std::string::npos) << msg;
+  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
+  ExpectNoTempFiles();
+}
+
+}  // namespace
+}  // namespace adpilot
