@@ -72,6 +72,9 @@ BidderEnv MakeBidderEnv(const ReplayConfig& cfg, const AuctionLog& log, const Ca
 ReplayResult Replay(const AuctionLog& log, Bidder& bidder, const ReplayConfig& cfg, const CampaignStats& train);
 
 void to_json(nlohmann::json& j, const ReplayResult& r);
+// The inverse of to_json (the derived rates are recomputed), exact for every
+// field: how ranks of a distributed `bid compare` hand each other results.
+void from_json(const nlohmann::json& j, ReplayResult& r);
 
 // Hindsight optimum: the most clicks any bidder could win on `log` under the
 // same budget periods (second price, a 0/1 knapsack per period over the won

@@ -13,7 +13,9 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/bidding.h"
+#include "adpilot/collective.h"
 #include "adpilot/command.h"
+#include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/parallel.h"
 #include "adpilot/progress.h"
@@ -164,13 +166,19 @@ class CompareCommand : public BidCommand {
     std::vector<Job> jobs;
     for (double c0 : ratios)
       for (const auto& n : names) jobs.push_back({n, c0, {}});
+    // Under mpirun rank r replays jobs r, r + N, ... and the ranks then swap
+    // results, so every rank (and the output) holds all of them.
+    const Collective& comm = ctx.comm();
+    std::vector<size_t> mine;
+    for (size_t i = size_t(comm.rank()); i < jobs.size(); i += size_t(comm.size())) mine.push_back(i);
     std::atomic<size_t> next{0};
-    Progress progress(ctx, "bid compare", jobs.size(), "replays");
+    Progress progress(ctx, "bid compare", mine.size(), "replays");
     progress.Begin();
     std::mutex progress_mu;
     // Jobs differ a lot in cost (rlb, dqn): hand them out one at a time.
     ParallelFor(ctx.threads, size_t(ctx.threads), [&](size_t, size_t, int) {
-      for (size_t i; (i = next++) < jobs.size();) {
+      for (size_t k; (k = next++) < mine.size();) {
+        size_t i = mine[k];
         // Per-episode traces always: they pair each strategy with lin below.
         jobs[i].r = RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
                                 Config(jobs[i].ratio, true), ctx);
@@ -179,6 +187,15 @@ class CompareCommand : public BidCommand {
       }
     });
     progress.Finish();
+    if (comm.distributed()) {
+      nlohmann::json done = nlohmann::json::object();
+      for (size_t i : mine) done[std::to_string(i)] = jobs[i].r;
+      for (const auto& part : comm.Allgather(done.dump())) {
+        // Named: a range-for over a temporary's items() would dangle.
+        const nlohmann::json theirs = nlohmann::json::parse(part);
+        for (const auto& it : theirs.items()) jobs[std::stoul(it.key())].r = it.value().get<ReplayResult>();
+      }
+    }
     nlohmann::json rows = nlohmann::json::array();
     std::string csv =
         "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
@@ -217,7 +234,7 @@ class CompareCommand : public BidCommand {
         if (best_strategy.empty()) best_strategy = j.r.resolved;
       }
     }
-    if (!out_.empty()) WriteFileAtomic(out_, csv);
+    if (!out_.empty() && comm.rank() == 0) WriteFileAtomic(out_, csv);
     nlohmann::json out = {{"log", src_.log}, {"tuned_on", in.tune_source}, {"rows", rows}};
     if (!best_strategy.empty()) out["best_strategy"] = best_strategy, out["best_by_budget_ratio"] = picks;
     AddBudgetJson(out);

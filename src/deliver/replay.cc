@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -224,6 +225,40 @@ void to_json(nlohmann::json& j, const ReplayResult& r) {
     for (const auto& [p, b] : r.bid_samples) samples.push_back({{"pctr", p}, {"bid", b}});
     j["bid_samples"] = samples;
   }
+}
+
+// to_json writes a NaN as null.
+static double Real(const nlohmann::json& j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
+}
+
+static std::vector<PeriodTrace> TraceFromJson(const nlohmann::json& a) {
+  std::vector<PeriodTrace> v;
+  for (const auto& t : a)
+    v.push_back({t.at("auctions").get<uint64_t>(), t.at("bids").get<uint64_t>(), t.at("impressions").get<uint64_t>(),
+                 t.at("clicks").get<uint64_t>(), Real(t.at("spend")), Real(t.at("budget"))});
+  return v;
+}
+
+void from_json(const nlohmann::json& j, ReplayResult& r) {
+  r = ReplayResult();
+  r.strategy = j.at("strategy").get<std::string>();
+  r.resolved = j.at("resolved_strategy").get<std::string>();
+  r.auctions = j.at("auctions").get<uint64_t>();
+  r.bids = j.at("bids").get<uint64_t>();
+  r.impressions = j.at("impressions").get<uint64_t>();
+  r.clicks = j.at("clicks").get<uint64_t>();
+  r.expected_clicks = Real(j.at("expected_clicks"));
+  r.conversions = j.at("conversions").get<uint64_t>();
+  r.spend = Real(j.at("spend"));
+  r.budget = Real(j.at("budget"));
+  r.episodes = j.at("episodes").get<uint64_t>();
+  r.seconds = Real(j.at("seconds"));
+  if (j.contains("episode_trace")) r.episode_trace = TraceFromJson(j.at("episode_trace"));
+  if (j.contains("hour_trace")) r.hour_trace = TraceFromJson(j.at("hour_trace"));
+  if (j.contains("bid_samples"))
+    for (const auto& s : j.at("bid_samples"))
+      r.bid_samples.emplace_back(float(Real(s.at("pctr"))), float(Real(s.at("bid"))));
 }
 
 double HindsightOptimalClicks(const AuctionLog& log, const ReplayConfig& cfg, const CampaignStats& train,
