@@ -103,7 +103,7 @@ int Run(int argc, char** argv) {
     Comm() = adpilot::JoinJob(&argc, &argv);
   } catch (const adpilot::Error& e) {
     std::fprintf(stderr, "adpilot: error: %s\n", e.what());
-    return 2;
+    return adpilot::ExitCodeFor(e.code());
   }
   // Under MPI only rank 0 prints results: every rank computes the same ones.
   if (Comm()->rank() > 0 && !std::freopen("/dev/null", "w", stdout)) return 1;
