@@ -31,7 +31,6 @@ class Collective {
   virtual std::vector<std::string> Allgather(const std::string& mine) const = 0;
   // Replaces `bytes` on every rank by root's.
   virtual void Broadcast(std::string& bytes, int root = 0) const = 0;
-  virtual void Barrier() const = 0;
   // Ends every rank of the job with `status` (MPI_Abort). Only the CLI calls
   // it, after printing the error; in one process it returns.
   virtual void Abort(int status) const = 0;
@@ -48,10 +47,8 @@ std::shared_ptr<const Collective> SingleProcess();
 // ranks by a binary built without MPI (each would train and write alone).
 std::shared_ptr<const Collective> JoinJob(int* argc, char*** argv);
 
-// Whether this build can join an MPI job (ADPILOT_WITH_MPI).
-bool BuiltWithMpi();
-
-// The rows [begin, end) of n in rank's share: contiguous, sizes differing by at most one.
+// Items [begin, end) of n (rows, bytes of a file) in rank's share: contiguous,
+// sizes differing by at most one.
 struct Share {
   size_t begin = 0, end = 0;
 };

@@ -25,7 +25,6 @@ class Single : public Collective {
   void AllreduceMax(std::span<double>) const override {}
   std::vector<std::string> Allgather(const std::string& mine) const override { return {mine}; }
   void Broadcast(std::string&, int) const override {}
-  void Barrier() const override {}
   void Abort(int) const override {}
   std::string describe() const override { return "one process"; }
 };
@@ -46,14 +45,6 @@ std::string Collective::who() const { return distributed() ? fmt::format("rank {
 std::shared_ptr<const Collective> SingleProcess() {
   static const auto single = std::make_shared<const Single>();
   return single;
-}
-
-bool BuiltWithMpi() {
-#ifdef ADPILOT_WITH_MPI
-  return true;
-#else
-  return false;
-#endif
 }
 
 std::shared_ptr<const Collective> JoinJob([[maybe_unused]] int* argc, [[maybe_unused]] char*** argv) {

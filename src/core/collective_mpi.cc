@@ -76,7 +76,6 @@ class Mpi : public Collective {
             "broadcast");
   }
 
-  void Barrier() const override { Check(MPI_Barrier(MPI_COMM_WORLD), "barrier"); }
   void Abort(int status) const override { MPI_Abort(MPI_COMM_WORLD, status); }
   std::string describe() const override { return fmt::format("{}, {} ranks", library_, size_); }
 

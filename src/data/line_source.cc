@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include "adpilot/collective.h"
 #include "adpilot/error.h"
 #include "adpilot/input.h"
 
@@ -42,9 +43,9 @@ LineSource::LineSource(std::string path, size_t max_line_bytes, int shard, int s
     Throw(ErrorCode::kUnsupported,
           "{}: a gzip file cannot be split by bytes across {} ranks; decompress it, or give each rank its own file",
           path_, shards);
-  auto cut = [&](int i) { return uint64_t((unsigned __int128)file_size_ * unsigned(i) / unsigned(shards)); };
-  begin_ = cut(shard);
-  end_limit_ = cut(shard + 1);
+  Share bytes = ShareOf(file_size_, shard, shards);
+  begin_ = bytes.begin;
+  end_limit_ = bytes.end;
   // Start one byte early and drop the rest of that line: a line starting
   // exactly at begin_ is this shard's (its predecessor ends at begin_ - 1).
   uint64_t seek = begin_ > 0 ? begin_ - 1 : 0;

@@ -10,31 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test_util.h"
+#include "predict/predict_test_util.h"
 
 namespace adpilot {
 namespace {
 
 using testing::RunCli;
+using testing::WriteCriteo;
 
 #define REQUIRE_CLI() \
   if (!std::filesystem::exists(ADPILOT_CLI_PATH)) GTEST_SKIP() << "adpilot binary not built: " << ADPILOT_CLI_PATH
-
-// Criteo layout (label, I1..I13, C1..C26) with a logistic click model on
-// C1, C2 and their pair, so every model has something to learn.
-void WriteCriteo(const std::string& path, int rows, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u;
-  std::ofstream f(path);
-  for (int r = 0; r < rows; ++r) {
-    int a = int(rng() % 6), b = int(rng() % 5), n = int(rng() % 20);
-    double m = -1.5 + 0.4 * (a - 2.5) + ((a + b) % 2 ? 0.8 : -0.8) + 0.03 * n;
-    int y = u(rng) < 1 / (1 + std::exp(-m));
-    f << y;
-    for (int i = 0; i < 13; ++i) f << '\t' << (i == 0 ? n : int(rng() % 4));
-    for (int i = 0; i < 26; ++i) f << '\t' << fmt::format("{:08x}", i == 0 ? a : i == 1 ? b : int(rng() % 3));
-    f << '\n';
-  }
-}
 
 // CSV with a click and a conversion column (conversions only after clicks,
 // at a rate that depends on `adv`): the CVR path of the CSV reader.

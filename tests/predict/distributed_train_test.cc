@@ -14,32 +14,18 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test_util.h"
+#include "predict/predict_test_util.h"
 
 namespace adpilot {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::RunShell;
+using testing::WriteCriteo;
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-// Criteo layout with a logistic click model on C1, C2 and their pair.
-void WriteCriteo(const std::string& path, int rows, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u;
-  std::ofstream f(path);
-  for (int r = 0; r < rows; ++r) {
-    int a = int(rng() % 12), b = int(rng() % 9), n = int(rng() % 20);
-    double m = -1.8 + 0.15 * (a - 5.5) + ((a + b) % 3 ? 0.6 : -0.9) + 0.03 * n;
-    int y = u(rng) < 1 / (1 + std::exp(-m));
-    f << y;
-    for (int i = 0; i < 13; ++i) f << '\t' << (i == 0 ? n : int(rng() % 4));
-    for (int i = 0; i < 26; ++i) f << '\t' << fmt::format("{:08x}", i == 0 ? a : i == 1 ? b : int(rng() % 3));
-    f << '\n';
-  }
 }
 
 class DistributedTrain : public ::testing::Test {
@@ -80,7 +66,10 @@ class DistributedTrain : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0);
     return out;
   }
-  void ExpectNoTempFiles() {
+  // After a failed job: the model that was at --out is untouched and no
+  // temporary file is left anywhere.
+  void ExpectLeftIntact(const std::string& out, const std::string& before) {
+    EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
     for (const auto& e : fs::recursive_directory_iterator(dir_.path()))
       EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
   }
@@ -162,23 +151,24 @@ TEST_F(DistributedTrain, BadShardEndsEveryRank) {
   std::string msg = Slurp(err);
   EXPECT_NE(msg.find("rank 1/2"), std::string::npos) << msg;
   EXPECT_NE(msg.find(bad), std::string::npos) << msg;
-  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
-  ExpectNoTempFiles();
+  ExpectLeftIntact(out, before);
 }
 
 TEST_F(DistributedTrain, FullDiskOnRankZero) {
   std::string out = ExistingModel(), before = Slurp(out), err = dir_.File("err.txt");
   // The fault shim (tests/cli/fault_shim.c) fails writes into the model's
   // folder with ENOSPC after 4 KiB; only rank 0 writes there.
+  auto t0 = std::chrono::steady_clock::now();
   auto r = Mpi(2, "train --model lr --bits 16 --epochs 2 --data " + train_ + " --out " + out, err,
                fmt::format("LD_PRELOAD={} ADP_FAULT=enospc ADP_FAULT_AFTER=4096 ADP_FAULT_PATH={} ", ADPILOT_FAULT_SHIM,
                            dir_.File("out/")));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(secs, 30);
   std::string msg = Slurp(err);
   EXPECT_NE(msg.find("rank 0"), std::string::npos) << msg;
   EXPECT_NE(msg.find(out), std::string::npos) << msg;
-  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
-  ExpectNoTempFiles();
+  ExpectLeftIntact(out, before);
 }
 
 TEST_F(DistributedTrain, KilledRankEndsTheJob) {
@@ -202,8 +192,7 @@ TEST_F(DistributedTrain, KilledRankEndsTheJob) {
   EXPECT_LT(secs, 30);
   std::string msg = Slurp(err);
   EXPECT_NE(msg.find("rank"), std::string::npos) << msg;
-  EXPECT_TRUE(Slurp(out) == before) << "the existing model at --out changed";
-  ExpectNoTempFiles();
+  ExpectLeftIntact(out, before);
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "adpilot/context.h"
 #include "adpilot/features.h"
@@ -14,6 +17,23 @@
 #include "adpilot/options.h"
 
 namespace adpilot::testing {
+
+// Criteo layout (label, I1..I13, C1..C26) with a logistic click model on
+// C1, C2 and their pair, so every model has something to learn.
+inline void WriteCriteo(const std::string& path, int rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u;
+  std::ofstream f(path);
+  for (int r = 0; r < rows; ++r) {
+    int a = int(rng() % 6), b = int(rng() % 5), n = int(rng() % 20);
+    double m = -1.5 + 0.4 * (a - 2.5) + ((a + b) % 2 ? 0.8 : -0.8) + 0.03 * n;
+    int y = u(rng) < 1 / (1 + std::exp(-m));
+    f << y;
+    for (int i = 0; i < 13; ++i) f << '\t' << (i == 0 ? n : int(rng() % 4));
+    for (int i = 0; i < 26; ++i) f << '\t' << fmt::format("{:08x}", i == 0 ? a : i == 1 ? b : int(rng() % 3));
+    f << '\n';
+  }
+}
 
 inline std::shared_ptr<FeatureHasher> SmallHasher(int fields, int bits = 12) {
   Schema s;
