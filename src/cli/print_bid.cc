@@ -13,7 +13,18 @@ using nlohmann::json;
 std::string S(const json& j, const char* key) { return j.at(key).get<std::string>(); }
 uint64_t U(const json& j, const char* key) { return j.at(key).get<uint64_t>(); }
 
+// A sweep (--campaigns, --budget-ratios): one line per run.
+void PrintSweep(const json& out) {
+  fmt::print("{:<10} {:<10} {:<10} {:>8} {:>8} {:>12} {:>12} {:>9}\n", "campaign", "c0", "strategy", "clicks", "imps",
+             "spend", "budget", "hindsight");
+  for (const json& r : out["runs"])
+    fmt::print("{:<10} {:<10.5f} {:<10} {:>8} {:>8} {:>12.0f} {:>12.0f} {:>9.0f}\n", r.value("campaign", "-"),
+               Num(r, "budget_ratio"), S(r, "resolved_strategy"), U(r, "clicks"), U(r, "impressions"), Num(r, "spend"),
+               Num(r, "budget"), Num(r, "hindsight_optimal_clicks"));
+}
+
 void PrintSimulate(const json& r, const json&) {
+  if (r.contains("runs")) return PrintSweep(r);
   const std::string strategy = S(r, "strategy"), resolved = S(r, "resolved_strategy");
   const json& fb = r["pctr_foresight"];
   fmt::print(
@@ -29,22 +40,25 @@ void PrintSimulate(const json& r, const json&) {
 
 void PrintCompare(const json& out, const json&) {
   // "expected" = the sum of the won auctions' pCTR: what the bidder controls,
-  // next to the pCTR-foresight bound printed once per budget ratio.
-  fmt::print("{:<10} {:<10} {:>9} {:>9} {:>8} {:>12} {:>12}\n", "c0", "strategy", "clicks", "expected", "imps", "spend",
-             "budget");
+  // next to the pCTR-foresight bound printed once per budget ratio (and
+  // campaign, with --campaigns: then each line starts with it).
   const json& rows = out["rows"];
+  const bool many = out.contains("campaigns");
+  auto camp = [&](const json& row) { return many ? fmt::format("{:<10} ", row.value("campaign", "")) : std::string(); };
+  fmt::print("{}{:<10} {:<10} {:>9} {:>9} {:>8} {:>12} {:>12}\n", many ? fmt::format("{:<10} ", "campaign") : "", "c0",
+             "strategy", "clicks", "expected", "imps", "spend", "budget");
   for (size_t i = 0; i < rows.size(); ++i) {
     const json& row = rows[i];
     const double ratio = Num(row, "budget_ratio");
     const std::string name = S(row, "strategy"), resolved = S(row, "resolved_strategy");
-    fmt::print("{:<10.5f} {:<10} {:>9} {:>9.1f} {:>8} {:>12.0f} {:>12.0f}{}\n", ratio, name, U(row, "clicks"),
-               Num(row, "expected_clicks"), U(row, "impressions"), Num(row, "spend"), Num(row, "budget"),
-               resolved != name ? "  (picked " + resolved + ")" : "");
-    if (i + 1 == rows.size() || Num(rows[i + 1], "budget_ratio") != ratio) {
+    fmt::print("{}{:<10.5f} {:<10} {:>9} {:>9.1f} {:>8} {:>12.0f} {:>12.0f}{}\n", camp(row), ratio, name,
+               U(row, "clicks"), Num(row, "expected_clicks"), U(row, "impressions"), Num(row, "spend"),
+               Num(row, "budget"), resolved != name ? "  (picked " + resolved + ")" : "");
+    if (i + 1 == rows.size() || Num(rows[i + 1], "budget_ratio") != ratio || camp(rows[i + 1]) != camp(row)) {
       const json& fb = row["pctr_foresight"];
       fmt::print(
-          "{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
-          ratio, "foresight", Num(fb, "clicks"), Num(fb, "expected_clicks"));
+          "{}{:<10.5f} {:<10} {:>9.0f} {:>9.1f}  (knows every price and pCTR in advance: the expected-click bound)\n",
+          camp(row), ratio, "foresight", Num(fb, "clicks"), Num(fb, "expected_clicks"));
     }
   }
 }

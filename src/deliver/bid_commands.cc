@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -62,6 +63,69 @@ class BidCommand : public Command {
     return cfg;
   }
 
+  // Runs job(0) ... job(n - 1) and returns their results, on every rank, in
+  // job order. Under mpirun rank r runs jobs r, r + N, ... and the ranks then
+  // swap results (as JSON), so the output does not depend on the rank count.
+  // Within a rank the jobs go to the threads one at a time: they differ a lot
+  // in cost (rlb and dqn against lin).
+  template <typename T>
+  std::vector<T> RunJobs(const Context& ctx, const char* what, size_t n, const std::function<T(size_t)>& job) const {
+    const Collective& comm = ctx.comm();
+    std::vector<size_t> mine;
+    for (size_t i = size_t(comm.rank()); i < n; i += size_t(comm.size())) mine.push_back(i);
+    std::vector<T> results(n);
+    std::atomic<size_t> next{0};
+    Progress progress(ctx, what, mine.size(), "replays");
+    progress.Begin();
+    std::mutex progress_mu;
+    ParallelFor(ctx.threads, size_t(ctx.threads), [&](size_t, size_t, int) {
+      for (size_t k; (k = next++) < mine.size();) {
+        results[mine[k]] = job(mine[k]);
+        std::lock_guard<std::mutex> lock(progress_mu);
+        progress.Advance();
+      }
+    });
+    progress.Finish();
+    if (comm.distributed()) {
+      nlohmann::json done = nlohmann::json::object();
+      for (size_t i : mine) done[std::to_string(i)] = results[i];
+      for (const auto& part : comm.Allgather(done.dump())) {
+        // Named: a range-for over a temporary's items() would dangle.
+        const nlohmann::json theirs = nlohmann::json::parse(part);
+        for (const auto& it : theirs.items()) results[std::stoul(it.key())] = it.value().get<T>();
+      }
+    }
+    return results;
+  }
+
+  // --campaigns: one replay setting per campaign, each with its name in place
+  // of {camp} in the paths ("" when there is no --campaigns).
+  void DescribeCampaigns(OptionSet& s) {
+    s.Add("campaigns", &campaigns_,
+          "comma-separated campaigns, each in place of {camp} in --log, --train, --tune-log, --model and --policy "
+          "(split across ranks under mpirun)");
+  }
+  std::vector<std::string> Campaigns() const {
+    if (campaigns_.empty() == (src_.log.find(kCamp) != std::string::npos))
+      Throw(ErrorCode::kInvalidArgument,
+            "--campaigns and a {} in --log go together (e.g. --campaigns 1458,2259 --log data/{}.validation.txt.gz)",
+            kCamp, kCamp);
+    return campaigns_.empty() ? std::vector<std::string>{""} : campaigns_;
+  }
+  static constexpr const char* kCamp = "{camp}";
+  static std::string Substitute(std::string s, const std::string& camp) {
+    for (size_t at; (at = s.find(kCamp)) != std::string::npos;) s.replace(at, std::string(kCamp).size(), camp);
+    return s;
+  }
+  // The inputs of campaign `camp`, loaded once per rank and campaign.
+  const ReplayInputs& Inputs(const std::string& camp, const Context& ctx) {
+    auto it = inputs_.find(camp);
+    if (it != inputs_.end()) return it->second;
+    ReplaySource src = src_;
+    for (std::string* p : {&src.log, &src.train, &src.tune_log, &src.model}) *p = Substitute(*p, camp);
+    return inputs_[camp] = LoadReplayInputs(src, cfg_.episode, ctx);
+  }
+
   void AddBudgetJson(nlohmann::json& j) const {
     if (budget_from_.empty()) return;
     j["budget_from"] = budget_from_;
@@ -73,27 +137,58 @@ class BidCommand : public Command {
   ReplayConfig cfg_;
   std::string auction_ = AuctionTypeName(ReplayConfig().auction);
   std::string budget_from_, channel_;
+  std::vector<std::string> campaigns_;
+  std::map<std::string, ReplayInputs> inputs_;
 };
 
 class SimulateCommand : public BidCommand {
  public:
   std::vector<std::string> Examples() const override {
-    return {"bid simulate --log world/auctions.rlb --format world --tune-split 0.5 --strategy lin --budget-ratio 1/16"};
+    return {"bid simulate --log world/auctions.rlb --format world --tune-split 0.5 --strategy lin --budget-ratio 1/16",
+            "bid simulate --log data/{camp}.validation.txt.gz --train data/{camp}.train-info.txt --tune-split 0.5 "
+            "--campaigns 1458,2259 --budget-ratios 1/32,1/8 --strategy lin"};
   }
   void Describe(OptionSet& s) override {
     DescribeCommon(s, true);
     s.Add("strategy", &strategy_, "strategy: best, " + BidderRegistry::Get().NamesJoined());
     s.Add("policy", &policy_, "a trained policy file (bid train) instead of --strategy");
     s.Add("traces", &traces_, "include per-episode and per-hour traces in --json");
+    DescribeCampaigns(s);
+    s.Add("budget_ratios", &budget_ratios_,
+          "comma-separated c0 values to replay, each a run of its own (instead of --budget-ratio)");
   }
 
   nlohmann::json Run(const Context& ctx) override {
     ResolveBudget();
-    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
-    ReplayConfig cfg = Config(cfg_.budget_ratio, traces_);
+    const std::vector<std::string> camps = Campaigns();
+    if (campaigns_.empty() && budget_ratios_.empty()) return Simulate(Inputs("", ctx), policy_, cfg_.budget_ratio, ctx);
+    // A sweep: every campaign x budget ratio, split across ranks under mpirun.
+    std::vector<double> ratios;
+    for (const auto& r : budget_ratios_) ratios.push_back(ParseBudgetRatio(r));
+    if (ratios.empty()) ratios.push_back(cfg_.budget_ratio);
+    // This rank's campaigns' logs, loaded before the threads share them.
+    const Collective& comm = ctx.comm();
+    const size_t jobs = camps.size() * ratios.size();
+    for (size_t i = size_t(comm.rank()); i < jobs; i += size_t(comm.size())) Inputs(camps[i / ratios.size()], ctx);
+    std::vector<nlohmann::json> runs = RunJobs<nlohmann::json>(ctx, "bid simulate", jobs, [&](size_t i) {
+      const std::string& camp = camps[i / ratios.size()];
+      nlohmann::json j = Simulate(inputs_.at(camp), Substitute(policy_, camp), ratios[i % ratios.size()], ctx);
+      if (!camp.empty()) j["campaign"] = camp;
+      return j;
+    });
+    nlohmann::json out = {{"log", src_.log}, {"runs", runs}, {"ranks", comm.size()}};
+    if (!campaigns_.empty()) out["campaigns"] = campaigns_;
+    out["budget_ratios"] = ratios;
+    return out;
+  }
+
+ private:
+  // One replay of the strategy (or the policy) at budget ratio `ratio`.
+  nlohmann::json Simulate(const ReplayInputs& in, const std::string& policy, double ratio, const Context& ctx) const {
+    ReplayConfig cfg = Config(ratio, traces_);
     ReplayResult r;
-    if (!policy_.empty()) {
-      auto b = LoadPolicy(policy_);
+    if (!policy.empty()) {
+      auto b = LoadPolicy(policy);
       r = Replay(in.test, *b, cfg, in.train);
     } else {
       r = RunStrategy(strategy_, in.test, in.tune.size() ? &in.tune : nullptr, in.train, cfg, ctx);
@@ -112,8 +207,8 @@ class SimulateCommand : public BidCommand {
     return j;
   }
 
- private:
   std::string strategy_ = "lin", policy_;
+  std::vector<std::string> budget_ratios_;
   bool traces_ = false;
 };
 
@@ -150,92 +245,105 @@ class CompareCommand : public BidCommand {
     s.Add("budget_ratios", &budget_ratios_, "comma-separated c0 values (numbers or fractions like 1/32)");
     s.Add("out", &out_, "CSV table").Output();
     s.Add("traces", &traces_, "keep each row's per-episode trace in --json (for paired comparisons)");
+    DescribeCampaigns(s);
   }
 
   nlohmann::json Run(const Context& ctx) override {
     ResolveBudget();
-    ReplayInputs in = LoadReplayInputs(src_, cfg_.episode, ctx);
+    const std::vector<std::string> camps = Campaigns();
     std::vector<std::string> names = strategies_.empty() ? StrategyNames() : strategies_;
     std::vector<double> ratios;
     for (const auto& s : budget_ratios_) ratios.push_back(ParseBudgetRatio(s));
     struct Job {
-      std::string name;
+      std::string camp, name;
       double ratio;
       ReplayResult r;
     };
     std::vector<Job> jobs;
-    for (double c0 : ratios)
-      for (const auto& n : names) jobs.push_back({n, c0, {}});
-    // Under mpirun rank r replays jobs r, r + N, ... and the ranks then swap
-    // results, so every rank (and the output) holds all of them.
+    for (const auto& camp : camps)
+      for (double c0 : ratios)
+        for (const auto& n : names) jobs.push_back({camp, n, c0, {}});
+    // The hindsight optimum and the foresight bound depend on the campaign and
+    // the budget ratio only: once per pair, not once per strategy; also split.
+    struct Setting {
+      std::string camp;
+      double ratio;
+    };
+    std::vector<Setting> settings;
+    for (const auto& camp : camps)
+      for (double c0 : ratios) settings.push_back({camp, c0});
+    // This rank's campaigns' logs, loaded before the threads share them.
     const Collective& comm = ctx.comm();
-    std::vector<size_t> mine;
-    for (size_t i = size_t(comm.rank()); i < jobs.size(); i += size_t(comm.size())) mine.push_back(i);
-    std::atomic<size_t> next{0};
-    Progress progress(ctx, "bid compare", mine.size(), "replays");
-    progress.Begin();
-    std::mutex progress_mu;
-    // Jobs differ a lot in cost (rlb, dqn): hand them out one at a time.
-    ParallelFor(ctx.threads, size_t(ctx.threads), [&](size_t, size_t, int) {
-      for (size_t k; (k = next++) < mine.size();) {
-        size_t i = mine[k];
-        // Per-episode traces always: they pair each strategy with lin below.
-        jobs[i].r = RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
-                                Config(jobs[i].ratio, true), ctx);
-        std::lock_guard<std::mutex> lock(progress_mu);
-        progress.Advance();
-      }
+    for (size_t i = size_t(comm.rank()); i < jobs.size(); i += size_t(comm.size())) Inputs(jobs[i].camp, ctx);
+    for (size_t i = size_t(comm.rank()); i < settings.size(); i += size_t(comm.size())) Inputs(settings[i].camp, ctx);
+    // Per-episode traces always: they pair each strategy with lin below.
+    std::vector<ReplayResult> results = RunJobs<ReplayResult>(ctx, "bid compare", jobs.size(), [&](size_t i) {
+      const ReplayInputs& in = inputs_.at(jobs[i].camp);
+      return RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
+                         Config(jobs[i].ratio, true), ctx);
     });
-    progress.Finish();
-    if (comm.distributed()) {
-      nlohmann::json done = nlohmann::json::object();
-      for (size_t i : mine) done[std::to_string(i)] = jobs[i].r;
-      for (const auto& part : comm.Allgather(done.dump())) {
-        // Named: a range-for over a temporary's items() would dangle.
-        const nlohmann::json theirs = nlohmann::json::parse(part);
-        for (const auto& it : theirs.items()) jobs[std::stoul(it.key())].r = it.value().get<ReplayResult>();
-      }
-    }
+    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].r = std::move(results[i]);
+    std::vector<nlohmann::json> bound =
+        RunJobs<nlohmann::json>(ctx, "bid compare bounds", settings.size(), [&](size_t i) {
+          const ReplayInputs& in = inputs_.at(settings[i].camp);
+          ReplayConfig cfg = Config(settings[i].ratio, traces_);
+          ForesightBound fb = PctrForesight(in.test, cfg, in.train);
+          return nlohmann::json{{"hindsight_optimal_clicks", HindsightOptimalClicks(in.test, cfg, in.train, false)},
+                                {"pctr_foresight", {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}}},
+                                {"tuned_on", in.tune_source}};
+        });
+    auto bounds = [&](const std::string& camp, double ratio) -> const nlohmann::json& {
+      for (size_t i = 0; i < settings.size(); ++i)
+        if (settings[i].camp == camp && settings[i].ratio == ratio) return bound[i];
+      Throw(ErrorCode::kInternal, "bid compare: no bounds for campaign '{}' at {}", camp, ratio);
+    };
+    const bool many = !campaigns_.empty();
     nlohmann::json rows = nlohmann::json::array();
-    std::string csv =
-        "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
-        "hindsight_optimal_clicks,resolved_strategy\n";
+    std::string csv = std::string(many ? "campaign," : "") +
+                      "budget_ratio,strategy,auctions,bids,impressions,clicks,spend,budget,win_rate,cpm,ecpc,"
+                      "hindsight_optimal_clicks,resolved_strategy\n";
     // What `best` picked per budget ratio (on the tuning log only), for
-    // pipelines: {@step:bid-compare:best_strategy} is the pick at the first ratio.
+    // pipelines: {@step:bid-compare:best_strategy} is the pick at the first
+    // ratio (of the first campaign).
     nlohmann::json picks = nlohmann::json::object();
     std::string best_strategy;
-    // The hindsight optimum and the foresight bound depend on the budget ratio
-    // only: once per ratio, not once per strategy.
-    std::map<double, std::pair<double, ForesightBound>> bounds;
-    for (double c0 : ratios) {
-      ReplayConfig cfg = Config(c0, traces_);
-      bounds[c0] = {HindsightOptimalClicks(in.test, cfg, in.train, false), PctrForesight(in.test, cfg, in.train)};
-    }
-    std::map<double, const ReplayResult*> lin;
+    std::map<std::pair<std::string, double>, const ReplayResult*> lin;
     for (const auto& j : jobs)
-      if (j.name == "lin") lin[j.ratio] = &j.r;
+      if (j.name == "lin") lin[{j.camp, j.ratio}] = &j.r;
     for (auto& j : jobs) {
-      const auto& [opt, fb] = bounds.at(j.ratio);
+      const nlohmann::json& b = bounds(j.camp, j.ratio);
+      const double opt = b["hindsight_optimal_clicks"].get<double>();
       nlohmann::json row = j.r;
-      if (lin.count(j.ratio) && j.name != "lin") row["vs_lin"] = PairedClicks(j.r, *lin.at(j.ratio));
+      if (lin.count({j.camp, j.ratio}) && j.name != "lin")
+        row["vs_lin"] = PairedClicks(j.r, *lin.at({j.camp, j.ratio}));
       // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
       if (!traces_) row.erase("episode_trace");
       row.erase("hour_trace");
       row.erase("bid_samples");
+      if (many) row["campaign"] = j.camp;
       row["budget_ratio"] = j.ratio;
       row["hindsight_optimal_clicks"] = opt;
-      row["pctr_foresight"] = {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}};
+      row["pctr_foresight"] = b["pctr_foresight"];
       rows.push_back(row);
+      if (many) csv += j.camp + ",";
       csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
                          j.r.auctions, j.r.bids, j.r.impressions, j.r.clicks, j.r.spend, j.r.budget, j.r.win_rate(),
                          j.r.cpm(), j.r.ecpc(), opt, j.r.resolved);
       if (j.name == "best") {
-        picks[fmt::format("{}", j.ratio)] = j.r.resolved;
+        if (many) picks[j.camp][fmt::format("{}", j.ratio)] = j.r.resolved;
+        else picks[fmt::format("{}", j.ratio)] = j.r.resolved;
         if (best_strategy.empty()) best_strategy = j.r.resolved;
       }
     }
     if (!out_.empty() && comm.rank() == 0) WriteFileAtomic(out_, csv);
-    nlohmann::json out = {{"log", src_.log}, {"tuned_on", in.tune_source}, {"rows", rows}};
+    nlohmann::json out = {{"log", src_.log}, {"rows", rows}};
+    if (many) {
+      out["campaigns"] = campaigns_;
+      out["tuned_on"] = nlohmann::json::object();
+      for (size_t i = 0; i < settings.size(); ++i) out["tuned_on"][settings[i].camp] = bound[i]["tuned_on"];
+    } else {
+      out["tuned_on"] = bound.empty() ? nlohmann::json(Inputs("", ctx).tune_source) : bound[0]["tuned_on"];
+    }
     if (!best_strategy.empty()) out["best_strategy"] = best_strategy, out["best_by_budget_ratio"] = picks;
     AddBudgetJson(out);
     return out;

@@ -1,12 +1,19 @@
 #include "gen/auction_stream.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adpilot/collective.h"
+#include "adpilot/context.h"
+#include "adpilot/error.h"
 #include "adpilot/parallel.h"
 #include "adpilot/progress.h"
 #include "gen/out_file.h"
@@ -175,21 +182,96 @@ void GenerateBlock(const AuctionModel& model, const Context& ctx, int64_t begin,
   }
 }
 
+// Under mpirun (docs/distributed.md) rank r generates its contiguous share of
+// the blocks: rank 0 straight into the files, the others into part files
+// beside them. The ranks then swap their per-block sums, so rank 0 adds them
+// up in block order exactly as one process does (floating-point sums in the
+// same order: a byte-identical truth.json), appends the parts in rank order
+// and publishes the files.
+namespace {
+
+constexpr const char* kFiles[3] = {"auctions.tsv", "auctions.rlb", "auctions.meta.tsv"};
+
+std::string PartPath(const std::string& dir, int f, int rank, int ranks) {
+  return fmt::format("{}/{}.part-{}-of-{}", dir, kFiles[f], rank, ranks);
+}
+
+void Merge(BlockStats& total, const BlockStats& s) {
+  total.rows += s.rows, total.clicks += s.clicks, total.conversions += s.conversions;
+  total.sum_p += s.sum_p, total.sum_logloss += s.sum_logloss, total.sum_price += s.sum_price;
+  total.conversion_value += s.conversion_value;
+  MergeSegments(total.device, s.device);
+  MergeSegments(total.ad_topic, s.ad_topic);
+  MergeSegments(total.hour, s.hour);
+  MergeSegments(total.format, s.format);
+}
+
+// A block's sums (not its histograms, which are integers and summed per
+// rank) as raw bytes: exact, and the same build on every rank.
+template <typename T>
+void Put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+template <typename T>
+T Take(std::string_view& in) {
+  if (in.size() < sizeof(T)) Throw(ErrorCode::kInternal, "gen: a rank sent truncated block sums");
+  T v;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return v;
+}
+
+void PackSums(std::string& out, const BlockStats& s) {
+  Put(out, s.rows), Put(out, s.clicks), Put(out, s.conversions);
+  Put(out, s.sum_p), Put(out, s.sum_logloss), Put(out, s.sum_price), Put(out, s.conversion_value);
+  for (const auto* v : {&s.device, &s.ad_topic, &s.hour, &s.format})
+    for (const auto& g : *v) Put(out, g.n), Put(out, g.clicks), Put(out, g.sum_p);
+}
+
+void UnpackSums(std::string_view& in, BlockStats& s) {
+  s.rows = Take<int64_t>(in), s.clicks = Take<int64_t>(in), s.conversions = Take<int64_t>(in);
+  s.sum_p = Take<double>(in), s.sum_logloss = Take<double>(in), s.sum_price = Take<double>(in);
+  s.conversion_value = Take<double>(in);
+  for (auto* v : {&s.device, &s.ad_topic, &s.hour, &s.format})
+    for (auto& g : *v) g.n = Take<int64_t>(in), g.clicks = Take<int64_t>(in), g.sum_p = Take<double>(in);
+}
+
+// Appends a part file to `out` in large chunks (constant memory).
+void AppendPart(OutFile& out, const std::string& part) {
+  std::FILE* f = std::fopen(part.c_str(), "rb");
+  if (!f)
+    Throw(ErrorCode::kIOError, "gen: cannot open {} ({}): under mpirun every rank must see --out (a shared directory)",
+          part, std::strerror(errno));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> close(f, std::fclose);
+  std::string chunk(4u << 20, '\0');
+  while (size_t n = std::fread(chunk.data(), 1, chunk.size(), f)) out.WriteThrough({chunk.data(), n});
+  if (std::ferror(f)) Throw(ErrorCode::kIOError, "gen: error reading {}: {}", part, std::strerror(errno));
+}
+
+}  // namespace
+
 nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model, const std::string& dir,
                              const Context& ctx) {
-  OutFile tsv(dir + "/auctions.tsv"), rlb(dir + "/auctions.rlb"), meta(dir + "/auctions.meta.tsv");
+  const Collective& comm = ctx.comm();
+  const int rank = comm.rank(), ranks = comm.size();
+  auto path = [&](int f) { return rank == 0 ? dir + "/" + kFiles[f] : PartPath(dir, f, rank, ranks); };
+  OutFile tsv(path(0)), rlb(path(1)), meta(path(2));
   int64_t n = cfg.auctions;
   int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  const Share share = ShareOf(size_t(blocks), rank, ranks);
+  const int64_t first = int64_t(share.begin), last = int64_t(share.end);
   int threads = std::max(1, ctx.threads);
   // A batch keeps every thread busy while bounding memory (~30 MB per block).
   int64_t batch = int64_t(threads) * 2;
-  std::vector<AuctionBlock> buf(size_t(std::min<int64_t>(batch, blocks)));
+  std::vector<AuctionBlock> buf(size_t(std::clamp<int64_t>(std::min(batch, last - first), 1, batch)));
   BlockStats total;
   total.Reset(cfg.topics);
   std::vector<uint64_t> pos(kAucBins, 0), neg(kAucBins, 0);
-  Progress progress(ctx, "gen auctions", uint64_t(n), "rows");
-  for (int64_t b0 = 0; b0 < blocks; b0 += batch) {
-    int64_t nb = std::min(batch, blocks - b0);
+  std::string sums;  // this rank's per-block sums, for rank 0
+  Progress progress(ctx, "gen auctions",
+                    uint64_t(std::max<int64_t>(0, std::min(n, last * kBlockRows) - first * kBlockRows)), "rows");
+  for (int64_t b0 = first; b0 < last; b0 += batch) {
+    int64_t nb = std::min(batch, last - b0);
     ParallelFor(threads, size_t(nb), [&](size_t lo, size_t hi, int) {
       for (size_t j = lo; j < hi; ++j) {
         int64_t b = b0 + int64_t(j);
@@ -202,16 +284,36 @@ nlohmann::json WriteAuctions(const WorldConfig& cfg, const AuctionModel& model, 
       rlb.WriteThrough(blk.rlb.view());
       meta.WriteThrough(blk.meta.view());
       const BlockStats& s = blk.stats;
-      total.rows += s.rows, total.clicks += s.clicks, total.conversions += s.conversions;
-      total.sum_p += s.sum_p, total.sum_logloss += s.sum_logloss, total.sum_price += s.sum_price;
-      total.conversion_value += s.conversion_value;
-      MergeSegments(total.device, s.device);
-      MergeSegments(total.ad_topic, s.ad_topic);
-      MergeSegments(total.hour, s.hour);
-      MergeSegments(total.format, s.format);
+      if (rank == 0) Merge(total, s);
+      else PackSums(sums, s);
       for (int k = 0; k < kAucBins; ++k)
         pos[size_t(k)] += s.pos_hist[size_t(k)], neg[size_t(k)] += s.neg_hist[size_t(k)];
       progress.Add(uint64_t(s.rows));
+    }
+  }
+  if (comm.distributed()) {
+    if (rank != 0) tsv.Commit(), rlb.Commit(), meta.Commit();
+    for (int k = 0; k < kAucBins; ++k) Put(sums, pos[size_t(k)]), Put(sums, neg[size_t(k)]);
+    const std::vector<std::string> all = comm.Allgather(sums);
+    if (rank != 0) return nlohmann::json();
+    // The parts go whatever happens next: they are pieces of files, not output.
+    struct Cleanup {
+      const std::string& dir;
+      int ranks;
+      ~Cleanup() {
+        for (int r = 1; r < ranks; ++r)
+          for (int f = 0; f < 3; ++f) std::remove(PartPath(dir, f, r, ranks).c_str());
+      }
+    } cleanup{dir, ranks};
+    for (int r = 1; r < ranks; ++r) {
+      std::string_view in = all[size_t(r)];
+      const Share theirs = ShareOf(size_t(blocks), r, ranks);
+      BlockStats s;
+      s.Reset(cfg.topics);
+      for (size_t b = theirs.begin; b < theirs.end; ++b) UnpackSums(in, s), Merge(total, s);
+      for (int k = 0; k < kAucBins; ++k) pos[size_t(k)] += Take<uint64_t>(in), neg[size_t(k)] += Take<uint64_t>(in);
+      OutFile* outs[3] = {&tsv, &rlb, &meta};
+      for (int f = 0; f < 3; ++f) AppendPart(*outs[f], PartPath(dir, f, r, ranks));
     }
   }
   tsv.Commit(), rlb.Commit(), meta.Commit();

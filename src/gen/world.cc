@@ -3,9 +3,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "adpilot/atomic_file.h"
+#include "adpilot/collective.h"
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
@@ -44,13 +46,25 @@ nlohmann::json GenerateWorld(const WorldConfig& config, const std::string& dir, 
   for (int t = 0; t < cfg.topics; ++t) truth["topic_words"][TopicNames()[size_t(t)]] = gen::TopicWords()[size_t(t)];
   truth["channels"] = std::vector<std::string>(ChannelNames().begin(), ChannelNames().begin() + cfg.channels);
 
+  // Under mpirun every rank builds the population and the auction model (the
+  // same, from the seed) and generates its share of the auctions; rank 0 alone
+  // writes the other files and truth.json, then hands truth to the others.
+  const Collective& comm = ctx.comm();
+  const bool lead = comm.rank() == 0;
   ctx.log().info("gen: {} users", cfg.users);
   gen::Population pop = gen::MakePopulation(cfg, ctx);
-  truth["users"] = gen::WriteUsers(cfg, pop, dir + "/users.jsonl", ctx);
+  if (lead) truth["users"] = gen::WriteUsers(cfg, pop, dir + "/users.jsonl", ctx);
 
-  ctx.log().info("gen: {} auctions over {} days", cfg.auctions, cfg.days);
+  ctx.log().info("gen: {} auctions over {} days{}", cfg.auctions, cfg.days,
+                 comm.distributed() ? fmt::format(", split across {} ranks", comm.size()) : "");
   gen::AuctionModel model(cfg, pop, ctx);
-  truth["auctions"] = gen::WriteAuctions(cfg, model, dir, ctx);
+  nlohmann::json auctions = gen::WriteAuctions(cfg, model, dir, ctx);
+  if (!lead) {
+    std::string bytes;
+    comm.Broadcast(bytes);
+    return nlohmann::json::parse(bytes);
+  }
+  truth["auctions"] = std::move(auctions);
 
   ctx.log().info("gen: {} weeks x {} channels", cfg.weeks, cfg.channels);
   json channels = gen::WriteChannels(cfg, dir + "/channels.csv", ctx);
@@ -63,6 +77,10 @@ nlohmann::json GenerateWorld(const WorldConfig& config, const std::string& dir, 
   truth["journeys"] = std::move(journeys);
 
   WriteFileAtomic(dir + "/truth.json", truth.dump(1) + "\n");
+  if (comm.distributed()) {
+    std::string bytes = truth.dump();
+    comm.Broadcast(bytes);
+  }
   ctx.log().info("gen: world written to {} in {:.1f} s", dir, since());
   return truth;
 }
