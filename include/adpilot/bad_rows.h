@@ -21,6 +21,9 @@ class BadRowLog {
   void Report(uint64_t line, const std::string& field, const std::string& reason);
   uint64_t count() const { return count_; }
   const std::vector<std::string>& examples() const { return examples_; }
+  // Adds another log's rows (the files of one data set), keeping examples up
+  // to this log's limit.
+  void Merge(const BadRowLog& other);
   std::string Summary() const;  // "N bad rows in FILE; first: ..."
   const std::string& file() const { return file_; }
   OnError policy() const { return policy_; }

@@ -34,6 +34,14 @@ bool IsStream(const std::string& path);
 // IsStream(path).
 bool KeepWholeInput(const std::string& path);
 
+// The files of an input that may be several (a data set split into parts): a
+// comma-separated list, and directories standing for their regular files
+// (sorted by name, dot files skipped), in order. Any other path (one file, a
+// file whose name has a comma, "-", a stream, a missing path) is itself.
+// Throws kNotFound naming a missing member of a list, kInvalidArgument for a
+// directory without files.
+std::vector<std::string> InputFiles(const std::string& spec);
+
 struct StreamInfo {
   std::string path;
   uint64_t bytes_read = 0;     // read from the stream so far

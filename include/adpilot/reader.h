@@ -46,10 +46,14 @@ class RecordReader {
 
 using ReaderRegistry = Registry<RecordReader, const std::string&, const ReaderOptions&>;
 
-// Opens `path` with the reader named by opts.format.
+// Opens `path` with the reader named by opts.format. A list of files or a
+// directory (adpilot/input.h InputFiles) reads as their records in order; a
+// shard of it is a share of whole files when there are at least as many
+// files as shards, else the same byte shard of every file.
 std::unique_ptr<RecordReader> OpenReader(const std::string& path, const ReaderOptions& opts);
 
-// Guesses a format from a file name and its first line ("" when unsure).
+// Guesses a format from a file name and its first line ("" when unsure); for
+// a list of files, from the first.
 std::string GuessFormat(const std::string& path);
 
 }  // namespace adpilot

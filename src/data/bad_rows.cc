@@ -19,6 +19,12 @@ void BadRowLog::Report(uint64_t line, const std::string& field, const std::strin
   if (examples_.size() < keep_) examples_.push_back(std::move(msg));
 }
 
+void BadRowLog::Merge(const BadRowLog& other) {
+  count_ += other.count_;
+  for (const auto& e : other.examples_)
+    if (examples_.size() < keep_) examples_.push_back(e);
+}
+
 std::string BadRowLog::Summary() const {
   if (count_ == 0) return fmt::format("{}: no bad rows", file_);
   std::string s = fmt::format("{}: {} bad row{} skipped", file_, count_, count_ == 1 ? "" : "s");

@@ -8,13 +8,10 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/input.h"
 #include "adpilot/line_source.h"
 
 namespace adpilot {
-
-std::unique_ptr<RecordReader> OpenReader(const std::string& path, const ReaderOptions& opts) {
-  return ReaderRegistry::Get().Create("format", opts.format, path, opts);
-}
 
 uint64_t ReaderOptions::Digest() const {
   uint64_t schema_hash = 0;
@@ -30,7 +27,9 @@ uint64_t ReaderOptions::Digest() const {
 
 namespace adpilot {
 
-std::string GuessFormat(const std::string& path) {
+std::string GuessFormat(const std::string& spec) {
+  // A list of files is guessed from its first.
+  const std::string path = InputFiles(spec)[0];
   auto ends = [&](const char* suffix) {
     std::string p = path;
     if (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0) p.resize(p.size() - 3);

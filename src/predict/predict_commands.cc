@@ -40,6 +40,19 @@ void RequireFile(const std::string& path, const std::string& key, bool stdin_ok 
     Throw(ErrorCode::kInvalidArgument, "{}: File is actually a directory: {}", OptionSet::FlagName(key), path);
 }
 
+// A data set may be several files (a list, a directory: adpilot/input.h);
+// each must exist. Returns them.
+std::vector<std::string> RequireData(const std::string& spec, const std::string& key, bool stdin_ok = false) {
+  std::vector<std::string> files;
+  try {
+    files = InputFiles(spec);
+  } catch (const Error& e) {
+    Throw(e.code(), "{}: {}", OptionSet::FlagName(key), e.what());
+  }
+  for (const auto& f : files) RequireFile(f, key, stdin_ok && files.size() == 1);
+  return files;
+}
+
 nlohmann::json Num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 class TrainCommand : public Command {
@@ -53,7 +66,10 @@ class TrainCommand : public Command {
     train_.Describe(s);
     label_.Describe(s);
     features_.Describe(s);
-    s.Add("data", &data_, "training file (plain or .gz; '-' or a pipe is spooled)").Required();
+    s.Add("data", &data_,
+          "training file (plain or .gz; '-' or a pipe is spooled), or several: a comma-separated list or a directory "
+          "of parts")
+        .Required();
     s.Add("valid", &valid_, "validation file: early stopping, calibration, reported metrics");
     s.Add("out", &out_, "model file to write").Output();
     s.Add("init", &init_, "continue training this model file (warm start)");
@@ -96,8 +112,12 @@ class TrainCommand : public Command {
   }
 
   nlohmann::json Run(const Context& ctx) override {
-    RequireFile(data_, "data", true);
-    if (!valid_.empty()) RequireFile(valid_, "valid", true);
+    const std::vector<std::string> data_files = RequireData(data_, "data", true);
+    const size_t valid_files = valid_.empty() ? 0 : RequireData(valid_, "valid", true).size();
+    // The cache is keyed by one file's size and time.
+    if (!cache_dir_.empty() && (data_files.size() > 1 || valid_files > 1))
+      Throw(ErrorCode::kUnsupported, "--cache-dir caches one file; {} is a list of {} files",
+            data_files.size() > 1 ? data_ : valid_, std::max(data_files.size(), valid_files));
     if (!init_.empty()) RequireFile(init_, "init");
     // Training reads --data several times (format guess, schema, quantile edges,
     // epochs): a pipe or stdin is kept whole in a temporary file as it is read
@@ -150,7 +170,10 @@ class TrainCommand : public Command {
     std::unique_ptr<ExampleSource> train;
     // A stream's size is unknown: --memory auto streams it (from its spool).
     std::error_code size_ec;
-    const uint64_t data_size = data_stream ? 0 : fs::file_size(data_, size_ec) / uint64_t(comm.size());
+    uint64_t data_size = 0;
+    for (const auto& f : data_files)
+      if (!data_stream) data_size += fs::file_size(f, size_ec);
+    data_size /= uint64_t(comm.size());
     bool in_memory = memory_ == "yes" ||
                      (memory_ == "auto" && !train_.online && !data_stream && !size_ec && data_size < (256u << 20));
     // With --cache-dir the text is parsed once into the binary hashed-dataset
@@ -296,7 +319,8 @@ class ScoreCommand : public Command {
  public:
   void Describe(OptionSet& s) override {
     s.Add("model", &model_, "model file").Required();
-    s.Add("data", &data_, "data file (plain or .gz)").Required();
+    s.Add("data", &data_, "data file (plain or .gz), or several: a comma-separated list or a directory of parts")
+        .Required();
     s.Add("format", &format_, "input format (default: the one the model was trained on)");
     s.Add("schema", &schema_, "TOML schema for --format csv");
     s.Add("on_error", &on_error_, "bad rows: skip (count and report) or fail (exit 2)").Choices({"skip", "fail"});
@@ -307,7 +331,7 @@ class ScoreCommand : public Command {
   // The model with the reader options the user overrode.
   std::unique_ptr<Model> Open(ReaderOptions& ro) const {
     RequireFile(model_, "model");
-    RequireFile(data_, "data");
+    RequireData(data_, "data");
     auto m = LoadModel(model_);
     ro = m->reader_options();
     if (!format_.empty()) ro.format = format_;

@@ -90,8 +90,9 @@ TEST(Ranks, SimulateSweepMatchesSingleRunsOnAnyRankCount) {
                               tmp.File(camp) + " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
                   .exit_code,
               0);
-  const std::string common = "--quiet --threads 1 bid simulate --format world --tune-split 0.5 --episode 1000 "
-                             "--strategy lin --json --log ";
+  const std::string common =
+      "--quiet --threads 1 bid simulate --format world --tune-split 0.5 --episode 1000 "
+      "--strategy lin --json --log ";
   const std::string sweep = common + tmp.File("{camp}/auctions.rlb") + " --campaigns a,b --budget-ratios 1/16,1/4";
   auto one = testing::RunCli(sweep);
   ASSERT_EQ(one.exit_code, 0) << one.out;
@@ -134,8 +135,9 @@ TEST(Ranks, CompareOverCampaignsIsEachCampaignsTable) {
                               tmp.File(camp) + " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
                   .exit_code,
               0);
-  const std::string common = "--quiet --threads 1 bid compare --format world --tune-split 0.5 --episode 1000 "
-                             "--strategies lin,const --budget-ratios 1/16,1/4 --log ";
+  const std::string common =
+      "--quiet --threads 1 bid compare --format world --tune-split 0.5 --episode 1000 "
+      "--strategies lin,const --budget-ratios 1/16,1/4 --log ";
   const std::string all = common + tmp.File("{camp}/auctions.rlb") + " --campaigns a,b --out ";
   ASSERT_EQ(testing::RunCli(all + tmp.File("ab.csv")).exit_code, 0);
   std::string want = "campaign,";

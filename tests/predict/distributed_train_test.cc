@@ -98,6 +98,27 @@ TEST_F(DistributedTrain, RanksAgreeOnTestAuc) {
   }
 }
 
+// The data as a directory of parts, two of them gzip (which byte ranges
+// cannot split): each rank reads whole parts; one process reads them in order
+// and trains the model it trains on the one file.
+TEST_F(DistributedTrain, ADirectoryOfPartsSplitsByFile) {
+  fs::create_directories(dir_.path() / "parts");
+  ASSERT_EQ(RunShell("cd " + dir_.File("parts") + " && split -n l/4 -d " + train_ + " part- && gzip part-01 part-03")
+                .exit_code,
+            0);
+  const std::string parts = dir_.File("parts");
+  std::string one = dir_.File("one.apm"), dir1 = dir_.File("dir1.apm"), dir2 = dir_.File("dir2.apm");
+  ASSERT_EQ(Mpi(1, "--seed 3 train --model lr --data " + train_ + " --out " + one).exit_code, 0);
+  ASSERT_EQ(Mpi(1, "--seed 3 train --model lr --data " + parts + " --out " + dir1).exit_code, 0);
+  EXPECT_TRUE(Slurp(one) == Slurp(dir1)) << "the parts in order are the file";
+  auto r = Mpi(2, "--seed 3 train --model lr --data " + parts + " --valid " + valid_ + " --out " + dir2 + " --json",
+               dir_.File("err"));
+  ASSERT_EQ(r.exit_code, 0) << Slurp(dir_.File("err"));
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("train_rows").get<int>(), 24000);
+  EXPECT_NEAR(TestAuc(dir2), TestAuc(one), 0.003);
+}
+
 TEST_F(DistributedTrain, ExactLbfgsMatchesOneProcess) {
   std::vector<std::vector<double>> preds;
   for (int np : {1, 2}) {
