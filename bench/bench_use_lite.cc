@@ -23,6 +23,7 @@
 #include "adpilot/bert.h"
 #include "adpilot/context.h"
 #include "adpilot/use_lite.h"
+#include "profile/use_lite_weights.h"
 
 namespace {
 
@@ -60,6 +61,36 @@ double Throughput(const std::string& model, const std::vector<std::string>& text
     done += texts.size();
   }
   return double(done) / (Now() - t0);
+}
+
+// Floating-point operations of one forward pass over texts of `lens` tokens:
+// 2 per multiply-add of every dense layer on every token, the attention
+// products (QK^T and PV per head) and the final tanh layer per text. The
+// elementwise work (norms, softmax, ReLU) is left out: it is a few percent.
+double ForwardFlops(const adpilot::use_lite::Weights& w, const std::vector<size_t>& lens) {
+  double tokens = 0, attention = 0;
+  for (size_t n : lens) {
+    tokens += double(n);
+    for (const auto& L : w.layers) attention += 2.0 * 2.0 * double(L.heads) * double(n * n) * double(L.depth);
+  }
+  double per_token = 0;
+  for (const auto& L : w.layers)
+    for (const auto* d : {&L.qkv, &L.out, &L.ffn1, &L.ffn2, &L.residual}) per_token += 2.0 * d->in * d->out;
+  return tokens * per_token + attention + double(lens.size()) * 2.0 * w.tanh.in * w.tanh.out;
+}
+
+// GFLOP/s of the encoder's own GEMM on one thread for C[m x n] = A[m x k] B.
+double GemmRate(int m, int n, int k, double seconds) {
+  std::vector<float> a(size_t(m) * size_t(k), 0.5f), b(size_t(k) * size_t(n), 0.25f), c(size_t(m) * size_t(n));
+  adpilot::use_lite::OneGemmThread one;
+  adpilot::use_lite::Gemm(m, n, k, a.data(), k, b.data(), n, c.data(), n, false);  // warm-up (JIT)
+  size_t calls = 0;
+  double t0 = Now();
+  while (Now() - t0 < seconds) {
+    adpilot::use_lite::Gemm(m, n, k, a.data(), k, b.data(), n, c.data(), n, false);
+    ++calls;
+  }
+  return 2.0 * double(m) * double(n) * double(k) * double(calls) / (Now() - t0) / 1e9;
 }
 
 }  // namespace
@@ -146,8 +177,11 @@ int main(int argc, char** argv) {
     for (int threads : {1, 2})
       for (int batch : {1, 64})
         out["torch"][fmt::format("threads{}_batch{}", threads, batch)] =
-            Peer(fmt::format("/usr/bin/python3 {}/bench/profile/use_lite_torch.py {} {} {} {} {}", kRoot, model,
-                             ids_path, threads, batch, seconds));
+            // OpenBLAS sizes its own pool from the cores unless told: without
+            // this, "1 thread" ran torch's matmuls on both cores.
+            Peer(fmt::format("OPENBLAS_NUM_THREADS={0} OMP_NUM_THREADS={0} /usr/bin/python3 "
+                             "{1}/bench/profile/use_lite_torch.py {2} {3} {0} {4} {5}",
+                             threads, kRoot, model, ids_path, batch, seconds));
     std::filesystem::remove_all(dir);
     // Per core: adpilot on one thread against each peer on one thread.
     auto ratio = [&](const char* peer, const char* key, const char* ours) {
@@ -160,6 +194,30 @@ int main(int argc, char** argv) {
     ratio("tfjs", "batch64", "threads1_batch64");
     ratio("torch", "threads1_batch1", "threads1_batch1");
     ratio("torch", "threads1_batch64", "threads1_batch64");
+  }
+  // The ceiling: the FLOPs a sentence costs and what the GEMM reaches on one
+  // core, on a large square product and on the FFN's shape at batch 64 (its
+  // token rows by 1536 by 512). Any fp32 implementation doing this work is
+  // bounded by that rate, so peak / torch's rate bounds the ratio to torch.
+  {
+    auto w = adpilot::use_lite::LoadWeights(model);
+    std::vector<size_t> lens;
+    for (const auto& v : ids) lens.push_back(std::min<size_t>(v.size(), adpilot::UseLiteEncoder::kMaxTokens));
+    const double flops = ForwardFlops(w, lens) / double(lens.size());
+    auto& r = out["roofline"];
+    r["gflop_per_sentence"] = flops / 1e9;
+    r["gemm_gflops_1024"] = GemmRate(1024, 1024, 1024, seconds);
+    r["gemm_gflops_ffn_batch64"] =
+        GemmRate(int(std::lround(64 * double(tokens) / double(texts.size()))), 1536, 512, seconds);
+    const double peak = std::max(r["gemm_gflops_1024"].get<double>(), r["gemm_gflops_ffn_batch64"].get<double>());
+    r["adpilot_gflops_batch64"] = out["adpilot"]["threads1_batch64"].get<double>() * flops / 1e9;
+    r["adpilot_share_of_peak_batch64"] = r["adpilot_gflops_batch64"].get<double>() / peak;
+    if (out.contains("torch") && out["torch"]["threads1_batch64"].contains("sentences_per_s")) {
+      const double torch = out["torch"]["threads1_batch64"]["sentences_per_s"].get<double>() * flops / 1e9;
+      r["torch_gflops_batch64"] = torch;
+      r["torch_share_of_peak_batch64"] = torch / peak;
+      r["most_any_fp32_could_beat_torch_batch64"] = peak / torch;
+    }
   }
   std::printf("%s\n", out.dump(2).c_str());
   return 0;

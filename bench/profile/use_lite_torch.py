@@ -107,6 +107,9 @@ def batches(ids, size):
 
 
 def main():
+    # OpenBLAS (Debian's torch does its matmuls there) keeps a thread pool of
+    # its own that torch.set_num_threads does not size: the caller sets
+    # OPENBLAS_NUM_THREADS, which OpenBLAS reads when it loads (bench_use_lite does).
     model_dir, ids_path, threads, batch, seconds = sys.argv[1:6]
     torch.set_num_threads(int(threads))
     ids = json.load(open(ids_path))["ids"]
@@ -119,7 +122,7 @@ def main():
         # Sorted by length, so each batch pads little (a fair peer for adpilot's packing).
         prepared = list(batches(sorted(ids, key=len), batch))
         model(*prepared[0])  # warm-up
-        done, lat, t0 = 0, [], time.perf_counter()
+        done, lat, t0, cpu0 = 0, [], time.perf_counter(), time.process_time()
         while time.perf_counter() - t0 < seconds:
             for pad, mask in prepared:
                 s = time.perf_counter()
@@ -127,8 +130,11 @@ def main():
                 lat.append(time.perf_counter() - s)
                 done += pad.shape[0]
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
     lat = np.array(lat) * 1000
-    print(json.dumps({"sentences_per_s": done / elapsed, "batches": len(lat),
+    # cores_used: CPU seconds per second, every thread of the process (torch's
+    # own and OpenBLAS's), to show the run kept to its thread count.
+    print(json.dumps({"sentences_per_s": done / elapsed, "batches": len(lat), "cores_used": cpu / elapsed,
                       "latency_ms": {"p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99))}}))
 
 

@@ -57,8 +57,8 @@ TEST(InputFiles, ListsDirectoriesAndSingleFiles) {
   // A file whose name has a comma is that file, not a list.
   EXPECT_EQ(InputFiles(dir.File("one,two.svm")), std::vector<std::string>{dir.File("one,two.svm")});
   const std::string list = dir.File("parts/b.svm") + "," + dir.File("parts");
-  EXPECT_EQ(InputFiles(list), (std::vector<std::string>{dir.File("parts/b.svm"), dir.File("parts/a.svm"),
-                                                        dir.File("parts/b.svm")}));
+  EXPECT_EQ(InputFiles(list),
+            (std::vector<std::string>{dir.File("parts/b.svm"), dir.File("parts/a.svm"), dir.File("parts/b.svm")}));
   EXPECT_EQ(InputFiles("-"), std::vector<std::string>{"-"});
   EXPECT_EQ(InputFiles(dir.File("missing.svm")), std::vector<std::string>{dir.File("missing.svm")});
   try {
