@@ -35,7 +35,7 @@ TSAN_TARGETS = test_serve test_predict test_gen
 TSAN_SKIP = ServeCli|ServeClosedLoop
 TSAN_PARALLEL = ParallelTraining|GenDeterminism
 
-.PHONY: all deps build cli test demo tour clean fuzz-build fuzz-quick fuzz sanitize sanitize-serve tsan format format-check tidy install deb
+.PHONY: all deps build cli test demo tour clean fuzz-build fuzz-quick fuzz sanitize sanitize-serve tsan format format-check tidy install deb python
 
 all: build
 
@@ -65,6 +65,11 @@ deb: build
 # sanitizer builds (`make test` builds those).
 cli: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target adpilot_cli
+
+# The Python module, importable with Debian's interpreter:
+# PYTHONPATH=build/python /usr/bin/python3 -c "import adpilot" (docs/python.md).
+python: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target adpilot_python
 
 demo: cli
 	@bash scripts/demo.sh $(BUILD)/adpilot

@@ -23,11 +23,16 @@ BUILD_PKGS=(
   # Data-parallel training and replay across processes and machines
   # (mpirun / srun; docs/distributed.md).
   libopenmpi-dev openmpi-bin
+  # The Python module (pybind11 over libadpilot; docs/python.md), for Debian's
+  # python3 and its numpy, pandas and scikit-learn.
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-setuptools
 )
 # Peers and reference values for tests and benchmarks only; never a runtime dependency.
 TEST_PKGS=(
   python3 python3-numpy python3-sklearn python3-scipy python3-xgboost
   python3-statsmodels python3-torch
+  # The Python module's tests (tests/python) and docs/python.md's plots.
+  python3-pytest python3-matplotlib
   chromium fonts-dejavu-core
   # libFuzzer targets (tests/fuzz, run by `make test`) need clang and its runtime.
   clang

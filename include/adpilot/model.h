@@ -194,6 +194,7 @@ class Model {
 
  private:
   friend std::unique_ptr<Model> LoadModel(const std::string& path);
+
   std::shared_ptr<const FeatureHasher> hasher_;
   std::string format_ = "criteo";
   Calibrator calibrator_;
@@ -208,5 +209,24 @@ std::unique_ptr<Model> CreateModel(const std::string& name);
 // Loads a model file: kNotFound if missing; kCorruption if truncated, corrupt
 // or written by a newer format version.
 std::unique_ptr<Model> LoadModel(const std::string& path);
+
+struct ColumnTable;
+// Trains model `name` on an in-memory table (the Python module, numpy and
+// pandas columns: adpilot/columns.h). `options` sets, by key, the model's
+// hyperparameters, the feature options (FeatureConfig) and the schedule
+// (TrainConfig), each checked by the OptionSet that declares it; an unknown
+// key is kInvalidArgument naming the valid ones. `valid`: early stopping and
+// calibration, as --valid.
+struct TableTrainResult {
+  std::unique_ptr<Model> model;
+  TrainReport report;
+};
+TableTrainResult TrainOnTable(const std::string& name, const ColumnTable& train, const ColumnTable* valid,
+                              const nlohmann::json& options, const Context& ctx);
+// Calibrated probabilities of the table's rows; its columns must be the
+// model's fields, by name and kind, in order (kInvalidArgument listing both).
+std::vector<float> PredictTable(const Model& model, const ColumnTable& table, const Context& ctx);
+// Each row's explanation (Model::Explain), same column rules.
+std::vector<Explanation> ExplainTable(const Model& model, const ColumnTable& table);
 
 }  // namespace adpilot
