@@ -24,6 +24,9 @@
 #include "adpilot/error.h"
 #include "adpilot/model.h"
 #include "adpilot/options.h"
+#include "adpilot/profile.h"
+#include "adpilot/reader.h"
+#include "adpilot/use_lite.h"
 
 namespace py = pybind11;
 
@@ -37,9 +40,8 @@ class PythonLogSink : public spdlog::sinks::base_sink<std::mutex> {
     py::gil_scoped_acquire gil;
     static const int kLevels[] = {5, 10, 20, 30, 40, 50, 0};  // trace .. critical, off
     try {
-      py::module_::import("logging")
-          .attr("getLogger")("adpilot")
-          .attr("log")(kLevels[int(msg.level)], std::string(msg.payload.data(), msg.payload.size()));
+      py::module_::import("logging").attr("getLogger")("adpilot").attr("log")(
+          kLevels[int(msg.level)], std::string(msg.payload.data(), msg.payload.size()));
     } catch (const py::error_already_set&) {
       // Logging must never turn into an error of the call it reports on.
     }
@@ -92,6 +94,10 @@ struct Table {
   std::vector<py::array_t<double, py::array::c_style | py::array::forcecast>> numbers;
   std::vector<py::array_t<int64_t, py::array::c_style | py::array::forcecast>> codes;
   py::array_t<double, py::array::c_style | py::array::forcecast> labels, weights;
+  py::array_t<int64_t, py::array::c_style | py::array::forcecast> indptr;
+  py::array_t<int32_t, py::array::c_style | py::array::forcecast> indices;
+  py::array_t<double, py::array::c_style | py::array::forcecast> values;
+  SparseColumns sparse;
   ColumnTable t;
 };
 
@@ -105,6 +111,33 @@ void ToTable(const py::list& columns, const py::object& labels, const py::object
     Column c;
     c.name = tup[0].cast<std::string>();
     size_t n = 0;
+    if (tup.size() == 6 && py::isinstance<py::str>(tup[1]) && tup[1].cast<std::string>() == "csr") {
+      // (field, "csr", indptr, indices, data, columns): scipy's arrays as they are
+      // (indptr widened to int64 when it is int32: rows + 1 numbers).
+      if (out.t.sparse) Throw(ErrorCode::kInvalidArgument, "one sparse matrix per table");
+      out.indptr = decltype(out.indptr)(tup[2]);
+      out.indices = decltype(out.indices)(tup[3]);
+      out.values = decltype(out.values)(tup[4]);
+      out.sparse.field = c.name;
+      out.sparse.cols = tup[5].cast<size_t>();
+      if (out.indptr.ndim() != 1 || out.indptr.shape(0) < 1 || out.indices.size() != out.values.size())
+        Throw(ErrorCode::kInvalidArgument, "'{}': not a CSR matrix (indptr, indices, data)", c.name);
+      n = size_t(out.indptr.shape(0)) - 1;
+      const int64_t* ip = out.indptr.data();
+      if (ip[0] != 0 || ip[n] != int64_t(out.indices.size()))
+        Throw(ErrorCode::kInvalidArgument, "'{}': indptr does not span indices", c.name);
+      for (size_t i = 0; i < n; ++i)
+        if (ip[i + 1] < ip[i]) Throw(ErrorCode::kInvalidArgument, "'{}': indptr decreases at row {}", c.name, i);
+      out.sparse.indptr = ip;
+      out.sparse.indices = out.indices.data();
+      out.sparse.values = out.values.data();
+      out.t.sparse = &out.sparse;
+      if (!first && n != out.t.rows)
+        Throw(ErrorCode::kInvalidArgument, "'{}' has {} rows, the columns {}", c.name, n, out.t.rows);
+      out.t.rows = n;
+      first = false;
+      continue;
+    }
     if (tup.size() == 2) {
       out.numbers.emplace_back(tup[1]);
       if (out.numbers.back().ndim() != 1) Throw(ErrorCode::kInvalidArgument, "column '{}' is not 1-d", c.name);
@@ -184,7 +217,9 @@ class PyModel {
     const Schema& s = m_->hasher().schema();
     std::vector<std::pair<std::string, std::string>> out;
     for (size_t i = 0; i < s.fields.size(); ++i)
-      out.emplace_back(s.fields[i], s.kinds[i] == FieldKind::kNumeric ? "numeric" : "categorical");
+      out.emplace_back(s.fields[i], s.kinds[i] == FieldKind::kNumeric            ? "numeric"
+                                    : s.kinds[i] == FieldKind::kMultiCategorical ? "sparse"
+                                                                                 : "categorical");
     return out;
   }
   std::string config() const { return m_->ConfigJson().dump(); }
@@ -217,6 +252,94 @@ class PyModel {
  private:
   std::shared_ptr<Model> m_;
 };
+
+// A reader of any registered format, batch by batch (adpilot.read).
+class PyReader {
+ public:
+  PyReader(const std::string& path, const std::string& options) {
+    const nlohmann::json o = nlohmann::json::parse(options);
+    ReaderOptions ro;
+    ro.format = o.value("format", std::string());
+    if (ro.format.empty()) ro.format = GuessFormat(path);
+    if (ro.format.empty()) ro.format = "criteo";
+    ro.schema_path = o.value("schema", std::string());
+    ro.header = o.value("header", std::string("auto"));
+    ro.on_error = ParseOnError(o.value("on_error", std::string("skip")));
+    for (auto it = o.begin(); it != o.end(); ++it)
+      if (it.key() != "format" && it.key() != "schema" && it.key() != "header" && it.key() != "on_error")
+        Throw(ErrorCode::kInvalidArgument, "read: unknown option '{}' (format, schema, header, on_error)", it.key());
+    py::gil_scoped_release release;
+    r_ = OpenReader(path, ro);
+  }
+  std::vector<std::string> fields() const { return r_->schema().fields; }
+  uint64_t bad_rows() const { return r_->bad_rows().count(); }
+
+  // (labels, [one column per field]) of up to n records, or None at the end.
+  py::object NextBatch(size_t n) {
+    const Schema& s = r_->schema();
+    const size_t nf = s.fields.size();
+    std::vector<double> labels;
+    std::vector<std::vector<double>> num(nf);
+    std::vector<std::vector<std::string>> cat(nf);
+    std::vector<std::vector<char>> has(nf);
+    {
+      py::gil_scoped_release release;
+      RawRecord rec;
+      while (labels.size() < n && r_->Next(rec)) {
+        labels.push_back(rec.label);
+        for (size_t f = 0; f < nf; ++f) {
+          if (s.kinds[f] == FieldKind::kNumeric) num[f].push_back(std::nan(""));
+          else cat[f].emplace_back(), has[f].push_back(0);
+        }
+        const size_t row = labels.size() - 1;
+        for (const RawFeature& f : rec.features) {
+          if (f.field >= nf || f.missing) continue;
+          if (s.kinds[f.field] == FieldKind::kNumeric && f.numeric) {
+            num[f.field][row] = f.value;
+          } else if (s.kinds[f.field] != FieldKind::kNumeric) {
+            std::string& cell = cat[f.field][row];
+            // Several features of one field (libsvm, vw): "name:value" each, space-separated.
+            std::string tok = f.value == 1.0 ? std::string(f.token) : fmt::format("{}:{}", f.token, f.value);
+            cell += (has[f.field][row] ? " " : "") + tok;
+            has[f.field][row] = 1;
+          }
+        }
+      }
+    }
+    if (labels.empty()) return py::none();
+    py::list cols;
+    for (size_t f = 0; f < nf; ++f) {
+      if (s.kinds[f] == FieldKind::kNumeric) {
+        cols.append(py::array_t<double>(py::ssize_t(num[f].size()), num[f].data()));
+      } else {
+        py::list c;
+        for (size_t i = 0; i < cat[f].size(); ++i) has[f][i] ? c.append(py::str(cat[f][i])) : c.append(py::none());
+        cols.append(c);
+      }
+    }
+    return py::make_tuple(py::array_t<double>(py::ssize_t(labels.size()), labels.data()), cols);
+  }
+
+ private:
+  std::unique_ptr<RecordReader> r_;
+};
+
+// USE-Lite sentence vectors straight into an array (adpilot.profile.embed).
+py::array_t<float> UseLiteEmbed(const std::vector<std::string>& texts, const std::string& model, bool int8,
+                                int batch_size, int threads) {
+  Matrix m;
+  {
+    py::gil_scoped_release release;
+    UseLiteOptions o;
+    o.batch_size = batch_size;
+    o.int8 = int8;
+    auto enc = UseLiteEncoder::Load(model, o);
+    m = enc->Embed(texts, MakeContext(threads, 0));
+  }
+  py::array_t<float> out({py::ssize_t(m.rows), py::ssize_t(m.dim)});
+  std::copy(m.data.begin(), m.data.end(), out.mutable_data());
+  return out;
+}
 
 std::pair<PyModel, std::string> Train(const std::string& name, const py::list& columns, const py::object& y,
                                       const py::object& sample_weight, const py::object& valid_columns,
@@ -283,8 +406,14 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("run", &RunCommand, py::arg("command"), py::arg("options"), py::arg("threads") = 1, py::arg("seed") = 42);
   m.def("train", &Train, py::arg("name"), py::arg("columns"), py::arg("y"), py::arg("sample_weight"),
-        py::arg("valid_columns"), py::arg("valid_y"), py::arg("options"), py::arg("threads") = 1,
-        py::arg("seed") = 42);
+        py::arg("valid_columns"), py::arg("valid_y"), py::arg("options"), py::arg("threads") = 1, py::arg("seed") = 42);
+  m.def("use_lite_embed", &UseLiteEmbed, py::arg("texts"), py::arg("model"), py::arg("int8") = false,
+        py::arg("batch_size") = 64, py::arg("threads") = 1);
+  py::class_<PyReader>(m, "Reader")
+      .def(py::init<const std::string&, const std::string&>())
+      .def_property_readonly("fields", &PyReader::fields)
+      .def_property_readonly("bad_rows", &PyReader::bad_rows)
+      .def("next_batch", &PyReader::NextBatch, py::arg("n"));
   py::class_<PyModel>(m, "Model")
       .def_static("load", &PyModel::Load, py::arg("path"))
       .def_static("from_bytes", &PyModel::FromBytes)

@@ -21,18 +21,29 @@ struct Column {
   std::vector<std::string> categories;
 };
 
+// A sparse matrix in CSR form (scipy's): one field of named features, the
+// column index as the name and the entry as the value; zeros are absent.
+struct SparseColumns {
+  std::string field = "features";
+  const int64_t* indptr = nullptr;  // rows + 1 offsets into indices/values
+  const int32_t* indices = nullptr;
+  const double* values = nullptr;
+  size_t cols = 0;
+};
+
 struct ColumnTable {
   size_t rows = 0;
   std::vector<Column> columns;
-  const double* labels = nullptr;   // null: label 0
-  const double* weights = nullptr;  // null: weight 1
+  const SparseColumns* sparse = nullptr;  // after the columns' fields, when set
+  const double* labels = nullptr;         // null: label 0
+  const double* weights = nullptr;        // null: weight 1
   // The schema these columns make (numeric or categorical fields, by name).
   Schema MakeSchema() const;
 };
 
 // Records of rows [begin, end) of `table`; kInvalidArgument for a code outside
-// its column's categories, a non-finite label or a negative weight, naming the
-// row and the column.
+// its column's categories, a sparse index outside the matrix, a non-finite
+// label or a negative weight, naming the row and the column.
 std::unique_ptr<RecordReader> ReadColumns(const ColumnTable& table, size_t begin = 0, size_t end = SIZE_MAX);
 
 }  // namespace adpilot

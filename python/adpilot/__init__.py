@@ -1,7 +1,7 @@
 """adpilot for notebooks: the C++ engine in-process, numpy and pandas in and out.
 
     import adpilot
-    model, report = adpilot.fit("ffm", df, y, k=4, epochs=5)   # arrays / DataFrame
+    model, report = adpilot.train("ffm", df, y, k=4, epochs=5)  # arrays / DataFrame
     p = model.predict(df)                                      # ndarray of P(click)
     r = adpilot.run("mmm fit", data="world/channels.csv", out="mmm.apm")  # any command
 
@@ -16,7 +16,7 @@ import json as _json
 from . import _core
 from ._frame import columns_of as _columns_of
 
-__all__ = ["run", "fit", "train", "Model", "read_json"]
+__all__ = ["run", "train", "fit", "Model", "read", "abtest", "uplift", "attribute", "bid", "mmm", "profile"]
 
 
 def run(command, threads=1, seed=42, **options):
@@ -26,11 +26,6 @@ def run(command, threads=1, seed=42, **options):
     lists for comma-separated flags, True for a switch.
     """
     return _json.loads(_core.run(command, _json.dumps(options), threads, seed))
-
-
-def train(threads=1, seed=42, **options):
-    """`adpilot train` on files (data=..., model=..., out=...): the CLI's --json dict."""
-    return run("train", threads=threads, seed=seed, **options)
 
 
 class Model:
@@ -77,7 +72,7 @@ class Model:
         self._m = _core.Model.from_bytes(state["model"])
 
 
-def fit(model, X, y, sample_weight=None, valid=None, threads=1, seed=42, **options):
+def train(model, X=None, y=None, sample_weight=None, valid=None, threads=1, seed=42, **options):
     """Trains `model` ("lr", "fm", "ffm", "gbdt", "deepfm", "dcnv2") on X, y.
 
     X: a DataFrame (numeric columns are numeric fields; category, object and
@@ -87,16 +82,73 @@ def fit(model, X, y, sample_weight=None, valid=None, threads=1, seed=42, **optio
     the feature options and the schedule, by the train command's keys
     (k=4, bits=18, epochs=5, numeric="raw", calibrate="isotonic", ...).
     Returns (Model, report dict).
+
+    On files instead (data="train.tsv", out="m.apm", format=..., valid=path):
+    the train command itself; returns (Model read back from out, its --json dict).
     """
+    if X is None:
+        if valid is not None:
+            options["valid"] = str(valid)
+        r = run("train", threads=threads, seed=seed, model=model, **options)
+        return Model.load(r["out"]), r
     cols = _columns_of(X)
     vcols = vy = None
     if valid is not None:
-        vcols = _columns_of(valid[0], [(c[0], "numeric" if len(c) == 2 else "categorical") for c in cols])
+        kinds = {2: "numeric", 3: "categorical", 6: "sparse"}
+        vcols = _columns_of(valid[0], [(c[0], kinds[len(c)]) for c in cols])
         vy = valid[1]
     core, report = _core.train(model, cols, y, sample_weight, vcols, vy, _json.dumps(options), threads, seed)
     return Model(core), _json.loads(report)
 
 
-def read_json(text):
-    """Parses one JSON result of the CLI (adpilot ... --json) into a dict."""
-    return _json.loads(text)
+fit = train
+
+
+def read(path, format=None, batch_size=65536, **options):
+    """Yields the records of `path` (any reader: criteo, avazu, libsvm, libffm,
+    vw, ipinyou, csv with schema=...) as DataFrames of up to batch_size rows:
+    a label column, then one column per field (float for numeric fields,
+    str for categorical ones, a list of "name:value" for multi-valued ones).
+    Bad rows are skipped and counted, as the CLI does (on_error="fail" raises).
+    """
+    import pandas as pd
+
+    r = _core.Reader(str(path), _json.dumps(dict(options, **({"format": format} if format else {}))))
+    names = r.fields
+    while True:
+        batch = r.next_batch(int(batch_size))
+        if batch is None:
+            return
+        labels, cols = batch
+        df = pd.DataFrame({"label": labels})
+        for name, col in zip(names, cols):
+            df[name] = col
+        yield df
+
+
+def _table_command(command, data, threads, seed, options, name="data.csv", key="data"):
+    from ._files import as_path, scratch
+
+    with scratch() as d:
+        return run(command, threads=threads, seed=seed, **{key: as_path(data, d, name)}, **options)
+
+
+def abtest(data, threads=1, seed=42, **options):
+    """`adpilot abtest` on a DataFrame (one row per unit) or CSV: variant_col,
+    control, metric=[...], covariate (CUPED), sequential=True, ... The --json dict."""
+    return _table_command("abtest", data, threads, seed, options)
+
+
+def uplift(data, threads=1, seed=42, **options):
+    """`adpilot uplift` on a DataFrame or CSV: treatment_col, treatment, control,
+    outcome, learner="t"|"s"|"x"|"dr", base="lr", ... The --json dict."""
+    return _table_command("uplift", data, threads, seed, options)
+
+
+def attribute(journeys, threads=1, seed=42, **options):
+    """`adpilot attribute` on a journeys DataFrame or CSV (one row per touch):
+    model="markov"|"shapley"|...|"all". The --json dict."""
+    return _table_command("attribute", journeys, threads, seed, options, name="journeys.csv", key="journeys")
+
+
+from . import bid, mmm, profile  # noqa: E402  (submodules use run and Model)

@@ -26,10 +26,12 @@ def _frame_columns(df):
 
 
 def _array_columns(X):
-    if hasattr(X, "tocsc"):  # scipy sparse: its columns, densified one at a time
-        X = X.tocsc()
-        n, d = X.shape
-        return [(f"f{j}", np.asarray(X[:, j].toarray()).ravel().astype(np.float64)) for j in range(d)]
+    if hasattr(X, "tocsr"):
+        # scipy sparse: one field of named features (the column index, its
+        # value), zeros absent; a CSR matrix of float64 with int32 indices is
+        # read in place.
+        X = X.tocsr()
+        return [("features", "csr", X.indptr, X.indices, X.data, X.shape[1])]
     A = np.asarray(X)
     if A.ndim != 2:
         raise ValueError(f"expected a 2-d array, got {A.ndim} dimension(s)")
@@ -56,7 +58,11 @@ def columns_of(X, fields=None):
     out = []
     for name, kind in fields:
         c = by_name[name]
-        if kind == "numeric":
+        if (kind == "sparse") != (len(c) == 6):
+            raise ValueError(f"'{name}': the model was trained on {'a sparse matrix' if kind == 'sparse' else 'dense columns'}")
+        if kind == "sparse":
+            out.append(c)
+        elif kind == "numeric":
             if len(c) != 2:
                 raise ValueError(f"column '{name}' is categorical; the model reads it as numeric")
             out.append(c)

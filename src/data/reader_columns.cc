@@ -9,6 +9,7 @@ namespace adpilot {
 Schema ColumnTable::MakeSchema() const {
   Schema s;
   for (const auto& c : columns) s.Add(c.name, c.codes ? FieldKind::kCategorical : FieldKind::kNumeric);
+  if (sparse) s.Add(sparse->field, FieldKind::kMultiCategorical);
   return s;
 }
 
@@ -20,6 +21,11 @@ class ColumnsReader : public RecordReader {
       : t_(t), row_(begin), end_(std::min(end, t.rows)), schema_(t.MakeSchema()), bad_("arrays") {
     for (const auto& c : t_.columns)
       if (!c.numbers == !c.codes) Throw(ErrorCode::kInvalidArgument, "column '{}': give numbers or codes", c.name);
+    if (t_.sparse) {
+      // Feature names are the column indices, made once.
+      names_.reserve(t_.sparse->cols);
+      for (size_t j = 0; j < t_.sparse->cols; ++j) names_.push_back(std::to_string(j));
+    }
   }
 
   bool Next(RawRecord& rec) override {
@@ -58,6 +64,19 @@ class ColumnsReader : public RecordReader {
         }
       }
     }
+    if (const SparseColumns* sp = t_.sparse) {
+      const uint32_t field = uint32_t(t_.columns.size());
+      for (int64_t k = sp->indptr[i]; k < sp->indptr[i + 1]; ++k) {
+        const int32_t j = sp->indices[k];
+        if (j < 0 || size_t(j) >= sp->cols)
+          Throw(ErrorCode::kInvalidArgument, "row {}: sparse column index {} outside its {} columns", i, j, sp->cols);
+        RawFeature f;
+        f.field = field;
+        f.token = names_[size_t(j)];
+        f.value = sp->values[k];
+        rec.features.push_back(f);
+      }
+    }
     return true;
   }
   const Schema& schema() const override { return schema_; }
@@ -70,6 +89,7 @@ class ColumnsReader : public RecordReader {
   size_t row_, end_;
   Schema schema_;
   BadRowLog bad_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace

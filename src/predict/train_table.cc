@@ -28,7 +28,7 @@ std::vector<Example> Hash(const ColumnTable& t, const FeatureHasher& h) {
 TableTrainResult TrainOnTable(const std::string& name, const ColumnTable& train, const ColumnTable* valid,
                               const nlohmann::json& options, const Context& ctx) {
   if (train.rows == 0) Throw(ErrorCode::kInvalidArgument, "no training rows");
-  if (train.columns.empty()) Throw(ErrorCode::kInvalidArgument, "no feature columns");
+  if (train.columns.empty() && !train.sparse) Throw(ErrorCode::kInvalidArgument, "no feature columns");
   TableTrainResult out;
   out.model = CreateModel(name);
   FeatureConfig features;

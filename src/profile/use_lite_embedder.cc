@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <dlfcn.h>
+
 #include "adpilot/context.h"
 #include "adpilot/error.h"
 #include "adpilot/use_lite.h"
@@ -34,13 +36,24 @@ std::string FindUseLite(const std::string& model) {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv("ADPILOT_USE_LITE")) candidates.emplace_back(env);
   std::error_code ec;
+  // The CLI sits in the build folder or <prefix>/bin, test binaries two folders
+  // deeper; a program that loads libadpilot (the Python module) finds it from
+  // the library's own folder (build/src or <prefix>/lib).
+  std::vector<std::filesystem::path> origins;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  // The CLI sits in the build folder or <prefix>/bin, test binaries two folders deeper.
-  if (!ec)
-    for (auto dir = exe.parent_path(); !dir.empty() && candidates.size() < 5; dir = dir.parent_path()) {
+  if (!ec) origins.push_back(exe);
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&FindUseLite), &info) && info.dli_fname) {
+    auto lib = std::filesystem::canonical(info.dli_fname, ec);
+    if (!ec) origins.push_back(lib);
+  }
+  for (const auto& origin : origins) {
+    size_t depth = 0;
+    for (auto dir = origin.parent_path(); !dir.empty() && depth < 4; dir = dir.parent_path(), ++depth) {
       candidates.push_back(dir / "share" / "adpilot" / "use-lite");
       if (dir == dir.root_path()) break;
     }
+  }
   for (const auto& c : candidates)
     if (HasModel(c)) return c.string();
   return "";
