@@ -1,4 +1,5 @@
 // ReadColumns (adpilot/columns.h): in-memory columns as records.
+#include <charconv>
 #include <cmath>
 
 #include "adpilot/columns.h"
@@ -21,11 +22,6 @@ class ColumnsReader : public RecordReader {
       : t_(t), row_(begin), end_(std::min(end, t.rows)), schema_(t.MakeSchema()), bad_("arrays") {
     for (const auto& c : t_.columns)
       if (!c.numbers == !c.codes) Throw(ErrorCode::kInvalidArgument, "column '{}': give numbers or codes", c.name);
-    if (t_.sparse) {
-      // Feature names are the column indices, made once.
-      names_.reserve(t_.sparse->cols);
-      for (size_t j = 0; j < t_.sparse->cols; ++j) names_.push_back(std::to_string(j));
-    }
   }
 
   bool Next(RawRecord& rec) override {
@@ -66,13 +62,18 @@ class ColumnsReader : public RecordReader {
     }
     if (const SparseColumns* sp = t_.sparse) {
       const uint32_t field = uint32_t(t_.columns.size());
-      for (int64_t k = sp->indptr[i]; k < sp->indptr[i + 1]; ++k) {
+      // The names (column indices in decimal) live in one buffer per row,
+      // filled first: the views into it stay valid until the next row.
+      const int64_t lo = sp->indptr[i], hi = sp->indptr[i + 1];
+      names_.resize(size_t(hi - lo) * 11);
+      for (int64_t k = lo; k < hi; ++k) {
         const int32_t j = sp->indices[k];
         if (j < 0 || size_t(j) >= sp->cols)
           Throw(ErrorCode::kInvalidArgument, "row {}: sparse column index {} outside its {} columns", i, j, sp->cols);
+        char* at = names_.data() + size_t(k - lo) * 11;
         RawFeature f;
         f.field = field;
-        f.token = names_[size_t(j)];
+        f.token = std::string_view(at, size_t(std::to_chars(at, at + 11, j).ptr - at));
         f.value = sp->values[k];
         rec.features.push_back(f);
       }
@@ -89,7 +90,7 @@ class ColumnsReader : public RecordReader {
   size_t row_, end_;
   Schema schema_;
   BadRowLog bad_;
-  std::vector<std::string> names_;
+  std::vector<char> names_;
 };
 
 }  // namespace

@@ -61,7 +61,8 @@ def test_bad_input_raises_value_error():
 def test_commands_match_the_cli(world, tmp_path):
     data = str(world / "auctions.tsv")
     out_py, out_cli = str(tmp_path / "py.apm"), str(tmp_path / "cli.apm")
-    r = adpilot.train(model="lr", data=data, out=out_py, epochs=2, seed=3)
+    trained, r = adpilot.train("lr", data=data, out=out_py, epochs=2, seed=3)
+    assert trained.name == "lr"
     cli = json.loads(subprocess.run([CLI, "--quiet", "--seed", "3", "train", "--model", "lr", "--data", data, "--out",
                                      out_cli, "--epochs", "2", "--json"], capture_output=True, text=True,
                                     check=True).stdout)
