@@ -39,6 +39,28 @@ def test_fit_predict_explain_on_arrays():
     np.testing.assert_array_equal(back.predict(X), p)
 
 
+def test_save_load_and_the_cli_reads_it(tmp_path):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(500, 2))
+    y = (X[:, 0] > 0).astype(float)
+    model, _ = adpilot.train("ffm", X, y, numeric="raw", epochs=2)
+    path = tmp_path / "m.apm"
+    model.save(path)
+    loaded = adpilot.Model.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.fields == [("f0", "numeric"), ("f1", "numeric")] and loaded.config["model"] == "ffm"
+    # The CLI scores the same rows from a CSV (the model keeps its field names).
+    np.savetxt(tmp_path / "x.csv", np.column_stack([y, X]), delimiter=",", header="click,f0,f1", comments="",
+               fmt="%.17g")
+    (tmp_path / "s.toml").write_text('header = true\nlabel = "click"\nnumeric = ["f0", "f1"]\n')
+    subprocess.run([CLI, "--quiet", "predict", "--model", str(path), "--data", str(tmp_path / "x.csv"), "--schema",
+                    str(tmp_path / "s.toml"), "--out", str(tmp_path / "p.txt")], check=True)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "p.txt"), model.predict(X), atol=1e-6)  # printed to 7 digits
+    path.write_bytes(path.read_bytes()[:-20])  # truncated: a clear error, not a crash
+    with pytest.raises(ValueError):
+        adpilot.Model.load(path)
+
+
 def test_bad_input_raises_value_error():
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="not an option of model 'lr'"):
