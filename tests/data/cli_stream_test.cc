@@ -171,7 +171,9 @@ TEST(CliStreams, MissingUnreadableAndVanishingInputs) {
     EXPECT_TRUE(testing::IsJsonErrorOnly(r.out)) << r.out;
   };
   std::filesystem::create_directories(d.File("dir"));
-  expect("directory", "{cli} data stats " + d.File("dir") + " --format criteo --json", 2, "is a directory");
+  // A directory stands for its files (a data set in parts): an empty one is an error.
+  expect("directory", "{cli} data stats " + d.File("dir") + " --format criteo --json", 2,
+         "the directory holds no data files");
   std::filesystem::create_symlink(d.File("nowhere"), d.File("dangling"));
   expect("dangling symlink", "{cli} data stats " + d.File("dangling") + " --format criteo --json", 2, "no such file");
   // A file whose directory vanished before the run.
