@@ -32,7 +32,7 @@ TEST_PKGS=(
   python3 python3-numpy python3-sklearn python3-scipy python3-xgboost
   python3-statsmodels python3-torch
   # The Python module's tests (tests/python) and docs/python.md's plots.
-  python3-pytest python3-matplotlib
+  python3-pytest python3-matplotlib python3-pip python3-wheel
   chromium fonts-dejavu-core
   # libFuzzer targets (tests/fuzz, run by `make test`) need clang and its runtime.
   clang

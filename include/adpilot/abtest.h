@@ -105,6 +105,10 @@ struct AbOptions {
   std::vector<double> split;  // planned shares per variant in first-seen order (empty = equal)
   double msprt_tau = 0;       // mixing sd; 0 = 0.1 pooled standard deviations
   double srm_alpha = 0.001;
+  // Smallest effect worth detecting, an absolute difference of the first
+  // metric; 0 = 5% of the control's mean. "stop" for futility needs the
+  // interval inside (-mde, +mde).
+  double mde = 0;
 };
 
 struct MetricResult {
@@ -117,9 +121,12 @@ struct MetricResult {
   double p_value = 1;                                                // fixed-horizon
   double p_value_bh = 1;                                             // Benjamini-Hochberg across metrics and treatments
   double always_valid_p = std::numeric_limits<double>::quiet_NaN();  // mSPRT, set under --sequential
-  double variance_reduction = 0;                                     // CUPED, when a covariate was given
-  double mde = 0;             // absolute difference detectable now at the chosen power
-  double needed_per_arm = 0;  // units per arm to detect the observed difference (0 = n/a)
+  // Under --sequential: the mSPRT's confidence sequence for the difference
+  // (the intersection of the always-valid intervals of every look).
+  double cs_low = std::numeric_limits<double>::quiet_NaN(), cs_high = std::numeric_limits<double>::quiet_NaN();
+  double variance_reduction = 0;  // CUPED, when a covariate was given
+  double mde = 0;                 // absolute difference detectable now at the chosen power
+  double needed_per_arm = 0;      // units per arm to detect the observed difference (0 = n/a)
   // Under --sequential: (units seen, always-valid p) at up to ~60 evenly spaced looks, for plots.
   std::vector<std::pair<double, double>> sequential_path;
 };
@@ -136,8 +143,11 @@ struct AbReport {
   std::vector<MetricResult> results;  // per treatment x metric; the first metric is primary
   double srm_p_value = 1, srm_chi2 = 0;
   bool srm_flag = false;
-  std::string verdict;         // ship | keep running | stop
-  std::string reason;          // the why, in words
+  std::string verdict;    // ship | keep running | stop
+  std::string rule;       // the rule that fired ("futility: the interval lies within +-MDE", ...)
+  std::string reason;     // the why, in words
+  double min_effect = 0;  // the MDE the rules used (given or the default)
+  std::string min_effect_source;
   double remaining_units = 0;  // for "keep running": expected further units (all arms)
 };
 
@@ -150,6 +160,7 @@ struct AggregateOptions {
   double alpha = 0.05, power = 0.8;
   std::vector<double> split;
   double srm_alpha = 0.001;
+  double mde = 0;  // as AbOptions::mde
 };
 AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o);
 

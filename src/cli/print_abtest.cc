@@ -35,7 +35,23 @@ void PrintReport(const json& r, const json&) {
   }
   s += fmt::format("\nsample ratio check: chi2 = {:.3f}, p = {:.4g}{}\n", Num(r, "srm_chi2"), Num(r, "srm_p_value"),
                    r["srm_flag"].get<bool>() ? "  << MISMATCH" : "");
-  s += fmt::format("verdict: {}\n  {}\n", r["verdict"].get<std::string>(), r["reason"].get<std::string>());
+  s += fmt::format("verdict: {}\n  rule: {}\n  {}\n", r["verdict"].get<std::string>(), r.value("rule", ""),
+                   r["reason"].get<std::string>());
+  fmt::print("{}", s);
+}
+
+void PrintCalibrate(const json& j, const json&) {
+  std::string s = fmt::format("{} simulated experiments per effect, {}{}; MDE {}\n", j["replicates"].get<int>(),
+                              j["sequential"].get<bool>() ? "sequential (a look a day)" : "fixed horizon",
+                              j["cuped"].get<bool>() ? ", CUPED" : "", Num(j, "mde"));
+  auto rate = [](const json& r) {
+    return fmt::format("{:>4}/{:<4} {:5.1f}% [{:.1f}, {:.1f}]", r["count"].get<int>(), r["n"].get<int>(),
+                       100 * Num(r, "rate"), 100 * Num(r, "low"), 100 * Num(r, "high"));
+  };
+  s += fmt::format("{:<10} {:<28} {:<28} {:<28}\n", "effect", "ship", "futility stop", "interval covers");
+  for (const json& sc : j["scenarios"])
+    s += fmt::format("{:<10.4g} {:<28} {:<28} {:<28}\n", Num(sc, "effect"), rate(sc["ship"]), rate(sc["futility_stop"]),
+                     rate(sc["coverage"]));
   fmt::print("{}", s);
 }
 
@@ -51,6 +67,7 @@ void PrintPlan(const json& j, const json& opts) {
 
 ADPILOT_CLI_PRINTER("abtest", PrintReport);
 ADPILOT_CLI_PRINTER("abtest plan", PrintPlan);
+ADPILOT_CLI_PRINTER("abtest calibrate", PrintCalibrate);
 
 }  // namespace
 }  // namespace adpilot::cli

@@ -57,6 +57,10 @@ class AbtestCommand : public Command {
     s.Add("split", &split_, "planned shares per variant, control first (default equal), e.g. 50,50");
     s.Add("alpha", &ab_.alpha, "significance level").Range(1e-6, 0.5);
     s.Add("power", &ab_.power, "power for the remaining-sample estimate").Range(0.05, 0.9999);
+    s.Add("mde", &ab_.mde,
+          "smallest effect worth detecting, an absolute difference of the first metric (0.01 = one point on a "
+          "proportion); 'stop' for futility needs the interval inside +-mde (0 = 5% of the control mean)")
+        .Min(0);
     s.Add("aggregates", &aggregates_, "rows are per-variant totals: --n-col and --metric (successes or sum)");
     s.Add("n_col", &agg_.n_col, "units column with --aggregates");
     s.Add("sum_sq_col", &agg_.sum_sq_col, "sum of squares column with --aggregates (mean metric)");
@@ -72,6 +76,7 @@ class AbtestCommand : public Command {
     agg_.alpha = ab_.alpha;
     agg_.power = ab_.power;
     agg_.split = ab_.split;
+    agg_.mde = ab_.mde;
     return ToJson(AnalyzeAggregates(t, agg_));
   }
 

@@ -58,9 +58,15 @@ bool AllBinary(const std::vector<double>& v) {
 }
 
 // Running always-valid p-value: looks after every unit in `order`.
+// Also the confidence sequence: at each look the differences theta the mSPRT
+// of H0: diff = theta does not reject at alpha, |diff - theta| <= h with
+// h^2 = 2 V (V + tau2) / tau2 * ln(sqrt((V + tau2) / V) / alpha), intersected
+// over the looks into [cs->first, cs->second].
 double SequentialP(const std::vector<double>& y, const std::vector<int>& arm, const std::vector<size_t>& order,
-                   int t_arm, int c_arm, double tau2, std::vector<std::pair<double, double>>* path = nullptr) {
+                   int t_arm, int c_arm, double tau2, double alpha, std::pair<double, double>* cs,
+                   std::vector<std::pair<double, double>>* path = nullptr) {
   double n[2] = {0, 0}, s[2] = {0, 0}, ss[2] = {0, 0}, p = 1;
+  *cs = {-HUGE_VAL, HUGE_VAL};
   size_t seen = 0, every = std::max<size_t>(1, order.size() / 60);
   for (size_t i : order) {
     if (path && ++seen % every == 0 && n[0] >= 10 && n[1] >= 10) path->push_back({n[0] + n[1], p});
@@ -72,7 +78,13 @@ double SequentialP(const std::vector<double>& y, const std::vector<int>& arm, co
     if (n[0] < 10 || n[1] < 10) continue;
     double v = 0;
     for (int k = 0; k < 2; ++k) v += std::max(0.0, (ss[k] - s[k] * s[k] / n[k]) / (n[k] - 1)) / n[k];
-    p = std::min(p, MsprtInversePValue(s[0] / n[0] - s[1] / n[1], v, tau2));
+    const double diff = s[0] / n[0] - s[1] / n[1];
+    p = std::min(p, MsprtInversePValue(diff, v, tau2));
+    if (v > 0 && tau2 > 0) {
+      const double h = std::sqrt(2 * v * (v + tau2) / tau2 * std::log(std::sqrt((v + tau2) / v) / alpha));
+      cs->first = std::max(cs->first, diff - h);
+      cs->second = std::min(cs->second, diff + h);
+    }
   }
   if (path) path->push_back({n[0] + n[1], p});
   return p;
@@ -186,13 +198,15 @@ AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ct
           ctx.log().warn("--sequential: mSPRT is applied to means and proportions; ratio '{}' keeps fixed p", mc.name);
           res.always_valid_p = res.p_value;
         } else {
-          res.always_valid_p = SequentialP(yy, arm, order, int(ti), 0, tau * tau, &res.sequential_path);
+          std::pair<double, double> cs;
+          res.always_valid_p = SequentialP(yy, arm, order, int(ti), 0, tau * tau, o.alpha, &cs, &res.sequential_path);
+          if (std::isfinite(cs.first) && std::isfinite(cs.second)) res.cs_low = cs.first, res.cs_high = cs.second;
         }
       }
       rep.results.push_back(res);
     }
   }
-  FinishReport(rep, o.alpha, o.sequential);
+  FinishReport(rep, o.alpha, o.sequential, o.mde);
   return rep;
 }
 

@@ -28,6 +28,6 @@ MetricResult CompareMeans(const std::string& treatment, const MeanStats& t, cons
                           double power);
 
 // BH across results, then the verdict from the primary (first) metric.
-void FinishReport(AbReport& rep, double alpha, bool sequential);
+void FinishReport(AbReport& rep, double alpha, bool sequential, double mde);
 
 }  // namespace adpilot::abtest

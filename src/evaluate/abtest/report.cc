@@ -28,26 +28,38 @@ nlohmann::json Num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlo
 
 }  // namespace
 
-void FinishReport(AbReport& rep, double alpha, bool sequential) {
+void FinishReport(AbReport& rep, double alpha, bool sequential, double mde) {
   std::vector<double> p;
   for (const auto& r : rep.results) p.push_back(DecisionP(r, sequential));
   std::vector<double> adj = BenjaminiHochberg(p);
   for (size_t i = 0; i < rep.results.size(); ++i) rep.results[i].p_value_bh = adj[i];
+  // The smallest effect worth detecting, in the primary metric's units: given,
+  // or 5% of the control's mean (none when that mean is 0).
+  const double control_mean = rep.variants.front().mean;
+  rep.min_effect = mde > 0 ? mde : 0.05 * std::fabs(control_mean);
+  rep.min_effect_source = mde > 0 ? "--mde" : "default: 5% of the control mean";
   // The first metric is the decision metric; the others are guardrails.
   const std::string primary = rep.results.front().metric;
   auto decision_p = [&](const MetricResult& r) {
     return rep.results.size() > 1 ? r.p_value_bh : DecisionP(r, sequential);
   };
+  // The interval each rule reads: the confidence sequence under --sequential
+  // (valid at every look), else the fixed-horizon 95% interval.
+  auto lo = [&](const MetricResult& r) { return sequential && std::isfinite(r.cs_low) ? r.cs_low : r.diff_ci_low; };
+  auto hi = [&](const MetricResult& r) { return sequential && std::isfinite(r.cs_high) ? r.cs_high : r.diff_ci_high; };
+  const std::string iname = sequential ? "always-valid 95% interval" : "95% interval";
+  auto interval = [&](const MetricResult& r) { return fmt::format("{} {:+.4g} to {:+.4g}", iname, lo(r), hi(r)); };
   std::vector<const MetricResult*> prim, harms;
   for (const auto& r : rep.results) {
     if (r.metric == primary) prim.push_back(&r);
-    else if (decision_p(r) < alpha && r.diff < 0) harms.push_back(&r);
+    else if (decision_p(r) < alpha && hi(r) < 0) harms.push_back(&r);
   }
   std::string pname = sequential ? "always-valid p" : (rep.results.size() > 1 ? "BH-adjusted p" : "p");
   if (rep.srm_flag) {
     std::string split;
     for (const auto& v : rep.variants) split += fmt::format("{}{}={}", split.empty() ? "" : ", ", v.name, v.n);
     rep.verdict = "stop";
+    rep.rule = "sample ratio mismatch";
     rep.reason = fmt::format(
         "sample ratio mismatch: the split ({}) is far from the planned one (chi-square p = {:.3g}); assignment or "
         "logging is broken, so the comparison cannot be trusted. Fix the split and restart the test.",
@@ -55,67 +67,67 @@ void FinishReport(AbReport& rep, double alpha, bool sequential) {
     return;
   }
   const MetricResult* best = nullptr;
-  bool any_worse = false;
+  const MetricResult* worst = nullptr;
   for (const auto* r : prim) {
     if (decision_p(*r) >= alpha) continue;
-    if (r->diff > 0 && (!best || r->diff > best->diff)) best = r;
-    if (r->diff < 0) any_worse = true;
+    if (lo(*r) > 0 && (!best || r->diff > best->diff)) best = r;
+    if (hi(*r) < 0 && (!worst || r->diff < worst->diff)) worst = r;
   }
   std::string guard;
   for (const auto* h : harms)
     guard += fmt::format(" Warning: {} is significantly worse for {}: {}.", h->metric, h->variant, Effect(*h));
   if (best) {
     rep.verdict = harms.empty() ? "ship" : "keep running";
-    rep.reason = fmt::format("{} beats the control on {} ({} = {:.3g}).{}", best->variant, Effect(*best), pname,
-                             decision_p(*best), guard);
+    rep.rule = harms.empty() ? "ship: the interval lies above 0" : "guardrail: a guardrail metric is worse";
+    rep.reason = fmt::format("{} beats the control on {}: the {} of the difference lies above 0 ({} = {:.3g}).{}",
+                             best->variant, Effect(*best), interval(*best), pname, decision_p(*best), guard);
     if (!harms.empty()) rep.reason += " Resolve the guardrail regression before shipping.";
     return;
   }
-  if (any_worse) {
-    const MetricResult* w =
-        *std::min_element(prim.begin(), prim.end(), [](auto a, auto b) { return a->diff < b->diff; });
+  if (worst) {
     rep.verdict = "stop";
-    rep.reason = fmt::format("{} is worse than the control on {} ({} = {:.3g}); do not ship it.{}", w->variant,
-                             Effect(*w), pname, decision_p(*w), guard);
+    rep.rule = "harm: the interval lies below 0";
+    rep.reason = fmt::format("{} is worse than the control on {}: the {} lies below 0 ({} = {:.3g}); do not ship it.{}",
+                             worst->variant, Effect(*worst), interval(*worst), pname, decision_p(*worst), guard);
     return;
   }
-  // Nothing significant: is the observed effect within reach of more traffic?
+  // Nothing significant. Futility only where the effect cannot matter: every
+  // treatment's interval inside (-MDE, +MDE).
+  std::string detail;
+  bool all_within = rep.min_effect > 0;
   double remaining = 0;
-  bool reachable = true;
   uint64_t total = 0;
   for (const auto& v : rep.variants) total += v.n;
-  std::string detail;
   for (const auto* r : prim) {
-    double n_now = 0;
-    for (const auto& v : rep.variants)
-      if (v.name == r->variant) n_now = double(v.n);
-    double n_ctrl = double(rep.variants.front().n);
-    if (r->needed_per_arm <= 0) {
-      reachable = false;
-    } else {
-      remaining +=
-          std::max(0.0, r->needed_per_arm - n_now) + std::max(0.0, r->needed_per_arm - n_ctrl) / double(prim.size());
-    }
-    detail += fmt::format(" {}: {} ({} = {:.3g}); detectable now: {:+.4g} absolute.", r->variant, Effect(*r), pname,
-                          decision_p(*r), r->mde);
+    all_within = all_within && lo(*r) > -rep.min_effect && hi(*r) < rep.min_effect;
+    detail += fmt::format(" {}: {}, {} ({} = {:.3g}).", r->variant, Effect(*r), interval(*r), pname, decision_p(*r));
+    // Units until the interval would either clear 0 or fit inside +-MDE at the
+    // current estimate (its half-width shrinks as 1 / sqrt(n)).
+    const double half = 0.5 * (hi(*r) - lo(*r)), d = std::fabs(r->diff);
+    double scale = HUGE_VAL;
+    if (d > 0) scale = std::min(scale, (half / d) * (half / d));
+    if (rep.min_effect > d) scale = std::min(scale, (half / (rep.min_effect - d)) * (half / (rep.min_effect - d)));
+    if (std::isfinite(scale)) remaining = std::max(remaining, (scale - 1) * double(total));
   }
-  if (reachable && remaining <= 3.0 * double(total)) {
-    rep.verdict = "keep running";
-    rep.remaining_units = std::ceil(remaining);
-    rep.reason = fmt::format(
-        "no significant difference yet; about {:.0f} more units (all arms) would detect the observed effect with "
-        "the planned power.{}{}",
-        rep.remaining_units, detail,
-        sequential ? " Always-valid p-values: you may look again at any time."
-                   : " Fixed-horizon test: read it again only once that sample is in, or use --sequential to peek.");
-  } else {
+  if (all_within) {
     rep.verdict = "stop";
+    rep.rule = "futility: the interval lies within +-MDE";
     rep.reason = fmt::format(
-        "no significant difference, and the observed effect is too small to detect without more than 4x the "
-        "traffic; whatever the effect is, it lies within the interval below, and 4x the traffic would only halve "
-        "that interval.{}{}",
-        detail, guard);
+        "no effect worth having: the {} lies within +-{:.4g} (the smallest effect worth detecting, {}), so whatever "
+        "the effect is, it is smaller than that.{}{}",
+        iname, rep.min_effect, rep.min_effect_source, detail, guard);
+    return;
   }
+  rep.verdict = "keep running";
+  rep.rule = "undecided: the interval contains 0 and reaches beyond +-MDE";
+  rep.remaining_units = std::isfinite(remaining) ? std::ceil(std::max(0.0, remaining)) : 0;
+  rep.reason = fmt::format(
+      "no verdict yet: the interval contains 0 and reaches beyond +-{:.4g} (the smallest effect worth detecting, {}); "
+      "at the current estimate about {:.0f} more units (all arms) would settle it.{}{}{}",
+      rep.min_effect, rep.min_effect_source, rep.remaining_units, detail, guard,
+      sequential ? " Always-valid intervals: you may look again at any time."
+                 : " Fixed-horizon test: read it again only once the planned sample is in, or use --sequential to "
+                   "peek.");
 }
 
 nlohmann::json ToJson(const AbReport& r) {
@@ -161,6 +173,8 @@ nlohmann::json ToJson(const AbReport& r) {
                             {"always_valid_p", Num(m.always_valid_p)},
                             {"variance_reduction", Num(m.variance_reduction)},
                             {"mde", Num(m.mde)},
+                            {"cs_low", Num(m.cs_low)},
+                            {"cs_high", Num(m.cs_high)},
                             {"needed_per_arm", Num(m.needed_per_arm)}});
     if (!m.sequential_path.empty()) {
       auto path = nlohmann::json::array();
@@ -172,6 +186,9 @@ nlohmann::json ToJson(const AbReport& r) {
   j["srm_chi2"] = Num(r.srm_chi2);
   j["srm_flag"] = r.srm_flag;
   j["verdict"] = r.verdict;
+  j["rule"] = r.rule;
+  j["min_effect"] = Num(r.min_effect);
+  j["min_effect_source"] = r.min_effect_source;
   j["reason"] = r.reason;
   j["remaining_units"] = Num(r.remaining_units);
   return j;
@@ -234,7 +251,7 @@ AbReport AnalyzeAggregates(const Table& t, const AggregateOptions& o) {
     m.metric = o.metric_col;
     rep.results.push_back(m);
   }
-  FinishReport(rep, o.alpha, false);
+  FinishReport(rep, o.alpha, false, o.mde);
   return rep;
 }
 
