@@ -42,8 +42,8 @@ struct ColumnTable {
 };
 
 // Records of rows [begin, end) of `table`; kInvalidArgument for a code outside
-// its column's categories, a sparse index outside the matrix, a non-finite
-// label or a negative weight, naming the row and the column.
+// its column's categories, a sparse index outside the matrix, a label other
+// than 0 or 1 or a negative weight, naming the row and the column.
 std::unique_ptr<RecordReader> ReadColumns(const ColumnTable& table, size_t begin = 0, size_t end = SIZE_MAX);
 
 }  // namespace adpilot

@@ -17,6 +17,8 @@ def _frame_columns(df):
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = [str(c) for c in s.cat.categories]
             out.append((str(name), np.ascontiguousarray(s.cat.codes.to_numpy(), dtype=np.int64), cats))
+        elif s.dtype == np.float64:
+            out.append((str(name), s.to_numpy()))  # the column's own buffer (NaN = missing)
         elif pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
             out.append((str(name), np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan))))
         else:

@@ -31,7 +31,9 @@ class ColumnsReader : public RecordReader {
     rec.line = i + 1;
     if (t_.labels) {
       rec.label = t_.labels[i];
-      if (!std::isfinite(rec.label)) Throw(ErrorCode::kInvalidArgument, "row {}: the label is {}", i, rec.label);
+      // As the file readers: a click label is 0 or 1.
+      if (rec.label != 0 && rec.label != 1)
+        Throw(ErrorCode::kInvalidArgument, "row {}: the label is {}; labels are 0 or 1", i, rec.label);
     }
     if (t_.weights) {
       rec.weight = t_.weights[i];

@@ -25,19 +25,23 @@ uint64_t SizeOf(const std::string& path) {
 }
 
 // Shard `shard` of `shards`'s files: the largest file first to the rank with
-// the fewest bytes so far (ties to the lower rank), kept in list order.
+// the fewest bytes so far (then the fewest files, then the lower rank), kept
+// in list order.
 std::vector<std::string> FilesOfShard(const std::vector<std::string>& files, int shard, int shards) {
   std::vector<size_t> order(files.size());
   std::iota(order.begin(), order.end(), size_t(0));
   std::vector<uint64_t> size(files.size());
   for (size_t i = 0; i < files.size(); ++i) size[i] = SizeOf(files[i]);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
-  std::vector<uint64_t> load(size_t(shards), 0);
+  // Fewest bytes, then fewest files: empty files still go round, so every
+  // shard gets a file when there are enough.
+  std::vector<std::pair<uint64_t, size_t>> load(size_t(shards), {0, 0});
   std::vector<int> owner(files.size());
   for (size_t i : order) {
     int r = int(std::min_element(load.begin(), load.end()) - load.begin());
     owner[i] = r;
-    load[size_t(r)] += size[i];
+    load[size_t(r)].first += size[i];
+    load[size_t(r)].second += 1;
   }
   std::vector<std::string> mine;
   for (size_t i = 0; i < files.size(); ++i)
@@ -56,6 +60,7 @@ class ConcatReader : public RecordReader {
       files_ = std::move(files);
     }
     for (const auto& f : files_) total_ += SizeOf(f) / uint64_t(opts_.shards);
+    if (files_.empty()) Throw(ErrorCode::kInternal, "{}: shard {} of {} got no file", spec, opts.shard, opts.shards);
     cur_ = OpenReader(files_[0], opts_);
     schema_ = cur_->schema();
   }

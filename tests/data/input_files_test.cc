@@ -124,6 +124,23 @@ TEST(InputFiles, ShardsTakeWholeFilesOrTheSameByteShardOfEach) {
   EXPECT_EQ(all, want);
 }
 
+TEST(InputFiles, EmptyPartsStillGoRound) {
+  testing::TempDir dir;
+  std::vector<std::string> files;
+  for (int i = 0; i < 4; ++i) {
+    files.push_back(dir.File("e" + std::to_string(i) + ".svm"));
+    std::ofstream(files.back()).flush();  // empty parts: every shard must still get one
+  }
+  WriteSvm(files[3], 0, 10);
+  std::string list = files[0] + "," + files[1] + "," + files[2] + "," + files[3];
+  std::vector<int> all;
+  for (int s = 0; s < 4; ++s) {
+    auto part = Values(list, s, 4);
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(all, Range(0, 10));
+}
+
 TEST(InputFiles, PartsWithOtherColumnsAreAnError) {
   testing::TempDir dir;
   std::ofstream(dir.File("a.csv")) << "id,click,hour,C1\n1,0,14102100,a\n";

@@ -65,6 +65,8 @@ def test_bad_input_raises_value_error():
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="not an option of model 'lr'"):
         adpilot.fit("lr", X, np.zeros(10), nonsense=1)
+    with pytest.raises(ValueError, match="labels are 0 or 1"):
+        adpilot.train("lr", X, np.full(10, 2.0))
     with pytest.raises(ValueError, match="3 entries for 10 rows"):
         adpilot.fit("lr", X, np.zeros(3))
     with pytest.raises(ValueError, match="unknown command"):

@@ -10,8 +10,8 @@
 #include <numeric>
 #include <random>
 
-#include <boost/math/distributions/beta.hpp>
 #include <fmt/format.h>
+#include <boost/math/distributions/beta.hpp>
 #include <nlohmann/json.hpp>
 
 #include "adpilot/abtest.h"
@@ -140,9 +140,15 @@ class CalibrateCommand : public Command {
   }
 
   nlohmann::json Run(const Context& ctx) override {
-    nlohmann::json out = {{"baseline", d_.baseline}, {"mde", d_.mde},       {"units", d_.units},
-                          {"days", d_.days},         {"share", d_.share},   {"replicates", d_.replicates},
-                          {"sequential", d_.sequential}, {"cuped", d_.cuped}, {"alpha", d_.alpha}};
+    nlohmann::json out = {{"baseline", d_.baseline},
+                          {"mde", d_.mde},
+                          {"units", d_.units},
+                          {"days", d_.days},
+                          {"share", d_.share},
+                          {"replicates", d_.replicates},
+                          {"sequential", d_.sequential},
+                          {"cuped", d_.cuped},
+                          {"alpha", d_.alpha}};
     out["scenarios"] = nlohmann::json::array();
     for (double effect : {0.0, d_.mde}) {
       std::vector<Outcome> res(size_t(d_.replicates));
