@@ -75,6 +75,8 @@ demo: cli
 	@bash scripts/demo.sh $(BUILD)/adpilot
 
 tour: cli
+	@cmake --build $(BUILD) -j $(JOBS) --target adpilot_python > /dev/null 2>&1 || \
+	  echo "tour: the Python module is not built (pybind11 missing); its step is skipped"
 	@bash scripts/tour.sh $(BUILD)/adpilot
 
 # Formatting (.clang-format, clang-format 14): `make format` applies it, and

@@ -41,7 +41,7 @@ def main(out, small):
 
     # 3. An FFM and a logistic regression, scikit-learn style; fields = columns.
     models = {"lr": LRClassifier(solver="ftrl", numeric="log", epochs=3),
-              "ffm": FFMClassifier(k=4, numeric="log", epochs=3, n_jobs=2)}
+              "ffm": FFMClassifier(k=4, numeric="log", epochs=3)}
     aucs = {}
     for name, est in models.items():
         est.fit(train, y[:cut])
