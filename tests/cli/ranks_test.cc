@@ -54,6 +54,16 @@ std::map<std::string, std::string> Files(const std::string& dir) {
   return out;
 }
 
+// Two small worlds, tmp/a and tmp/b: the campaigns of the sweeps below.
+bool TwoCampaigns(const testing::TempDir& tmp) {
+  for (const char* camp : {"a", "b"})
+    if (testing::RunCli(std::string("--quiet --seed ") + (camp[0] == 'a' ? "3" : "5") + " gen world --out " +
+                        tmp.File(camp) + " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
+            .exit_code != 0)
+      return false;
+  return true;
+}
+
 TEST(Ranks, GenWorldSplitAcrossRanksWritesTheSameFiles) {
   testing::TempDir tmp;
   if (auto why = CannotRun(tmp); !why.empty()) GTEST_SKIP() << why;
@@ -85,11 +95,7 @@ TEST(Ranks, GenWorldSplitAcrossRanksWritesTheSameFiles) {
 // that campaign at that ratio, in one process and split across ranks.
 TEST(Ranks, SimulateSweepMatchesSingleRunsOnAnyRankCount) {
   testing::TempDir tmp;
-  for (const char* camp : {"a", "b"})
-    ASSERT_EQ(testing::RunCli(std::string("--quiet --seed ") + (camp[0] == 'a' ? "3" : "5") + " gen world --out " +
-                              tmp.File(camp) + " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
-                  .exit_code,
-              0);
+  ASSERT_TRUE(TwoCampaigns(tmp));
   const std::string common =
       "--quiet --threads 1 bid simulate --format world --tune-split 0.5 --episode 1000 "
       "--strategy lin --json --log ";
@@ -130,11 +136,7 @@ TEST(Ranks, SimulateSweepMatchesSingleRunsOnAnyRankCount) {
 // row led by its campaign, in one process and split across ranks.
 TEST(Ranks, CompareOverCampaignsIsEachCampaignsTable) {
   testing::TempDir tmp;
-  for (const char* camp : {"a", "b"})
-    ASSERT_EQ(testing::RunCli(std::string("--quiet --seed ") + (camp[0] == 'a' ? "3" : "5") + " gen world --out " +
-                              tmp.File(camp) + " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
-                  .exit_code,
-              0);
+  ASSERT_TRUE(TwoCampaigns(tmp));
   const std::string common =
       "--quiet --threads 1 bid compare --format world --tune-split 0.5 --episode 1000 "
       "--strategies lin,const --budget-ratios 1/16,1/4 --log ";
