@@ -120,3 +120,34 @@ TEST(AbtestStats, MsprtMatchesJohariFormula) {
 
 }  // namespace
 }  // namespace adpilot::abtest
+
+namespace adpilot::abtest {
+namespace {
+
+// Fieller's relative interval holds 0 exactly when the unpooled z-test of the
+// difference does not reject, and holds the lift itself.
+TEST(AbtestStats, FiellerLiftIntervalAgreesWithTheDifferenceTest) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.05, 0.2);
+  int rejected = 0;
+  for (int i = 0; i < 500; ++i) {
+    const double mc = u(rng), mt = mc * (0.8 + 0.5 * u(rng)), n = 200 + 20 * i % 3000;
+    MeanStats t{n, mt, mt * (1 - mt)}, c{n, mc, mc * (1 - mc)};
+    Interval l = RelativeLiftInterval(t, c, 0.95);
+    ASSERT_TRUE(std::isfinite(l.lo) && std::isfinite(l.hi)) << i;
+    const double z = (mt - mc) / std::sqrt(t.var / n + c.var / n);
+    const bool rejects = std::fabs(z) > NormalQuantile(0.975);
+    EXPECT_EQ(rejects, l.lo > 0 || l.hi < 0) << i << ": z " << z << ", [" << l.lo << ", " << l.hi << "]";
+    EXPECT_LE(l.lo, mt / mc - 1);
+    EXPECT_GE(l.hi, mt / mc - 1);
+    rejected += rejects;
+  }
+  EXPECT_GT(rejected, 50);
+  EXPECT_LT(rejected, 450);
+  // A control mean indistinguishable from 0: no bounded ratio interval.
+  Interval none = RelativeLiftInterval({50, 0.1, 1}, {50, 0.01, 1}, 0.95);
+  EXPECT_TRUE(std::isnan(none.lo) && std::isnan(none.hi));
+}
+
+}  // namespace
+}  // namespace adpilot::abtest
