@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted, column_or_1d
 
-from . import Model, fit as _fit
+from . import train as _fit
 from ._frame import _is_frame
 
 __all__ = ["LRClassifier", "FMClassifier", "FFMClassifier", "GBDTClassifier"]
