@@ -7,7 +7,9 @@ the world's adstock, saturation and controls; truth.json holds each channel's
 true ROAS, its contribution over its spend). `mmm fit` with the given sampler
 settings; an interval covers when roas_low <= true ROAS <= roas_high. Prints
 one JSON object: coverage over all channel intervals and per channel, with
-Clopper-Pearson 95% intervals, and how far the misses fall.
+Clopper-Pearson 95% intervals, and how far the misses fall. Unlike
+bench/mmm/world_coverage.py (the allocation's scoring, with each world's own
+adstock family), it fits what a user gets by default, on more markets.
 """
 import argparse
 import json
