@@ -16,9 +16,24 @@ for seq in true false; do
   done
 done
 cat "$out"
-/usr/bin/python3 - "$out" <<'PY'
-import json, sys
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+/usr/bin/python3 - "$out" "$ROOT/docs/calibration.json" "$(git -C "$ROOT" rev-parse --short HEAD)" \
+  "$(date -u +%Y-%m-%d)" <<'PY'
+import json, os, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+# The record the run report's badge reads (docs/calibration.json, copied beside
+# the chart libraries by the build).
+path, commit, date = sys.argv[2], sys.argv[3], sys.argv[4]
+rec = json.load(open(path)) if os.path.exists(path) else {}
+seq_null = [s for j in rows if j["sequential"] for s in j["scenarios"] if s["effect"] == 0]
+rec["abtest"] = {"experiments": sum(s["coverage"]["n"] for j in rows for s in j["scenarios"]),
+                 "covered": sum(s["coverage"]["count"] for j in rows for s in j["scenarios"]),
+                 "null_experiments_sequential": sum(s["ship"]["n"] for s in seq_null),
+                 "false_ships_sequential": sum(s["ship"]["count"] for s in seq_null),
+                 "command": "bench/calibration/abtest.sh", "date": date, "commit": commit}
+tmp = path + ".tmp"
+json.dump(rec, open(tmp, "w"), indent=1, sort_keys=True)
+os.replace(tmp, path)
 f = lambda r: f"{r['count']}/{r['n']} ({100*r['rate']:.1f}%, 95% CI {100*r['low']:.1f}-{100*r['high']:.1f}%)"
 print("| design | effect | ship | futility stop | interval covers the effect |")
 print("| --- | --- | --- | --- | --- |")

@@ -14,7 +14,9 @@ adstock family), it fits what a user gets by default, on more markets.
 import argparse
 import json
 import os
+import subprocess
 import tempfile
+import time
 
 import pandas as pd
 from scipy.stats import beta
@@ -65,6 +67,18 @@ def main():
            "misses_truth_above": sum(m["truth_is"] == "above" for m in misses),
            "misses_truth_below": sum(m["truth_is"] == "below" for m in misses), "misses": misses}
     print(json.dumps(out, indent=1))
+    # The record the run report's badge reads (docs/calibration.json).
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+    path = os.path.join(root, "docs", "calibration.json")
+    rec = json.load(open(path)) if os.path.exists(path) else {}
+    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    rec["mmm_roas"] = {"markets": a.markets, "intervals": total, "covered": hits, "nominal": 0.9,
+                       "command": "bench/calibration/mmm_roas.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                       "commit": commit}
+    with open(path + ".tmp", "w") as f:
+        json.dump(rec, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ struct ReportInputs {
   std::string run_dir;                   // files the steps wrote are under it
   std::vector<ReportStep> all;           // every step, in run order (output null when it gave none)
   std::vector<const ReportStep*> steps;  // those of the section's stage
+  // The last calibration harness runs (calibration.json beside the chart
+  // libraries, written by bench/calibration/; docs/calibration.md), or null.
+  nlohmann::json calibration;
   // The result of the first step with this name, or null.
   const nlohmann::json* Find(const std::string& step_name) const;
 };

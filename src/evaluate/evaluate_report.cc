@@ -15,8 +15,21 @@ namespace {
 
 using namespace charts;
 
+// "How far to trust a verdict": the last `bench/calibration/abtest.sh` run,
+// summed over its designs, with its date and commit (docs/calibration.md).
+void AbCalibrationBadge(Report& r, const json& calibration) {
+  if (!calibration.is_object() || !calibration.contains("abtest")) return;
+  const json& a = calibration["abtest"];
+  r.AddKeyFigure("A/B calibration", fmt::format("{} of {}", a.value("covered", 0), a.value("experiments", 0)),
+                 fmt::format("simulated experiments whose 95% interval held the true effect; false ships at no effect "
+                             "{} of {} with daily peeking ({}, commit {})",
+                             a.value("false_ships_sequential", 0), a.value("null_experiments_sequential", 0),
+                             a.value("date", "?"), a.value("commit", "?")));
+}
+
 void EvaluateSection(Report& r, const ReportInputs& in) {
   const auto& steps = in.steps;
+  bool badge_done = false;
   for (const auto* s : steps) {
     const json& o = s->output;
     if (o.contains("variants") && o.contains("results") && o["results"].is_array()) {
@@ -34,6 +47,7 @@ void EvaluateSection(Report& r, const ReportInputs& in) {
       spec["layer"].push_back(ZeroRule());
       r.AddKeyFigure(fmt::format("verdict ({})", s->name), o.value("verdict", "?"),
                      fmt::format("SRM p = {:.3f}", Num(o, "srm_p_value")));
+      if (!badge_done) AbCalibrationBadge(r, in.calibration), badge_done = true;
       r.AddChart(fmt::format("Experiment readout ({}): lift with 95% intervals", s->name), spec, o.value("reason", ""));
       for (const auto& res : o["results"]) {
         if (!res.contains("sequential_path") || !res["sequential_path"].is_array()) continue;

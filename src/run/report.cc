@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/report.h"
 #include "adpilot/report_section.h"
@@ -49,6 +50,15 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
   // their scalars.
   ReportInputs in;
   in.run_dir = run_dir;
+  // The calibration badges' source; a report without it just has no badge.
+  const std::string calibration = assets + "/calibration.json";
+  if (std::filesystem::exists(calibration)) {
+    try {
+      in.calibration = nlohmann::json::parse(ReadFile(calibration));
+    } catch (const std::exception&) {
+      in.calibration = nullptr;
+    }
+  }
   in.all.reserve(results.size());
   for (const auto& s : results) in.all.push_back({s.name, s.stage, s.output});
   for (const ReportSection& section : ReportSections()) {

@@ -150,12 +150,23 @@ void Allocation(Report& r, const json& o, const json* fit, const json& truth) {
              "curves are flat to where they are steep, within the range of spend the data observed.");
 }
 
+// "How far to trust an interval": the last `bench/calibration/mmm_roas.py`
+// run, with its date and commit (docs/calibration.md).
+void RoasCalibrationBadge(Report& r, const json& calibration) {
+  if (!calibration.is_object() || !calibration.contains("mmm_roas")) return;
+  const json& m = calibration["mmm_roas"];
+  r.AddKeyFigure("MMM calibration", fmt::format("{} of {}", m.value("covered", 0), m.value("intervals", 0)),
+                 fmt::format("90% ROAS intervals that held the true ROAS over {} simulated markets ({}, commit {})",
+                             m.value("markets", 0), m.value("date", "?"), m.value("commit", "?")));
+}
+
 void ScheduleSection(Report& r, const ReportInputs& in) {
   const json truth = WorldTruth(in);
   const json* fit = nullptr;
   for (const auto* s : in.steps) {
     const json& o = s->output;
     if (o.contains("channels") && o["channels"].is_array() && o.contains("r2")) {
+      if (!fit) RoasCalibrationBadge(r, in.calibration);
       fit = &o;
       AddMmmPages(r, o, truth);
     }

@@ -6,6 +6,7 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/report.h"
+#include "adpilot/report_section.h"
 #include "common/browser.h"
 #include "common/test_util.h"
 
@@ -74,6 +75,53 @@ TEST(Report, RendersInHeadlessChromium) {
   EXPECT_NE(status.find("data-errors=\"0\""), std::string::npos) << status;
   EXPECT_NE(status.find("data-rendered=\"2\""), std::string::npos) << status;
   EXPECT_NE(dom.find("<svg"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace adpilot
+
+namespace adpilot {
+namespace {
+
+// The calibration badge (docs/calibration.md): an abtest step's section shows
+// the last harness run's coverage with its date and commit, and nothing is
+// invented when there is no record.
+TEST(Report, AbtestSectionCarriesTheCalibrationBadge) {
+  nlohmann::json readout = {{"variants", nlohmann::json::array({{{"name", "control"}, {"control", true}}})},
+                            {"results", nlohmann::json::array()},
+                            {"verdict", "ship"},
+                            {"srm_p_value", 0.5}};
+  const ReportSection* evaluate = nullptr;
+  const auto sections = ReportSections();
+  for (const auto& s : sections)
+    if (s.stage == "evaluate") evaluate = &s;
+  ASSERT_NE(evaluate, nullptr);
+  auto figures = [&](const nlohmann::json& calibration) {
+    ReportInputs in;
+    in.all.push_back({"abtest", "evaluate", readout});
+    in.steps.push_back(&in.all.back());
+    in.calibration = calibration;
+    Report r("t", "t");
+    evaluate->add(r, in);
+    return r.key_figures();
+  };
+  auto with = figures({{"abtest",
+                        {{"covered", 1550},
+                         {"experiments", 1600},
+                         {"false_ships_sequential", 9},
+                         {"null_experiments_sequential", 400},
+                         {"date", "2026-12-08"},
+                         {"commit", "b41efcc"}}}});
+  bool found = false;
+  for (const auto& k : with)
+    if (k.label == "A/B calibration") {
+      found = true;
+      EXPECT_EQ(k.value, "1550 of 1600");
+      EXPECT_NE(k.note.find("9 of 400"), std::string::npos) << k.note;
+      EXPECT_NE(k.note.find("commit b41efcc"), std::string::npos) << k.note;
+    }
+  EXPECT_TRUE(found);
+  for (const auto& k : figures(nullptr)) EXPECT_NE(k.label, "A/B calibration");
 }
 
 }  // namespace
