@@ -59,7 +59,14 @@ TableTrainResult TrainOnTable(const std::string& name, const ColumnTable& train,
   }
   out.model->SetFeatures(hasher, "csv");
   out.model->Init(ctx);
-  MemorySource rows(Hash(train, *hasher));
+  std::vector<Example> examples = Hash(train, *hasher);
+  // As the train command does with rows held in memory: one seeded shuffle,
+  // so rows sorted by label or time do not steer SGD.
+  if (schedule.shuffle) {
+    auto rng = ctx.Rng("train-order");
+    std::shuffle(examples.begin(), examples.end(), rng);
+  }
+  MemorySource rows(std::move(examples));
   std::unique_ptr<MemorySource> held;
   if (valid) {
     if (valid->MakeSchema().fields != train.MakeSchema().fields)
