@@ -254,17 +254,8 @@ class CompareCommand : public BidCommand {
     std::vector<std::string> names = strategies_.empty() ? StrategyNames() : strategies_;
     std::vector<double> ratios;
     for (const auto& s : budget_ratios_) ratios.push_back(ParseBudgetRatio(s));
-    struct Job {
-      std::string camp, name;
-      double ratio;
-      ReplayResult r;
-    };
-    std::vector<Job> jobs;
-    for (const auto& camp : camps)
-      for (double c0 : ratios)
-        for (const auto& n : names) jobs.push_back({camp, n, c0, {}});
     // The hindsight optimum and the foresight bound depend on the campaign and
-    // the budget ratio only: once per pair, not once per strategy; also split.
+    // the budget ratio only: once per setting, not once per strategy; also split.
     struct Setting {
       std::string camp;
       double ratio;
@@ -272,15 +263,25 @@ class CompareCommand : public BidCommand {
     std::vector<Setting> settings;
     for (const auto& camp : camps)
       for (double c0 : ratios) settings.push_back({camp, c0});
+    struct Job {
+      size_t setting;
+      std::string name;
+      ReplayResult r;
+    };
+    std::vector<Job> jobs;
+    for (size_t k = 0; k < settings.size(); ++k)
+      for (const auto& n : names) jobs.push_back({k, n, {}});
     // This rank's campaigns' logs, loaded before the threads share them.
     const Collective& comm = ctx.comm();
-    for (size_t i = size_t(comm.rank()); i < jobs.size(); i += size_t(comm.size())) Inputs(jobs[i].camp, ctx);
+    for (size_t i = size_t(comm.rank()); i < jobs.size(); i += size_t(comm.size()))
+      Inputs(settings[jobs[i].setting].camp, ctx);
     for (size_t i = size_t(comm.rank()); i < settings.size(); i += size_t(comm.size())) Inputs(settings[i].camp, ctx);
     // Per-episode traces always: they pair each strategy with lin below.
     std::vector<ReplayResult> results = RunJobs<ReplayResult>(ctx, "bid compare", jobs.size(), [&](size_t i) {
-      const ReplayInputs& in = inputs_.at(jobs[i].camp);
-      return RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train,
-                         Config(jobs[i].ratio, true), ctx);
+      const Setting& st = settings[jobs[i].setting];
+      const ReplayInputs& in = inputs_.at(st.camp);
+      return RunStrategy(jobs[i].name, in.test, in.tune.size() ? &in.tune : nullptr, in.train, Config(st.ratio, true),
+                         ctx);
     });
     for (size_t i = 0; i < jobs.size(); ++i) jobs[i].r = std::move(results[i]);
     std::vector<nlohmann::json> bound =
@@ -292,11 +293,6 @@ class CompareCommand : public BidCommand {
                                 {"pctr_foresight", {{"expected_clicks", fb.expected_clicks}, {"clicks", fb.clicks}}},
                                 {"tuned_on", in.tune_source}};
         });
-    auto bounds = [&](const std::string& camp, double ratio) -> const nlohmann::json& {
-      for (size_t i = 0; i < settings.size(); ++i)
-        if (settings[i].camp == camp && settings[i].ratio == ratio) return bound[i];
-      Throw(ErrorCode::kInternal, "bid compare: no bounds for campaign '{}' at {}", camp, ratio);
-    };
     const bool many = !campaigns_.empty();
     nlohmann::json rows = nlohmann::json::array();
     std::string csv = std::string(many ? "campaign," : "") +
@@ -307,31 +303,31 @@ class CompareCommand : public BidCommand {
     // ratio (of the first campaign).
     nlohmann::json picks = nlohmann::json::object();
     std::string best_strategy;
-    std::map<std::pair<std::string, double>, const ReplayResult*> lin;
+    std::vector<const ReplayResult*> lin(settings.size(), nullptr);
     for (const auto& j : jobs)
-      if (j.name == "lin") lin[{j.camp, j.ratio}] = &j.r;
+      if (j.name == "lin") lin[j.setting] = &j.r;
     for (auto& j : jobs) {
-      const nlohmann::json& b = bounds(j.camp, j.ratio);
+      const Setting& st = settings[j.setting];
+      const nlohmann::json& b = bound[j.setting];
       const double opt = b["hindsight_optimal_clicks"].get<double>();
       nlohmann::json row = j.r;
-      if (lin.count({j.camp, j.ratio}) && j.name != "lin")
-        row["vs_lin"] = PairedClicks(j.r, *lin.at({j.camp, j.ratio}));
+      if (lin[j.setting] && j.name != "lin") row["vs_lin"] = PairedClicks(j.r, *lin[j.setting]);
       // Per-episode clicks (--traces) let a reader pair strategies episode by episode.
       if (!traces_) row.erase("episode_trace");
       row.erase("hour_trace");
       row.erase("bid_samples");
-      if (many) row["campaign"] = j.camp;
-      row["budget_ratio"] = j.ratio;
+      if (many) row["campaign"] = st.camp;
+      row["budget_ratio"] = st.ratio;
       row["hindsight_optimal_clicks"] = opt;
       row["pctr_foresight"] = b["pctr_foresight"];
       rows.push_back(row);
-      if (many) csv += j.camp + ",";
-      csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", j.ratio, j.name,
+      if (many) csv += st.camp + ",";
+      csv += fmt::format("{},{},{},{},{},{},{:.0f},{:.0f},{:.6f},{:.3f},{:.3f},{:.0f},{}\n", st.ratio, j.name,
                          j.r.auctions, j.r.bids, j.r.impressions, j.r.clicks, j.r.spend, j.r.budget, j.r.win_rate(),
                          j.r.cpm(), j.r.ecpc(), opt, j.r.resolved);
       if (j.name == "best") {
-        if (many) picks[j.camp][fmt::format("{}", j.ratio)] = j.r.resolved;
-        else picks[fmt::format("{}", j.ratio)] = j.r.resolved;
+        if (many) picks[st.camp][fmt::format("{}", st.ratio)] = j.r.resolved;
+        else picks[fmt::format("{}", st.ratio)] = j.r.resolved;
         if (best_strategy.empty()) best_strategy = j.r.resolved;
       }
     }

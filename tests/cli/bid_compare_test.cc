@@ -54,8 +54,7 @@ TEST(BidCompare, ClicksAgainstLinArePairedOverEpisodes) {
 // (docs/distributed.md) and the results swapped: the CSV is byte-identical to
 // one process's, the JSON identical but for the seconds each replay took.
 TEST(BidCompare, SplitAcrossRanksGivesTheSameTable) {
-  if (testing::RunShell("command -v mpirun >/dev/null 2>&1").exit_code != 0)
-    GTEST_SKIP() << "mpirun not found (apt-get install openmpi-bin): distributed test skipped";
+  if (auto why = testing::MpiSkipReason(); !why.empty()) GTEST_SKIP() << why;
   testing::TempDir tmp;
   ASSERT_EQ(testing::RunCli("--quiet --seed 4 gen world --out " + tmp.File("w") +
                             " --auctions 30000 --users 300 --experiment-units 500 --journeys 500")
@@ -67,17 +66,11 @@ TEST(BidCompare, SplitAcrossRanksGivesTheSameTable) {
                        " --budget-ratios 1/16,1/4 --traces --json --out " +
                        tmp.File("c" + std::to_string(np) + ".csv");
     if (np == 1) return testing::RunCli(args);
-    return testing::RunShell(
-        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun "
-        "--oversubscribe -np " +
-        std::to_string(np) + " " + ADPILOT_CLI_PATH + " " + args + " 2>" + tmp.File("err"));
+    return testing::RunShell(testing::MpirunPrefix(np) + ADPILOT_CLI_PATH + " " + args + " 2>" + tmp.File("err"));
   };
   auto one = compare(1);
   ASSERT_EQ(one.exit_code, 0);
-  auto slurp = [](const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
+  const auto slurp = testing::ReadText;
   std::function<void(nlohmann::json&)> drop_seconds = [&](nlohmann::json& j) {
     if (j.is_object()) {
       j.erase("seconds");
@@ -90,8 +83,6 @@ TEST(BidCompare, SplitAcrossRanksGivesTheSameTable) {
   drop_seconds(want);
   for (int np : {2, 3}) {
     auto r = compare(np);
-    if (np == 2 && slurp(tmp.File("err")).find("without MPI") != std::string::npos)
-      GTEST_SKIP() << "adpilot built without MPI: distributed test skipped";
     ASSERT_EQ(r.exit_code, 0) << slurp(tmp.File("err"));
     EXPECT_EQ(slurp(tmp.File("c" + std::to_string(np) + ".csv")), slurp(tmp.File("c1.csv"))) << np << " ranks";
     auto got = nlohmann::json::parse(r.out);

@@ -3,9 +3,7 @@
 // it is deterministic. Skipped with a message where mpirun is absent or the
 // build has no MPI.
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -19,26 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using testing::ReadText;
 
 // `adpilot args` on np ranks; stderr to `err`.
 testing::CliResult Mpirun(int np, const std::string& args, const std::string& err) {
-  return testing::RunShell(
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun --oversubscribe -np " +
-      std::to_string(np) + " " + ADPILOT_CLI_PATH + " " + args + " 2>" + err);
-}
-
-// Why the distributed runs cannot be checked here, or "" when they can.
-std::string CannotRun(const testing::TempDir& tmp) {
-  if (testing::RunShell("command -v mpirun >/dev/null 2>&1").exit_code != 0)
-    return "mpirun not found (apt-get install openmpi-bin): distributed test skipped";
-  auto r = Mpirun(2, "--quiet gen world --help", tmp.File("probe.err"));
-  if (Slurp(tmp.File("probe.err")).find("without MPI") != std::string::npos)
-    return "adpilot built without MPI: distributed test skipped";
-  return "";
+  return testing::RunShell(testing::MpirunPrefix(np) + ADPILOT_CLI_PATH + " " + args + " 2>" + err);
 }
 
 void DropSeconds(nlohmann::json& j) {
@@ -50,7 +33,7 @@ void DropSeconds(nlohmann::json& j) {
 // Every file of the world, by name (the part files must be gone).
 std::map<std::string, std::string> Files(const std::string& dir) {
   std::map<std::string, std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out[e.path().filename().string()] = Slurp(e.path().string());
+  for (const auto& e : fs::directory_iterator(dir)) out[e.path().filename().string()] = ReadText(e.path().string());
   return out;
 }
 
@@ -66,7 +49,7 @@ bool TwoCampaigns(const testing::TempDir& tmp) {
 
 TEST(Ranks, GenWorldSplitAcrossRanksWritesTheSameFiles) {
   testing::TempDir tmp;
-  if (auto why = CannotRun(tmp); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = testing::MpiSkipReason(); !why.empty()) GTEST_SKIP() << why;
   // 4.6 blocks of auctions: 2 ranks get 3 and 2 blocks (the last one short),
   // 6 ranks leave one rank with none.
   const std::string knobs = " --auctions 300000 --users 400 --experiment-units 500 --journeys 500 --json";
@@ -78,7 +61,7 @@ TEST(Ranks, GenWorldSplitAcrossRanksWritesTheSameFiles) {
     SCOPED_TRACE(std::to_string(np) + " ranks");
     const std::string out = tmp.File("np" + std::to_string(np));
     auto r = Mpirun(np, "--quiet --seed 9 --threads 1 gen world --out " + out + knobs, tmp.File("err"));
-    ASSERT_EQ(r.exit_code, 0) << Slurp(tmp.File("err"));
+    ASSERT_EQ(r.exit_code, 0) << ReadText(tmp.File("err"));
     const auto got = Files(out);
     ASSERT_EQ(got.size(), want.size());
     for (const auto& [name, bytes] : want) {
@@ -118,12 +101,12 @@ TEST(Ranks, SimulateSweepMatchesSingleRunsOnAnyRankCount) {
   }
   EXPECT_GT(want["runs"][1]["spend"].get<double>(), want["runs"][0]["spend"].get<double>());
 
-  if (auto why = CannotRun(tmp); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = testing::MpiSkipReason(); !why.empty()) GTEST_SKIP() << why;
   DropSeconds(want);
   want.erase("ranks");
   for (int np : {2, 3}) {
     auto r = Mpirun(np, sweep, tmp.File("err"));
-    ASSERT_EQ(r.exit_code, 0) << Slurp(tmp.File("err"));
+    ASSERT_EQ(r.exit_code, 0) << ReadText(tmp.File("err"));
     auto got = nlohmann::json::parse(r.out);
     EXPECT_EQ(got["ranks"], np);
     got.erase("ranks");
@@ -148,18 +131,18 @@ TEST(Ranks, CompareOverCampaignsIsEachCampaignsTable) {
                               tmp.File(std::string(camp) + ".csv"))
                   .exit_code,
               0);
-    std::istringstream lines(Slurp(tmp.File(std::string(camp) + ".csv")));
+    std::istringstream lines(ReadText(tmp.File(std::string(camp) + ".csv")));
     std::string line;
     for (bool header = true; std::getline(lines, line); header = false) {
       if (header && camp[0] == 'a') want += line + "\n";
       if (!header) want += std::string(camp) + "," + line + "\n";
     }
   }
-  EXPECT_EQ(Slurp(tmp.File("ab.csv")), want);
-  if (auto why = CannotRun(tmp); !why.empty()) GTEST_SKIP() << why;
+  EXPECT_EQ(ReadText(tmp.File("ab.csv")), want);
+  if (auto why = testing::MpiSkipReason(); !why.empty()) GTEST_SKIP() << why;
   auto r = Mpirun(3, all + tmp.File("ab3.csv"), tmp.File("err"));
-  ASSERT_EQ(r.exit_code, 0) << Slurp(tmp.File("err"));
-  EXPECT_EQ(Slurp(tmp.File("ab3.csv")), want);
+  ASSERT_EQ(r.exit_code, 0) << ReadText(tmp.File("err"));
+  EXPECT_EQ(ReadText(tmp.File("ab3.csv")), want);
 }
 
 TEST(Ranks, SimulateCampaignsNeedAPlaceholder) {
@@ -167,8 +150,8 @@ TEST(Ranks, SimulateCampaignsNeedAPlaceholder) {
   for (const char* args : {"--log x.rlb --campaigns a,b", "--log '{camp}.rlb'"}) {
     auto r = testing::RunCli(std::string("--quiet bid simulate ") + args, tmp.File("err"));
     EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_NE(Slurp(tmp.File("err")).find("--campaigns and a {camp} in --log go together"), std::string::npos)
-        << Slurp(tmp.File("err"));
+    EXPECT_NE(ReadText(tmp.File("err")).find("--campaigns and a {camp} in --log go together"), std::string::npos)
+        << ReadText(tmp.File("err"));
   }
 }
 

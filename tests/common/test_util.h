@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -73,6 +75,31 @@ inline bool IsJsonErrorOnly(const std::string& out) {
 // Runs `adpilot ARGS` (stderr to stderr_file or discarded) and captures stdout.
 inline CliResult RunCli(const std::string& args, const std::string& stderr_file = "/dev/null") {
   return RunShell(std::string(ADPILOT_CLI_PATH) + " " + args + " 2>" + stderr_file);
+}
+
+// A file's bytes, "" when it cannot be read (for comparisons and messages).
+inline std::string ReadText(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// The start of a command line that runs what follows on `np` OpenMPI ranks:
+// OpenMPI's consent to run as root (containers, CI), more ranks than cores
+// allowed, and a time limit so a hung job fails the test instead of the run.
+inline std::string MpirunPrefix(int np, int seconds = 120) {
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout " + std::to_string(seconds) +
+         " mpirun --oversubscribe -np " + std::to_string(np) + " ";
+}
+
+// Why adpilot cannot run under mpirun here ("" when it can): no mpirun, or
+// a build without MPI (which refuses to start as one of several ranks).
+inline std::string MpiSkipReason() {
+  if (RunShell("command -v mpirun >/dev/null 2>&1").exit_code != 0)
+    return "mpirun not found (apt-get install openmpi-bin): distributed test skipped";
+  auto r = RunShell(MpirunPrefix(2) + ADPILOT_CLI_PATH + " --quiet gen world --help 2>&1 >/dev/null");
+  if (r.out.find("without MPI") != std::string::npos)
+    return "adpilot built without MPI (ADPILOT_WITH_MPI=OFF): distributed test skipped";
+  return "";
 }
 
 }  // namespace adpilot::testing

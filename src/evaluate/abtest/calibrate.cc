@@ -91,23 +91,25 @@ Outcome ReadOut(const Design& d, double effect, uint64_t seed) {
   };
   if (d.sequential) {
     // A look each day on the units so far; the user acts on the first verdict.
-    std::vector<size_t> by_day(size_t(d.days) + 1, 0);
-    Table sorted = t;
+    // The looks grow one table in arrival order (a stable sort by day).
+    std::vector<int> day(t.rows.size());
+    for (size_t i = 0; i < day.size(); ++i) day[i] = std::stoi(t.rows[i][3]);
     std::vector<size_t> idx(t.rows.size());
     std::iota(idx.begin(), idx.end(), size_t(0));
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](size_t a, size_t b) { return std::stoi(t.rows[a][3]) < std::stoi(t.rows[b][3]); });
-    for (size_t i = 0; i < idx.size(); ++i) sorted.rows[i] = t.rows[idx[i]];
-    for (int day = 1; day <= d.days; ++day) {
-      Table look = sorted;
-      size_t n = 0;
-      while (n < sorted.rows.size() && std::stoi(sorted.rows[n][3]) < day) ++n;
-      look.rows.resize(n);
-      look.lines.resize(n);
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return day[a] < day[b]; });
+    Table look;
+    look.path = t.path;
+    look.columns = t.columns;
+    size_t n = 0;
+    for (int today = 1; today <= d.days; ++today) {
+      for (; n < idx.size() && day[idx[n]] < today; ++n) {
+        look.rows.push_back(t.rows[idx[n]]);
+        look.lines.push_back(t.lines[n]);
+      }
       if (n < 40) continue;
       AbReport r = AnalyzeExperiment(look, o, quiet);
       verdict(r);
-      if (r.verdict != "keep running" || day == d.days) {
+      if (r.verdict != "keep running" || today == d.days) {
         const MetricResult& m = r.results.front();
         out.covered = m.cs_low <= effect && effect <= m.cs_high;
         break;
