@@ -65,6 +65,12 @@ struct AllocateOptions {
   // > 0: maximise mean - k * sd over posterior draws of the uplift over the current
   // split instead of the expected KPI (moves only as far as the posterior agrees).
   double risk_aversion = 0;
+  // Posterior shrinkage (default): the answer moves from the current split towards
+  // the expected-KPI optimum only as far as maximises the shrink_quantile quantile,
+  // over posterior draws, of its uplift over the current split (0 at the current
+  // split itself), so it never recommends what the posterior doubts.
+  bool shrink = true;
+  double shrink_quantile = 0.05;
   double target_roas = 0;  // > 0: largest budget whose expected ROAS stays >= target
   double target_kpi = 0;   // > 0: smallest budget whose expected KPI reaches target
 };
@@ -83,6 +89,11 @@ struct Allocation {
   // channel, equal across channels off their bounds at the answer.
   double risk_aversion = 0;
   std::vector<double> risk_marginal;
+  // Posterior shrinkage: the step t in [0, 1] taken from the current split towards
+  // the expected-KPI optimum (-1: not applied), its quantile, and that optimum.
+  double shrink = -1, shrink_quantile = 0;
+  std::vector<double> unshrunk_spend;
+  double unshrunk_uplift = 0;
   double budget = 0;
   double expected_kpi = 0, current_kpi = 0;            // incremental media KPI per period
   double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
@@ -97,6 +108,12 @@ struct Allocation {
 // across the model's draws (needs draws() >= 2).
 Allocation OptimizeSplit(const ResponseModel& r, double budget, const std::vector<double>& lo,
                          const std::vector<double>& hi, const std::vector<double>& current, double risk_aversion = 0);
+
+// Replaces a.spend (an optimum of the expected KPI) by the point s(t) = s0 + t (a.spend - s0)
+// on the segment from s0, a.current projected onto a's bounds, that maximises the q-quantile
+// over r's draws of the uplift sum_c f_dc(s_c) - f_dc(current_c); refreshes a's figures
+// and returns t. Every point of the segment is feasible (the bounds and the budget are convex).
+double ShrinkTowardsCurrent(const ResponseModel& r, Allocation& a, double q);
 
 Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx);
 

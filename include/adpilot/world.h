@@ -44,6 +44,10 @@ struct WorldConfig {
   // Channels (marketing mix).
   double kpi_noise = 0.05;         // noise sd as a share of the mean KPI
   double spend_correlation = 0.5;  // share of spend variation from a common factor
+  // How far the logged (current) split is from the best one: channel c's true
+  // ROAS is multiplied by exp(+m) (even c) or exp(-m) (odd c), so the money sits
+  // where it earns least (0 = off, the default: worlds stay byte-identical).
+  double spend_misallocation = 0.0;
   // Experiment and journeys.
   double treatment_share = 0.5;
   double uplift_strength = 1.0;     // scales the heterogeneous treatment effect

@@ -136,6 +136,7 @@ nlohmann::json WriteChannels(const WorldConfig& cfg, const std::string& path, co
     Channel& x = ch[size_t(c)];
     x.K = std::max(mean_spend[size_t(c)], 1.0) * rng.Uniform(0.6, 1.5);
     double roas = rng.Uniform(1.0, 4.0);  // target average ROAS sets the scale
+    if (cfg.spend_misallocation > 0) roas *= std::exp(c % 2 == 0 ? cfg.spend_misallocation : -cfg.spend_misallocation);
     double m = std::max(mean_spend[size_t(c)], 1.0);
     x.beta = roas * m / HillSaturation(m, x.K, x.gamma);
   }

@@ -46,6 +46,10 @@ void WorldConfig::Describe(OptionSet& o) {
   o.Add("cvr", &cvr, "mean probability of a conversion after a click").Range(0, 1);
   o.Add("kpi_noise", &kpi_noise, "KPI noise sd as a share of the mean KPI").Range(0, 1);
   o.Add("spend_correlation", &spend_correlation, "share of weekly spend variation shared by all channels").Range(0, 1);
+  o.Add("spend_misallocation", &spend_misallocation,
+        "skews each channel's true ROAS by exp(+m) or exp(-m) (alternating), so the logged split is far from the "
+        "best one (0 = off)")
+      .Range(0, 3);
   o.Add("treatment_share", &treatment_share, "probability a unit is assigned to treatment").Range(0.01, 0.99);
   o.Add("uplift_strength", &uplift_strength, "scale of the heterogeneous treatment effect (0 = no effect)").Range(0, 5);
   o.Add("journey_base_rate", &journey_base_rate, "conversion probability of a journey without any touch effect")

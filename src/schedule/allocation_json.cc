@@ -32,6 +32,7 @@ void to_json(nlohmann::json& j, const Allocation& a) {
                {"bound", src}};
     if (guard) ch["observed_range"] = {a.observed_lo[c], a.observed_hi[c]};
     if (a.risk_aversion > 0) ch["risk_adjusted_marginal"] = a.risk_marginal[c];
+    if (a.shrink >= 0) ch["unshrunk_spend"] = a.unshrunk_spend[c];
     chans.push_back(ch);
     if (a.at_bound[c] && src != "lock") {
       const double tol = 1e-7 * a.budget;
@@ -56,6 +57,16 @@ void to_json(nlohmann::json& j, const Allocation& a) {
     g["widened_hi"] = a.guard_widen_hi;
     g["widened_lo"] = a.guard_widen_lo;
   }
+  json sh = {{"enabled", a.shrink >= 0}};
+  if (a.shrink >= 0) {
+    sh["quantile"] = a.shrink_quantile;
+    sh["t"] = a.shrink;
+    sh["unshrunk_uplift"] = a.unshrunk_uplift;
+    sh["rule"] = fmt::format(
+        "moved {:.0f}% of the way from the current split to the expected-KPI optimum: the step that maximises the "
+        "{:g}% posterior quantile of the uplift (--no-shrink for the optimum itself)",
+        100 * a.shrink, 100 * a.shrink_quantile);
+  }
   j = {{"allocation", alloc},
        {"current_allocation", cur},
        {"marginal_roas", mr},
@@ -75,6 +86,7 @@ void to_json(nlohmann::json& j, const Allocation& a) {
                                          : std::string("expected KPI (posterior mean)")},
        {"risk_aversion", a.risk_aversion},
        {"guard", g},
+       {"shrink", sh},
        {"bounds_active", active},
        {"method", a.method},
        {"seconds", a.seconds}};
@@ -118,6 +130,12 @@ Allocation AllocationFromJson(const nlohmann::json& j, const std::string& origin
   a.uplift_high = num(j, "uplift_high", 0, false);
   a.risk_aversion = num(j, "risk_aversion", 0, false);
   a.seconds = num(j, "seconds", 0, false);
+  if (j.contains("shrink") && j["shrink"].is_object() && j["shrink"].contains("t")) {
+    a.shrink = num(j["shrink"], "t", -1, false);
+    a.shrink_quantile = num(j["shrink"], "quantile", 0, false);
+    a.unshrunk_uplift = num(j["shrink"], "unshrunk_uplift", 0, false);
+    for (const auto& c : j["channels"]) a.unshrunk_spend.push_back(num(c, "unshrunk_spend", 0, false));
+  }
   if (j.contains("method") && j["method"].is_string()) a.method = j["method"].get<std::string>();
   return a;
 }

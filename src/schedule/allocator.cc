@@ -201,6 +201,40 @@ double SumConstraint(unsigned n, const double* x, double* grad, void*) {
   return s;
 }
 
+// Fills what the model says of a.spend: per-channel KPI and marginal ROAS, the
+// bounds that bind, the expected and current KPI, and the uplift's 90% interval
+// over the posterior draws.
+void Summarise(const ResponseModel& r, Allocation& best) {
+  const int C = r.channels();
+  best.channels.clear();
+  best.kpi.clear();
+  best.marginal_roas.clear();
+  best.at_bound.clear();
+  for (int c = 0; c < C; ++c) {
+    best.channels.push_back(r.name(c));
+    double d = 0;
+    best.kpi.push_back(r.Value(c, best.spend[c], &d));
+    best.marginal_roas.push_back(d);
+    double tol = 1e-7 * best.budget;
+    best.at_bound.push_back(best.spend[c] <= best.lo[c] + tol || best.spend[c] >= best.hi[c] - tol);
+  }
+  best.expected_kpi = 0;
+  for (double v : best.kpi) best.expected_kpi += v;
+  best.current_kpi = 0;
+  for (int c = 0; c < C; ++c) best.current_kpi += r.Value(c, best.current[c]);
+  if (r.draws() > 0) {
+    std::vector<double> up;
+    for (int d = 0; d < r.draws(); ++d) {
+      double u = 0;
+      for (int c = 0; c < C; ++c) u += r.DrawValue(d, c, best.spend[c]) - r.DrawValue(d, c, best.current[c]);
+      up.push_back(u);
+    }
+    best.uplift_low = Quantile(up, 0.05);
+    best.uplift_high = Quantile(up, 0.95);
+  }
+  best.uplift = best.expected_kpi - best.current_kpi;
+}
+
 }  // namespace
 
 std::unique_ptr<ResponseModel> MakeMmmResponse(const MmmModel& m, int periods, int max_draws) {
@@ -286,29 +320,56 @@ Allocation OptimizeSplit(const ResponseModel& r, double B, const std::vector<dou
   best.method = "slsqp";
   best.risk_aversion = std::max(0.0, risk_aversion);
   if (risk) RiskValue(r, best.spend, data.base, risk_aversion, data.eps2, &best.risk_marginal);
-  for (int c = 0; c < C; ++c) {
-    best.channels.push_back(r.name(c));
-    double d = 0;
-    best.kpi.push_back(r.Value(c, best.spend[c], &d));
-    best.marginal_roas.push_back(d);
-    double tol = 1e-7 * B;
-    best.at_bound.push_back(best.spend[c] <= lo[c] + tol || best.spend[c] >= hi[c] - tol);
-  }
-  best.expected_kpi = 0;
-  for (double v : best.kpi) best.expected_kpi += v;
-  for (int c = 0; c < C; ++c) best.current_kpi += r.Value(c, current[c]);
-  if (r.draws() > 0) {
-    std::vector<double> up;
-    for (int d = 0; d < r.draws(); ++d) {
-      double u = 0;
-      for (int c = 0; c < C; ++c) u += r.DrawValue(d, c, best.spend[c]) - r.DrawValue(d, c, current[c]);
-      up.push_back(u);
-    }
-    best.uplift_low = Quantile(up, 0.05);
-    best.uplift_high = Quantile(up, 0.95);
-  }
-  best.uplift = best.expected_kpi - best.current_kpi;
+  Summarise(r, best);
   return best;
+}
+
+double ShrinkTowardsCurrent(const ResponseModel& r, Allocation& a, double q) {
+  const int C = r.channels(), D = r.draws();
+  if (D < 2 || !(q > 0 && q < 0.5))
+    Throw(ErrorCode::kInvalidArgument, "shrinkage needs posterior draws and 0 < q < 0.5");
+  std::vector<double> start = Project(a.current, a.budget, a.lo, a.hi), base(D, 0.0), u(D);
+  for (int d = 0; d < D; ++d)
+    for (int c = 0; c < C; ++c) base[d] += r.DrawValue(d, c, a.current[c]);
+  const std::vector<double> target = a.spend;
+  auto at = [&](double t) {
+    std::vector<double> s(C);
+    for (int c = 0; c < C; ++c) s[c] = start[c] + t * (target[c] - start[c]);
+    return s;
+  };
+  auto lower = [&](double t) {
+    std::vector<double> s = at(t);
+    for (int d = 0; d < D; ++d) {
+      u[d] = -base[d];
+      for (int c = 0; c < C; ++c) u[d] += r.DrawValue(d, c, s[c]);
+    }
+    return Quantile(u, q);
+  };
+  // The quantile is not smooth in t (the draw at the quantile changes), so a grid
+  // finds the best step and golden-section search refines it inside its cell.
+  const int G = 100;
+  int best_i = 0;
+  double best_v = lower(0);
+  for (int i = 1; i <= G; ++i) {
+    double v = lower(double(i) / G);
+    if (v > best_v) best_v = v, best_i = i;
+  }
+  double lo = std::max(0.0, (best_i - 1.0) / G), hi = std::min(1.0, (best_i + 1.0) / G), best_t = double(best_i) / G;
+  const double phi = 0.5 * (std::sqrt(5.0) - 1);
+  for (int it = 0; it < 30; ++it) {
+    double x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo);
+    double f1 = lower(x1), f2 = lower(x2);
+    if (f1 > best_v) best_v = f1, best_t = x1;
+    if (f2 > best_v) best_v = f2, best_t = x2;
+    (f1 >= f2 ? hi : lo) = f1 >= f2 ? x2 : x1;
+  }
+  a.unshrunk_spend = target;
+  a.unshrunk_uplift = a.uplift;
+  a.shrink_quantile = q;
+  a.shrink = best_t;
+  a.spend = at(best_t);
+  Summarise(r, a);
+  return best_t;
 }
 
 Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& ctx) {
@@ -332,7 +393,9 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
     std::vector<double> scaled(C);
     for (int c = 0; c < C; ++c) scaled[c] = cur_total > 0 ? cur[c] * B / cur_total : B / C;
     last = BuildBounds(m, o, scaled, B, obs_lo, obs_hi);
-    return OptimizeSplit(*resp, B, last.lo, last.hi, scaled, o.risk_aversion);
+    Allocation x = OptimizeSplit(*resp, B, last.lo, last.hi, scaled, o.risk_aversion);
+    if (o.shrink && o.risk_aversion <= 0 && resp->draws() >= 2) ShrinkTowardsCurrent(*resp, x, o.shrink_quantile);
+    return x;
   };
   Allocation a;
   if (o.target_roas > 0 || o.target_kpi > 0) {

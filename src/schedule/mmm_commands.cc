@@ -76,6 +76,12 @@ class AllocateCommand : public Command {
     s.Add("guard_quantile", &o_.guard_quantile,
           "the extrapolation guard keeps each channel within these quantiles of its observed adstocked spend (q, 1-q)")
         .Range(0.0, 0.49);
+    s.Add("no_shrink", &no_shrink_,
+          "recommend the expected-KPI optimum itself (by default the answer moves from the current split towards "
+          "it only as far as maximises the --shrink-quantile quantile of the uplift over posterior draws)");
+    s.Add("shrink_quantile", &o_.shrink_quantile,
+          "the posterior quantile of the uplift that the default shrinkage towards the current split maximises")
+        .Range(0.001, 0.49);
     s.Add("target_roas", &o_.target_roas, "instead of --budget: largest budget with expected ROAS >= this")
         .Range(0, kInf);
     s.Add("target_cpa", &target_cpa_, "instead of --budget: largest budget with expected cost per KPI <= this")
@@ -88,6 +94,7 @@ class AllocateCommand : public Command {
   nlohmann::json Run(const Context& ctx) override {
     if (target_cpa_ > 0) o_.target_roas = 1.0 / target_cpa_;
     o_.guard = !no_guard_;
+    o_.shrink = !no_shrink_;
     o_.bounds = ParseBounds(bounds_);
     o_.locked = lock_;
     Allocation al = Allocate(LoadMmmModel(model_), o_, ctx);
@@ -101,6 +108,7 @@ class AllocateCommand : public Command {
   std::vector<std::string> lock_;
   double target_cpa_ = 0;
   bool no_guard_ = false;
+  bool no_shrink_ = false;
   AllocateOptions o_;
 };
 

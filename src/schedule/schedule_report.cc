@@ -69,6 +69,23 @@ Change KpiChange(const json& o) {
   return c;
 }
 
+// The last `bench/calibration/mmm_allocation.py` run: how the default recommendation
+// scored against the true optimum over simulated markets (docs/calibration.md).
+void AllocationCalibrationBadge(Report& r, const json& calibration) {
+  if (!calibration.is_object() || !calibration.contains("mmm_allocation")) return;
+  const json& m = calibration["mmm_allocation"];
+  const int n = m.value("markets", 0);
+  r.AddKeyFigure(
+      "Allocation calibration",
+      fmt::format("{:.1f}% vs {:.1f}%", 100 * m.value("default_vs_oracle", 0.0),
+                  100 * m.value("current_vs_oracle", 0.0)),
+      fmt::format("share of the true optimum's KPI reached by the recommended vs the current split over {} simulated "
+                  "markets; lost more than 1% to the current split in {}; the 90% uplift interval held the true "
+                  "uplift in {} of {} ({}, commit {})",
+                  n, m.value("markets_losing_over_1pct", 0), m.value("uplift_covered", 0), n, m.value("date", "?"),
+                  m.value("commit", "?")));
+}
+
 void Allocation(Report& r, const json& o, const json* fit, const json& truth) {
   std::map<std::string, double> current, recommended, optimum;
   for (auto it = o["allocation"].begin(); it != o["allocation"].end(); ++it) recommended[it.key()] = Spend(it.value());
@@ -99,6 +116,15 @@ void Allocation(Report& r, const json& o, const json* fit, const json& truth) {
   Change change = KpiChange(o);
   if (!change.value.empty()) r.AddKeyFigure("expected KPI change", change.value, change.note);
   std::string caption = change.sentence.empty() ? "Recommended split per channel." : change.sentence;
+  if (o.contains("shrink") && o["shrink"].is_object() && o["shrink"].value("enabled", false)) {
+    const json& sh = o["shrink"];
+    caption += fmt::format(
+        " It moves {:.0f}% of the way from the current split to the split with the highest expected KPI (expected "
+        "change there {:+.1f}%): the step whose {:g}% posterior quantile of the KPI change is highest, so the model "
+        "recommends only what its posterior agrees pays.",
+        100 * sh.value("t", 0.0), 100 * sh.value("unshrunk_uplift", 0.0) / std::max(1e-300, Num(o, "current_kpi")),
+        100 * sh.value("quantile", 0.0));
+  }
   if (judged)
     caption += fmt::format(
         " Against the world's true optimum, {} of {} channels move closer; {} stays furthest off ({:.0f} recommended, "
@@ -170,7 +196,10 @@ void ScheduleSection(Report& r, const ReportInputs& in) {
       fit = &o;
       AddMmmPages(r, o, truth);
     }
-    if (o.contains("allocation") && o["allocation"].is_object()) Allocation(r, o, fit, truth);
+    if (o.contains("allocation") && o["allocation"].is_object()) {
+      AllocationCalibrationBadge(r, in.calibration);
+      Allocation(r, o, fit, truth);
+    }
   }
 }
 

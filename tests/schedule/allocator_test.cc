@@ -118,8 +118,9 @@ TEST(Allocator, SteadyStateMaximisesPosteriorExpectedKpi) {
     }
   AllocateOptions o;
   o.steady_state = true;
-  o.budget = 0;     // the current total
-  o.guard = false;  // the unconstrained optimum (allocation_guard_test.cc covers the guard)
+  o.budget = 0;      // the current total
+  o.guard = false;   // the unconstrained optimum (allocation_guard_test.cc covers the guard)
+  o.shrink = false;  // ... itself, not shrunk towards the current split (allocation_shrink_test.cc)
   Context ctx;
   Allocation al = Allocate(m, o, ctx);
   EXPECT_EQ(al.periods, 0);

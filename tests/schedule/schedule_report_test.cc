@@ -1,0 +1,62 @@
+// The schedule section of the run report: the allocation's calibration badge
+// (docs/calibration.md) and the sentence that says how far the answer moved.
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "adpilot/report.h"
+#include "adpilot/report_section.h"
+
+namespace adpilot {
+namespace {
+
+TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
+  nlohmann::json alloc = {{"allocation", {{"a", 60.0}, {"b", 40.0}}},
+                          {"current_allocation", {{"a", 50.0}, {"b", 50.0}}},
+                          {"expected_kpi", 110.0},
+                          {"current_kpi", 100.0},
+                          {"uplift", 10.0},
+                          {"uplift_low", 2.0},
+                          {"uplift_high", 20.0},
+                          {"shrink", {{"enabled", true}, {"t", 0.4}, {"quantile", 0.05}, {"unshrunk_uplift", 25.0}}}};
+  const ReportSection* schedule = nullptr;
+  const auto sections = ReportSections();
+  for (const auto& s : sections)
+    if (s.stage == "schedule") schedule = &s;
+  ASSERT_NE(schedule, nullptr);
+  ReportInputs in;
+  in.all.push_back({"allocate", "schedule", alloc});
+  in.steps.push_back(&in.all.back());
+  in.calibration = {{"mmm_allocation",
+                     {{"markets", 52},
+                      {"default_vs_oracle", 0.9712},
+                      {"current_vs_oracle", 0.9650},
+                      {"markets_losing_over_1pct", 0},
+                      {"uplift_covered", 47},
+                      {"date", "2026-12-08"},
+                      {"commit", "abc1234"}}}};
+  Report r("t", "t");
+  schedule->add(r, in);
+  bool found = false;
+  for (const auto& k : r.key_figures())
+    if (k.label == "Allocation calibration") {
+      found = true;
+      EXPECT_EQ(k.value, "97.1% vs 96.5%");
+      EXPECT_NE(k.note.find("47 of 52"), std::string::npos) << k.note;
+      EXPECT_NE(k.note.find("commit abc1234"), std::string::npos) << k.note;
+    }
+  EXPECT_TRUE(found);
+  bool caption = false;
+  for (const auto& t : r.takeaways())
+    if (t.find("moves 40% of the way") != std::string::npos) {
+      caption = true;
+      EXPECT_NE(t.find("+25.0%"), std::string::npos) << t;
+      EXPECT_NE(t.find("5% posterior quantile"), std::string::npos) << t;
+    }
+  EXPECT_TRUE(caption);
+}
+
+
+}  // namespace
+}  // namespace adpilot
