@@ -98,6 +98,9 @@ struct Allocation {
   double expected_kpi = 0, current_kpi = 0;            // incremental media KPI per period
   double uplift = 0, uplift_low = 0, uplift_high = 0;  // 90% posterior interval
   int periods = 0;                                     // 0: steady state
+  // Posterior draws the objective used (max_draws), and those the figures and the
+  // uplift interval are read from (every draw of the model).
+  int objective_draws = 0, interval_draws = 0;
   double seconds = 0;
   std::string method;
 };

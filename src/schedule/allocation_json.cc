@@ -87,6 +87,7 @@ void to_json(nlohmann::json& j, const Allocation& a) {
        {"risk_aversion", a.risk_aversion},
        {"guard", g},
        {"shrink", sh},
+       {"draws", {{"objective", a.objective_draws}, {"interval", a.interval_draws}}},
        {"bounds_active", active},
        {"method", a.method},
        {"seconds", a.seconds}};

@@ -420,6 +420,15 @@ Allocation Allocate(const MmmModel& m, const AllocateOptions& o, const Context& 
   }
   a.periods = periods;
   a.bound_source = last.source;
+  a.objective_draws = a.interval_draws = resp->draws();
+  // The split is chosen on max_draws of the draws; its figures are read from every
+  // posterior draw, most of which the choice never saw, so the interval is not the
+  // one the optimiser and the shrinkage picked for looking good.
+  if (int(m.draws.rows()) > resp->draws()) {
+    auto all = MakeMmmResponse(m, periods, int(m.draws.rows()));
+    a.interval_draws = all->draws();
+    Summarise(*all, a);
+  }
   if (o.guard) {
     a.guard_quantile = o.guard_quantile;
     a.observed_lo = obs_lo;

@@ -57,6 +57,5 @@ TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
   EXPECT_TRUE(caption);
 }
 
-
 }  // namespace
 }  // namespace adpilot
