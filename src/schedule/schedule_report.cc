@@ -53,6 +53,17 @@ Change KpiChange(const json& o) {
   if (!std::isfinite(cur) || cur == 0 || !std::isfinite(Num(o, "expected_kpi"))) return c;
   c.pct = {100 * (Num(o, "expected_kpi") / cur - 1), 100 * Num(o, "uplift_low") / cur,
            100 * Num(o, "uplift_high") / cur};
+  // Keeping the current split (shrinkage step 0): every draw's uplift is 0.
+  const bool kept = o.contains("shrink") && o["shrink"].is_object() && o["shrink"].value("enabled", false) &&
+                    o["shrink"].value("t", 1.0) == 0.0;
+  if (kept) {
+    c.value = "0% (kept)";
+    c.note = "the current split: no move away from it has a positive 5% posterior quantile of the KPI change";
+    c.sentence = "The recommendation keeps the current split: the posterior does not agree that any move pays";
+    return c;
+  }
+  auto zero = [](double v) { return std::fabs(v) < 0.05 ? 0.0 : v; };  // no "-0.0%"
+  c.pct = {zero(c.pct.value), zero(c.pct.low), zero(c.pct.high)};
   c.value = c.pct.has_interval() ? fmt::format("{:+.1f}% ({:+.1f}% to {:+.1f}%)", c.pct.value, c.pct.low, c.pct.high)
                                  : fmt::format("{:+.1f}%", c.pct.value);
   if (!c.pct.has_interval()) {
@@ -118,6 +129,7 @@ void Allocation(Report& r, const json& o, const json* fit, const json& truth) {
   std::string caption = change.sentence.empty() ? "Recommended split per channel." : change.sentence;
   if (o.contains("shrink") && o["shrink"].is_object() && o["shrink"].value("enabled", false)) {
     const json& sh = o["shrink"];
+    if (sh.value("t", 1.0) == 0.0) caption += ".";
     caption += fmt::format(
         " It moves {:.0f}% of the way from the current split to the split with the highest expected KPI (expected "
         "change there {:+.1f}%): the step whose {:g}% posterior quantile of the KPI change is highest, so the model "

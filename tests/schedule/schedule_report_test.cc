@@ -57,5 +57,36 @@ TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
   EXPECT_TRUE(caption);
 }
 
+TEST(Report, AKeptSplitSaysSoInsteadOfAZeroChange) {
+  nlohmann::json alloc = {{"allocation", {{"a", 50.0}, {"b", 50.0}}},
+                          {"current_allocation", {{"a", 50.0}, {"b", 50.0}}},
+                          {"expected_kpi", 100.0},
+                          {"current_kpi", 100.0},
+                          {"uplift", -1e-13},
+                          {"uplift_low", -1e-13},
+                          {"uplift_high", 1e-13},
+                          {"shrink", {{"enabled", true}, {"t", 0.0}, {"quantile", 0.05}, {"unshrunk_uplift", 3.0}}}};
+  const ReportSection* schedule = nullptr;
+  const auto sections = ReportSections();
+  for (const auto& s : sections)
+    if (s.stage == "schedule") schedule = &s;
+  ASSERT_NE(schedule, nullptr);
+  ReportInputs in;
+  in.all.push_back({"allocate", "schedule", alloc});
+  in.steps.push_back(&in.all.back());
+  Report r("t", "t");
+  schedule->add(r, in);
+  bool found = false;
+  for (const auto& k : r.key_figures())
+    if (k.label == "expected KPI change") {
+      found = true;
+      EXPECT_EQ(k.value, "0% (kept)");
+    }
+  EXPECT_TRUE(found);
+  for (const auto& k : r.key_figures()) EXPECT_NE(k.label, "Allocation calibration");  // no record, no badge
+  ASSERT_FALSE(r.takeaways().empty());
+  EXPECT_NE(r.takeaways()[0].find("keeps the current split"), std::string::npos) << r.takeaways()[0];
+}
+
 }  // namespace
 }  // namespace adpilot
