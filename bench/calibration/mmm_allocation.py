@@ -106,7 +106,7 @@ def fit_market(a, seed, kind, d):
                os.path.join(d, "channels.csv"), "--date-col", "date", "--kpi-col", "kpi", "--channels",
                ",".join(truth["per_channel"]), "--controls", "price_index,competitor_spend,promo", "--holdout", "0",
                "--chains", str(a.chains), "--warmup", str(a.warmup), "--draws", str(a.draws), "--out",
-               os.path.join(d, "m.mmm"), "--json"] + extra)
+               os.path.join(d, "m.mmm"), "--json"] + extra + a.fit_flags.split())
     with open(fit_json + ".tmp", "w") as f:
         f.write(out)
     os.replace(fit_json + ".tmp", fit_json)
@@ -177,6 +177,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--keep", default="/tmp/adpilot-mmm-calibration", help="worlds and fits (reused with --reuse)")
     ap.add_argument("--reuse", action="store_true", help="reuse the fits already under --keep")
+    ap.add_argument("--fit-flags", default="", help="extra `mmm fit` flags, space-separated")
     ap.add_argument("--fit-only", action="store_true", help="fit the markets, allocate nothing")
     ap.add_argument("--variants", default="default,no_guard,no_shrink",
                     help="allocations scored, from: " + ",".join(ALL_VARIANTS))
