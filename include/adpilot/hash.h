@@ -1,4 +1,4 @@
-// Hashing for feature buckets, seeds and keyed pseudonymisation (xxhash).
+// Hashing for feature buckets and seeds (xxhash); keyed pseudonyms are in pseudonym.h.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,5 @@ inline uint64_t HashCombine(uint64_t a, uint64_t b) {
   a ^= a >> 33;
   return a;
 }
-
-// Keyed pseudonym of a user id: irreversible without the key, stable for a key,
-// so joins across files still work. Returned as 16 hex digits.
-std::string Pseudonymize(std::string_view id, std::string_view key);
 
 }  // namespace adpilot

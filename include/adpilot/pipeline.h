@@ -35,6 +35,9 @@ struct Pipeline {
   std::string config_path;
   std::map<std::string, std::string> vars;  // {name} placeholders
   std::vector<PipelineStep> steps;
+  // Options set on every step whose command declares them, below the step's own
+  // (`adpilot run --pseudonymise KEYFILE --ip-truncate`).
+  nlohmann::json step_defaults = nlohmann::json::object();
 };
 
 // Parses the TOML file; {run} expands to the run directory, {config_dir} to the

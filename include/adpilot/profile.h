@@ -28,8 +28,9 @@ struct UserTextOptions {
   std::string id_field = "user_id";
   // A string, an array of strings, or an array of objects with a "text" member.
   std::string text_field = "texts";
-  std::string truth_field;  // optional numeric array per user (true interest mixture)
-  std::string label_field;  // optional string (e.g. dominant_topic) or array of strings per user
+  std::string truth_field;       // optional numeric array per user (true interest mixture)
+  std::string label_field;       // optional string (e.g. dominant_topic) or array of strings per user
+  std::string pseudonymize_key;  // non-empty: ids become keyed pseudonyms as they are read (pseudonym.h)
 };
 
 struct UserTexts {

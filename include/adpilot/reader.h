@@ -11,13 +11,20 @@
 #include "adpilot/registry.h"
 
 namespace adpilot {
+class OptionSet;
+}
+
+namespace adpilot {
 
 struct ReaderOptions {
   std::string format = "criteo";
   std::string schema_path;  // TOML schema, required by "csv"
   OnError on_error = OnError::kSkip;
-  size_t max_reported = 10;      // bad rows kept verbatim for the report
-  std::string pseudonymize_key;  // non-empty: user ids are replaced by a keyed hash
+  size_t max_reported = 10;  // bad rows kept verbatim for the report
+  // Non-empty: user, device and IP columns become keyed pseudonyms (the key
+  // bytes, from PrivacyOptions; adpilot/pseudonym.h).
+  std::string pseudonymize_key;
+  bool ip_truncate = false;  // IP columns keep their /24 or /48 instead
   size_t max_line_bytes = 16u << 20;
   // Header line of CSV-like formats (avazu, csv): "auto" detects it from the
   // first line, "yes"/"no" force it.
@@ -28,6 +35,17 @@ struct ReaderOptions {
   // Stable digest of every option that changes what a reader yields (format,
   // schema file content, header, pseudonymisation key, shard), for caches.
   uint64_t Digest() const;
+};
+
+// The options every command that reads logs shares (`--pseudonymise KEYFILE`,
+// `--ip-truncate`), declared once here; `adpilot run --pseudonymise` sets them
+// on every step that has them.
+struct PrivacyOptions {
+  std::string keyfile;
+  bool ip_truncate = false;
+  void Describe(OptionSet& s);
+  // Loads (or creates) the key into ro.pseudonymize_key and sets ro.ip_truncate.
+  void Apply(ReaderOptions& ro) const;
 };
 
 // Not thread-safe: one reader per thread.

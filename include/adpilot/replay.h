@@ -17,6 +17,7 @@
 
 #include "adpilot/auction_log.h"
 #include "adpilot/bidding.h"
+#include "adpilot/reader.h"
 
 namespace adpilot {
 
@@ -108,8 +109,9 @@ ReplayResult RunStrategy(const std::string& name, const AuctionLog& test, const 
 
 // A full bid log read with the `format` reader (e.g. "ipinyou": click,
 // payprice, timestamp) scored by the adpilot model at `model_path` for pCTR.
+// `privacy`: the pseudonymisation the model was trained under (--pseudonymise).
 AuctionLog LoadScoredLog(const std::string& path, const std::string& format, const std::string& model_path,
-                         const Context& ctx);
+                         const Context& ctx, const PrivacyOptions& privacy = {});
 
 // Every registered strategy name, in a stable order.
 std::vector<std::string> StrategyNames();
@@ -122,6 +124,7 @@ struct ReplaySource {
   std::string train;           // <camp>.train-info.txt, info.json, or a training auction log
   std::string tune_log;        // auctions to tune strategy parameters on (never the test log)
   double tune_split = 0;       // > 0: tune on this leading share of `log`, replay the rest
+  PrivacyOptions privacy;      // a reader format's pseudonymisation (as the model was trained)
 };
 
 // The data of one replay: the test log, the tuning log and the training stats.

@@ -16,9 +16,9 @@ namespace {
 
 void InstallRun(CLI::App& app, Globals& g) {
   struct Args {
-    std::string config, out = "run";
+    std::string config, out = "run", pseudonymise;
     std::vector<std::string> vars;
-    bool force = false, json = false, no_report = false, report_only = false;
+    bool force = false, json = false, no_report = false, report_only = false, ip_truncate = false;
   };
   auto a = std::make_shared<Args>();
   auto* run = app.add_subcommand("run", "run a whole pipeline from a TOML config and write report.html");
@@ -30,6 +30,10 @@ void InstallRun(CLI::App& app, Globals& g) {
   run->add_flag("--report-only", a->report_only,
                 "run nothing: redraw report.html from the results RUN_DIR/steps holds (after upgrading adpilot)");
   run->add_flag("--json", a->json, "print the summary as one JSON object on stdout");
+  run->add_option("--pseudonymise", a->pseudonymise,
+                  "key file: every step that reads logs or users' texts pseudonymises user, device and IP columns "
+                  "with it (HMAC-SHA256; created with mode 0600 when absent)");
+  run->add_flag("--ip-truncate", a->ip_truncate, "every such step cuts IP columns to /24 or /48 instead");
   run->callback([a, &g] {
     namespace fs = std::filesystem;
     fs::create_directories(a->out);
@@ -41,6 +45,8 @@ void InstallRun(CLI::App& app, Globals& g) {
       overrides[v.substr(0, eq)] = v.substr(eq + 1);
     }
     Pipeline p = LoadPipeline(a->config, a->out, overrides);
+    if (!a->pseudonymise.empty()) p.step_defaults["pseudonymise"] = a->pseudonymise;
+    if (a->ip_truncate) p.step_defaults["ip_truncate"] = true;
     std::string exe = fs::read_symlink("/proc/self/exe").string();
     auto t0 = std::chrono::steady_clock::now();
     std::vector<StepResult> results;

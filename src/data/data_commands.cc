@@ -30,7 +30,7 @@ class ReaderCommand : public Command {
     s.Add("schema", &schema_, "TOML schema for --format csv (docs/data.md)");
     s.Add("on_error", &on_error_, "bad rows: skip (count and report) or fail (exit 2)").Choices({"skip", "fail"});
     s.Add("header", &header_, "avazu/csv header line: auto, yes or no").Choices({"auto", "yes", "no"});
-    s.Add("pseudonymize_key", &key_, "replace user ids by a keyed hash (default: $ADPILOT_PSEUDONYMIZE_KEY)");
+    privacy_.Describe(s);
   }
 
  protected:
@@ -46,13 +46,12 @@ class ReaderCommand : public Command {
     ro.schema_path = schema_;
     ro.on_error = ParseOnError(on_error_);
     ro.header = header_;
-    ro.pseudonymize_key = key_;
-    if (key_.empty())
-      if (const char* env = std::getenv("ADPILOT_PSEUDONYMIZE_KEY")) ro.pseudonymize_key = env;
+    privacy_.Apply(ro);
     return ro;
   }
 
-  std::string input_, format_ = "auto", schema_, on_error_ = "skip", header_ = "auto", key_;
+  std::string input_, format_ = "auto", schema_, on_error_ = "skip", header_ = "auto";
+  PrivacyOptions privacy_;
 };
 
 // A reader command that hashes: feature options as flags, or in the [features]

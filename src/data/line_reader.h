@@ -9,6 +9,7 @@
 
 #include "adpilot/hash.h"
 #include "adpilot/line_source.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/reader.h"
 #include "adpilot/text.h"
 

@@ -10,6 +10,8 @@
 #include "adpilot/hash.h"
 #include "adpilot/input.h"
 #include "adpilot/line_source.h"
+#include "adpilot/options.h"
+#include "adpilot/pseudonym.h"
 
 namespace adpilot {
 
@@ -20,7 +22,20 @@ uint64_t ReaderOptions::Digest() const {
   std::string s = fmt::format("{}|{:x}|{}|{:x}|{}", format, schema_hash, header,
                               pseudonymize_key.empty() ? 0 : Hash64(pseudonymize_key, 7), max_line_bytes);
   if (shards > 1) s += fmt::format("|shard {}/{}", shard, shards);
+  if (ip_truncate) s += "|ip /24 /48";
   return Hash64(s);
+}
+
+void PrivacyOptions::Describe(OptionSet& s) {
+  s.Add("pseudonymise", &keyfile,
+        "key file: user, device and IP columns become HMAC-SHA256 pseudonyms (64 bits) at ingestion; created with "
+        "mode 0600 when absent, never written anywhere else");
+  s.Add("ip_truncate", &ip_truncate, "IP columns keep their /24 (IPv4) or /48 (IPv6) instead of a pseudonym");
+}
+
+void PrivacyOptions::Apply(ReaderOptions& ro) const {
+  if (!keyfile.empty()) ro.pseudonymize_key = LoadOrCreateKey(keyfile);
+  ro.ip_truncate = ip_truncate;
 }
 
 }  // namespace adpilot

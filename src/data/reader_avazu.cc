@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/pseudonym.h"
 #include "data/line_reader.h"
 #include "data/text_util.h"
 
@@ -44,6 +45,7 @@ class AvazuReader : public LineReader {
       else {
         if (c == "device_id") user_col_ = int(i);
         if (c == "device_id" || c == "device_ip") private_cols_.push_back(int(i));
+        if (c == "device_ip") ip_col_ = int(i);
         col_field_[i] = int(schema_.fields.size());
         schema_.Add(c, FieldKind::kCategorical);
       }
@@ -85,11 +87,15 @@ class AvazuReader : public LineReader {
       rec.features.push_back(RawFeature{0, tokens_[0], 1.0, false, false});
       rec.features.push_back(RawFeature{1, tokens_[1], 1.0, false, false});
     }
-    if (!opts_.pseudonymize_key.empty()) {
+    if (!opts_.pseudonymize_key.empty() || opts_.ip_truncate) {
       private_.clear();
       for (int c : private_cols_) {
         if (cols_[c].empty()) continue;
-        private_.push_back(Pseudonymize(cols_[c], opts_.pseudonymize_key));
+        // Avazu's own device_ip is already a hash, not an address: it is pseudonymised.
+        std::string cut;
+        if (c == ip_col_ && opts_.ip_truncate && TruncateIp(cols_[c], cut)) private_.push_back(std::move(cut));
+        else if (!opts_.pseudonymize_key.empty()) private_.push_back(Pseudonymize(cols_[c], opts_.pseudonymize_key));
+        else continue;
         cols_[c] = private_.back();
       }
     }
@@ -110,7 +116,7 @@ class AvazuReader : public LineReader {
   std::vector<int> col_field_, private_cols_;
   std::deque<std::string> private_;
   std::string tokens_[2];
-  int label_col_ = -1, hour_col_ = -1, user_col_ = -1;
+  int label_col_ = -1, hour_col_ = -1, user_col_ = -1, ip_col_ = -1;
   size_t ncols_ = 0;
   bool skip_header_ = false;
 };

@@ -4,11 +4,14 @@
 // which are numeric, categorical, multi-valued (with a separator) or text
 // (lower-cased words). Quoted fields follow RFC 4180 within one line. Columns
 // the schema does not name are ignored.
+#include <deque>
+
 #include <fmt/format.h>
 
 #include "adpilot/auction_log.h"
 #include "adpilot/error.h"
 #include "adpilot/options.h"
+#include "adpilot/pseudonym.h"
 #include "data/line_reader.h"
 #include "data/text_util.h"
 
@@ -20,7 +23,7 @@ struct CsvSchema {
   bool header = true;
   std::vector<std::string> columns;  // names when the file has no header
   std::string label, weight, user_id, timestamp, market_price, conversion;
-  std::vector<std::string> numeric, categorical, multi, text;
+  std::vector<std::string> numeric, categorical, multi, text, device_id, ip;
   std::string multi_separator = "|";
 
   void Describe(OptionSet& o) {
@@ -38,6 +41,10 @@ struct CsvSchema {
     o.Add("multi", &multi, "multi-valued categorical columns");
     o.Add("multi_separator", &multi_separator, "separator inside multi-valued columns");
     o.Add("text", &text, "free-text columns, hashed as lower-cased words");
+    o.Add("device_id", &device_id, "device id columns: categorical features pseudonymised with --pseudonymise");
+    o.Add("ip", &ip,
+          "IP address columns: categorical features pseudonymised with --pseudonymise, or cut to /24 (IPv4) or /48 "
+          "(IPv6) with --ip-truncate");
   }
 };
 
@@ -112,6 +119,11 @@ class CsvReader : public LineReader {
     features(s.categorical, FieldKind::kCategorical, "categorical");
     features(s.multi, FieldKind::kMultiCategorical, "multi");
     features(s.text, FieldKind::kText, "text");
+    private_.assign(names.size(), Private::kNo);
+    features(s.device_id, FieldKind::kCategorical, "device_id");
+    for (const auto& c : s.device_id) private_[col(c, "device_id")] = Private::kDevice;
+    features(s.ip, FieldKind::kCategorical, "ip");
+    for (const auto& c : s.ip) private_[col(c, "ip")] = Private::kIp;
     names_ = names;
   }
 
@@ -120,6 +132,7 @@ class CsvReader : public LineReader {
 
   bool ParseLine(std::string_view line, RawRecord& rec, RowError& err) override {
     store_.clear();
+    held_.clear();
     if (!SplitQuoted(line, delim_, cols_, store_)) {
       err = {"line", "unterminated or misplaced quote"};
       return false;
@@ -191,7 +204,7 @@ class CsvReader : public LineReader {
         rec.features.push_back(f);
         return true;
       case FieldKind::kCategorical:
-        f.token = c;
+        f.token = Shield(i, c);
         f.missing = c.empty();
         rec.features.push_back(f);
         return true;
@@ -219,6 +232,20 @@ class CsvReader : public LineReader {
 
   char delim_ = ',', multi_sep_ = '|';
   bool skip_header_ = false;
+  enum class Private : uint8_t { kNo, kDevice, kIp };
+  // A device or IP value as it may leave the reader: pseudonymised with a key, an
+  // IP cut to /24 or /48 with --ip-truncate (a non-address is pseudonymised).
+  std::string_view Shield(size_t i, std::string_view c) {
+    if (private_[i] == Private::kNo || c.empty()) return c;
+    std::string cut;
+    if (private_[i] == Private::kIp && opts_.ip_truncate && TruncateIp(c, cut)) held_.push_back(std::move(cut));
+    else if (!opts_.pseudonymize_key.empty()) held_.push_back(Pseudonymize(c, opts_.pseudonymize_key));
+    else return c;
+    return held_.back();
+  }
+
+  std::vector<Private> private_;
+  std::deque<std::string> held_;  // this row's pseudonyms (stable addresses)
   std::vector<Role> roles_;
   std::vector<uint32_t> field_;
   std::vector<std::string> names_;

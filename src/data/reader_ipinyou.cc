@@ -8,6 +8,7 @@
 
 #include "adpilot/auction_log.h"
 #include "adpilot/error.h"
+#include "adpilot/pseudonym.h"
 #include "data/line_reader.h"
 #include "data/text_util.h"
 
@@ -123,6 +124,11 @@ class IpinyouReader : public LineReader {
       std::string_view c = cols_[kFields[fi].col];
       if (kFields[fi].col == kIP) c = c.substr(0, c.rfind('.') == std::string_view::npos ? c.size() : c.rfind('.'));
       if (c == "null") c = {};
+      // The IP is already cut to /24 above; with a key and no --ip-truncate it is pseudonymised too.
+      if (kFields[fi].col == kIP && !c.empty() && !opts_.pseudonymize_key.empty() && !opts_.ip_truncate) {
+        ip_buf_ = Pseudonymize(c, opts_.pseudonymize_key);
+        c = ip_buf_;
+      }
       RawFeature f;
       f.field = fi;
       if (kFields[fi].kind == FieldKind::kNumeric) {
@@ -152,6 +158,7 @@ class IpinyouReader : public LineReader {
   }
 
  private:
+  std::string ip_buf_;
   static bool ParsePrice(std::string_view s, double& out, const char* name, RowError& err) {
     if (!ParseFinite(s, out) || out < 0) {
       err = {name, fmt::format("expected a non-negative price, got '{}'", s.substr(0, 32))};

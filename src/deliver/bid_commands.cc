@@ -35,6 +35,7 @@ class BidCommand : public Command {
     s.Add("format", &src_.format,
           "log format: rlb (both layouts), world (auctions.rlb), or a reader (ipinyou) with --model");
     s.Add("model", &src_.model, "adpilot model scoring pCTR for --format ipinyou (and other full logs)");
+    src_.privacy.Describe(s);
     s.Add("budget_ratio", &cfg_.budget_ratio,
           "c0: budget as a share of CPM x T / 1000 (rlb) or of the log's cost (ortb); a number or a fraction like 1/32")
         .Min(std::numeric_limits<double>::denorm_min());

@@ -20,9 +20,10 @@ bool IsTrainInfo(const std::string& p) { return p.ends_with(".json") || p.find("
 ReplayInputs LoadReplayInputs(const ReplaySource& a, int64_t episode, const Context& ctx) {
   ReplayInputs in;
   const bool scored = a.format != "rlb" && a.format != "world";
-  if (!a.log.empty()) in.test = scored ? LoadScoredLog(a.log, a.format, a.model, ctx) : LoadAuctionLog(a.log, a.format);
+  if (!a.log.empty())
+    in.test = scored ? LoadScoredLog(a.log, a.format, a.model, ctx, a.privacy) : LoadAuctionLog(a.log, a.format);
   if (!a.tune_log.empty()) {
-    in.tune = scored ? LoadScoredLog(a.tune_log, a.format, a.model, ctx) : LoadAuctionLog(a.tune_log, "rlb");
+    in.tune = scored ? LoadScoredLog(a.tune_log, a.format, a.model, ctx, a.privacy) : LoadAuctionLog(a.tune_log, "rlb");
     in.tune_source = a.tune_log;
   }
   if (!a.train.empty()) {
@@ -42,7 +43,8 @@ ReplayInputs LoadReplayInputs(const ReplaySource& a, int64_t episode, const Cont
         }
       }
     } else {
-      AuctionLog t = scored ? LoadScoredLog(a.train, a.format, a.model, ctx) : LoadAuctionLog(a.train, "rlb");
+      AuctionLog t =
+          scored ? LoadScoredLog(a.train, a.format, a.model, ctx, a.privacy) : LoadAuctionLog(a.train, "rlb");
       in.train = t.Stats();
       if (in.tune.size() == 0) in.tune = std::move(t), in.tune_source = a.train;
     }

@@ -15,12 +15,13 @@
 namespace adpilot {
 
 AuctionLog LoadScoredLog(const std::string& path, const std::string& format, const std::string& model_path,
-                         const Context& ctx) {
+                         const Context& ctx, const PrivacyOptions& privacy) {
   if (model_path.empty())
     Throw(ErrorCode::kInvalidArgument, "--format {} needs --model: the log has no pCTR column", format);
   auto model = LoadModel(model_path);
   ReaderOptions ro;
   ro.format = format;
+  privacy.Apply(ro);
   auto reader = OpenReader(path, ro);
   AuctionLog log;
   log.source = path;

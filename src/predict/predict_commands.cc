@@ -77,6 +77,7 @@ class TrainCommand : public Command {
     s.Add("schema", &schema_, "TOML schema for --format csv");
     s.Add("on_error", &on_error_, "bad rows: skip (count and report) or fail (exit 2)").Choices({"skip", "fail"});
     s.Add("header", &header_, "CSV header line: auto, yes, no");
+    privacy_.Describe(s);
     s.Add("memory", &memory_, "hold the training set in memory: auto (< 256 MiB file), yes, no")
         .Choices({"auto", "yes", "no"});
     s.Add("cache_dir", &cache_dir_,
@@ -136,6 +137,7 @@ class TrainCommand : public Command {
     ro.schema_path = schema_;
     ro.on_error = ParseOnError(on_error_);
     ro.header = header_;
+    privacy_.Apply(ro);
     std::unique_ptr<Model> model;
     if (!init_.empty()) {
       model = LoadModel(init_);
@@ -307,6 +309,7 @@ class TrainCommand : public Command {
   }
 
   std::string model_, data_, valid_, out_, init_, format_, schema_, on_error_ = "skip", header_ = "auto";
+  PrivacyOptions privacy_;
   std::string memory_ = "auto", cache_dir_;
   TrainConfig train_;
   LabelConfig label_;
@@ -325,6 +328,7 @@ class ScoreCommand : public Command {
     s.Add("schema", &schema_, "TOML schema for --format csv");
     s.Add("on_error", &on_error_, "bad rows: skip (count and report) or fail (exit 2)").Choices({"skip", "fail"});
     s.Add("header", &header_, "CSV header line: auto, yes, no");
+    privacy_.Describe(s);
   }
 
  protected:
@@ -338,6 +342,7 @@ class ScoreCommand : public Command {
     ro.schema_path = schema_;
     ro.on_error = ParseOnError(on_error_);
     ro.header = header_;
+    privacy_.Apply(ro);
     return m;
   }
 
@@ -362,6 +367,7 @@ class ScoreCommand : public Command {
   }
 
   std::string model_, data_, format_, schema_, on_error_ = "skip", header_ = "auto";
+  PrivacyOptions privacy_;
 };
 
 class PredictCommand : public ScoreCommand {

@@ -4,6 +4,7 @@
 
 #include "adpilot/error.h"
 #include "adpilot/profile_store.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/tokenizer.h"
 #include "adpilot/use_lite.h"
 
@@ -20,6 +21,9 @@ void UserSource::Describe(OptionSet& s, const std::string& input_key) {
   s.Add("id_field", &in.id_field, "JSON lines: user id field");
   s.Add("text_field", &in.text_field, "JSON lines: texts field (string, array, or [{text}])");
   enc.Describe(s);
+  s.Add("pseudonymise", &keyfile,
+        "key file: user ids become HMAC-SHA256 pseudonyms (64 bits) as they are read; created with mode 0600 when "
+        "absent, never written anywhere else");
   s.Add("whiten", &whiten, "BERT-whitening of user vectors, fitted on the users' own vectors (BERT only)");
   s.Add("whiten_dims", &whiten_dims, "whitening keeps this many leading directions (0 = all)").Min(0);
 }
@@ -61,7 +65,9 @@ Matrix UserSource::UserVectors(std::unique_ptr<TextEmbedder>& emb, const UserTex
 
 UserTexts UserSource::Read(const Context& ctx, BadRowLog& bad) const {
   bad = BadRowLog(input);
-  return ReadUserTexts(input, in, bad, ctx);
+  UserTextOptions o = in;
+  if (!keyfile.empty()) o.pseudonymize_key = LoadOrCreateKey(keyfile);
+  return ReadUserTexts(input, o, bad, ctx);
 }
 
 UserTexts UserSource::ReadReported(const Context& ctx, BadRowLog& bad) const {

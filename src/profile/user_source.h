@@ -29,6 +29,8 @@ struct UserSource {
   // BERT-whitening of the user vectors (see Whitening), fitted on these users.
   bool whiten = false;
   int whiten_dims = 0;
+  // --pseudonymise KEYFILE: user ids become keyed pseudonyms as they are read.
+  std::string keyfile;
 
   // Declares model, encoder, the users' texts under `input_key` (required),
   // format, id_field, text_field, the encoder options, whiten and whiten_dims.

@@ -8,6 +8,7 @@
 #include "adpilot/line_source.h"
 #include "adpilot/profile.h"
 #include "adpilot/progress.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/tokenizer.h"
 
 namespace adpilot {
@@ -43,7 +44,8 @@ UserTexts ReadUserTexts(const std::string& path, const UserTextOptions& opts, Ba
   Progress progress(ctx, "read " + path, src.file_size(), "bytes");
   UserTexts out;
   std::unordered_map<std::string, size_t> index;
-  auto user = [&](const std::string& id) {
+  auto user = [&](const std::string& raw) {
+    const std::string id = opts.pseudonymize_key.empty() ? raw : Pseudonymize(raw, opts.pseudonymize_key);
     auto [it, fresh] = index.emplace(id, out.ids.size());
     if (fresh) {
       out.ids.push_back(id);

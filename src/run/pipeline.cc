@@ -351,7 +351,8 @@ void SetOptions(const PipelineStep& st, const std::vector<std::string>& rest, co
   if (!config.empty()) p.key = HashCombine(p.key, HashPath(config));
 }
 
-Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, uint64_t exe_hash) {
+Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, uint64_t exe_hash,
+                 const nlohmann::json& defaults) {
   std::string origin = fmt::format("step '{}'", step.name);
   Prepared p;
   p.key = exe_hash;
@@ -385,6 +386,14 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
   p.command = p.spec->make();
   p.set = OptionSet(p.command->config_section());
   p.command->Describe(p.set);
+  // The run's own options (--pseudonymise): on every step whose command has them,
+  // below what the step's config, command line and options say.
+  for (auto it = defaults.begin(); it != defaults.end(); ++it)
+    for (const auto& e : p.set.entries())
+      if (e.key == it.key()) {
+        p.set.SetFromJson(it.key(), it.value(), "adpilot run");
+        break;
+      }
   SetOptions(step, rest, done, p, origin);
   // The key covers the command, every option's value and the content of every
   // existing input the options name.
@@ -460,7 +469,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     };
     Prepared prep;
     try {
-      prep = Prepare(st, results, exe_hash);
+      prep = Prepare(st, results, exe_hash, p.step_defaults);
     } catch (const Error& e) {
       fail(e.what(), e.code(), fmt::format("step '{}' failed: {}", st.name, e.what()));
       continue;

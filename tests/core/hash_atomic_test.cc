@@ -3,11 +3,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/pseudonym.h"
 #include "common/test_util.h"
 
 namespace adpilot {
@@ -20,6 +23,36 @@ TEST(Hash, PseudonymIsStablePerKeyAndHidesTheId) {
   EXPECT_NE(a, Pseudonymize("user-43", "k1"));
   EXPECT_EQ(a.size(), 16u);
   for (char c : a) EXPECT_TRUE(std::isxdigit(static_cast<unsigned char>(c)));
+}
+
+// RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?") begins 5bdcc146bf60754e.
+TEST(Hash, PseudonymIsTheFirst64BitsOfHmacSha256) {
+  EXPECT_EQ(Pseudonymize("what do ya want for nothing?", "Jefe"), "5bdcc146bf60754e");
+}
+
+TEST(Hash, IpTruncationKeepsTheNetwork) {
+  std::string out;
+  ASSERT_TRUE(TruncateIp("192.168.17.254", out));
+  EXPECT_EQ(out, "192.168.17.0");
+  ASSERT_TRUE(TruncateIp("2001:db8:85a3:8d3:1319:8a2e:370:7348", out));
+  EXPECT_EQ(out, "2001:db8:85a3::");
+  EXPECT_FALSE(TruncateIp("ddd2926e", out));  // Avazu's hashed device_ip: not an address
+  EXPECT_FALSE(TruncateIp("", out));
+  EXPECT_FALSE(TruncateIp("10.0.0.1 ", out));
+}
+
+TEST(Hash, KeyFileIsCreatedPrivateAndReadBack) {
+  testing::TempDir tmp;
+  const std::string path = tmp.File("key");
+  std::string k = LoadOrCreateKey(path);
+  EXPECT_EQ(k.size(), 32u);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(LoadOrCreateKey(path), k);  // the same key next time
+  EXPECT_NE(LoadOrCreateKey(tmp.File("other")), k);
+  ::chmod(path.c_str(), 0640);
+  EXPECT_THROW(LoadOrCreateKey(path), Error);
 }
 
 TEST(Hash, StringAndPointerOverloadsAgree) {

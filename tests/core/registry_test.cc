@@ -3,6 +3,7 @@
 #include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/registry.h"
 #include "common/test_util.h"
 

@@ -6,6 +6,7 @@
 
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/reader.h"
 #include "common/test_util.h"
 #include "data/fixtures.h"
