@@ -129,6 +129,12 @@ struct KMeansResult {
 // > 1 the seeding is redrawn (streams "kmeans/1", ...) and the run of least
 // inertia kept: one k-means++ run can settle in a poor local optimum.
 KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, int restarts = 1);
+// k-anonymity of segments: while a segment has fewer than `min_size` users, the
+// smallest one is dissolved and each of its users joins the nearest remaining
+// centroid; segments are renumbered 0..k-1 in their old order, and centroids,
+// sizes and inertia recomputed. Returns how many segments were merged away.
+// Throws kInvalidArgument when all the users together are fewer than min_size.
+int MergeSmallSegments(const Matrix& x, KMeansResult& r, size_t min_size);
 // Mean silhouette over at most `sample` rows (Euclidean).
 double Silhouette(const Matrix& x, const std::vector<int>& assignment, int k, size_t sample, const Context& ctx);
 

@@ -46,8 +46,9 @@ std::string LoadOrCreateKey(const std::string& path) {
     if (::stat(path.c_str(), &st) != 0) Throw(ErrorCode::kIOError, "{}: {}", path, std::strerror(errno));
   }
   if (st.st_mode & (S_IRWXG | S_IRWXO))
-    Throw(ErrorCode::kInvalidArgument, "{}: the pseudonymisation key is accessible to group or others (mode {:04o}); "
-                                       "chmod 600 it",
+    Throw(ErrorCode::kInvalidArgument,
+          "{}: the pseudonymisation key is accessible to group or others (mode {:04o}); "
+          "chmod 600 it",
           path, unsigned(st.st_mode & 07777));
   std::string text = ReadFile(path);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();

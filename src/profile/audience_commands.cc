@@ -16,6 +16,7 @@
 #include "adpilot/error.h"
 #include "adpilot/line_source.h"
 #include "adpilot/profile.h"
+#include "adpilot/pseudonym.h"
 #include "profile/user_source.h"
 
 namespace adpilot::profile {
@@ -52,6 +53,9 @@ class SegmentCommand : public Command {
     s.Add("restarts", &restarts_, "k-means++ runs per k; the least inertia is kept").Min(1);
     s.Add("top_terms", &top_, "terms per segment description").Min(0);
     s.Add("label_field", &src_.in.label_field, "JSON lines: true label per user (NMI and majority shown)");
+    s.Add("min_audience", &min_audience_,
+          "k-anonymity: a segment with fewer users is merged into the nearest one (fewer users in all is an error)")
+        .Min(1);
     s.Add("out", &out_, "write user_id<TAB>segment").Output();
   }
 
@@ -79,6 +83,11 @@ class SegmentCommand : public Command {
       }
       if (best.k == 0) Throw(ErrorCode::kInvalidArgument, "segment: too few users ({}) to choose k", m.rows);
     }
+    const int found_k = best.k;
+    const int merged = MergeSmallSegments(m, best, min_audience_);
+    if (merged)
+      ctx.log().info("segment: {} of {} segments had fewer than {} users and were merged into their nearest", merged,
+                     found_k, min_audience_);
     auto terms = SegmentTerms(users, best.assignment, best.k, size_t(top_));
     std::vector<std::string> label_names;
     std::vector<int> truth;
@@ -107,9 +116,17 @@ class SegmentCommand : public Command {
         o += users.ids[u] + "\t" + std::to_string(best.assignment[u]) + "\n";
       WriteFileAtomic(out_, o);
     }
-    nlohmann::json j = {
-        {"encoder", name},         {"users", users.ids.size()}, {"k", best.k},       {"iterations", best.iterations},
-        {"inertia", best.inertia}, {"segments", segs},          {"k_search", tried}, {"bad_rows", BadJson(bad)}};
+    nlohmann::json j = {{"encoder", name},
+                        {"users", users.ids.size()},
+                        {"k", best.k},
+                        {"iterations", best.iterations},
+                        {"inertia", best.inertia},
+                        {"segments", segs},
+                        {"k_search", tried},
+                        {"bad_rows", BadJson(bad)},
+                        {"min_audience", min_audience_},
+                        {"k_found", found_k},
+                        {"merged_segments", merged}};
     if (!truth.empty()) j["nmi"] = Nmi(best.assignment, truth);
     return j;
   }
@@ -118,21 +135,24 @@ class SegmentCommand : public Command {
   UserSource src_;
   std::string profiles_, out_;
   int k_ = 0, k_min_ = 2, k_max_ = 12, iters_ = 100, top_ = 8, restarts_ = 10;
+  size_t min_audience_ = 100;
 };
 
 // Seed rows: ids from a file / a list, or users carrying a label.
+// With a pseudonymisation key the seed ids are given raw and matched as pseudonyms.
 std::vector<size_t> SeedRows(const UserTexts& users, const std::string& file, const std::string& list,
-                             const std::string& label, size_t max_seeds) {
+                             const std::string& label, size_t max_seeds, const std::string& key) {
   std::set<std::string> want;
+  auto add = [&](std::string_view id) { want.insert(key.empty() ? std::string(id) : Pseudonymize(id, key)); };
   if (!file.empty()) {
     LineSource src(file);
     while (src.Next() == LineSource::Status::kLine)
-      if (!src.line().empty()) want.emplace(src.line());
+      if (!src.line().empty()) add(src.line());
   }
   for (size_t p = 0; p < list.size();) {
     size_t q = list.find(',', p);
     if (q == std::string::npos) q = list.size();
-    if (q > p) want.insert(list.substr(p, q - p));
+    if (q > p) add(std::string_view(list).substr(p, q - p));
     p = q + 1;
   }
   std::vector<size_t> rows;
@@ -163,13 +183,27 @@ class LookalikeCommand : public Command {
     s.Add("max_seeds", &max_seeds_, "seeds used at most (first in input order)").Min(0);
     s.Add("n", &n_, "audience size").Min(0).Alias("n");  // -n
     s.Add("ef", &ef_, "HNSW search breadth (at least the per-seed k)").Min(0);
+    s.Add("min_audience", &min_audience_,
+          "k-anonymity: refuse a seed list or an audience of fewer users (a small list can single out its members)")
+        .Min(1);
     s.Add("out", &out_, "write user_id<TAB>score").Output();
   }
 
   nlohmann::json Run(const Context& ctx) override {
     BadRowLog bad;
     UserTexts users = src_.ReadReported(ctx, bad);
-    std::vector<size_t> seeds = SeedRows(users, seeds_, seed_ids_, seed_label_, max_seeds_);
+    std::vector<size_t> seeds = SeedRows(users, seeds_, seed_ids_, seed_label_, max_seeds_,
+                                         src_.keyfile.empty() ? std::string() : LoadOrCreateKey(src_.keyfile));
+    if (seeds.size() < min_audience_)
+      Throw(ErrorCode::kInvalidArgument,
+            "lookalike: {} seed users, fewer than the minimum audience {}: a seed list this small can single out its "
+            "members (--min-audience)",
+            seeds.size(), min_audience_);
+    if (n_ < min_audience_)
+      Throw(ErrorCode::kInvalidArgument,
+            "lookalike: an audience of {} users is below the minimum audience {} (-n, "
+            "--min-audience)",
+            n_, min_audience_);
     std::string name;
     Matrix m = src_.Profiles(profiles_, users, ctx, name);
     LookalikeResult r = Lookalike(m, seeds, n_, ef_, ctx);
@@ -197,7 +231,7 @@ class LookalikeCommand : public Command {
  private:
   UserSource src_;
   std::string profiles_, seeds_, seed_ids_, seed_label_, out_;
-  size_t n_ = 100, max_seeds_ = 100;
+  size_t n_ = 100, max_seeds_ = 100, min_audience_ = 100;
   int ef_ = 200;
 };
 

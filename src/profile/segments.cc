@@ -116,6 +116,52 @@ KMeansResult KMeansOnce(const Matrix& x, int k, int max_iter, const Context& ctx
 
 }  // namespace
 
+int MergeSmallSegments(const Matrix& x, KMeansResult& r, size_t min_size) {
+  const size_t n = x.rows, d = x.dim;
+  if (n < min_size)
+    Throw(ErrorCode::kInvalidArgument,
+          "{} users, fewer than the minimum audience {}: no segment of them can be shown (--min-audience)", n,
+          min_size);
+  int merged = 0;
+  auto recompute = [&] {
+    r.centroids.assign(size_t(r.k) * d, 0.f);
+    r.sizes.assign(size_t(r.k), 0);
+    for (size_t i = 0; i < n; ++i) {
+      size_t c = size_t(r.assignment[i]);
+      ++r.sizes[c];
+      for (size_t j = 0; j < d; ++j) r.centroids[c * d + j] += x.row(i)[j];
+    }
+    for (size_t c = 0; c < size_t(r.k); ++c)
+      for (size_t j = 0; j < d; ++j) r.centroids[c * d + j] /= float(std::max<size_t>(1, r.sizes[c]));
+  };
+  recompute();
+  while (r.k > 1) {
+    size_t small = 0;
+    for (size_t c = 1; c < size_t(r.k); ++c)
+      if (r.sizes[c] < r.sizes[small]) small = c;
+    if (r.sizes[small] >= min_size) break;
+    for (size_t i = 0; i < n; ++i) {
+      if (size_t(r.assignment[i]) != small) continue;
+      float best = std::numeric_limits<float>::infinity();
+      int to = -1;
+      for (size_t c = 0; c < size_t(r.k); ++c) {
+        if (c == small) continue;
+        float dd = Dist2(x.row(i), &r.centroids[c * d], d);
+        if (dd < best) best = dd, to = int(c);
+      }
+      r.assignment[i] = to;
+    }
+    for (auto& a : r.assignment)
+      if (a > int(small)) --a;
+    --r.k;
+    ++merged;
+    recompute();
+  }
+  r.inertia = 0;
+  for (size_t i = 0; i < n; ++i) r.inertia += Dist2(x.row(i), &r.centroids[size_t(r.assignment[i]) * d], d);
+  return merged;
+}
+
 KMeansResult KMeans(const Matrix& x, int k, int max_iter, const Context& ctx, int restarts) {
   if (k < 1 || size_t(k) > x.rows) Throw(ErrorCode::kInvalidArgument, "k-means: k = {} with {} rows", k, x.rows);
   if (restarts < 1) Throw(ErrorCode::kInvalidArgument, "k-means: restarts = {} (at least 1)", restarts);

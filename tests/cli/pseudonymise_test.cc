@@ -52,18 +52,27 @@ std::string Pipeline(const testing::TempDir& tmp) {
   const std::string data = tmp.File("clicks.csv"), schema = tmp.File("schema.toml");
   std::string common = "\"--format\", \"csv\", \"--schema\", \"" + schema + "\"";
   return "title = \"pseudonymised\"\n"
-         "[[step]]\nname = \"stats\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"" + data + "\", " + common +
+         "[[step]]\nname = \"stats\"\nstage = \"data\"\nargs = [\"data\", \"stats\", \"" +
+         data + "\", " + common +
          "]\n"
-         "[[step]]\nname = \"convert\"\nstage = \"data\"\nargs = [\"data\", \"convert\", \"" + data + "\", " + common +
+         "[[step]]\nname = \"convert\"\nstage = \"data\"\nargs = [\"data\", \"convert\", \"" +
+         data + "\", " + common +
          ", \"--to\", \"criteo\", \"--out\", \"{run}/converted.tsv\"]\n"
          "[[step]]\nname = \"train\"\nstage = \"predict\"\nargs = [\"train\", \"--model\", \"lr\", \"--data\", \"" +
-         data + "\", " + common + ", \"--out\", \"{run}/lr.model\"]\n"
+         data + "\", " + common +
+         ", \"--out\", \"{run}/lr.model\"]\n"
          "[[step]]\nname = \"eval\"\nstage = \"predict\"\nargs = [\"eval\", \"--model\", \"{run}/lr.model\", "
-         "\"--data\", \"" + data + "\", \"--schema\", \"" + schema + "\"]\n"
+         "\"--data\", \"" +
+         data + "\", \"--schema\", \"" + schema +
+         "\"]\n"
          "[[step]]\nname = \"predict\"\nstage = \"predict\"\nargs = [\"predict\", \"--model\", \"{run}/lr.model\", "
-         "\"--data\", \"" + data + "\", \"--schema\", \"" + schema + "\", \"--out\", \"{run}/p.txt\"]\n"
+         "\"--data\", \"" +
+         data + "\", \"--schema\", \"" + schema +
+         "\", \"--out\", \"{run}/p.txt\"]\n"
          "[[step]]\nname = \"explain\"\nstage = \"predict\"\nargs = [\"explain\", \"--model\", \"{run}/lr.model\", "
-         "\"--data\", \"" + data + "\", \"--schema\", \"" + schema + "\", \"--rows\", \"50\"]\n"
+         "\"--data\", \"" +
+         data + "\", \"--schema\", \"" + schema +
+         "\", \"--rows\", \"50\"]\n"
          "[[step]]\nname = \"embed\"\nstage = \"profile\"\nargs = [\"profile\", \"embed\", \"--input\", \"" +
          tmp.File("users.tsv") + "\", \"--encoder\", \"tfidf\", \"--out\", \"{run}/users.prof\"]\n";
 }
@@ -118,8 +127,8 @@ TEST(Pseudonymise, ARunWritesNoRawIdentifierAndNotTheKey) {
   EXPECT_GT(ev["auc"].get<double>(), 0.55) << ev.dump();
 
   // The same key gives the same pseudonyms: a second run reuses every step.
-  auto again = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") +
-                               " --pseudonymise " + key + " --json");
+  auto again = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --pseudonymise " +
+                               key + " --json");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   for (const auto& s : nlohmann::json::parse(ReadFile(tmp.File("run/summary.json")))["steps"])
     EXPECT_EQ(s["status"], "cached") << s.dump();

@@ -63,7 +63,9 @@ TEST(ProfileCommands, LookalikeTakesShortN) {
   testing::TempDir d;
   std::string users = WriteUsers(d);
   Made m = Make("profile lookalike");
-  m.set.ParseArgs({"--encoder", "tfidf", "--users", users, "--seed-ids", "u0,u2", "-n", "3"}, "test");
+  // A toy fixture: the k-anonymity threshold (default 100 users) is lowered explicitly.
+  m.set.ParseArgs({"--encoder", "tfidf", "--users", users, "--seed-ids", "u0,u2", "-n", "3", "--min-audience", "1"},
+                  "test");
   m.set.Validate();
   Context ctx;
   json r = m.command->Run(ctx);
@@ -72,7 +74,7 @@ TEST(ProfileCommands, LookalikeTakesShortN) {
   // The CLI: -n as documented, --n too.
   for (const char* flag : {"-n 4", "--n 4", "--n=4"}) {
     auto cli = testing::RunCli("--quiet profile lookalike --encoder tfidf --users " + users + " --seed-ids u0,u2 " +
-                               flag + " --json");
+                               flag + " --min-audience 1 --json");
     ASSERT_EQ(cli.exit_code, 0) << flag;
     EXPECT_EQ(json::parse(cli.out)["n"], 4) << flag;
   }
@@ -154,6 +156,49 @@ TEST(ProfileCommands, PretrainReportsThePretrainingOptionsAlone) {
   EXPECT_EQ(r["options"]["steps"], 2);
   EXPECT_EQ(r["out"], d.File("enc"));
   EXPECT_EQ(r["report"]["steps"], 2);
+}
+
+// k-anonymity (docs/privacy.md): segments below --min-audience are merged into the
+// nearest, a seed list or audience below it is refused, and with a key the raw seed
+// ids still find their (pseudonymised) users.
+TEST(ProfileCommands, MinimumAudienceMergesSegmentsAndRefusesSmallSeedLists) {
+  testing::TempDir d;
+  std::string users = WriteUsers(d);
+  Made seg = Make("profile segment");
+  seg.set.ParseArgs({"--encoder", "tfidf", "--users", users, "--k", "4", "--min-audience", "15"}, "test");
+  seg.set.Validate();
+  Context ctx;
+  json r = seg.command->Run(ctx);
+  EXPECT_EQ(r["k_found"], 4);
+  EXPECT_GE(r["merged_segments"].get<int>(), 1) << r.dump();
+  EXPECT_EQ(r["k"].get<int>() + r["merged_segments"].get<int>(), 4);
+  size_t total = 0;
+  for (const auto& g : r["segments"]) {
+    EXPECT_GE(g["users"].get<size_t>(), 15u) << r.dump();
+    total += g["users"].get<size_t>();
+  }
+  EXPECT_EQ(total, 40u);
+  auto all = testing::RunCli("--quiet profile segment --encoder tfidf --users " + users + " --k 2 --json");
+  EXPECT_EQ(all.exit_code, 2) << "40 users are fewer than the default 100";
+
+  auto few = testing::RunShell(std::string(ADPILOT_CLI_PATH) + " --quiet profile lookalike --encoder tfidf --users " +
+                               users + " --seed-ids u0,u2 -n 20 --min-audience 10 2>&1");
+  EXPECT_EQ(few.exit_code, 2);
+  EXPECT_NE(few.out.find("2 seed users, fewer than the minimum audience 10"), std::string::npos) << few.out;
+
+  std::string seeds;
+  for (int i = 0; i < 20; i += 2) seeds += (seeds.empty() ? "u" : ",u") + std::to_string(i);
+  const std::string key = d.File("k.key");
+  auto ok = testing::RunCli("--quiet profile lookalike --encoder tfidf --users " + users + " --seed-ids " + seeds +
+                            " -n 10 --min-audience 10 --pseudonymise " + key + " --json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  json j = json::parse(ok.out);
+  EXPECT_EQ(j["seeds"], 10);
+  for (const auto& a : j["audience"]) {
+    const std::string id = a["user_id"];
+    EXPECT_EQ(id.size(), 16u) << id;  // a pseudonym, not u<N>
+    EXPECT_NE(id[0], 'u');
+  }
 }
 
 }  // namespace

@@ -173,14 +173,17 @@ TEST_F(UseLite, SegmentsLookalikesAndKeywordsRunOnIt) {
         "\n";
   }
   WriteFileAtomic(dir.File("users.jsonl"), jsonl);
+  // 24 users: the k-anonymity threshold (default 100) is lowered for this toy fixture.
   const std::string users = " --users " + dir.File("users.jsonl");
-  auto r = testing::RunCli("profile segment --model use-lite" + users + " --k 2 --label-field topic --json");
+  auto r = testing::RunCli("profile segment --model use-lite" + users +
+                           " --min-audience 1 --k 2 --label-field topic --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["encoder"], "use-lite");
   EXPECT_GT(j["nmi"].get<double>(), 0.8);
 
-  r = testing::RunCli("profile lookalike --model use-lite" + users + " --seed-ids u0,u2,u4 -n 6 --json");
+  r = testing::RunCli("profile lookalike --model use-lite" + users +
+                      " --min-audience 1 --seed-ids u0,u2,u4 -n 6 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   j = nlohmann::json::parse(r.out);
   size_t travellers = 0;
