@@ -35,11 +35,13 @@ import csv
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 
-from scipy.stats import beta as beta_dist
+from record import rate, record
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mmm"))
+from world_coverage import run, true_response  # noqa: E402  (the same scoring as the older harness)
 
 KINDS = ["default", "correlated", "lift_test", "misallocated"]
 ALL_VARIANTS = {"default": [], "no_guard": ["--no-guard"], "no_shrink": ["--no-shrink"],
@@ -47,30 +49,6 @@ ALL_VARIANTS = {"default": [], "no_guard": ["--no-guard"], "no_shrink": ["--no-s
                 "q10": ["--shrink-quantile", "0.1"], "q20": ["--shrink-quantile", "0.2"],
                 "q30": ["--shrink-quantile", "0.3"]}
 VARIANTS = {}
-
-
-def rate(k, n):
-    lo = beta_dist.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = beta_dist.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return {"count": k, "n": n, "rate": k / n if n else 0.0, "low": float(lo), "high": float(hi)}
-
-
-def run(cmd):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}")
-    return r.stdout
-
-
-def true_response(truth, split):
-    tot = 0.0
-    for name, x in split.items():
-        c = truth["per_channel"][name]
-        if x > 0:
-            a = x ** c["gamma"]
-            tot += c["beta"] * a / (a + c["K"] ** c["gamma"])
-    return tot
 
 
 def write_lift_tests(world, truth, seed, path):
@@ -222,24 +200,13 @@ def main():
         if problems:
             raise SystemExit(1)
     if a.record:
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
-        path = os.path.join(root, "docs", "calibration.json")
-        rec = json.load(open(path)) if os.path.exists(path) else {}
         s = out["summary"]
-        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
-        rec["mmm_allocation"] = {
+        record("mmm_allocation", {
             "markets": a.markets, "nominal": 0.9, "uplift_covered": s["default"]["uplift_coverage"]["count"],
             "roas_intervals": s["roas_coverage"]["n"], "roas_covered": s["roas_coverage"]["count"],
             "current_vs_oracle": round(s["current_vs_oracle_mean"], 4),
             "default_vs_oracle": round(s["default"]["vs_oracle_mean"], 4),
-            "markets_losing_over_1pct": s["default"]["markets_losing_over_1pct"],
-            "command": "bench/calibration/mmm_allocation.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
-            "commit": commit}
-        with open(path + ".tmp", "w") as f:
-            json.dump(rec, f, indent=1, sort_keys=True)
-        os.replace(path + ".tmp", path)
-
+            "markets_losing_over_1pct": s["default"]["markets_losing_over_1pct"]}, "bench/calibration/mmm_allocation.py")
 
 if __name__ == "__main__":
     main()

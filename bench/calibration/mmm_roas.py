@@ -14,20 +14,11 @@ adstock family), it fits what a user gets by default, on more markets.
 import argparse
 import json
 import os
-import subprocess
 import tempfile
-import time
 
 import pandas as pd
-from scipy.stats import beta
-
 import adpilot
-
-
-def rate(k, n):
-    lo = beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return {"count": k, "n": n, "rate": k / n if n else 0.0, "low": float(lo), "high": float(hi)}
+from record import rate, record
 
 
 def main():
@@ -68,18 +59,8 @@ def main():
            "misses_truth_below": sum(m["truth_is"] == "below" for m in misses), "misses": misses}
     print(json.dumps(out, indent=1))
     # The record the run report's badge reads (docs/calibration.json).
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
-    path = os.path.join(root, "docs", "calibration.json")
-    rec = json.load(open(path)) if os.path.exists(path) else {}
-    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    rec["mmm_roas"] = {"markets": a.markets, "intervals": total, "covered": hits, "nominal": 0.9,
-                       "command": "bench/calibration/mmm_roas.py", "date": time.strftime("%Y-%m-%d", time.gmtime()),
-                       "commit": commit}
-    with open(path + ".tmp", "w") as f:
-        json.dump(rec, f, indent=1, sort_keys=True)
-    os.replace(path + ".tmp", path)
-
+    record("mmm_roas", {"markets": a.markets, "intervals": total, "covered": hits, "nominal": 0.9},
+           "bench/calibration/mmm_roas.py")
 
 if __name__ == "__main__":
     main()

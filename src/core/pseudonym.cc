@@ -2,7 +2,11 @@
 #include "adpilot/pseudonym.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cctype>
 #include <cstring>
@@ -11,7 +15,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "adpilot/atomic_file.h"
+#include "adpilot/atomic_file.h"  // ReadFile
 #include "adpilot/error.h"
 
 namespace adpilot {
@@ -37,12 +41,30 @@ std::string LoadOrCreateKey(const std::string& path) {
     if (RAND_bytes(raw, sizeof(raw)) != 1) Throw(ErrorCode::kInternal, "no random bytes for a new key");
     std::string hex;
     for (unsigned char b : raw) hex += fmt::format("{:02x}", b);
-    AtomicFileWriter w(path);
-    // Before any byte of the key reaches the file: only its owner may read it.
-    if (::fchmod(fileno(w.file()), S_IRUSR | S_IWUSR) != 0)
-      Throw(ErrorCode::kIOError, "{}: cannot set mode 0600: {}", path, std::strerror(errno));
-    w.Write(hex + "\n");
-    w.Commit();
+    hex += "\n";
+    // Written whole to a private temp file, then linked into place: link() fails
+    // if another process (an mpirun rank, a parallel job) created the key first,
+    // and then every process reads that one key instead of keeping its own.
+    std::string tmp = path + ".tmp.XXXXXX";
+    int fd = ::mkstemp(tmp.data());  // mode 0600, a name no other thread or process holds
+    if (fd < 0) Throw(ErrorCode::kIOError, "{}: cannot create the key file: {}", path, std::strerror(errno));
+    bool ok = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0 && ::write(fd, hex.data(), hex.size()) == ssize_t(hex.size()) &&
+              ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) {
+      ::unlink(tmp.c_str());
+      Throw(ErrorCode::kIOError, "{}: cannot write the key file: {}", path, std::strerror(errno));
+    }
+    const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
+    const int link_errno = errno;
+    ::unlink(tmp.c_str());
+    if (!linked && link_errno != EEXIST)
+      Throw(ErrorCode::kIOError, "{}: cannot create the key file: {}", path, std::strerror(link_errno));
+    if (linked) {  // the new name survives a crash
+      std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+      int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) ::fsync(dfd), ::close(dfd);
+    }
     if (::stat(path.c_str(), &st) != 0) Throw(ErrorCode::kIOError, "{}: {}", path, std::strerror(errno));
   }
   if (st.st_mode & (S_IRWXG | S_IRWXO))

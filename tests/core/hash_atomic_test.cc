@@ -2,6 +2,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include <sys/stat.h>
 
@@ -53,6 +55,21 @@ TEST(Hash, KeyFileIsCreatedPrivateAndReadBack) {
   EXPECT_NE(LoadOrCreateKey(tmp.File("other")), k);
   ::chmod(path.c_str(), 0640);
   EXPECT_THROW(LoadOrCreateKey(path), Error);
+}
+
+// Ranks of one mpirun (or parallel jobs) that find no key create it at once: all
+// must end up with the one key the file holds, never one of their own.
+TEST(Hash, ConcurrentCreatorsShareOneKey) {
+  testing::TempDir tmp;
+  const std::string path = tmp.File("shared.key");
+  std::vector<std::string> keys(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < keys.size(); ++i) threads.emplace_back([&, i] { keys[i] = LoadOrCreateKey(path); });
+  for (auto& t : threads) t.join();
+  for (const auto& k : keys) EXPECT_EQ(k, LoadOrCreateKey(path));
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u) << "no temp file is left behind";
 }
 
 TEST(Hash, StringAndPointerOverloadsAgree) {

@@ -11,33 +11,44 @@
 namespace adpilot {
 namespace {
 
-TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
-  nlohmann::json alloc = {{"allocation", {{"a", 60.0}, {"b", 40.0}}},
-                          {"current_allocation", {{"a", 50.0}, {"b", 50.0}}},
-                          {"expected_kpi", 110.0},
-                          {"current_kpi", 100.0},
-                          {"uplift", 10.0},
-                          {"uplift_low", 2.0},
-                          {"uplift_high", 20.0},
-                          {"shrink", {{"enabled", true}, {"t", 0.4}, {"quantile", 0.05}, {"unshrunk_uplift", 25.0}}}};
+// The schedule section drawn for one allocation step's JSON (and a calibration record).
+Report ScheduleReport(const nlohmann::json& alloc, const nlohmann::json& calibration) {
   const ReportSection* schedule = nullptr;
   const auto sections = ReportSections();
   for (const auto& s : sections)
     if (s.stage == "schedule") schedule = &s;
-  ASSERT_NE(schedule, nullptr);
+  Report r("t", "t");
+  EXPECT_NE(schedule, nullptr);
+  if (!schedule) return r;
   ReportInputs in;
   in.all.push_back({"allocate", "schedule", alloc});
   in.steps.push_back(&in.all.back());
-  in.calibration = {{"mmm_allocation",
-                     {{"markets", 52},
-                      {"default_vs_oracle", 0.9712},
-                      {"current_vs_oracle", 0.9650},
-                      {"markets_losing_over_1pct", 0},
-                      {"uplift_covered", 47},
-                      {"date", "2026-12-08"},
-                      {"commit", "abc1234"}}}};
-  Report r("t", "t");
+  in.calibration = calibration;
   schedule->add(r, in);
+  return r;
+}
+
+// An allocation's JSON with the shrinkage step t (expected KPI change +10%, +25% unshrunk).
+nlohmann::json Allocation(double t) {
+  return {{"allocation", {{"a", 60.0}, {"b", 40.0}}},
+          {"current_allocation", {{"a", 50.0}, {"b", 50.0}}},
+          {"expected_kpi", t > 0 ? 110.0 : 100.0},
+          {"current_kpi", 100.0},
+          {"uplift", t > 0 ? 10.0 : -1e-13},
+          {"uplift_low", t > 0 ? 2.0 : -1e-13},
+          {"uplift_high", t > 0 ? 20.0 : 1e-13},
+          {"shrink", {{"enabled", true}, {"t", t}, {"quantile", 0.05}, {"unshrunk_uplift", 25.0}}}};
+}
+
+TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
+  Report r = ScheduleReport(Allocation(0.4), {{"mmm_allocation",
+                                               {{"markets", 52},
+                                                {"default_vs_oracle", 0.9712},
+                                                {"current_vs_oracle", 0.9650},
+                                                {"markets_losing_over_1pct", 0},
+                                                {"uplift_covered", 47},
+                                                {"date", "2026-12-08"},
+                                                {"commit", "abc1234"}}}});
   bool found = false;
   for (const auto& k : r.key_figures())
     if (k.label == "Allocation calibration") {
@@ -58,24 +69,7 @@ TEST(Report, AllocationCarriesItsCalibrationBadgeAndTheShrinkage) {
 }
 
 TEST(Report, AKeptSplitSaysSoInsteadOfAZeroChange) {
-  nlohmann::json alloc = {{"allocation", {{"a", 50.0}, {"b", 50.0}}},
-                          {"current_allocation", {{"a", 50.0}, {"b", 50.0}}},
-                          {"expected_kpi", 100.0},
-                          {"current_kpi", 100.0},
-                          {"uplift", -1e-13},
-                          {"uplift_low", -1e-13},
-                          {"uplift_high", 1e-13},
-                          {"shrink", {{"enabled", true}, {"t", 0.0}, {"quantile", 0.05}, {"unshrunk_uplift", 3.0}}}};
-  const ReportSection* schedule = nullptr;
-  const auto sections = ReportSections();
-  for (const auto& s : sections)
-    if (s.stage == "schedule") schedule = &s;
-  ASSERT_NE(schedule, nullptr);
-  ReportInputs in;
-  in.all.push_back({"allocate", "schedule", alloc});
-  in.steps.push_back(&in.all.back());
-  Report r("t", "t");
-  schedule->add(r, in);
+  Report r = ScheduleReport(Allocation(0.0), nullptr);
   bool found = false;
   for (const auto& k : r.key_figures())
     if (k.label == "expected KPI change") {
