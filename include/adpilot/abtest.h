@@ -109,6 +109,11 @@ struct AbOptions {
   // metric; 0 = 5% of the control's mean. "stop" for futility needs the
   // interval inside (-mde, +mde).
   double mde = 0;
+  // Differential privacy (docs/privacy.md): > 0 releases only noisy counts and
+  // sums, each unit's metric clipped to [dp_clip_lo, dp_clip_hi] (one row per
+  // unit), epsilon split evenly over the queries; dp_delta > 0: Gaussian noise.
+  double dp_epsilon = 0, dp_delta = 0;
+  double dp_clip_lo = 0, dp_clip_hi = 1;
 };
 
 struct MetricResult {
@@ -149,6 +154,10 @@ struct AbReport {
   double min_effect = 0;  // the MDE the rules used (given or the default)
   std::string min_effect_source;
   double remaining_units = 0;  // for "keep running": expected further units (all arms)
+  // Under dp_epsilon > 0: what was spent, by which mechanism, per query.
+  double dp_epsilon_spent = 0, dp_delta_spent = 0, dp_query_epsilon = 0;
+  int dp_queries = 0;
+  std::string dp_mechanism;
 };
 
 AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ctx);

@@ -38,6 +38,10 @@ struct Pipeline {
   // Options set on every step whose command declares them, below the step's own
   // (`adpilot run --pseudonymise KEYFILE --ip-truncate`).
   nlohmann::json step_defaults = nlohmann::json::object();
+  // The run's privacy budget (`adpilot run --dp-budget E`): the epsilons of the
+  // steps that release noisy aggregates (their dp_epsilon option) add up, and a
+  // step that would exceed it fails before it runs. 0 = no limit (still counted).
+  double dp_budget = 0;
 };
 
 // Parses the TOML file; {run} expands to the run directory, {config_dir} to the
@@ -56,6 +60,9 @@ struct StepResult {
   nlohmann::json output;  // the command's JSON (null if none)
   std::string error;
 };
+
+// The epsilon a run's steps spent (their JSON's dp.epsilon_spent), ran or cached.
+double DpEpsilonSpent(const std::vector<StepResult>& results);
 
 // Runs the steps in process with `ctx`'s logger and progress (each step gets
 // its own threads and seed). `exe` is this adpilot binary: part of every

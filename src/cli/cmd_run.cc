@@ -17,6 +17,7 @@ namespace {
 void InstallRun(CLI::App& app, Globals& g) {
   struct Args {
     std::string config, out = "run", pseudonymise;
+    double dp_budget = 0;
     std::vector<std::string> vars;
     bool force = false, json = false, no_report = false, report_only = false, ip_truncate = false;
   };
@@ -34,6 +35,10 @@ void InstallRun(CLI::App& app, Globals& g) {
                   "key file: every step that reads logs or users' texts pseudonymises user, device and IP columns "
                   "with it (HMAC-SHA256; created with mode 0600 when absent)");
   run->add_flag("--ip-truncate", a->ip_truncate, "every such step cuts IP columns to /24 or /48 instead");
+  run->add_option("--dp-budget", a->dp_budget,
+                  "privacy budget: the epsilons of the steps with --dp-epsilon add up to at most this; a step that "
+                  "would exceed it fails before it runs (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
   run->callback([a, &g] {
     namespace fs = std::filesystem;
     fs::create_directories(a->out);
@@ -47,6 +52,7 @@ void InstallRun(CLI::App& app, Globals& g) {
     Pipeline p = LoadPipeline(a->config, a->out, overrides);
     if (!a->pseudonymise.empty()) p.step_defaults["pseudonymise"] = a->pseudonymise;
     if (a->ip_truncate) p.step_defaults["ip_truncate"] = true;
+    p.dp_budget = a->dp_budget;
     std::string exe = fs::read_symlink("/proc/self/exe").string();
     auto t0 = std::chrono::steady_clock::now();
     std::vector<StepResult> results;
@@ -73,6 +79,7 @@ void InstallRun(CLI::App& app, Globals& g) {
       steps.push_back(
           {{"name", r.name}, {"stage", r.stage}, {"status", r.status}, {"seconds", r.seconds}, {"error", r.error}});
     summary["steps"] = steps;
+    if (double spent = DpEpsilonSpent(results); spent > 0) summary["dp_epsilon_spent"] = spent;
     std::string report = (fs::path(a->out) / "report.html").string();
     std::vector<std::pair<std::string, std::string>> figures;
     if (failure.empty() && !a->no_report) {

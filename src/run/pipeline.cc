@@ -1,4 +1,5 @@
 #include "adpilot/pipeline.h"
+#include "adpilot/dp.h"
 
 #include <dlfcn.h>
 
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -426,6 +428,15 @@ std::string Duration(double s) {
 
 }  // namespace
 
+double DpEpsilonSpent(const std::vector<StepResult>& results) {
+  double spent = 0;
+  for (const auto& r : results)
+    if ((r.status == "ran" || r.status == "cached") && r.output.is_object() && r.output.contains("dp") &&
+        r.output["dp"].is_object())
+      spent += r.output["dp"].value("epsilon_spent", 0.0);
+  return spent;
+}
+
 void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, const std::string& run_dir, bool force,
                  std::vector<StepResult>& results) {
   fs::create_directories(fs::path(run_dir) / "steps");
@@ -448,6 +459,7 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
   bool have_times = false;
   for (size_t i = 0; i < p.steps.size(); ++i)
     if (p.steps[i].enabled) have_times = (before[i] = last_seconds(p.steps[i])) > 0 || have_times;
+  PrivacyBudget budget(p.dp_budget > 0 ? p.dp_budget : std::numeric_limits<double>::infinity(), 1);
   size_t k = 0;
   for (const PipelineStep& st : p.steps) {
     ++k;
@@ -473,6 +485,20 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     } catch (const Error& e) {
       fail(e.what(), e.code(), fmt::format("step '{}' failed: {}", st.name, e.what()));
       continue;
+    }
+    // A step that releases noisy aggregates spends from the run's budget, cached or
+    // not (its output is released again in this run's report); refused once spent.
+    double step_eps = 0;
+    for (const auto& e : prep.set.entries())
+      if (e.key == "dp_epsilon")
+        if (auto* v = std::get_if<double*>(&e.target)) step_eps = **v;
+    if (step_eps > 0) {
+      try {
+        budget.Spend(step_eps, 0, fmt::format("step '{}'", st.name));
+      } catch (const Error& e) {
+        fail(e.what(), e.code(), fmt::format("step '{}' failed: {}", st.name, e.what()));
+        continue;
+      }
     }
     std::string key_text = fmt::format("{:016x}", prep.key);
     if (!force && fs::exists(key_path) && fs::exists(json_path) && ReadFile(key_path.string()) == key_text) {

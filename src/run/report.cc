@@ -73,6 +73,10 @@ RunReportSummary WriteRunReport(const Pipeline& p, const std::vector<StepResult>
       for (const auto& s : results)
         if (s.stage == section.stage && s.output.is_object()) AddScalarTable(report, s);
   }
+  if (double spent = DpEpsilonSpent(results); spent > 0)
+    report.AddKeyFigure("privacy: epsilon spent", fmt::format("{:g}", spent),
+                        p.dp_budget > 0 ? fmt::format("of the run's budget {:g} (differential privacy)", p.dp_budget)
+                                        : std::string("by the steps' noisy aggregates (differential privacy)"));
   std::vector<std::vector<std::string>> rows;
   rows.reserve(results.size());
   for (const auto& s : results) rows.push_back({s.name, s.stage, s.status, fmt::format("{:.1f}", s.seconds)});

@@ -10,6 +10,7 @@
 #include "adpilot/command.h"
 #include "adpilot/error.h"
 #include "adpilot/table.h"
+#include "adpilot/text.h"
 
 namespace adpilot::abtest {
 namespace {
@@ -61,6 +62,12 @@ class AbtestCommand : public Command {
           "smallest effect worth detecting, an absolute difference of the first metric (0.01 = one point on a "
           "proportion); 'stop' for futility needs the interval inside +-mde (0 = 5% of the control mean)")
         .Min(0);
+    s.Add("dp_epsilon", &ab_.dp_epsilon,
+          "differential privacy: release only noisy counts and sums spending this epsilon in all (0 = off)")
+        .Min(0);
+    s.Add("dp_delta", &ab_.dp_delta, "with --dp-epsilon: > 0 uses Gaussian noise with this delta in all").Range(0, 0.5);
+    s.Add("dp_clip", &dp_clip_,
+          "with --dp-epsilon: each unit's metric is clipped to LO:HI, the contribution bound (default 0:1)");
     s.Add("aggregates", &aggregates_, "rows are per-variant totals: --n-col and --metric (successes or sum)");
     s.Add("n_col", &agg_.n_col, "units column with --aggregates");
     s.Add("sum_sq_col", &agg_.sum_sq_col, "sum of squares column with --aggregates (mean metric)");
@@ -69,6 +76,16 @@ class AbtestCommand : public Command {
   nlohmann::json Run(const Context& ctx) override {
     Table t = ReadCsvTable(data_);
     ab_.split = ParseSplit(split_);
+    if (!dp_clip_.empty()) {
+      size_t c = dp_clip_.find(':');
+      double lo = 0, hi = 0;
+      if (c == std::string::npos || !ParseDouble(dp_clip_.substr(0, c), lo) || !ParseDouble(dp_clip_.substr(c + 1), hi))
+        Throw(ErrorCode::kInvalidArgument, "--dp-clip '{}': expected LO:HI, e.g. 0:100", dp_clip_);
+      ab_.dp_clip_lo = lo, ab_.dp_clip_hi = hi;
+    }
+    if (ab_.dp_delta > 0 && !(ab_.dp_epsilon > 0)) Throw(ErrorCode::kInvalidArgument, "--dp-delta needs --dp-epsilon");
+    if (aggregates_ && ab_.dp_epsilon > 0)
+      Throw(ErrorCode::kInvalidArgument, "--dp-epsilon needs per-unit rows (the contribution bound), not --aggregates");
     if (!aggregates_) return ToJson(AnalyzeExperiment(t, ab_, ctx));
     agg_.variant_col = ab_.variant_col;
     agg_.control = ab_.control;
@@ -81,7 +98,7 @@ class AbtestCommand : public Command {
   }
 
  private:
-  std::string data_, split_;
+  std::string data_, split_, dp_clip_;
   bool aggregates_ = false;
   AbOptions ab_;
   AggregateOptions agg_;

@@ -123,6 +123,20 @@ AbReport AnalyzeExperiment(const Table& t, const AbOptions& o, const Context& ct
   for (double s : shares)
     if (!(s > 0)) Throw(ErrorCode::kInvalidArgument, "--split: shares must be positive, got {}", s);
 
+  if (o.dp_epsilon > 0) {
+    if (!o.covariate.empty() || o.sequential)
+      Throw(ErrorCode::kInvalidArgument,
+            "--dp-epsilon: CUPED (--covariate) and --sequential are not available under differential privacy yet");
+    std::vector<std::string> metric_names;
+    std::vector<std::vector<double>> values;
+    for (const auto& m : o.metrics) {
+      MetricColumns mc = ResolveMetric(t, m);
+      if (mc.ratio) Throw(ErrorCode::kInvalidArgument, "--dp-epsilon: ratio metric '{}' is not available yet", m);
+      metric_names.push_back(mc.name);
+      values.push_back(ColumnValues(t, mc.num, "--metric"));
+    }
+    return AnalyzeExperimentDp(names, arm, shares, metric_names, values, o, ctx);
+  }
   std::vector<double> cov;
   if (!o.covariate.empty()) cov = ColumnValues(t, t.Col(o.covariate, "--covariate"), "--covariate");
   std::vector<size_t> order(t.num_rows());

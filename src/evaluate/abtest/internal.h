@@ -27,6 +27,12 @@ MetricResult CompareProportions(const std::string& treatment, double x_t, double
 MetricResult CompareMeans(const std::string& treatment, const MeanStats& t, const MeanStats& c, double alpha,
                           double power);
 
+// The readout from noisy counts and sums only (AbOptions::dp_epsilon > 0): one
+// metric vector per metric, per unit in `arm`'s order.
+AbReport AnalyzeExperimentDp(const std::vector<std::string>& names, const std::vector<int>& arm,
+                             const std::vector<double>& shares, const std::vector<std::string>& metric_names,
+                             const std::vector<std::vector<double>>& metrics, const AbOptions& o, const Context& ctx);
+
 // BH across results, then the verdict from the primary (first) metric.
 void FinishReport(AbReport& rep, double alpha, bool sequential, double mde);
 

@@ -191,6 +191,12 @@ nlohmann::json ToJson(const AbReport& r) {
   j["min_effect_source"] = r.min_effect_source;
   j["reason"] = r.reason;
   j["remaining_units"] = Num(r.remaining_units);
+  if (r.dp_queries > 0)
+    j["dp"] = {{"epsilon_spent", r.dp_epsilon_spent},
+               {"delta_spent", r.dp_delta_spent},
+               {"mechanism", r.dp_mechanism},
+               {"queries", r.dp_queries},
+               {"query_epsilon", r.dp_query_epsilon}};
   return j;
 }
 
