@@ -24,11 +24,12 @@ args = ["abtest", "--data", "{run}/world/experiment.csv", "--variant-col", "vari
     s.replace(s.find("EPS"), 3, eps);
     return s;
   };
-  WriteFileAtomic(tmp.File("p.toml"), "title = \"dp\"\n[[step]]\nname = \"world\"\nstage = \"gen\"\n"
-                                      "args = [\"--seed\", \"3\", \"gen\", \"world\", \"--out\", \"{run}/world\", "
-                                      "\"--auctions\", \"2000\", \"--users\", \"100\", \"--experiment-units\", "
-                                      "\"4000\", \"--journeys\", \"100\"]\n" +
-                                          with("first", "0.6") + with("second", "0.3") + with("third", "0.3"));
+  WriteFileAtomic(tmp.File("p.toml"),
+                  "title = \"dp\"\n[[step]]\nname = \"world\"\nstage = \"gen\"\n"
+                  "args = [\"--seed\", \"3\", \"gen\", \"world\", \"--out\", \"{run}/world\", "
+                  "\"--auctions\", \"2000\", \"--users\", \"100\", \"--experiment-units\", "
+                  "\"4000\", \"--journeys\", \"100\"]\n" +
+                      with("first", "0.6") + with("second", "0.3") + with("third", "0.3"));
   auto r = testing::RunCli("--quiet run " + tmp.File("p.toml") + " --out " + tmp.File("run") + " --dp-budget 1 --json");
   EXPECT_NE(r.exit_code, 0);
   auto s = nlohmann::json::parse(ReadFile(tmp.File("run/summary.json")));

@@ -15,8 +15,7 @@ namespace adpilot::abtest {
 
 AbReport AnalyzeExperimentDp(const std::vector<std::string>& names, const std::vector<int>& arm,
                              const std::vector<double>& shares, const std::vector<std::string>& metric_names,
-                             const std::vector<std::vector<double>>& metrics, const AbOptions& o,
-                             const Context& ctx) {
+                             const std::vector<std::vector<double>>& metrics, const AbOptions& o, const Context& ctx) {
   const double lo = o.dp_clip_lo, hi = o.dp_clip_hi;
   if (!(hi > lo)) Throw(ErrorCode::kInvalidArgument, "--dp-clip: the upper end {} must be above the lower {}", hi, lo);
   // Each unit is one row in one variant, so the variants' queries compose in
