@@ -471,6 +471,7 @@ class EvalCommand : public ScoreCommand {
     auto other = LoadModel(against_);
     ReaderOptions ro2 = other->reader_options();
     ro2.format = ro.format, ro2.schema_path = ro.schema_path, ro2.on_error = ro.on_error, ro2.header = ro.header;
+    ro2.pseudonymize_key = ro.pseudonymize_key, ro2.ip_truncate = ro.ip_truncate;  // the same rows, the same pseudonyms
     std::vector<float> y2;
     auto q = Score(*other, ro2, ctx, &y2);
     if (y2 != y)
