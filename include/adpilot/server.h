@@ -44,7 +44,10 @@ struct ServerOptions {
   int click_window_s = 600;                    // a click within this of the win labels the row 1
   int64_t max_score_rows = 10000;              // rows per /v1/score call
   // Money safety (docs/security.md).
-  std::string notice_secret;       // HMAC key of notice URLs; "" = random per process
+  std::string notice_secret;  // HMAC key of notice URLs; "" = random per process
+  // Key file of `--pseudonymise` (docs/privacy.md): the request's user.id becomes the
+  // pseudonym the model's profiles were built with. Must exist: serve never creates it.
+  std::string pseudonymise;
   int notice_ttl_s = 900;          // signed notices are refused after this (>= reservation_ttl_s)
   int max_imps = 20;               // impressions of one request considered; the rest are ignored
   double max_request_share = 0.1;  // one request reserves at most this share of a campaign's remaining budget

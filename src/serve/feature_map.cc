@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/server.h"
 #include "adpilot/text.h"
 
@@ -145,7 +146,9 @@ FeatureMap::FeatureMap(const std::map<std::string, std::string>& features, const
 void FeatureMap::Map(const openrtb::BidRequest& req, const openrtb::Imp& imp, int64_t unix_s, RawRecord& rec,
                      std::vector<std::string>& storage) const {
   rec.Clear();
-  storage.assign(schema_.fields.size(), std::string());
+  // One string per field, and one more for the user's pseudonym (never resized later:
+  // the record's views point into it).
+  storage.assign(schema_.fields.size() + 1, std::string());
   std::vector<char> seen(schema_.fields.size(), 0);
   for (const auto& [field, src] : sources_) {
     SetField(schema_, field, SourceValue(src, req, imp, unix_s), false, 0, rec, storage);
@@ -155,7 +158,12 @@ void FeatureMap::Map(const openrtb::BidRequest& req, const openrtb::Imp& imp, in
     if (!seen[i]) SetField(schema_, int(i), "", false, 0, rec, storage);
   FixViews(schema_, rec, storage);
   std::sort(rec.features.begin(), rec.features.end(), [](auto& a, auto& b) { return a.field < b.field; });
-  rec.user_id = req.user_id;
+  if (!key_.empty() && !req.user_id.empty()) {
+    storage.back() = Pseudonymize(req.user_id, key_);
+    rec.user_id = storage.back();
+  } else {
+    rec.user_id = req.user_id;
+  }
   rec.timestamp = unix_s;
 }
 

@@ -23,10 +23,13 @@ class FeatureMap {
            std::vector<std::string>& storage) const;
   const Schema& schema() const { return schema_; }
   size_t mapped() const { return sources_.size(); }
+  // The request's user.id becomes its keyed pseudonym (adpilot/pseudonym.h).
+  void set_pseudonym_key(std::string key) { key_ = std::move(key); }
 
  private:
   Schema schema_;
   std::vector<std::pair<int, int>> sources_;  // (schema field, request field id)
+  std::string key_;
 };
 
 // Builds a record from named values ({"C1": "abc", "I1": 3}) for /v1/score.

@@ -38,6 +38,8 @@ void ServerOptions::Describe(OptionSet& o) {
   o.Add("max_score_rows", &max_score_rows, "rows per /v1/score request").Range(1, 10000000);
   o.Add("notice_secret", &notice_secret,
         "HMAC-SHA256 key signing win/loss/click URLs (share it between replicas); empty = random per process");
+  o.Add("pseudonymise", &pseudonymise,
+        "key file the model's data and profiles were pseudonymised with: user.id is looked up as its pseudonym");
   o.Add("notice_ttl_s", &notice_ttl_s,
         "signed notices are refused after this; a win after reservation_ttl_s but before this is still charged")
       .Range(1, 7 * 86400);

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "adpilot/error.h"
+#include "adpilot/pseudonym.h"
 #include "adpilot/text.h"
 
 namespace adpilot {
@@ -82,6 +84,15 @@ std::shared_ptr<ServingState> ServeCore::BuildState(const ServeConfig& cfg) {
   st->scorer = factory_(cfg.server.model);
   ADP_CHECK(st->scorer != nullptr);
   st->fmap = FeatureMap(cfg.features, st->scorer->schema(), cfg.path);
+  if (!cfg.server.pseudonymise.empty()) {
+    // A new key here would match no profile: the model's key must already exist.
+    if (!std::filesystem::exists(cfg.server.pseudonymise))
+      Throw(ErrorCode::kNotFound,
+            "{}: [server] pseudonymise: key file {} not found (use the key the model's data was "
+            "pseudonymised with)",
+            cfg.path, cfg.server.pseudonymise);
+    st->fmap.set_pseudonym_key(LoadOrCreateKey(cfg.server.pseudonymise));
+  }
   st->campaigns = cfg.campaigns;
   st->currency = cfg.currency;
   for (const auto& c : st->campaigns) {
