@@ -124,6 +124,9 @@ class CsvReader : public LineReader {
     for (const auto& c : s.device_id) private_[col(c, "device_id")] = Private::kDevice;
     features(s.ip, FieldKind::kCategorical, "ip");
     for (const auto& c : s.ip) private_[col(c, "ip")] = Private::kIp;
+    // The user id column listed as a feature too: its tokens are pseudonymised as well.
+    if (!s.user_id.empty() && roles_[col(s.user_id, "user_id")] == Role::kFeature)
+      private_[col(s.user_id, "user_id")] = Private::kDevice;
     names_ = names;
   }
 
