@@ -44,6 +44,8 @@ class AtomicFileWriter {
 };
 
 void WriteFileAtomic(const std::string& path, std::string_view bytes);
+// fsyncs the directory holding `path`, so a name just created or renamed there survives a crash.
+void SyncParentDir(const std::string& path);
 std::string ReadFile(const std::string& path);  // throws kNotFound / kIOError
 
 // Removes the temp files of `path` (<path>.tmp.<pid>[.<n>]) whose writers are

@@ -87,8 +87,11 @@ class OptionSet {
   // One line per option: --flag <type> (default) help [range]
   std::string HelpText() const;
 
- private:
+  // The option named `key` (or one of its aliases); null when there is none.
   Entry* Find(const std::string& key);
+  const Entry* Find(const std::string& key) const { return const_cast<OptionSet*>(this)->Find(key); }
+
+ private:
   std::string section_;
   std::vector<std::string> set_keys_;
   std::vector<Entry> entries_;

@@ -140,7 +140,11 @@ void AtomicFileWriter::Commit() {
       Throw(ErrorCode::kIOError, "{}: rename failed: {}", path_, std::strerror(errno));
     committed_ = true;
   }
-  int fd = ::open(DirOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  SyncParentDir(path_);
+}
+
+void SyncParentDir(const std::string& path) {
+  int fd = ::open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);

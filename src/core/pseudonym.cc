@@ -15,7 +15,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "adpilot/atomic_file.h"  // ReadFile
+#include "adpilot/atomic_file.h"
 #include "adpilot/error.h"
 
 namespace adpilot {
@@ -60,11 +60,7 @@ std::string LoadOrCreateKey(const std::string& path) {
     ::unlink(tmp.c_str());
     if (!linked && link_errno != EEXIST)
       Throw(ErrorCode::kIOError, "{}: cannot create the key file: {}", path, std::strerror(link_errno));
-    if (linked) {  // the new name survives a crash
-      std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
-      int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd >= 0) ::fsync(dfd), ::close(dfd);
-    }
+    if (linked) SyncParentDir(path);
     if (::stat(path.c_str(), &st) != 0) Throw(ErrorCode::kIOError, "{}: {}", path, std::strerror(errno));
   }
   if (st.st_mode & (S_IRWXG | S_IRWXO))

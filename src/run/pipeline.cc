@@ -1,5 +1,4 @@
 #include "adpilot/pipeline.h"
-#include "adpilot/dp.h"
 
 #include <dlfcn.h>
 
@@ -20,6 +19,7 @@
 
 #include "adpilot/atomic_file.h"
 #include "adpilot/command.h"
+#include "adpilot/dp.h"
 #include "adpilot/error.h"
 #include "adpilot/hash.h"
 #include "adpilot/toml_file.h"
@@ -391,11 +391,7 @@ Prepared Prepare(const PipelineStep& step, const std::vector<StepResult>& done, 
   // The run's own options (--pseudonymise): on every step whose command has them,
   // below what the step's config, command line and options say.
   for (auto it = defaults.begin(); it != defaults.end(); ++it)
-    for (const auto& e : p.set.entries())
-      if (e.key == it.key()) {
-        p.set.SetFromJson(it.key(), it.value(), "adpilot run");
-        break;
-      }
+    if (p.set.Find(it.key())) p.set.SetFromJson(it.key(), it.value(), "adpilot run");
   SetOptions(step, rest, done, p, origin);
   // The key covers the command, every option's value and the content of every
   // existing input the options name.
@@ -489,9 +485,8 @@ void RunPipeline(const Pipeline& p, const Context& ctx, const std::string& exe, 
     // A step that releases noisy aggregates spends from the run's budget, cached or
     // not (its output is released again in this run's report); refused once spent.
     double step_eps = 0;
-    for (const auto& e : prep.set.entries())
-      if (e.key == "dp_epsilon")
-        if (auto* v = std::get_if<double*>(&e.target)) step_eps = **v;
+    if (const auto* e = prep.set.Find("dp_epsilon"))
+      if (auto* v = std::get_if<double*>(&e->target)) step_eps = **v;
     if (step_eps > 0) {
       try {
         budget.Spend(step_eps, 0, fmt::format("step '{}'", st.name));
